@@ -1,0 +1,154 @@
+"""Database engines and schema migrations for SQLite (embedded default) and PostgreSQL.
+
+SQLite runs in WAL mode with synchronous=FULL (an acknowledged write survives a power cut) and every
+writing unit of work starts with BEGIN IMMEDIATE, which takes SQLite's single write lock up front: the
+moral equivalent of PostgreSQL's row locks on the books' heads, and the reason a read-then-write unit
+cannot deadlock on lock upgrade. Readers use a second engine with plain deferred transactions so that
+they never wait for a writer.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from ledger.errors import SchemaMismatch
+
+DEFAULT_SQLITE_PATH = "var/toudai.db"
+MIGRATIONS_DIR = pathlib.Path(__file__).resolve().parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and route them to psycopg 3; leave others alone."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+@dataclass(frozen=True, slots=True)
+class Engines:
+    """A writer engine (serialising units of work) and a reader engine on the same database."""
+
+    writer: sa.Engine
+    reader: sa.Engine
+
+    @property
+    def dialect(self) -> str:
+        return self.writer.dialect.name
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        if self.reader is not self.writer:
+            self.reader.dispose()
+
+
+def create_engines(url: str, *, pool_size: int = 10) -> Engines:
+    """Create the engines for `url` (sqlite:///path or postgresql://...)."""
+    url = normalise_url(url)
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            raise ValueError("toudai needs a SQLite database file, not an in-memory database")
+        pathlib.Path(database).parent.mkdir(parents=True, exist_ok=True)
+        return Engines(
+            writer=_sqlite_engine(url, immediate=True),
+            reader=_sqlite_engine(url, immediate=False),
+        )
+    if parsed.get_backend_name() == "postgresql":
+        engine = sa.create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 10, "application_name": "toudai"},
+        )
+        return Engines(writer=engine, reader=engine)
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> sa.Engine:
+    engine = sa.create_engine(url, pool_size=8, max_overflow=8, connect_args={"timeout": 30})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: sa.Engine) -> None:
+    """Bring the schema to the latest revision this code knows (refusing unknown revisions)."""
+    check_revision(engine, allow_behind=True)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+
+
+def check_revision(engine: sa.Engine, *, allow_behind: bool = False) -> None:
+    """Refuse a database at a revision this code does not know, or (unless allowed) one not at head."""
+    current = current_revision(engine)
+    if current is not None and current not in known_revisions():
+        raise SchemaMismatch(
+            f"the database is at schema revision {current}, which this version of toudai does not know; "
+            "run a newer toudai or restore the matching database"
+        )
+    if not allow_behind and current != head_revision():
+        raise SchemaMismatch(
+            f"the database is at schema revision {current or '(empty)'}, not {head_revision()}; "
+            "run `toudai db upgrade` first"
+        )
+
+
+@contextmanager
+def transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One database transaction (BEGIN IMMEDIATE on the SQLite writer)."""
+    with engine.begin() as connection:
+        yield connection

@@ -1,0 +1,14 @@
+"""Alembic environment: runs on the connection toudai passes in (see ledger.db.upgrade)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from ledger.schema import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `toudai db upgrade` (ledger.db.upgrade)")
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,279 @@
+"""Pure validation of transaction requests: every problem in a batch is reported at once.
+
+Validators take plain values and an account resolver and return either validated transactions or an
+`InvalidArgument` listing each bad field by its path (`transactions[2].postings[0].amount.value`), so a
+client can fix a 1,000-transaction batch in one round trip. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ledger import amounts, names
+from ledger.canonical import fingerprint
+from ledger.errors import ViolationCollector
+from ledger.model import Account, Posting, TransactionSpec
+
+MAX_BATCH = 10_000
+MAX_POSTINGS = 256
+MAX_DESCRIPTION = 1_024
+MAX_METADATA_KEYS = 32
+MAX_METADATA_KEY = 64
+MAX_METADATA_VALUE = 512
+EARLIEST_VALUE_DATE = dt.date(1990, 1, 1)
+MAX_DAYS_AHEAD = 366
+RESERVED_METADATA_PREFIX = "toudai."
+
+_METADATA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+
+AccountResolver = Callable[[str], Account | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ValidTransaction:
+    """A transaction that passed every stateless check, with its postings resolved and its fingerprint."""
+
+    request_id: str
+    value_date: dt.date
+    description: str
+    metadata: Mapping[str, str]
+    postings: tuple[Posting, ...]
+    reverses: uuid.UUID | None
+    fingerprint: str
+
+    @property
+    def parties(self) -> list[str]:
+        return sorted({p.account.party_id for p in self.postings})
+
+
+def check_request_id(value: str, path: str, errors: ViolationCollector) -> None:
+    if not value:
+        errors.add(
+            path,
+            "is required: a unique key you choose, so that a retry cannot post twice",
+        )
+    elif not names.REQUEST_ID.match(value):
+        errors.add(path, "must be 1 to 128 printable ASCII characters without spaces")
+
+
+def check_value_date(value: dt.date | None, path: str, errors: ViolationCollector, today: dt.date) -> None:
+    if value is None:
+        errors.add(path, "is required")
+        return
+    latest = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    if value < EARLIEST_VALUE_DATE or value > latest:
+        errors.add(
+            path,
+            f"{value.isoformat()} is out of range: value dates run from {EARLIEST_VALUE_DATE.isoformat()} "
+            f"to {latest.isoformat()} ({MAX_DAYS_AHEAD} days ahead)",
+            "VALUE_DATE_OUT_OF_RANGE",
+        )
+
+
+def check_text(value: str, path: str, errors: ViolationCollector, limit: int = MAX_DESCRIPTION) -> None:
+    if len(value) > limit:
+        errors.add(path, f"is {len(value)} characters long; the limit is {limit}", "TOO_LONG")
+    if any(ord(ch) < 0x20 and ch not in "\t\n" for ch in value):
+        errors.add(path, "contains control characters")
+
+
+def check_metadata(
+    metadata: Mapping[str, str],
+    path: str,
+    errors: ViolationCollector,
+    *,
+    allow_reserved: bool = False,
+) -> None:
+    if len(metadata) > MAX_METADATA_KEYS:
+        errors.add(
+            path,
+            f"has {len(metadata)} keys; the limit is {MAX_METADATA_KEYS}",
+            "METADATA_TOO_LARGE",
+        )
+        return
+    for key, value in metadata.items():
+        if not _METADATA_KEY.match(key) or len(key) > MAX_METADATA_KEY:
+            errors.add(
+                f"{path}[{key!r}]",
+                f"key must be 1 to {MAX_METADATA_KEY} characters of letters, digits and . _ : / -",
+                "METADATA_TOO_LARGE" if len(key) > MAX_METADATA_KEY else "INVALID_FIELD",
+            )
+        elif key.startswith(RESERVED_METADATA_PREFIX) and not allow_reserved:
+            errors.add(
+                f"{path}[{key!r}]",
+                f"keys starting with {RESERVED_METADATA_PREFIX!r} are reserved",
+            )
+        if len(value) > MAX_METADATA_VALUE:
+            errors.add(
+                f"{path}[{key!r}]",
+                f"value is {len(value)} characters long; the limit is {MAX_METADATA_VALUE}",
+                "METADATA_TOO_LARGE",
+            )
+
+
+def validate_batch(
+    specs: Sequence[TransactionSpec],
+    resolve: AccountResolver,
+    *,
+    today: dt.date,
+    allow_reserved_metadata: bool = False,
+    field_prefix: str = "transactions",
+) -> list[ValidTransaction]:
+    """Validate a batch; raise InvalidArgument with every violation, or return the valid transactions."""
+    errors = ViolationCollector()
+    if not specs:
+        errors.add(field_prefix, "is empty: send at least one transaction")
+    elif len(specs) > MAX_BATCH:
+        errors.add(
+            field_prefix,
+            f"has {len(specs)} transactions; the limit per call is {MAX_BATCH}: split the batch",
+            "BATCH_TOO_LARGE",
+        )
+    errors.raise_if_any()
+
+    seen_ids: dict[str, int] = {}
+    valid: list[ValidTransaction] = []
+    for i, spec in enumerate(specs):
+        path = f"{field_prefix}[{i}]"
+        check_request_id(spec.request_id, f"{path}.request_id", errors)
+        if spec.request_id in seen_ids:
+            errors.add(
+                f"{path}.request_id",
+                f"repeats the request_id of transactions[{seen_ids[spec.request_id]}]; each needs its own",
+                "DUPLICATE_REQUEST_ID",
+            )
+        else:
+            seen_ids[spec.request_id] = i
+        check_value_date(spec.value_date, f"{path}.value_date", errors, today)
+        check_text(spec.description, f"{path}.description", errors)
+        check_metadata(
+            spec.metadata,
+            f"{path}.metadata",
+            errors,
+            allow_reserved=allow_reserved_metadata,
+        )
+        postings = _validate_postings(spec, path, resolve, errors)
+        if postings is not None and spec.value_date is not None:
+            valid.append(
+                ValidTransaction(
+                    request_id=spec.request_id,
+                    value_date=spec.value_date,
+                    description=spec.description,
+                    metadata=dict(spec.metadata),
+                    postings=postings,
+                    reverses=spec.reverses,
+                    fingerprint=request_fingerprint(spec, postings),
+                )
+            )
+    errors.raise_if_any()
+    return valid
+
+
+def _validate_postings(
+    spec: TransactionSpec,
+    path: str,
+    resolve: AccountResolver,
+    errors: ViolationCollector,
+) -> tuple[Posting, ...] | None:
+    before = len(errors.violations)
+    if len(spec.postings) < 2:
+        errors.add(f"{path}.postings", "needs at least two postings (a debit and a credit)")
+        return None
+    if len(spec.postings) > MAX_POSTINGS:
+        errors.add(
+            f"{path}.postings",
+            f"has {len(spec.postings)} postings; the limit is {MAX_POSTINGS}",
+        )
+        return None
+    postings: list[Posting] = []
+    for j, posting in enumerate(spec.postings):
+        ppath = f"{path}.postings[{j}]"
+        account = _resolve_account(posting.account, f"{ppath}.account", resolve, errors)
+        if posting.side is None:
+            errors.add(f"{ppath}.side", "is required: SIDE_DEBIT or SIDE_CREDIT")
+        if account is None:
+            continue
+        if posting.commodity != account.commodity:
+            errors.add(
+                f"{ppath}.amount.commodity",
+                f"is {posting.commodity!r} but account {account.name} holds {account.commodity}",
+                "COMMODITY_MISMATCH",
+            )
+            continue
+        try:
+            minor = amounts.parse_minor(posting.value, account.scale)
+        except amounts.AmountError as exc:
+            errors.add(f"{ppath}.amount.value", str(exc), "INVALID_AMOUNT")
+            continue
+        if minor <= 0:
+            errors.add(
+                f"{ppath}.amount.value",
+                f"must be greater than zero (got {posting.value!r}); choose the side for the direction",
+                "NON_POSITIVE_AMOUNT",
+            )
+            continue
+        if posting.side is not None:
+            postings.append(Posting(account, posting.side, minor))
+    if len(errors.violations) > before:
+        return None
+    _check_balanced(postings, path, errors)
+    return None if len(errors.violations) > before else tuple(postings)
+
+
+def _resolve_account(name: str, path: str, resolve: AccountResolver, errors: ViolationCollector) -> Account | None:
+    try:
+        names.parse_account_name(name)
+    except names.BadName as exc:
+        errors.add(path, str(exc))
+        return None
+    account = resolve(name)
+    if account is None:
+        errors.add(path, f"account {name} does not exist; create it first", "UNKNOWN_ACCOUNT")
+    return account
+
+
+def _check_balanced(postings: Sequence[Posting], path: str, errors: ViolationCollector) -> None:
+    per_commodity: dict[str, int] = defaultdict(int)
+    per_party: dict[tuple[str, str], int] = defaultdict(int)
+    scales: dict[str, int] = {}
+    for posting in postings:
+        per_commodity[posting.account.commodity] += posting.signed
+        per_party[(posting.account.party_id, posting.account.commodity)] += posting.signed
+        scales[posting.account.commodity] = posting.account.scale
+    for commodity, total in sorted(per_commodity.items()):
+        if total:
+            errors.add(
+                f"{path}.postings",
+                f"do not balance in {commodity}: debits exceed credits by "
+                f"{amounts.format_minor(total, scales[commodity])} {commodity}",
+                "UNBALANCED",
+            )
+    if any(per_commodity.values()):
+        return
+    for (party, commodity), total in sorted(per_party.items()):
+        if total:
+            errors.add(
+                f"{path}.postings",
+                f"balance overall but not within party {party}: its debits exceed its credits by "
+                f"{amounts.format_minor(total, scales[commodity])} {commodity}; route value between "
+                "parties through due-to / due-from accounts in each party's book",
+                "UNBALANCED_PER_PARTY",
+            )
+
+
+def request_fingerprint(spec: TransactionSpec, postings: Sequence[Posting]) -> str:
+    """A hash of what the transaction means, so '1.0' and '1.00' are the same request."""
+    return fingerprint(
+        {
+            "value_date": spec.value_date.isoformat() if spec.value_date else None,
+            "description": spec.description,
+            "metadata": dict(spec.metadata),
+            "reverses": str(spec.reverses) if spec.reverses else None,
+            "postings": [[p.account.name, p.side.value, p.account.commodity, p.amount] for p in postings],
+        }
+    )
