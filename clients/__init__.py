@@ -1,0 +1,1 @@
+"""The typed Python client (ToudaiClient) and the `toudai` command-line interface."""

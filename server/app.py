@@ -1,0 +1,133 @@
+"""Building and running the toudai gRPC server.
+
+`create_server` wires servicers, interceptors, health and reflection onto one port and returns the
+unstarted server with the port it bound (port 0 picks a free one, which is how tests run real servers
+side by side). `serve` is what `toudai serve` runs: open the database, check or apply migrations, start,
+expire lapsed holds in the background, and on SIGTERM/SIGINT stop accepting calls, let running calls
+finish within a grace period, and close the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from concurrent import futures
+from types import FrameType
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from ledger import db
+from ledger.store import Ledger
+from server.interceptors import ErrorAndLogInterceptor
+from server.ledger_servicer import LedgerServicer
+from toudai.v1 import ledger_pb2, ledger_pb2_grpc
+
+log = logging.getLogger("toudai.server")
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+SERVICE_NAMES = (ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,)
+
+
+def create_server(ledger: Ledger, address: str = "127.0.0.1:0", *, max_workers: int = 32) -> tuple[grpc.Server, int]:
+    """A configured, unstarted server bound to `address`, and the port it bound."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="toudai-rpc"),
+        interceptors=[ErrorAndLogInterceptor()],
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.so_reuseport", 1),
+        ],
+    )
+    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for name in (*SERVICE_NAMES, ""):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"could not bind {address}")
+    return server, port
+
+
+def open_ledger(database_url: str, *, migrate: bool) -> Ledger:
+    """Open the database, applying migrations (or checking the revision when `migrate` is False)."""
+    engines = db.create_engines(database_url)
+    if migrate:
+        db.upgrade(engines.writer)
+    else:
+        db.check_revision(engines.writer)
+    return Ledger(engines)
+
+
+class HoldExpirer(threading.Thread):
+    """Releases lapsed holds every `interval` seconds until stopped."""
+
+    def __init__(self, ledger: Ledger, interval: float) -> None:
+        super().__init__(name="toudai-hold-expirer", daemon=True)
+        self._ledger = ledger
+        self._interval = interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self._interval):
+            try:
+                released = self._ledger.expire_holds()
+                if released:
+                    log.info("released %d expired hold(s)", released)
+            except Exception:
+                log.exception("expiring holds failed; will try again")
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+
+def serve(
+    listen: str,
+    database_url: str,
+    *,
+    migrate: bool = True,
+    grace_seconds: float = 10.0,
+    hold_expiry_interval: float = 30.0,
+    ready: threading.Event | None = None,
+) -> None:
+    """Run the server until SIGTERM or SIGINT, then shut down gracefully."""
+    ledger = open_ledger(database_url, migrate=migrate)
+    server, port = create_server(ledger, listen)
+    server.start()
+    expirer = HoldExpirer(ledger, hold_expiry_interval)
+    expirer.start()
+    host = listen.rsplit(":", 1)[0]
+    log.info("toudai listening on %s:%d (database: %s)", host, port, _redact(database_url))
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s; draining calls for up to %.0f s", signal.Signals(signum).name, grace_seconds)
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if ready is not None:
+        ready.set()
+    try:
+        stopping.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        expirer.stop()
+        server.stop(grace_seconds).wait()
+        ledger.engines.dispose()
+        log.info("toudai stopped")
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password, for logs."""
+    try:
+        from sqlalchemy import make_url
+
+        return make_url(db.normalise_url(url)).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"

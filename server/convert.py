@@ -1,0 +1,221 @@
+"""Protobuf <-> domain conversion for the ledger API. The only module that knows both worlds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from google.protobuf import timestamp_pb2
+from google.type import date_pb2
+
+from ledger import amounts
+from ledger.errors import ViolationCollector
+from ledger.model import (
+    Account,
+    AccountType,
+    Balance,
+    Commodity,
+    CommodityKind,
+    Hold,
+    HoldState,
+    Party,
+    PartyKind,
+    Posting,
+    PostingSpec,
+    Side,
+    Transaction,
+    TransactionSpec,
+)
+from toudai.v1 import ledger_pb2 as pb
+
+PARTY_KIND = {
+    PartyKind.BANK_BRANCH: pb.PARTY_KIND_BANK_BRANCH,
+    PartyKind.INVESTMENT_ARM: pb.PARTY_KIND_INVESTMENT_ARM,
+    PartyKind.RISK_POOL: pb.PARTY_KIND_RISK_POOL,
+    PartyKind.SUBSIDY_FUND: pb.PARTY_KIND_SUBSIDY_FUND,
+    PartyKind.INSURER: pb.PARTY_KIND_INSURER,
+    PartyKind.BORROWER: pb.PARTY_KIND_BORROWER,
+    PartyKind.OTHER: pb.PARTY_KIND_OTHER,
+}
+ACCOUNT_TYPE = {
+    AccountType.ASSET: pb.ACCOUNT_TYPE_ASSET,
+    AccountType.LIABILITY: pb.ACCOUNT_TYPE_LIABILITY,
+    AccountType.EQUITY: pb.ACCOUNT_TYPE_EQUITY,
+    AccountType.INCOME: pb.ACCOUNT_TYPE_INCOME,
+    AccountType.EXPENSE: pb.ACCOUNT_TYPE_EXPENSE,
+}
+SIDE = {Side.DEBIT: pb.SIDE_DEBIT, Side.CREDIT: pb.SIDE_CREDIT}
+COMMODITY_KIND = {
+    CommodityKind.CURRENCY: pb.COMMODITY_KIND_CURRENCY,
+    CommodityKind.OPTION: pb.COMMODITY_KIND_OPTION,
+    CommodityKind.SHARE: pb.COMMODITY_KIND_SHARE,
+    CommodityKind.OTHER: pb.COMMODITY_KIND_OTHER,
+}
+HOLD_STATE = {
+    HoldState.PENDING: pb.HOLD_STATE_PENDING,
+    HoldState.CAPTURED: pb.HOLD_STATE_CAPTURED,
+    HoldState.VOIDED: pb.HOLD_STATE_VOIDED,
+    HoldState.EXPIRED: pb.HOLD_STATE_EXPIRED,
+}
+
+PARTY_KIND_IN = {v: k for k, v in PARTY_KIND.items()}
+ACCOUNT_TYPE_IN = {v: k for k, v in ACCOUNT_TYPE.items()}
+SIDE_IN = {v: k for k, v in SIDE.items()}
+COMMODITY_KIND_IN = {v: k for k, v in COMMODITY_KIND.items()}
+
+
+# ---------------------------------------------------------------- inbound
+
+
+def date_in(message: date_pb2.Date, path: str, errors: ViolationCollector) -> dt.date | None:
+    """A google.type.Date to a date; an all-zero (unset) date is None; an impossible one is a violation."""
+    if message.year == 0 and message.month == 0 and message.day == 0:
+        return None
+    try:
+        return dt.date(message.year, message.month, message.day)
+    except ValueError as exc:
+        errors.add(path, f"{message.year:04d}-{message.month:02d}-{message.day:02d} is not a valid date ({exc})")
+        return None
+
+
+def optional_date_in(owner: object, field: str, path: str, errors: ViolationCollector) -> dt.date | None:
+    if not owner.HasField(field):  # type: ignore[attr-defined]
+        return None
+    return date_in(getattr(owner, field), path, errors)
+
+
+def instant_in(message: timestamp_pb2.Timestamp) -> dt.datetime:
+    return message.ToDatetime(tzinfo=dt.UTC)
+
+
+def transaction_in(message: pb.TransactionInput) -> tuple[TransactionSpec, list[tuple[str, str]]]:
+    """A TransactionInput to a spec; returns conversion problems (path suffix, description) separately."""
+    problems: list[tuple[str, str]] = []
+    errors = ViolationCollector()
+    value_date = date_in(message.value_date, "value_date", errors) if message.HasField("value_date") else None
+    problems.extend((v.field, v.description) for v in errors.violations)
+    postings = tuple(
+        PostingSpec(
+            account=p.account,
+            side=SIDE_IN.get(p.side),
+            commodity=p.amount.commodity,
+            value=p.amount.value,
+        )
+        for p in message.postings
+    )
+    spec = TransactionSpec(
+        request_id=message.request_id,
+        value_date=value_date,
+        description=message.description,
+        metadata=dict(message.metadata),
+        postings=postings,
+    )
+    return spec, problems
+
+
+# ---------------------------------------------------------------- outbound
+
+
+def date_out(value: dt.date) -> date_pb2.Date:
+    return date_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+def instant_out(value: dt.datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def amount_out(minor: int, commodity: str, scale: int) -> pb.Amount:
+    return pb.Amount(commodity=commodity, value=amounts.format_minor(minor, scale))
+
+
+def party_out(party: Party) -> pb.Party:
+    return pb.Party(
+        name=party.name,
+        display_name=party.display_name,
+        kind=PARTY_KIND[party.kind],
+        create_time=instant_out(party.create_time),
+    )
+
+
+def commodity_out(commodity: Commodity) -> pb.Commodity:
+    return pb.Commodity(
+        name=f"commodities/{commodity.code}",
+        code=commodity.code,
+        kind=COMMODITY_KIND[commodity.kind],
+        scale=commodity.scale,
+        display_name=commodity.display_name,
+    )
+
+
+def account_out(account: Account) -> pb.Account:
+    return pb.Account(
+        name=account.name,
+        party=f"parties/{account.party_id}",
+        code=account.code,
+        display_name=account.display_name,
+        type=ACCOUNT_TYPE[account.type],
+        commodity=account.commodity,
+        must_not_go_negative=account.must_not_go_negative,
+        create_time=instant_out(account.create_time),
+    )
+
+
+def posting_out(posting: Posting) -> pb.Posting:
+    account = posting.account
+    return pb.Posting(
+        account=account.name,
+        side=SIDE[posting.side],
+        amount=amount_out(posting.amount, account.commodity, account.scale),
+    )
+
+
+def transaction_out(tx: Transaction) -> pb.Transaction:
+    return pb.Transaction(
+        name=tx.name,
+        request_id=tx.request_id,
+        value_date=date_out(tx.value_date),
+        description=tx.description,
+        metadata=dict(tx.metadata),
+        postings=[posting_out(p) for p in tx.postings],
+        legs=[pb.Leg(party=f"parties/{leg.party_id}", sequence=leg.sequence, hash=leg.hash) for leg in tx.legs],
+        create_time=instant_out(tx.create_time),
+        reverses=f"transactions/{tx.reverses}" if tx.reverses else "",
+        reversed_by=f"transactions/{tx.reversed_by}" if tx.reversed_by else "",
+    )
+
+
+def balance_out(balance: Balance) -> pb.Balance:
+    account = balance.account
+    message = pb.Balance(
+        account=account.name,
+        balance=amount_out(balance.balance, account.commodity, account.scale),
+        held=amount_out(balance.held, account.commodity, account.scale),
+        available=amount_out(balance.available, account.commodity, account.scale),
+    )
+    if balance.as_of is not None:
+        message.as_of_date.CopyFrom(date_out(balance.as_of))
+    return message
+
+
+def balances_out(balances: Iterable[Balance]) -> list[pb.Balance]:
+    return [balance_out(b) for b in balances]
+
+
+def hold_out(hold: Hold) -> pb.Hold:
+    account = hold.debit_account
+    return pb.Hold(
+        name=hold.name,
+        request_id=hold.request_id,
+        debit_account=hold.debit_account.name,
+        credit_account=hold.credit_account.name,
+        amount=amount_out(hold.amount, account.commodity, account.scale),
+        captured=amount_out(hold.captured, account.commodity, account.scale),
+        state=HOLD_STATE[hold.state],
+        expire_time=instant_out(hold.expire_time),
+        description=hold.description,
+        metadata=dict(hold.metadata),
+        capture_transaction=f"transactions/{hold.capture_transaction}" if hold.capture_transaction else "",
+        create_time=instant_out(hold.create_time),
+    )

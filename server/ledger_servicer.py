@@ -1,0 +1,231 @@
+"""LedgerService: protobuf in, domain call, protobuf out. Validation and rules live in ledger/."""
+
+from __future__ import annotations
+
+import grpc
+
+from ledger.errors import ViolationCollector
+from ledger.store import Ledger
+from server import convert as cv
+from toudai.v1 import ledger_pb2 as pb
+from toudai.v1 import ledger_pb2_grpc as pb_grpc
+
+
+def _enum_in(mapping: dict[int, object], value: int, path: str, errors: ViolationCollector) -> object | None:
+    """An enum value to its domain member; an unknown non-zero number is a violation, zero means unset."""
+    if value == 0:
+        return None
+    member = mapping.get(value)
+    if member is None:
+        errors.add(path, f"{value} is not a known value")
+    return member
+
+
+class LedgerServicer(pb_grpc.LedgerServiceServicer):
+    """Implements toudai.v1.LedgerService on a `Ledger`."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    # parties ---------------------------------------------------------------
+
+    def CreateParty(self, request: pb.CreatePartyRequest, context: grpc.ServicerContext) -> pb.CreatePartyResponse:
+        errors = ViolationCollector()
+        kind = _enum_in(cv.PARTY_KIND_IN, request.kind, "kind", errors)  # type: ignore[arg-type]
+        errors.raise_if_any()
+        party = self._ledger.create_party(
+            request_id=request.request_id,
+            party_id=request.party_id,
+            display_name=request.display_name,
+            kind=kind,  # type: ignore[arg-type]
+        )
+        return pb.CreatePartyResponse(party=cv.party_out(party))
+
+    def GetParty(self, request: pb.GetPartyRequest, context: grpc.ServicerContext) -> pb.GetPartyResponse:
+        return pb.GetPartyResponse(party=cv.party_out(self._ledger.get_party(request.name)))
+
+    def ListParties(self, request: pb.ListPartiesRequest, context: grpc.ServicerContext) -> pb.ListPartiesResponse:
+        page = self._ledger.list_parties(page_size=request.page_size, page_token=request.page_token)
+        return pb.ListPartiesResponse(
+            parties=[cv.party_out(p) for p in page.items], next_page_token=page.next_page_token
+        )
+
+    # commodities -----------------------------------------------------------
+
+    def CreateCommodity(
+        self, request: pb.CreateCommodityRequest, context: grpc.ServicerContext
+    ) -> pb.CreateCommodityResponse:
+        errors = ViolationCollector()
+        kind = _enum_in(cv.COMMODITY_KIND_IN, request.kind, "kind", errors)  # type: ignore[arg-type]
+        errors.raise_if_any()
+        commodity = self._ledger.create_commodity(
+            request_id=request.request_id,
+            code=request.code,
+            kind=kind,  # type: ignore[arg-type]
+            scale=request.scale,
+            display_name=request.display_name,
+        )
+        return pb.CreateCommodityResponse(commodity=cv.commodity_out(commodity))
+
+    def ListCommodities(
+        self, request: pb.ListCommoditiesRequest, context: grpc.ServicerContext
+    ) -> pb.ListCommoditiesResponse:
+        return pb.ListCommoditiesResponse(commodities=[cv.commodity_out(c) for c in self._ledger.list_commodities()])
+
+    # accounts --------------------------------------------------------------
+
+    def CreateAccount(
+        self, request: pb.CreateAccountRequest, context: grpc.ServicerContext
+    ) -> pb.CreateAccountResponse:
+        errors = ViolationCollector()
+        account_type = _enum_in(cv.ACCOUNT_TYPE_IN, request.type, "type", errors)  # type: ignore[arg-type]
+        errors.raise_if_any()
+        account = self._ledger.create_account(
+            request_id=request.request_id,
+            party=request.party,
+            code=request.code,
+            display_name=request.display_name,
+            type=account_type,  # type: ignore[arg-type]
+            commodity=request.commodity,
+            must_not_go_negative=request.must_not_go_negative,
+        )
+        return pb.CreateAccountResponse(account=cv.account_out(account))
+
+    def GetAccount(self, request: pb.GetAccountRequest, context: grpc.ServicerContext) -> pb.GetAccountResponse:
+        return pb.GetAccountResponse(account=cv.account_out(self._ledger.get_account(request.name)))
+
+    def ListAccounts(self, request: pb.ListAccountsRequest, context: grpc.ServicerContext) -> pb.ListAccountsResponse:
+        errors = ViolationCollector()
+        account_type = _enum_in(cv.ACCOUNT_TYPE_IN, request.type, "type", errors)  # type: ignore[arg-type]
+        errors.raise_if_any()
+        page = self._ledger.list_accounts(
+            party=request.party,
+            commodity=request.commodity,
+            type=account_type,  # type: ignore[arg-type]
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return pb.ListAccountsResponse(
+            accounts=[cv.account_out(a) for a in page.items], next_page_token=page.next_page_token
+        )
+
+    # transactions ----------------------------------------------------------
+
+    def PostTransactions(
+        self, request: pb.PostTransactionsRequest, context: grpc.ServicerContext
+    ) -> pb.PostTransactionsResponse:
+        specs = []
+        errors = ViolationCollector()
+        for i, message in enumerate(request.transactions):
+            spec, problems = cv.transaction_in(message)
+            for suffix, description in problems:
+                errors.add(f"transactions[{i}].{suffix}", description)
+            for j, posting in enumerate(message.postings):
+                if posting.side not in cv.SIDE_IN and posting.side != 0:
+                    errors.add(f"transactions[{i}].postings[{j}].side", f"{posting.side} is not a known side")
+            specs.append(spec)
+        errors.raise_if_any()
+        result = self._ledger.post_transactions(specs)
+        return pb.PostTransactionsResponse(
+            transactions=[cv.transaction_out(tx) for tx in result.transactions],
+            balances=cv.balances_out(result.balances),
+        )
+
+    def ReverseTransaction(
+        self, request: pb.ReverseTransactionRequest, context: grpc.ServicerContext
+    ) -> pb.ReverseTransactionResponse:
+        errors = ViolationCollector()
+        value_date = cv.optional_date_in(request, "value_date", "value_date", errors)
+        errors.raise_if_any()
+        result = self._ledger.reverse_transaction(
+            request_id=request.request_id, name=request.name, value_date=value_date, description=request.description
+        )
+        return pb.ReverseTransactionResponse(
+            transaction=cv.transaction_out(result.transactions[0]), balances=cv.balances_out(result.balances)
+        )
+
+    def GetTransaction(
+        self, request: pb.GetTransactionRequest, context: grpc.ServicerContext
+    ) -> pb.GetTransactionResponse:
+        return pb.GetTransactionResponse(transaction=cv.transaction_out(self._ledger.get_transaction(request.name)))
+
+    def ListTransactions(
+        self, request: pb.ListTransactionsRequest, context: grpc.ServicerContext
+    ) -> pb.ListTransactionsResponse:
+        errors = ViolationCollector()
+        date_from = cv.optional_date_in(request, "value_date_from", "value_date_from", errors)
+        date_to = cv.optional_date_in(request, "value_date_to", "value_date_to", errors)
+        errors.raise_if_any()
+        page = self._ledger.list_transactions(
+            party=request.party,
+            account=request.account,
+            value_date_from=date_from,
+            value_date_to=date_to,
+            metadata_key=request.metadata_key,
+            metadata_value=request.metadata_value,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return pb.ListTransactionsResponse(
+            transactions=[cv.transaction_out(tx) for tx in page.items], next_page_token=page.next_page_token
+        )
+
+    # balances --------------------------------------------------------------
+
+    def GetBalance(self, request: pb.GetBalanceRequest, context: grpc.ServicerContext) -> pb.GetBalanceResponse:
+        errors = ViolationCollector()
+        as_of = cv.optional_date_in(request, "as_of_date", "as_of_date", errors)
+        errors.raise_if_any()
+        return pb.GetBalanceResponse(balance=cv.balance_out(self._ledger.get_balance(request.account, as_of)))
+
+    def BatchGetBalances(
+        self, request: pb.BatchGetBalancesRequest, context: grpc.ServicerContext
+    ) -> pb.BatchGetBalancesResponse:
+        errors = ViolationCollector()
+        as_of = cv.optional_date_in(request, "as_of_date", "as_of_date", errors)
+        errors.raise_if_any()
+        balances = self._ledger.batch_get_balances(list(request.accounts), as_of)
+        return pb.BatchGetBalancesResponse(balances=cv.balances_out(balances))
+
+    # holds -----------------------------------------------------------------
+
+    def CreateHold(self, request: pb.CreateHoldRequest, context: grpc.ServicerContext) -> pb.CreateHoldResponse:
+        hold = self._ledger.create_hold(
+            request_id=request.request_id,
+            debit_account=request.debit_account,
+            credit_account=request.credit_account,
+            commodity=request.amount.commodity,
+            value=request.amount.value,
+            expire_time=cv.instant_in(request.expire_time) if request.HasField("expire_time") else None,
+            description=request.description,
+            metadata=dict(request.metadata),
+        )
+        return pb.CreateHoldResponse(hold=cv.hold_out(hold))
+
+    def CaptureHold(self, request: pb.CaptureHoldRequest, context: grpc.ServicerContext) -> pb.CaptureHoldResponse:
+        errors = ViolationCollector()
+        value_date = cv.optional_date_in(request, "value_date", "value_date", errors)
+        if request.HasField("amount") and request.amount.commodity:
+            hold = self._ledger.get_hold(request.name)
+            if request.amount.commodity != hold.debit_account.commodity:
+                errors.add(
+                    "amount.commodity",
+                    f"is {request.amount.commodity!r} but the hold is in {hold.debit_account.commodity}",
+                    "COMMODITY_MISMATCH",
+                )
+        errors.raise_if_any()
+        hold, tx = self._ledger.capture_hold(
+            request_id=request.request_id,
+            name=request.name,
+            value=request.amount.value if request.HasField("amount") else None,
+            value_date=value_date,
+        )
+        return pb.CaptureHoldResponse(hold=cv.hold_out(hold), transaction=cv.transaction_out(tx))
+
+    def VoidHold(self, request: pb.VoidHoldRequest, context: grpc.ServicerContext) -> pb.VoidHoldResponse:
+        return pb.VoidHoldResponse(
+            hold=cv.hold_out(self._ledger.void_hold(request_id=request.request_id, name=request.name))
+        )
+
+    def GetHold(self, request: pb.GetHoldRequest, context: grpc.ServicerContext) -> pb.GetHoldResponse:
+        return pb.GetHoldResponse(hold=cv.hold_out(self._ledger.get_hold(request.name)))
