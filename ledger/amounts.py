@@ -16,7 +16,7 @@ import moneyed
 #: Largest absolute amount accepted in one posting, in minor units; leaves headroom in BIGINT sums.
 MAX_POSTING_MINOR = 10**17
 
-_DECIMAL_TEXT = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
+_DECIMAL_TEXT = re.compile(r"^[+-]?([0-9]+)(?:\.([0-9]+))?\Z")
 
 
 class AmountError(ValueError):
@@ -41,7 +41,7 @@ def parse_minor(text: str, scale: int) -> int:
             raise AmountError(f"{text!r} has {len(significant)} decimal places; this commodity allows at most {scale}")
         fraction = significant
     whole = int(match.group(1))
-    minor = whole * 10**scale + (int(fraction.ljust(scale, "0")) if scale else 0)
+    minor = whole * int(10**scale) + (int(fraction.ljust(scale, "0")) if scale else 0)
     if text.startswith("-"):
         minor = -minor
     if abs(minor) > MAX_POSTING_MINOR:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 
-PARTY_ID = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
-ACCOUNT_CODE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
-COMMODITY_CODE = re.compile(r"^[A-Z][A-Z0-9._-]{0,31}$")
-REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+PARTY_ID = re.compile(r"^[a-z][a-z0-9-]{0,62}\Z")
+ACCOUNT_CODE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}\Z")
+COMMODITY_CODE = re.compile(r"^[A-Z][A-Z0-9._-]{0,31}\Z")
+REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,128}\Z")
 
-_PARTY_NAME = re.compile(r"^parties/([^/]+)$")
-_ACCOUNT_NAME = re.compile(r"^parties/([^/]+)/accounts/([^/]+)$")
+_PARTY_NAME = re.compile(r"^parties/([^/]+)\Z")
+_ACCOUNT_NAME = re.compile(r"^parties/([^/]+)/accounts/([^/]+)\Z")
 
 
 class BadName(ValueError):

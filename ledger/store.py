@@ -996,9 +996,10 @@ class Ledger:
         accounts_ = self._accounts_by_ids(conn, {a for items in postings.values() for _, a, _ in items})
         result = []
         for tx_id in ids:
-            row = tx_rows.get(tx_id)
-            if row is None:
+            found = tx_rows.get(tx_id)
+            if found is None:
                 continue
+            row = found
             result.append(
                 Transaction(
                     id=row.id,

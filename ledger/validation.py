@@ -29,7 +29,7 @@ EARLIEST_VALUE_DATE = dt.date(1990, 1, 1)
 MAX_DAYS_AHEAD = 366
 RESERVED_METADATA_PREFIX = "toudai."
 
-_METADATA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+_METADATA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*\Z")
 
 AccountResolver = Callable[[str], Account | None]
 

@@ -21,7 +21,7 @@ def _enum_in(mapping: dict[int, object], value: int, path: str, errors: Violatio
     return member
 
 
-class LedgerServicer(pb_grpc.LedgerServiceServicer):
+class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
     """Implements toudai.v1.LedgerService on a `Ledger`."""
 
     def __init__(self, ledger: Ledger) -> None:

@@ -1,0 +1,155 @@
+"""Shared fixtures: real databases (SQLite files and PostgreSQL) and real gRPC servers on free ports.
+
+PostgreSQL is found, in order, at TOUDAI_TEST_DATABASE_URL; in a testcontainers PostgreSQL when a
+Docker engine answers; or at 127.0.0.1:5432 when something listens there. With CI=true and none of these,
+every PostgreSQL test fails (never skips). Each test gets its own freshly migrated database: on
+PostgreSQL a copy of a template database migrated once per run (CREATE DATABASE ... TEMPLATE), on SQLite
+a new file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+
+import grpc
+import pytest
+import sqlalchemy as sa
+
+from ledger import db
+from ledger.store import Ledger
+from server.app import create_server
+from toudai.v1 import ledger_pb2_grpc
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+def _local_postgres_listens() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """A URL of a PostgreSQL database from which the suite may CREATE and DROP its own databases."""
+    configured = os.environ.get("TOUDAI_TEST_DATABASE_URL")
+    if configured:
+        yield db.normalise_url(configured)
+        return
+    if _docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:15", driver="psycopg") as container:
+            yield container.get_connection_url()
+        return
+    if _local_postgres_listens():
+        yield "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        return
+    message = (
+        "PostgreSQL is unreachable: set TOUDAI_TEST_DATABASE_URL, run a Docker engine, or start PostgreSQL on "
+        "127.0.0.1:5432"
+    )
+    if IN_CI:
+        pytest.fail(message + " (CI=true: PostgreSQL tests must run)")
+    pytest.skip(message)
+
+
+def _database_url(admin_url: str, name: str) -> str:
+    return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _admin_execute(admin_url: str, *statements: str) -> None:
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: str) -> Iterator[str]:
+    """A database migrated to head once per run, copied for each test."""
+    name = f"toudai_tpl_{uuid.uuid4().hex[:10]}"
+    _admin_execute(postgres_admin_url, f'CREATE DATABASE "{name}"')
+    engines = db.create_engines(_database_url(postgres_admin_url, name))
+    db.upgrade(engines.writer)
+    engines.dispose()
+    yield name
+    _admin_execute(postgres_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest, postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test."""
+    template = request.getfixturevalue("postgres_template")
+    name = f"toudai_t_{uuid.uuid4().hex[:12]}"
+    _admin_execute(postgres_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield _database_url(postgres_admin_url, name)
+    _admin_execute(postgres_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    """A fresh, migrated SQLite database file for one test."""
+    url = f"sqlite:///{tmp_path}/toudai.db"
+    engines = db.create_engines(url)
+    db.upgrade(engines.writer)
+    engines.dispose()
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A fresh migrated database, once on SQLite and once on PostgreSQL."""
+    fixture = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}[request.param]
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def ledger(database_url: str) -> Iterator[Ledger]:
+    engines = db.create_engines(database_url)
+    try:
+        yield Ledger(engines)
+    finally:
+        engines.dispose()
+
+
+@pytest.fixture
+def server_address(ledger: Ledger) -> Iterator[str]:
+    """A real gRPC server on a free port, serving `ledger`."""
+    server, port = create_server(ledger, "127.0.0.1:0")
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop(0).wait()
+
+
+@pytest.fixture
+def channel(server_address: str) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(server_address) as ch:
+        grpc.channel_ready_future(ch).result(timeout=10)
+        yield ch
+
+
+@pytest.fixture
+def stub(channel: grpc.Channel) -> ledger_pb2_grpc.LedgerServiceStub:
+    return ledger_pb2_grpc.LedgerServiceStub(channel)
