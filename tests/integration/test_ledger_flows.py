@@ -272,7 +272,7 @@ def test_hold_reserves_funds_then_capture_posts_part_and_releases_the_rest(stub:
 
 
 def test_holds_expire_and_release_their_amount(database_url: str) -> None:
-    now = [dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc)]
+    now = [dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)]
     engines = db.create_engines(database_url)
     try:
         ledger = Ledger(engines, clock=lambda: now[0])
