@@ -15,6 +15,9 @@ import moneyed
 
 #: Largest absolute amount accepted in one posting, in minor units; leaves headroom in BIGINT sums.
 MAX_POSTING_MINOR = 10**17
+#: Largest absolute running balance (and pending total) of one account, in minor units: far below BIGINT's
+#: 9.2 * 10**18, so no sum the database keeps can overflow.
+MAX_BALANCE_MINOR = 10**18
 
 _DECIMAL_TEXT = re.compile(r"^[+-]?([0-9]+)(?:\.([0-9]+))?\Z")
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 ERROR_DOMAIN = "toudai.ledger"
+GENERIC_FIELD_REASON = "INVALID_FIELD"
 
 
 class ErrorKind(enum.Enum):
@@ -86,6 +87,10 @@ class InvalidArgument(LedgerError):
             message = f"{first.field}: {first.description}"
             if more:
                 message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        if reason is None and self.violations[0].reason != GENERIC_FIELD_REASON:
+            # ErrorInfo carries the first problem's specific reason (UNBALANCED, INVALID_AMOUNT, ...), so a
+            # client can branch on it without digging into the field violations.
+            reason = self.violations[0].reason
         super().__init__(message, reason=reason)
 
     @classmethod

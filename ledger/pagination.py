@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ledger.canonical import fingerprint
@@ -34,8 +34,30 @@ def encode(filters: Mapping[str, Any], position: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(token: str, filters: Mapping[str, Any]) -> list[Any] | None:
-    """The position in `token`, None for an empty token; InvalidArgument if malformed or for other filters."""
+def sequence(value: Any) -> int:
+    """A book sequence number from a page token (a non-negative BIGINT)."""
+    if not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ValueError("not a sequence number")
+    return value
+
+
+def text(value: Any) -> str:
+    """A string from a page token."""
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    return value
+
+
+def decode(
+    token: str,
+    filters: Mapping[str, Any],
+    shape: Sequence[Callable[[Any], Any]] | None = None,
+) -> list[Any] | None:
+    """The position in `token`, None for an empty token; InvalidArgument if malformed or for other filters.
+
+    With `shape`, the position must have one element per converter (e.g. `(int,)` or `(str, uuid.UUID)`)
+    and is returned converted, so a tampered position is refused here rather than failing in a query.
+    """
     if not token:
         return None
     try:
@@ -45,7 +67,11 @@ def decode(token: str, filters: Mapping[str, Any]) -> list[Any] | None:
         issued_for = payload["f"]
         if not isinstance(position, list) or not isinstance(issued_for, str):
             raise ValueError("bad shape")
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        if shape is not None:
+            if len(position) != len(shape):
+                raise ValueError("bad position")
+            position = [convert(value) for convert, value in zip(shape, position, strict=True)]
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
         raise InvalidArgument.one(
             "page_token",
             "is not a page token this server issued; pass next_page_token back unchanged",

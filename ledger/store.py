@@ -66,6 +66,7 @@ from ledger.model import (
 from ledger.validation import (
     ValidTransaction,
     check_metadata,
+    check_metadata_filter,
     check_request_id,
     check_text,
     check_value_date,
@@ -222,7 +223,12 @@ class Ledger:
         if cached is not None:
             return cached
         row = conn.execute(sa.select(t.commodities).where(t.commodities.c.code == code)).first()
-        if row is None and register_iso and (iso := amounts.iso_currency_scale(code)) is not None:
+        if row is not None:
+            commodity = _commodity(row)
+            with self._cache_lock:
+                self._commodities[code] = commodity
+            return commodity
+        if register_iso and (iso := amounts.iso_currency_scale(code)) is not None:
             values = {
                 "code": code,
                 "kind": CommodityKind.CURRENCY.value,
@@ -233,13 +239,10 @@ class Ledger:
                 "created_at": self._clock(),
             }
             conn.execute(_insert_ignore(conn, t.commodities, ["code"]), values)
-            row = conn.execute(sa.select(t.commodities).where(t.commodities.c.code == code)).first()
-        if row is None:
-            return None
-        commodity = _commodity(row)
-        with self._cache_lock:
-            self._commodities[code] = commodity
-        return commodity
+            row = conn.execute(sa.select(t.commodities).where(t.commodities.c.code == code)).one()
+            # Not cached: the row is only real once this unit of work commits, and it may yet roll back.
+            return _commodity(row)
+        return None
 
     # ------------------------------------------------------------------ parties
 
@@ -308,7 +311,7 @@ class Ledger:
     def list_parties(self, *, page_size: int = 0, page_token: str = "") -> Page[Party]:
         size = pagination.page_size(page_size)
         filters: dict[str, Any] = {"list": "parties"}
-        after = pagination.decode(page_token, filters)
+        after = pagination.decode(page_token, filters, (pagination.text,))
         query = sa.select(t.parties).order_by(t.parties.c.id).limit(size + 1)
         if after:
             query = query.where(t.parties.c.id > str(after[0]))
@@ -449,12 +452,13 @@ class Ledger:
             "commodity": commodity,
             "type": type.value if type else "",
         }
-        after = pagination.decode(page_token, filters)
+        after = pagination.decode(page_token, filters, (pagination.text, pagination.text))
         query = _account_query().order_by(t.accounts.c.party_id, t.accounts.c.code).limit(size + 1)
         if party:
             query = query.where(t.accounts.c.party_id == _parse(names.parse_party_name, party, "party"))
         if commodity:
-            query = query.where(t.accounts.c.commodity == commodity)
+            code = _parse(names.parse_commodity_name, commodity, "commodity")
+            query = query.where(t.accounts.c.commodity == code)
         if type is not None:
             query = query.where(t.accounts.c.type == type.value)
         if after:
@@ -718,6 +722,9 @@ class Ledger:
         running: Mapping[uuid.UUID, _Running],
         index: int | None,
     ) -> None:
+        where = f"transactions[{index}] ({tx.request_id})" if index is not None else tx.request_id
+        for posting in tx.postings:
+            _check_capacity(posting.account, running[posting.account.id], where, tx.request_id)
         violations = []
         seen = set()
         for posting in tx.postings:
@@ -740,7 +747,6 @@ class Ledger:
                     )
                 )
         if violations:
-            where = f"transactions[{index}] ({tx.request_id})" if index is not None else tx.request_id
             raise InsufficientFunds(
                 f"{where}: {violations[0].description}",
                 violations,
@@ -873,6 +879,7 @@ class Ledger:
                 errors.add("account", str(exc))
         if metadata_value and not metadata_key:
             errors.add("metadata_value", "needs metadata_key")
+        check_metadata_filter(metadata_key, metadata_value, errors)
         if value_date_from and value_date_to and value_date_from > value_date_to:
             errors.add("value_date_to", "is before value_date_from")
         errors.raise_if_any()
@@ -887,7 +894,10 @@ class Ledger:
             "key": metadata_key,
             "value": metadata_value,
         }
-        after = pagination.decode(page_token, filters)
+        book = acct.party_id if acct is not None else party_id
+        # Within a book, pages follow its sequence; across books, recording time then id.
+        shape = (pagination.sequence,) if book else (dt.datetime.fromisoformat, uuid.UUID)
+        after = pagination.decode(page_token, filters, shape)
         tx = t.transactions
         conditions: list[Any] = []
         if value_date_from:
@@ -900,7 +910,6 @@ class Ledger:
             if metadata_value:
                 match.append(md.c.value == metadata_value)
             conditions.append(sa.exists().where(*match))
-        book = acct.party_id if acct is not None else party_id
         if book:
             if acct is not None:
                 source = (
@@ -939,8 +948,7 @@ class Ledger:
                 .limit(size + 1)
             )
             if after:
-                at = dt.datetime.fromisoformat(str(after[0]))
-                last = uuid.UUID(str(after[1]))
+                at, last = after
                 query = query.where(
                     sa.or_(
                         tx.c.created_at > at,
@@ -1039,7 +1047,8 @@ class Ledger:
         if len(account_names) > MAX_BATCH_BALANCES:
             errors.add(
                 field_path,
-                f"has {len(account_names)} accounts; the limit is {MAX_BATCH_BALANCES}",
+                f"has {len(account_names)} accounts; the limit is {MAX_BATCH_BALANCES}: split the request",
+                "BATCH_TOO_LARGE",
             )
         for i, name in enumerate(account_names):
             try:
@@ -1224,6 +1233,7 @@ class Ledger:
         request_id: str,
     ) -> None:
         for account in accounts_:
+            _check_capacity(account, running[account.id], request_id, request_id)
             balance = self._balance(account, running[account.id])
             if account.must_not_go_negative and balance.available < 0:
                 short = amounts.format_minor(-balance.available, account.scale)
@@ -1304,6 +1314,7 @@ class Ledger:
                 errs.add(
                     "amount.value",
                     f"is more than the hold's {amounts.format_minor(hold.amount, hold.debit_account.scale)}",
+                    "CAPTURE_EXCEEDS_HOLD",
                 )
             errs.raise_if_any()
             self._release(conn, row)
@@ -1517,6 +1528,112 @@ class Ledger:
 
         return uow.read(self._engines.reader, work)
 
+    # ------------------------------------------------------------------ inside another package's unit of work
+
+    def post_within(self, conn: sa.Connection, specs: Sequence[TransactionSpec]) -> PostResult:
+        """Validate and post `specs` inside the caller's database transaction (used by deals/, settlement/).
+
+        Accounts are looked up on `conn`, so accounts opened earlier in the same transaction are seen.
+        System metadata keys (`toudai.*`) are allowed: callers are trusted code, not clients.
+        """
+        resolved = self._resolve_accounts_within(conn, [p.account for s in specs for p in s.postings])
+        valid = validate_batch(specs, resolved.get, today=self.today(), allow_reserved_metadata=True)
+        return self._post(conn, valid, field_prefix="")
+
+    def lock_books_within(self, conn: sa.Connection, parties: Iterable[str]) -> None:
+        """Lock these books' heads now, in party-id order, before a unit of work that posts several times."""
+        self._lock_books(conn, sorted(set(parties)))
+
+    def balances_within(self, conn: sa.Connection, account_names: Sequence[str]) -> dict[str, Balance]:
+        """Current balances read on `conn` (seeing the caller's own uncommitted postings)."""
+        found = self._resolve_accounts_within(conn, account_names)
+        running = self._load_running(conn, [a.id for a in found.values()])
+        return {name: self._balance(account, running[account.id]) for name, account in found.items()}
+
+    def existing_parties_within(self, conn: sa.Connection, party_ids: Iterable[str]) -> set[str]:
+        wanted = sorted(set(party_ids))
+        rows = conn.execute(sa.select(t.parties.c.id).where(t.parties.c.id.in_(wanted))).all()
+        return {r.id for r in rows}
+
+    def open_accounts_within(
+        self,
+        conn: sa.Connection,
+        plans: Iterable[tuple[str, str, AccountType, str, bool, str]],
+        *,
+        commodity_kind: Mapping[str, tuple[CommodityKind, int]] | None = None,
+    ) -> None:
+        """Open every (party, code, type, commodity, must_not_go_negative, display name) not yet open.
+
+        Commodities missing from the registry are registered from `commodity_kind` (kind, scale) or, for
+        ISO currencies, automatically. Opening is idempotent: existing accounts are left as they are.
+        """
+        plans = list(plans)
+        keys = sa.tuple_(t.accounts.c.party_id, t.accounts.c.code)
+        existing = {
+            (r.party_id, r.code)
+            for r in conn.execute(
+                sa.select(t.accounts.c.party_id, t.accounts.c.code).where(keys.in_([(p[0], p[1]) for p in plans]))
+            )
+        }
+        now = self._clock()
+        for party, code, account_type, commodity, guarded, display_name in plans:
+            if (party, code) in existing:
+                continue
+            found = self._commodity(conn, commodity, register_iso=True)
+            if found is None:
+                kind, scale = (commodity_kind or {})[commodity]
+                conn.execute(
+                    _insert_ignore(conn, t.commodities, ["code"]),
+                    {
+                        "code": commodity,
+                        "kind": kind.value,
+                        "scale": scale,
+                        "display_name": commodity,
+                        "request_id": None,
+                        "fingerprint": None,
+                        "created_at": now,
+                    },
+                )
+            account_id = uuid.uuid4()
+            opened = fingerprint({"party": party, "code": code, "type": account_type.value, "commodity": commodity})
+            conn.execute(
+                t.accounts.insert(),
+                {
+                    "id": account_id,
+                    "party_id": party,
+                    "code": code,
+                    "display_name": display_name or code,
+                    "type": account_type.value,
+                    "commodity": commodity,
+                    "must_not_go_negative": guarded,
+                    "request_id": f"toudai.open:{opened[:40]}",
+                    "fingerprint": opened,
+                    "created_at": now,
+                },
+            )
+            conn.execute(
+                t.balances.insert(),
+                {"party_id": party, "account_id": account_id, "posted": 0, "pending_debits": 0, "pending_credits": 0},
+            )
+            existing.add((party, code))
+
+    def _resolve_accounts_within(self, conn: sa.Connection, account_names: Iterable[str]) -> dict[str, Account]:
+        """Like _resolve_accounts, on the caller's connection; rows read here are not cached (they may roll back)."""
+        wanted = set(account_names)
+        found = {n: a for n in wanted if (a := self._accounts_by_name.get(n)) is not None}
+        missing = []
+        for name in wanted - found.keys():
+            try:
+                missing.append(names.parse_account_name(name))
+            except names.BadName:
+                continue
+        if missing:
+            keys = sa.tuple_(t.accounts.c.party_id, t.accounts.c.code)
+            for row in conn.execute(_account_query().where(keys.in_(missing))):
+                account = _account(row)
+                found[account.name] = account
+        return found
+
     def trial_balance(self, party_id: str) -> dict[str, int]:
         """Sum of every account's posted balance per commodity in one book: zero in a sound ledger."""
         query = (
@@ -1537,6 +1654,21 @@ def _reused(request_id: str) -> AlreadyExists:
         "use a new request_id for a new request, or resend the original payload to retry",
         reason="REQUEST_ID_REUSED",
         metadata={"request_id": request_id},
+    )
+
+
+def _check_capacity(account: Account, state: _Running, where: str, request_id: str) -> None:
+    """Refuse a change that would take an account's balance or pending totals beyond MAX_BALANCE_MINOR."""
+    largest = max(abs(state.posted), state.pending_debits, state.pending_credits)
+    if largest <= amounts.MAX_BALANCE_MINOR:
+        return
+    limit = f"{amounts.format_minor(amounts.MAX_BALANCE_MINOR, account.scale)} {account.commodity}"
+    description = f"{account.name} would reach {amounts.format_minor(largest, account.scale)} {account.commodity}"
+    raise FailedPrecondition(
+        f"{where}: {description}, beyond the limit of {limit} per account; split the amount over several accounts",
+        [PreconditionViolation("BALANCE_LIMIT", account.name, f"{description}; the limit is {limit}")],
+        reason="BALANCE_LIMIT",
+        metadata={"request_id": request_id, "account": account.name},
     )
 
 

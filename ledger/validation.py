@@ -78,8 +78,13 @@ def check_value_date(value: dt.date | None, path: str, errors: ViolationCollecto
 def check_text(value: str, path: str, errors: ViolationCollector, limit: int = MAX_DESCRIPTION) -> None:
     if len(value) > limit:
         errors.add(path, f"is {len(value)} characters long; the limit is {limit}", "TOO_LONG")
-    if any(ord(ch) < 0x20 and ch not in "\t\n" for ch in value):
+    if _has_control_characters(value):
         errors.add(path, "contains control characters")
+
+
+def _has_control_characters(value: str) -> bool:
+    """C0 controls other than tab and newline (NUL, in particular, cannot be stored in PostgreSQL text)."""
+    return any(ord(ch) < 0x20 and ch not in "\t\n" for ch in value)
 
 
 def check_metadata(
@@ -114,6 +119,22 @@ def check_metadata(
                 f"value is {len(value)} characters long; the limit is {MAX_METADATA_VALUE}",
                 "METADATA_TOO_LARGE",
             )
+        if _has_control_characters(value):
+            errors.add(f"{path}[{key!r}]", "value contains control characters")
+
+
+def check_metadata_filter(key: str, value: str, errors: ViolationCollector) -> None:
+    """A `metadata_key = metadata_value` filter obeys the rules of stored metadata: a bad one is refused, not run."""
+    if key and (not _METADATA_KEY.match(key) or len(key) > MAX_METADATA_KEY):
+        errors.add(
+            "metadata_key",
+            f"must be 1 to {MAX_METADATA_KEY} characters of letters, digits and . _ : / -",
+        )
+    if len(value) > MAX_METADATA_VALUE or _has_control_characters(value):
+        errors.add(
+            "metadata_value",
+            f"must be at most {MAX_METADATA_VALUE} characters, without control characters",
+        )
 
 
 def validate_batch(
@@ -249,8 +270,7 @@ def _check_balanced(postings: Sequence[Posting], path: str, errors: ViolationCol
         if total:
             errors.add(
                 f"{path}.postings",
-                f"do not balance in {commodity}: debits exceed credits by "
-                f"{amounts.format_minor(total, scales[commodity])} {commodity}",
+                f"do not balance in {commodity}: {_excess(total, scales[commodity])} {commodity}",
                 "UNBALANCED",
             )
     if any(per_commodity.values()):
@@ -259,11 +279,17 @@ def _check_balanced(postings: Sequence[Posting], path: str, errors: ViolationCol
         if total:
             errors.add(
                 f"{path}.postings",
-                f"balance overall but not within party {party}: its debits exceed its credits by "
-                f"{amounts.format_minor(total, scales[commodity])} {commodity}; route value between "
+                f"balance overall but not within party {party}: its {_excess(total, scales[commodity])} "
+                f"{commodity}; route value between "
                 "parties through due-to / due-from accounts in each party's book",
                 "UNBALANCED_PER_PARTY",
             )
+
+
+def _excess(total: int, scale: int) -> str:
+    """Which side is larger and by how much, e.g. "credits exceed debits by 0.01" (never a negative excess)."""
+    larger, smaller = ("debits", "credits") if total > 0 else ("credits", "debits")
+    return f"{larger} exceed {smaller} by {amounts.format_minor(abs(total), scale)}"
 
 
 def request_fingerprint(spec: TransactionSpec, postings: Sequence[Posting]) -> str:

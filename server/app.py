@@ -31,36 +31,55 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 SERVICE_NAMES = (ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,)
 
 
-def create_server(ledger: Ledger, address: str = "127.0.0.1:0", *, max_workers: int = 32) -> tuple[grpc.Server, int]:
-    """A configured, unstarted server bound to `address`, and the port it bound."""
+def create_server(
+    ledger: Ledger,
+    address: str = "127.0.0.1:0",
+    *,
+    max_workers: int = 32,
+    health_servicer: health.HealthServicer | None = None,
+    reuse_port: bool = False,
+) -> tuple[grpc.Server, int]:
+    """A configured, unstarted server bound to `address`, and the port it bound.
+
+    Pass `health_servicer` to keep a handle on it (serve() flips it to NOT_SERVING while draining).
+    """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="toudai-rpc"),
         interceptors=[ErrorAndLogInterceptor()],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.so_reuseport", 1),
+            # Off by default so a second `toudai serve` on a busy port fails instead of silently sharing it;
+            # several replicas on one port (SO_REUSEPORT) is an explicit choice (`--reuse-port`).
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), server)
-    health_servicer = health.HealthServicer()
+    health_servicer = health_servicer or health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in (*SERVICE_NAMES, ""):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = server.add_insecure_port(address)
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError as exc:  # grpc reports a busy or invalid address this way
+        raise OSError(f"could not listen on {address}: {exc}") from exc
     if port == 0:
-        raise OSError(f"could not bind {address}")
+        raise OSError(f"could not listen on {address}")
     return server, port
 
 
 def open_ledger(database_url: str, *, migrate: bool) -> Ledger:
     """Open the database, applying migrations (or checking the revision when `migrate` is False)."""
     engines = db.create_engines(database_url)
-    if migrate:
-        db.upgrade(engines.writer)
-    else:
-        db.check_revision(engines.writer)
+    try:
+        if migrate:
+            db.upgrade(engines.writer)
+        else:
+            db.check_revision(engines.writer)
+    except BaseException:
+        engines.dispose()
+        raise
     return Ledger(engines)
 
 
@@ -94,10 +113,12 @@ def serve(
     grace_seconds: float = 10.0,
     hold_expiry_interval: float = 30.0,
     ready: threading.Event | None = None,
+    reuse_port: bool = False,
 ) -> None:
     """Run the server until SIGTERM or SIGINT, then shut down gracefully."""
     ledger = open_ledger(database_url, migrate=migrate)
-    server, port = create_server(ledger, listen)
+    health_servicer = health.HealthServicer()
+    server, port = create_server(ledger, listen, health_servicer=health_servicer, reuse_port=reuse_port)
     server.start()
     expirer = HoldExpirer(ledger, hold_expiry_interval)
     expirer.start()
@@ -118,6 +139,7 @@ def serve(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         expirer.stop()
+        health_servicer.enter_graceful_shutdown()  # load balancers stop routing here while calls drain
         server.stop(grace_seconds).wait()
         ledger.engines.dispose()
         log.info("toudai stopped")

@@ -88,6 +88,17 @@ def instant_in(message: timestamp_pb2.Timestamp) -> dt.datetime:
     return message.ToDatetime(tzinfo=dt.UTC)
 
 
+def optional_instant_in(owner: object, field: str, path: str, errors: ViolationCollector) -> dt.datetime | None:
+    """A set google.protobuf.Timestamp to a UTC datetime; an out-of-range one is a violation."""
+    if not owner.HasField(field):  # type: ignore[attr-defined]
+        return None
+    try:
+        return instant_in(getattr(owner, field))
+    except (ValueError, OverflowError) as exc:
+        errors.add(path, f"is not a valid timestamp ({exc})")
+        return None
+
+
 def transaction_in(message: pb.TransactionInput) -> tuple[TransactionSpec, list[tuple[str, str]]]:
     """A TransactionInput to a spec; returns conversion problems (path suffix, description) separately."""
     problems: list[tuple[str, str]] = []

@@ -190,13 +190,16 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
     # holds -----------------------------------------------------------------
 
     def CreateHold(self, request: pb.CreateHoldRequest, context: grpc.ServicerContext) -> pb.CreateHoldResponse:
+        errors = ViolationCollector()
+        expire_time = cv.optional_instant_in(request, "expire_time", "expire_time", errors)
+        errors.raise_if_any()
         hold = self._ledger.create_hold(
             request_id=request.request_id,
             debit_account=request.debit_account,
             credit_account=request.credit_account,
             commodity=request.amount.commodity,
             value=request.amount.value,
-            expire_time=cv.instant_in(request.expire_time) if request.HasField("expire_time") else None,
+            expire_time=expire_time,
             description=request.description,
             metadata=dict(request.metadata),
         )

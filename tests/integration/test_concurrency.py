@@ -236,4 +236,3 @@ def test_two_server_processes_on_one_postgres(two_servers: list[str], postgres_u
         _assert_sound(Ledger(engines), names, acknowledged)
     finally:
         engines.dispose()
-

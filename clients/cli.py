@@ -1,0 +1,321 @@
+"""The `toudai` command line: run the server, manage its database, and drive the ledger.
+
+This module builds the argument parser and maps outcomes to exit codes, in one place, so that scripts
+can rely on them:
+
+    0  ok
+    1  the server refused the request (its message and every violation are printed on stderr)
+    2  usage error: bad arguments or an unreadable transactions file
+    3  the server is unreachable or the deadline passed
+
+The commands themselves live in clients.commands (ledger calls over gRPC) and clients.operate
+(`serve`, `db`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from clients import cli_args, commands
+from clients.client import DEFAULT_TARGET, ToudaiClient
+from clients.errors import DeadlineExceededError, ToudaiError, UnavailableError
+from clients.postfile import PostFileError
+from clients.values import AccountType, CommodityKind, PartyKind
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+
+DEFAULT_DATABASE_URL = "sqlite:///var/toudai.db"
+
+EPILOG = """\
+exit codes:
+  0  ok
+  1  the server refused the request; its message and each field or precondition violation go to stderr
+     (also: `serve` or `db` could not start, e.g. unknown schema revision or port in use)
+  2  usage error (bad arguments, unreadable transactions file)
+  3  the server is unreachable or the deadline was exceeded
+
+environment:
+  TOUDAI_TARGET        default for --target (127.0.0.1:50051)
+  TOUDAI_TOKEN         default for --token
+  TOUDAI_DATABASE_URL  default for --database-url of `serve` and `db` (sqlite:///var/toudai.db)
+
+accounts are written parties/{party}/accounts/{code} or, shorter, {party}/{code} (e.g. bank-hz/cash).
+"""
+
+TRANSFER_HELP = """\
+Move an amount from one account to another: --to is DEBITED and --from is CREDITED.
+For two asset accounts (cash -> loans) this is the intuitive direction: --from goes down, --to goes up.
+"""
+
+POST_HELP = """\
+Post the transactions in FILE (YAML, or JSON if FILE ends in .json; '-' reads stdin), all or nothing:
+
+  transactions:
+    - request_id: dep-001          # re-running the file with the same ids books nothing twice
+      value_date: 2026-11-26       # default: today
+      description: Customer deposit
+      metadata: {deal: D-1}
+      postings:
+        - {account: bank-hz/cash, debit: "100.00"}     # commodity defaults to the account's
+        - {account: bank-hz/deposits, credit: "100.00", commodity: CNY}
+
+Amounts are read as exact decimals whether quoted or not; they never pass through a binary float.
+"""
+
+Handler = Callable[[argparse.Namespace, ToudaiClient, Console], int]
+
+
+def _connection_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    """--target/--timeout/--token, accepted before or after the subcommand.
+
+    The subcommand copies default to SUPPRESS so that they never overwrite a value given before it.
+    """
+
+    def default(value: Any) -> Any:
+        return value if top_level else argparse.SUPPRESS
+
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--target",
+        default=default(os.environ.get("TOUDAI_TARGET") or DEFAULT_TARGET),
+        help="server address HOST:PORT (env TOUDAI_TARGET; default %(default)s)" if top_level else "server address",
+    )
+    group.add_argument(
+        "--timeout",
+        type=cli_args.positive_float,
+        default=default(10.0),
+        help="deadline of each attempt in seconds (default 10)",
+    )
+    group.add_argument(
+        "--token", default=default(os.environ.get("TOUDAI_TOKEN")), help="bearer token (env TOUDAI_TOKEN)"
+    )
+
+
+def _group(subparsers: Any, name: str, help_text: str) -> Any:
+    """A subcommand that only groups further subcommands (`toudai party ...`)."""
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    return parser.add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
+
+
+def _client_command(
+    subparsers: Any,
+    name: str,
+    handler: Handler,
+    help_text: str,
+    *,
+    mutation: bool = False,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """A subcommand that talks to the server: --json, the connection options, and --request-id if it writes."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=help_text,
+        description=description or help_text,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON (amounts as strings)")
+    if mutation:
+        parser.add_argument("--request-id", help="idempotency key (default: a fresh UUID, reused on retries)")
+    _connection_options(parser, top_level=False)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _operator_command(subparsers: Any, name: str, help_text: str, function: str) -> argparse.ArgumentParser:
+    """A subcommand run in-process (clients.operate.`function`), imported only when used: it pulls in the
+    server and the database stack, which the everyday client commands do not need."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(operate=function)
+    return parser
+
+
+def _database_url_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("TOUDAI_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        help="sqlite:///PATH or postgresql://... (env TOUDAI_DATABASE_URL; default %(default)s)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="toudai",
+        description="toudai: the ledger for 投贷联动 (investment-loan linkage) deals.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _connection_options(parser, top_level=True)
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = _operator_command(subparsers, "serve", "run the gRPC server until SIGTERM or SIGINT", "serve")
+    serve.add_argument("--listen", default="127.0.0.1:50051", help="HOST:PORT to listen on (default %(default)s)")
+    _database_url_option(serve)
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations; refuse an old schema")
+    serve.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="share the port with other toudai replicas (SO_REUSEPORT); off, a busy port is an error",
+    )
+    serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+    database = _group(subparsers, "db", "manage the database schema")
+    upgrade = _operator_command(database, "upgrade", "migrate the database to the latest schema revision", "db_upgrade")
+    _database_url_option(upgrade)
+    revision = _operator_command(
+        database, "revision", "show the database's schema revision and the latest one", "db_revision"
+    )
+    _database_url_option(revision)
+    revision.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    party = _group(subparsers, "party", "parties: legal entities, each with its own book")
+    create = _client_command(party, "create", commands.party_create, "register a party", mutation=True)
+    create.add_argument("id", help="party id, e.g. bank-hz")
+    create.add_argument("--name", required=True, help="display name, e.g. 杭州科技支行")
+    create.add_argument("--kind", required=True, choices=[k.value for k in PartyKind])
+    _client_command(party, "list", commands.party_list, "list parties")
+    get = _client_command(party, "get", commands.party_get, "show one party")
+    get.add_argument("id", help="party id or parties/{party}")
+
+    commodity = _group(subparsers, "commodity", "commodities: currencies, option units, shares")
+    create = _client_command(commodity, "create", commands.commodity_create, "register a commodity", mutation=True)
+    create.add_argument("code", help="e.g. CNY or OPT-ACME-A")
+    create.add_argument("--kind", required=True, choices=[k.value for k in CommodityKind])
+    create.add_argument("--scale", type=cli_args.scale, help="decimal places (currencies: ISO minor unit by default)")
+    create.add_argument("--name", default="", help="display name")
+    _client_command(commodity, "list", commands.commodity_list, "list commodities")
+
+    account = _group(subparsers, "account", "accounts in parties' books")
+    create = _client_command(account, "create", commands.account_create, "open an account", mutation=True)
+    create.add_argument("party", help="party id, e.g. bank-hz")
+    create.add_argument("code", help="account code, e.g. cash")
+    create.add_argument("--type", required=True, choices=[t.value for t in AccountType])
+    create.add_argument("--commodity", required=True, help="e.g. CNY")
+    create.add_argument("--name", default="", help="display name")
+    create.add_argument("--must-not-go-negative", action="store_true", help="refuse postings that overdraw it")
+    listing = _client_command(account, "list", commands.account_list, "list accounts")
+    listing.add_argument("--party", help="only this party's accounts")
+    listing.add_argument("--commodity", help="only accounts in this commodity")
+    listing.add_argument("--type", choices=[t.value for t in AccountType], help="only accounts of this type")
+    get = _client_command(account, "get", commands.account_get, "show one account")
+    get.add_argument("account", help="{party}/{code} or parties/{party}/accounts/{code}")
+
+    post = _client_command(
+        subparsers, "post", commands.post, "post transactions from a YAML or JSON file", description=POST_HELP
+    )
+    post.add_argument("file", help="path to a .yaml/.yml/.json file, or - for stdin")
+
+    transfer = _client_command(
+        subparsers,
+        "transfer",
+        commands.transfer,
+        "move an amount between two accounts",
+        mutation=True,
+        description=TRANSFER_HELP,
+    )
+    transfer.add_argument("--from", dest="from_account", required=True, help="account credited (money leaves)")
+    transfer.add_argument("--to", dest="to_account", required=True, help="account debited (money arrives)")
+    transfer.add_argument("--amount", type=cli_args.amount, required=True, help="exact decimal, e.g. 100.00")
+    transfer.add_argument("--commodity", help="default: the accounts' commodity")
+    transfer.add_argument("--date", type=cli_args.date, help="value date YYYY-MM-DD (default today)")
+    transfer.add_argument("--description", default="", help="free text")
+
+    balance = _client_command(subparsers, "balance", commands.balance, "show account balances")
+    balance.add_argument("accounts", nargs="+", metavar="ACCOUNT", help="{party}/{code} or full account names")
+    balance.add_argument("--as-of", type=cli_args.date, help="balance at the end of this value date")
+
+    tx = _group(subparsers, "tx", "transactions")
+    listing = _client_command(tx, "list", commands.tx_list, "list transactions in posting order")
+    listing.add_argument("--party", help="only transactions touching this party's book")
+    listing.add_argument("--account", help="only transactions posting to this account")
+    listing.add_argument("--from", dest="date_from", type=cli_args.date, help="value date on or after")
+    listing.add_argument("--to", dest="date_to", type=cli_args.date, help="value date on or before")
+    listing.add_argument("--meta", type=cli_args.key_value, metavar="KEY=VALUE", help="metadata KEY equals VALUE")
+    listing.add_argument("--limit", type=cli_args.positive_int, help="at most this many")
+    get = _client_command(tx, "get", commands.tx_get, "show one transaction")
+    get.add_argument("name", help="transactions/{uuid} or the bare uuid")
+    reverse = _client_command(tx, "reverse", commands.tx_reverse, "post the opposite of a transaction", mutation=True)
+    reverse.add_argument("name", help="transactions/{uuid} or the bare uuid")
+    reverse.add_argument("--date", type=cli_args.date, help="value date (default: the original's)")
+    reverse.add_argument("--description", default="", help="free text (default: 'Reversal of ...')")
+
+    hold = _group(subparsers, "hold", "two-phase transfers: reserve now, capture or void later")
+    create = _client_command(hold, "create", commands.hold_create, "reserve an amount", mutation=True)
+    create.add_argument("--debit", required=True, help="account debited on capture")
+    create.add_argument("--credit", required=True, help="account credited on capture (its available balance drops now)")
+    create.add_argument("--amount", type=cli_args.amount, required=True, help="exact decimal")
+    create.add_argument("--commodity", help="default: the debit account's commodity")
+    create.add_argument("--expires-in", type=cli_args.duration, help="e.g. 7d, 12h, 30m (server default 7d)")
+    create.add_argument("--description", default="", help="free text")
+    capture = _client_command(hold, "capture", commands.hold_capture, "post all or part of a hold", mutation=True)
+    capture.add_argument("name", help="holds/{uuid} or the bare uuid")
+    capture.add_argument("--amount", type=cli_args.amount, help="part to post (default: all)")
+    capture.add_argument("--date", type=cli_args.date, help="value date (default today)")
+    void = _client_command(hold, "void", commands.hold_void, "release a hold", mutation=True)
+    void.add_argument("name", help="holds/{uuid} or the bare uuid")
+    get = _client_command(hold, "get", commands.hold_get, "show one hold")
+    get.add_argument("name", help="holds/{uuid} or the bare uuid")
+    return parser
+
+
+def _output_console() -> Console:
+    """Tables on stdout; when piped, wide enough that resource names are not folded mid-word."""
+    return Console() if sys.stdout.isatty() else Console(width=200)
+
+
+def report_refusal(error: ToudaiError, console: Console) -> None:
+    """The server's message and every violation it attached, for a person reading stderr."""
+    console.print(f"[bold red]error:[/] {escape(error.code.name)}: {escape(error.message)}", highlight=False)
+    for field, description in error.field_violations:
+        console.print(f"  {escape(field)}: {escape(description)}", highlight=False)
+    for kind, subject, description in error.precondition_violations:
+        console.print(f"  {escape(kind)} {escape(subject)}: {escape(description)}", highlight=False)
+    if error.reason:
+        console.print(f"  reason: {escape(error.reason)}", highlight=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (see the module docstring)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:  # --help (0) or a usage error (2)
+        return int(exit_request.code or 0)
+    errors = Console(stderr=True, soft_wrap=True)  # one line per message, whatever the terminal width
+    if getattr(args, "operate", None) is not None:
+        from clients import operate
+
+        return int(getattr(operate, args.operate)(args))
+    try:
+        with ToudaiClient(args.target, timeout=args.timeout, token=args.token) as client:
+            return int(args.handler(args, client, _output_console()))
+    except (UnavailableError, DeadlineExceededError) as error:
+        errors.print(
+            f"[bold red]error:[/] cannot reach toudai at {escape(args.target)}: {escape(error.message)}",
+            highlight=False,
+        )
+        return EXIT_UNREACHABLE
+    except ToudaiError as error:
+        report_refusal(error, errors)
+        return EXIT_REFUSED
+    except PostFileError as error:
+        errors.print(f"[bold red]error:[/] cannot read {escape(error.source)}:", highlight=False)
+        for problem in error.problems:
+            errors.print(f"  {escape(problem)}", highlight=False)
+        return EXIT_USAGE
+    except OSError as error:  # the transactions file could not be opened
+        errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

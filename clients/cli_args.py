@@ -1,0 +1,82 @@
+"""argparse `type=` converters for the `toudai` CLI: exact amounts, dates, durations, KEY=VALUE pairs.
+
+A converter that raises `argparse.ArgumentTypeError` makes argparse print the usage and exit 2, which
+is the CLI's documented exit code for "you typed it wrong": a malformed amount never reaches the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+from decimal import Decimal
+
+from clients.values import to_decimal
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([dhms])\s*$")
+_DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def amount(text: str) -> Decimal:
+    """An exact decimal amount such as 100.00 (never through a float)."""
+    try:
+        return to_decimal(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a decimal amount such as 100.00") from None
+
+
+def date(text: str) -> dt.date:
+    """A calendar date written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-26") from None
+
+
+def duration(text: str) -> dt.timedelta:
+    """A duration such as 7d, 12h, 30m or 90s."""
+    match = _DURATION.match(text)
+    if match is None or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration; write e.g. 7d, 12h, 30m or 90s")
+    return dt.timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """KEY=VALUE, split at the first '='."""
+    key, equals, value = text.partition("=")
+    if not equals or not key:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE, e.g. deal=D-1")
+    return key, value
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return number
+
+
+def positive_float(text: str) -> float:
+    """A positive number of seconds (a timeout, not money: a float is fine here)."""
+    try:
+        number = float(text)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return number
+
+
+def scale(text: str) -> int:
+    """A commodity scale: decimal places, 0 to 18."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 18:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a scale between 0 and 18")
+    return number

@@ -1,0 +1,461 @@
+"""`ToudaiClient`: a typed, retrying Python client for toudai's LedgerService.
+
+The client is the only place a Python caller needs to know about gRPC, and it hides it completely:
+inputs are `Decimal`/`str`/`int` amounts, dates and short names; results are frozen dataclasses
+(clients.resources); failures are typed exceptions (clients.errors).
+
+Retries are safe by construction. Every mutation carries a request_id (AIP-155); when the caller gives
+none, the client draws one uuid4 *before* the first attempt and sends that same id on every retry, so a
+call whose response was lost is replayed by the server rather than booked twice. Every attempt has a
+deadline of `timeout` seconds, so a hung server costs at most `(retries + 1) * timeout` plus backoff.
+
+    with ToudaiClient("127.0.0.1:50051") as client:
+        client.post_transfer("bank-hz/cash", "bank-hz/loans", Decimal("100.00"))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import grpc
+from google.protobuf import timestamp_pb2
+from google.type import date_pb2
+
+from clients.errors import NotFoundError, from_rpc_error
+from clients.inputs import PostingInput, TransactionInput, credit, debit
+from clients.resources import (
+    Account,
+    Balance,
+    CaptureResult,
+    Commodity,
+    Hold,
+    Party,
+    PostResult,
+    ReversalResult,
+    Transaction,
+    account_from,
+    balance_from,
+    commodity_from,
+    hold_from,
+    party_from,
+    transaction_from,
+)
+from clients.retry import RetryPolicy
+from clients.values import (
+    AccountType,
+    AmountInput,
+    CommodityKind,
+    PartyKind,
+    account_name,
+    decimal_text,
+    hold_name,
+    party_name,
+    proto_enum_name,
+    transaction_name,
+)
+from toudai.v1 import ledger_pb2 as pb
+from toudai.v1 import ledger_pb2_grpc as pb_grpc
+
+DEFAULT_TARGET = "127.0.0.1:50051"
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+def new_request_id() -> str:
+    """A fresh idempotency key."""
+    return str(uuid.uuid4())
+
+
+def _date(value: dt.date) -> date_pb2.Date:
+    return date_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+def _timestamp(value: dt.datetime) -> timestamp_pb2.Timestamp:
+    if value.tzinfo is None:
+        raise ValueError(f"expire_time {value.isoformat()} has no time zone; pass an aware datetime")
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value.astimezone(dt.UTC))
+    return stamp
+
+
+class ToudaiClient:
+    """A connection to a toudai server; use it as a context manager or call `close()`.
+
+    Args:
+        target: `host:port` of the server.
+        timeout: deadline of each attempt, in seconds.
+        retries: extra attempts after a transient failure (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED,
+            RESOURCE_EXHAUSTED), with exponential backoff and jitter.
+        token: a bearer token sent as `authorization` metadata on every call.
+    """
+
+    def __init__(
+        self,
+        target: str = DEFAULT_TARGET,
+        *,
+        timeout: float = 10.0,
+        retries: int = 4,
+        token: str | None = None,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, not {timeout}")
+        if retries < 0:
+            raise ValueError(f"retries must not be negative, not {retries}")
+        self.target = target
+        self._timeout = timeout
+        self._retry = RetryPolicy(retries=retries)
+        self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
+        self._channel = grpc.insecure_channel(
+            target,
+            options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ],
+        )
+        self._stub: Any = pb_grpc.LedgerServiceStub(self._channel)
+        # An account's commodity never changes, so it is safe to remember for the client's lifetime.
+        self._commodity_of_account: dict[str, str] = {}
+
+    def close(self) -> None:
+        """Close the channel; calls in flight are cancelled."""
+        self._channel.close()
+
+    def __enter__(self) -> ToudaiClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _call(self, method: str, request: Any) -> Any:
+        """Invoke `method` with a deadline, retrying transient failures; raise a typed ToudaiError."""
+        rpc = getattr(self._stub, method)
+        attempt = 0
+        while True:
+            try:
+                return rpc(request, timeout=self._timeout, metadata=self._metadata)
+            except grpc.RpcError as error:
+                code = error.code() if isinstance(error, grpc.Call) else None
+                if not self._retry.should_retry(code, attempt):
+                    raise from_rpc_error(error) from error
+            time.sleep(self._retry.backoff(attempt))
+            attempt += 1
+
+    def _pages(self, method: str, request: Any, items_field: str) -> Iterator[Any]:
+        """Every item of a paginated listing, fetching the next page only when the caller gets there."""
+        while True:
+            response = self._call(method, request)
+            yield from getattr(response, items_field)
+            if not response.next_page_token:
+                return
+            request.page_token = response.next_page_token
+
+    def _commodity_of(self, account: str) -> str:
+        name = account_name(account)
+        cached = self._commodity_of_account.get(name)
+        if cached is None:
+            try:
+                cached = self.get_account(name).commodity
+            except NotFoundError:
+                # Let the server refuse the unknown account with the field path of the posting that names it.
+                return ""
+        return cached
+
+    # ------------------------------------------------------------------ parties
+
+    def create_party(
+        self, party_id: str, *, display_name: str, kind: PartyKind | str, request_id: str | None = None
+    ) -> Party:
+        """Register a party (a legal entity with its own book)."""
+        request = pb.CreatePartyRequest(
+            request_id=request_id or new_request_id(),
+            party_id=party_id.removeprefix("parties/"),
+            display_name=display_name,
+            kind=proto_enum_name("PARTY_KIND", PartyKind(kind)),
+        )
+        return party_from(self._call("CreateParty", request).party)
+
+    def get_party(self, party: str) -> Party:
+        """Read one party, by id (`bank-hz`) or name (`parties/bank-hz`)."""
+        return party_from(self._call("GetParty", pb.GetPartyRequest(name=party_name(party))).party)
+
+    def list_parties(self, *, page_size: int = 0) -> Iterator[Party]:
+        """Every party in id order, fetched page by page."""
+        request = pb.ListPartiesRequest(page_size=page_size)
+        return (party_from(p) for p in self._pages("ListParties", request, "parties"))
+
+    # ------------------------------------------------------------------ commodities
+
+    def create_commodity(
+        self,
+        code: str,
+        *,
+        kind: CommodityKind | str,
+        scale: int | None = None,
+        display_name: str = "",
+        request_id: str | None = None,
+    ) -> Commodity:
+        """Register a commodity; a currency's scale defaults to its ISO minor unit."""
+        request = pb.CreateCommodityRequest(
+            request_id=request_id or new_request_id(),
+            code=code,
+            kind=proto_enum_name("COMMODITY_KIND", CommodityKind(kind)),
+            scale=scale or 0,
+            display_name=display_name,
+        )
+        return commodity_from(self._call("CreateCommodity", request).commodity)
+
+    def list_commodities(self) -> list[Commodity]:
+        """All registered commodities in code order."""
+        response = self._call("ListCommodities", pb.ListCommoditiesRequest())
+        return [commodity_from(c) for c in response.commodities]
+
+    # ------------------------------------------------------------------ accounts
+
+    def create_account(
+        self,
+        party: str,
+        code: str,
+        *,
+        account_type: AccountType | str,
+        commodity: str,
+        display_name: str = "",
+        must_not_go_negative: bool = False,
+        request_id: str | None = None,
+    ) -> Account:
+        """Open an account in a party's book."""
+        request = pb.CreateAccountRequest(
+            request_id=request_id or new_request_id(),
+            party=party_name(party),
+            code=code,
+            display_name=display_name,
+            type=proto_enum_name("ACCOUNT_TYPE", AccountType(account_type)),
+            commodity=commodity,
+            must_not_go_negative=must_not_go_negative,
+        )
+        account = account_from(self._call("CreateAccount", request).account)
+        self._commodity_of_account[account.name] = account.commodity
+        return account
+
+    def get_account(self, account: str) -> Account:
+        """Read one account, by name or `{party}/{code}` shorthand."""
+        result = account_from(self._call("GetAccount", pb.GetAccountRequest(name=account_name(account))).account)
+        self._commodity_of_account[result.name] = result.commodity
+        return result
+
+    def list_accounts(
+        self,
+        *,
+        party: str | None = None,
+        commodity: str | None = None,
+        account_type: AccountType | str | None = None,
+        page_size: int = 0,
+    ) -> Iterator[Account]:
+        """Every account matching the filters, fetched page by page."""
+        request = pb.ListAccountsRequest(
+            party=party_name(party) if party else "",
+            commodity=commodity or "",
+            type=proto_enum_name("ACCOUNT_TYPE", AccountType(account_type)) if account_type else None,
+            page_size=page_size,
+        )
+        return (account_from(a) for a in self._pages("ListAccounts", request, "accounts"))
+
+    # ------------------------------------------------------------------ transactions
+
+    def post_transactions(self, transactions: Sequence[TransactionInput]) -> PostResult:
+        """Post a batch of transactions, all or nothing; returns them and the touched accounts' balances."""
+        request = pb.PostTransactionsRequest(transactions=[self._transaction_message(tx) for tx in transactions])
+        response = self._call("PostTransactions", request)
+        return PostResult(
+            transactions=tuple(transaction_from(tx) for tx in response.transactions),
+            balances=tuple(balance_from(b) for b in response.balances),
+        )
+
+    def post_transfer(
+        self,
+        from_account: str,
+        to_account: str,
+        amount: AmountInput,
+        *,
+        commodity: str | None = None,
+        value_date: dt.date | None = None,
+        description: str = "",
+        metadata: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+    ) -> PostResult:
+        """Move `amount` from one account to another: credit `from_account`, debit `to_account`.
+
+        For two asset accounts (cash to loans, say) that is the intuitive direction: `from_account`
+        goes down and `to_account` goes up.
+        """
+        transaction = TransactionInput(
+            postings=(debit(to_account, amount, commodity), credit(from_account, amount, commodity)),
+            request_id=request_id,
+            value_date=value_date,
+            description=description,
+            metadata=dict(metadata or {}),
+        )
+        return self.post_transactions([transaction])
+
+    def reverse_transaction(
+        self,
+        name: str,
+        *,
+        value_date: dt.date | None = None,
+        description: str = "",
+        request_id: str | None = None,
+    ) -> ReversalResult:
+        """Post the exact opposite of an earlier transaction."""
+        request = pb.ReverseTransactionRequest(
+            request_id=request_id or new_request_id(), name=transaction_name(name), description=description
+        )
+        if value_date is not None:
+            request.value_date.CopyFrom(_date(value_date))
+        response = self._call("ReverseTransaction", request)
+        return ReversalResult(
+            transaction=transaction_from(response.transaction),
+            balances=tuple(balance_from(b) for b in response.balances),
+        )
+
+    def get_transaction(self, name: str) -> Transaction:
+        """Read one transaction, by `transactions/{uuid}` or bare uuid."""
+        request = pb.GetTransactionRequest(name=transaction_name(name))
+        return transaction_from(self._call("GetTransaction", request).transaction)
+
+    def list_transactions(
+        self,
+        *,
+        party: str | None = None,
+        account: str | None = None,
+        value_date_from: dt.date | None = None,
+        value_date_to: dt.date | None = None,
+        metadata_key: str | None = None,
+        metadata_value: str | None = None,
+        page_size: int = 0,
+    ) -> Iterator[Transaction]:
+        """Transactions in posting order matching every filter given, fetched page by page."""
+        request = pb.ListTransactionsRequest(
+            party=party_name(party) if party else "",
+            account=account_name(account) if account else "",
+            metadata_key=metadata_key or "",
+            metadata_value=metadata_value or "",
+            page_size=page_size,
+        )
+        if value_date_from is not None:
+            request.value_date_from.CopyFrom(_date(value_date_from))
+        if value_date_to is not None:
+            request.value_date_to.CopyFrom(_date(value_date_to))
+        return (transaction_from(tx) for tx in self._pages("ListTransactions", request, "transactions"))
+
+    # ------------------------------------------------------------------ balances
+
+    def get_balance(self, account: str, *, as_of: dt.date | None = None) -> Balance:
+        """One account's balance, current or at the end of value date `as_of`."""
+        request = pb.GetBalanceRequest(account=account_name(account))
+        if as_of is not None:
+            request.as_of_date.CopyFrom(_date(as_of))
+        return balance_from(self._call("GetBalance", request).balance)
+
+    def get_balances(self, accounts: Iterable[str], *, as_of: dt.date | None = None) -> list[Balance]:
+        """Several accounts' balances in one call, in the order asked."""
+        request = pb.BatchGetBalancesRequest(accounts=[account_name(a) for a in accounts])
+        if as_of is not None:
+            request.as_of_date.CopyFrom(_date(as_of))
+        return [balance_from(b) for b in self._call("BatchGetBalances", request).balances]
+
+    # ------------------------------------------------------------------ holds
+
+    def create_hold(
+        self,
+        debit_account: str,
+        credit_account: str,
+        amount: AmountInput,
+        *,
+        commodity: str | None = None,
+        expire_time: dt.datetime | None = None,
+        expires_in: dt.timedelta | None = None,
+        description: str = "",
+        metadata: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+    ) -> Hold:
+        """Reserve `amount` to move on capture: debit `debit_account`, credit `credit_account`.
+
+        The expiry is `expire_time`, or now + `expires_in`, or the server's default (7 days).
+        """
+        if expire_time is not None and expires_in is not None:
+            raise ValueError("give expire_time or expires_in, not both")
+        debit_name = account_name(debit_account)
+        request = pb.CreateHoldRequest(
+            request_id=request_id or new_request_id(),
+            debit_account=debit_name,
+            credit_account=account_name(credit_account),
+            amount=pb.Amount(commodity=commodity or self._commodity_of(debit_name), value=decimal_text(amount)),
+            description=description,
+            metadata=dict(metadata or {}),
+        )
+        if expires_in is not None:
+            expire_time = dt.datetime.now(dt.UTC) + expires_in
+        if expire_time is not None:
+            request.expire_time.CopyFrom(_timestamp(expire_time))
+        return hold_from(self._call("CreateHold", request).hold)
+
+    def capture_hold(
+        self,
+        name: str,
+        *,
+        amount: AmountInput | None = None,
+        commodity: str | None = None,
+        value_date: dt.date | None = None,
+        request_id: str | None = None,
+    ) -> CaptureResult:
+        """Post all of a hold, or `amount` of it, and release the rest."""
+        request = pb.CaptureHoldRequest(request_id=request_id or new_request_id(), name=hold_name(name))
+        if amount is not None:
+            request.amount.CopyFrom(pb.Amount(commodity=commodity or "", value=decimal_text(amount)))
+        if value_date is not None:
+            request.value_date.CopyFrom(_date(value_date))
+        response = self._call("CaptureHold", request)
+        return CaptureResult(hold=hold_from(response.hold), transaction=transaction_from(response.transaction))
+
+    def void_hold(self, name: str, *, request_id: str | None = None) -> Hold:
+        """Release a hold without posting anything."""
+        request = pb.VoidHoldRequest(request_id=request_id or new_request_id(), name=hold_name(name))
+        return hold_from(self._call("VoidHold", request).hold)
+
+    def get_hold(self, name: str) -> Hold:
+        """Read one hold, by `holds/{uuid}` or bare uuid."""
+        return hold_from(self._call("GetHold", pb.GetHoldRequest(name=hold_name(name))).hold)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _transaction_message(self, transaction: TransactionInput) -> pb.TransactionInput:
+        message = pb.TransactionInput(
+            request_id=transaction.request_id or new_request_id(),
+            description=transaction.description,
+            metadata=dict(transaction.metadata),
+            postings=[self._posting_message(p) for p in transaction.postings],
+        )
+        # The server requires a value date; a missing one means today on the caller's calendar, fixed here
+        # once so that every retry of this request carries the same payload.
+        message.value_date.CopyFrom(_date(transaction.value_date or dt.date.today()))
+        return message
+
+    def _posting_message(self, posting: PostingInput) -> pb.Posting:
+        return pb.Posting(
+            account=posting.account,
+            side=proto_enum_name("SIDE", posting.side),
+            amount=pb.Amount(
+                commodity=posting.commodity or self._commodity_of(posting.account),
+                value=format(posting.amount, "f"),
+            ),
+        )

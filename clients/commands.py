@@ -1,0 +1,210 @@
+"""The `toudai` subcommands that talk to a running server, one function each.
+
+Every function takes the parsed arguments, a connected `ToudaiClient` and the console to print on, and
+returns the exit code. Errors are not handled here: `clients.cli` turns a raised ToudaiError into the
+right message and exit code, in one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from clients import render
+from clients.client import ToudaiClient
+from clients.postfile import load_transactions
+from clients.resources import PostResult
+
+EXIT_OK = 0
+
+
+def _emit(args: argparse.Namespace, console: Console, data: object, *tables: Table) -> int:
+    """JSON when --json was given, tables otherwise."""
+    if args.json:
+        render.print_json(data)
+    else:
+        render.show(console, *tables)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parties
+
+
+def party_create(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    party = client.create_party(args.id, display_name=args.name, kind=args.kind, request_id=args.request_id)
+    return _emit(args, console, party, render.parties_table([party]))
+
+
+def party_list(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    parties = list(client.list_parties())
+    return _emit(args, console, parties, render.parties_table(parties))
+
+
+def party_get(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    party = client.get_party(args.id)
+    return _emit(args, console, party, render.parties_table([party]))
+
+
+# ---------------------------------------------------------------- commodities
+
+
+def commodity_create(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    commodity = client.create_commodity(
+        args.code, kind=args.kind, scale=args.scale, display_name=args.name, request_id=args.request_id
+    )
+    return _emit(args, console, commodity, render.commodities_table([commodity]))
+
+
+def commodity_list(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    commodities = client.list_commodities()
+    return _emit(args, console, commodities, render.commodities_table(commodities))
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def account_create(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    account = client.create_account(
+        args.party,
+        args.code,
+        account_type=args.type,
+        commodity=args.commodity,
+        display_name=args.name,
+        must_not_go_negative=args.must_not_go_negative,
+        request_id=args.request_id,
+    )
+    return _emit(args, console, account, render.accounts_table([account]))
+
+
+def account_list(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    accounts = list(client.list_accounts(party=args.party, commodity=args.commodity, account_type=args.type))
+    return _emit(args, console, accounts, render.accounts_table(accounts))
+
+
+def account_get(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    account = client.get_account(args.account)
+    return _emit(args, console, account, render.accounts_table([account]))
+
+
+# ---------------------------------------------------------------- posting
+
+
+def _posted(args: argparse.Namespace, console: Console, result: PostResult) -> int:
+    return _emit(
+        args,
+        console,
+        result,
+        render.transactions_table(result.transactions, "Posted"),
+        render.balances_table(result.balances, "Resulting balances"),
+    )
+
+
+def post(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    source = "<stdin>" if args.file == "-" else args.file
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    transactions = load_transactions(text, source)
+    unnamed = [i for i, tx in enumerate(transactions) if tx.request_id is None]
+    if unnamed:
+        where = ", ".join(f"transactions[{i}]" for i in unnamed[:5]) + (" ..." if len(unnamed) > 5 else "")
+        Console(stderr=True, soft_wrap=True).print(
+            f"[yellow]warning:[/] {where} {'has' if len(unnamed) == 1 else 'have'} no request_id; "
+            "posting this file again would book them again",
+            highlight=False,
+        )
+    return _posted(args, console, client.post_transactions(transactions))
+
+
+def transfer(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = client.post_transfer(
+        args.from_account,
+        args.to_account,
+        args.amount,
+        commodity=args.commodity,
+        value_date=args.date,
+        description=args.description,
+        request_id=args.request_id,
+    )
+    return _posted(args, console, result)
+
+
+def balance(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    balances = client.get_balances(args.accounts, as_of=args.as_of)
+    return _emit(args, console, balances, render.balances_table(balances))
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def tx_list(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    key, value = args.meta if args.meta else (None, None)
+    listing = client.list_transactions(
+        party=args.party,
+        account=args.account,
+        value_date_from=args.date_from,
+        value_date_to=args.date_to,
+        metadata_key=key,
+        metadata_value=value,
+        page_size=min(args.limit, 1000) if args.limit else 0,
+    )
+    transactions = list(itertools.islice(listing, args.limit) if args.limit else listing)
+    return _emit(args, console, transactions, render.transactions_table(transactions))
+
+
+def tx_get(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    transaction = client.get_transaction(args.name)
+    return _emit(args, console, transaction, render.transactions_table([transaction], "Transaction"))
+
+
+def tx_reverse(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = client.reverse_transaction(
+        args.name, value_date=args.date, description=args.description, request_id=args.request_id
+    )
+    return _emit(
+        args,
+        console,
+        result,
+        render.transactions_table([result.transaction], "Reversal"),
+        render.balances_table(result.balances, "Resulting balances"),
+    )
+
+
+# ---------------------------------------------------------------- holds
+
+
+def hold_create(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    hold = client.create_hold(
+        args.debit,
+        args.credit,
+        args.amount,
+        commodity=args.commodity,
+        expires_in=args.expires_in,
+        description=args.description,
+        request_id=args.request_id,
+    )
+    return _emit(args, console, hold, render.holds_table([hold], "Hold created"))
+
+
+def hold_capture(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = client.capture_hold(args.name, amount=args.amount, value_date=args.date, request_id=args.request_id)
+    return _emit(
+        args,
+        console,
+        result,
+        render.holds_table([result.hold], "Hold captured"),
+        render.transactions_table([result.transaction], "Posted"),
+    )
+
+
+def hold_void(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    hold = client.void_hold(args.name, request_id=args.request_id)
+    return _emit(args, console, hold, render.holds_table([hold], "Hold voided"))
+
+
+def hold_get(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    hold = client.get_hold(args.name)
+    return _emit(args, console, hold, render.holds_table([hold], "Hold"))

@@ -1,0 +1,103 @@
+"""The `toudai` subcommands that run the server or manage its database: `serve`, `db upgrade`, `db revision`.
+
+These are the only CLI commands that import the server and the ledger store; the rest speak gRPC. A
+failure to start (unknown schema revision, port taken, database unreachable) is reported in one line an
+operator can act on, and exits 1 instead of dumping a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+import sqlalchemy.exc
+from rich.console import Console
+
+from ledger import db
+from ledger.errors import SchemaMismatch
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+
+def configure_logging(level: str) -> None:
+    """Readable lines for the server's own log and bare JSON lines for the access log, all on stderr.
+
+    The access log's records are already JSON (server.interceptors), so they get no prefix: each line
+    on stderr that starts with `{` is one call, ready for `jq` or a log shipper.
+    """
+    root = logging.getLogger()
+    root.handlers.clear()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    access = logging.getLogger("toudai.access")
+    access.handlers.clear()
+    access_handler = logging.StreamHandler(sys.stderr)
+    access_handler.setFormatter(logging.Formatter("%(message)s"))
+    access.addHandler(access_handler)
+    access.propagate = False
+
+
+def _fail(message: str) -> int:
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]toudai:[/] {message}", highlight=False)
+    return EXIT_FAILED
+
+
+def serve(args: argparse.Namespace) -> int:
+    from server.app import serve as run_server  # grpc server machinery only when serving
+
+    configure_logging(args.log_level)
+    try:
+        run_server(args.listen, args.database_url, migrate=not args.no_migrate, reuse_port=args.reuse_port)
+    except SchemaMismatch as error:
+        return _fail(f"refusing to serve: {error.message}")
+    except OSError as error:
+        return _fail(f"cannot listen on {args.listen}: the address is in use or not available ({error})")
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        return _fail(f"cannot open the database: {error.__class__.__name__}: {str(error).splitlines()[0]}")
+    except ValueError as error:  # an unsupported database URL (ledger.db.create_engines)
+        return _fail(str(error))
+    return EXIT_OK
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    try:
+        engines = db.create_engines(args.database_url)
+    except ValueError as error:
+        return _fail(str(error))
+    try:
+        db.upgrade(engines.writer)
+        current = db.current_revision(engines.writer)
+    except SchemaMismatch as error:
+        return _fail(error.message)
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        return _fail(f"cannot upgrade the database: {str(error).splitlines()[0]}")
+    finally:
+        engines.dispose()
+    Console().print(f"database at schema revision {current} (head)", highlight=False)
+    return EXIT_OK
+
+
+def db_revision(args: argparse.Namespace) -> int:
+    try:
+        engines = db.create_engines(args.database_url)
+    except ValueError as error:
+        return _fail(str(error))
+    try:
+        current = db.current_revision(engines.writer)
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        return _fail(f"cannot read the database: {str(error).splitlines()[0]}")
+    finally:
+        engines.dispose()
+    head = db.head_revision()
+    known = current is None or current in db.known_revisions()
+    if args.json:
+        sys.stdout.write(json.dumps({"current": current, "head": head, "up_to_date": current == head}) + "\n")
+    else:
+        state = "up to date" if current == head else ("UNKNOWN to this toudai" if not known else "behind")
+        Console().print(f"current: {current or '(empty)'}\nhead:    {head}\n{state}", highlight=False)
+    return EXIT_OK if known else EXIT_FAILED

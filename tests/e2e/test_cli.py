@@ -1,0 +1,287 @@
+"""End to end: `toudai serve` as a subprocess, driven by the `toudai` CLI as subprocesses.
+
+This is what an operator and a script see: real processes, real exit codes, real stdout/stderr, and a
+real SIGTERM at the end. The same flow runs on an SQLite file and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+TOUDAI = shutil.which("toudai", path=str(Path(sys.executable).parent)) or str(Path(sys.executable).parent / "toudai")
+GRACE_SECONDS = 15
+START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOUDAI_")}
+    env["COLUMNS"] = "200"
+    return env
+
+
+def run(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [TOUDAI, *args], input=stdin, capture_output=True, text=True, timeout=timeout, env=cli_env(), check=False
+    )
+
+
+def wait_until_serving(target: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    with grpc.insecure_channel(target) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"toudai serve exited with {process.returncode}: {process.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                response = health.Check(health_pb2.HealthCheckRequest(service="toudai.v1.LedgerService"), timeout=1)
+                if response.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.1)
+    raise AssertionError(f"toudai serve did not answer health checks on {target} within {START_SECONDS} s")
+
+
+@dataclass
+class Server:
+    target: str
+    process: subprocess.Popen[str]
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return run("--target", self.target, *args, stdin=stdin)
+
+    def ok(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        result = self.cli(*args, stdin=stdin)
+        assert result.returncode == 0, f"toudai {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json").stdout)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=GRACE_SECONDS)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def served_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/t.db"  # a fresh file: `serve` migrates it on start
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def server(served_database_url: str, tmp_path: Path) -> Iterator[Server]:
+    target = f"127.0.0.1:{free_port()}"
+    log = (tmp_path / "serve.log").open("w+")
+    process = subprocess.Popen(
+        [TOUDAI, "serve", "--listen", target, "--database-url", served_database_url],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        text=True,
+        env=cli_env(),
+    )
+    try:
+        wait_until_serving(target, process)
+        yield Server(target, process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=GRACE_SECONDS)
+        log.close()
+
+
+POSTINGS_YAML = """\
+transactions:
+  - request_id: dep-001
+    value_date: 2026-11-26
+    description: Customer deposit
+    metadata: {deal: D-1}
+    postings:
+      - {account: bank-hz/cash, debit: 100.10}
+      - {account: bank-hz/deposits, credit: "100.10", commodity: CNY}
+  - request_id: dep-002
+    value_date: 2026-11-27
+    description: Second deposit
+    metadata: {deal: D-2}
+    postings:
+      - {account: parties/bank-hz/accounts/cash, debit: 0.30}
+      - {account: bank-hz/deposits, credit: 0.3}
+"""
+
+
+def balances(server: Server, *accounts: str) -> dict[str, str]:
+    return {b["account"].rsplit("/", 1)[1]: b["balance"] for b in server.json("balance", *accounts)}
+
+
+def test_cli_drives_a_served_ledger(server: Server, tmp_path: Path) -> None:
+    created = server.json("party", "create", "bank-hz", "--name", "杭州科技支行", "--kind", "bank_branch")
+    assert created["name"] == "parties/bank-hz"
+    server.ok("account", "create", "bank-hz", "cash", "--type", "asset", "--commodity", "CNY", "--must-not-go-negative")
+    server.ok("account", "create", "bank-hz", "deposits", "--type", "liability", "--commodity", "CNY")
+    server.ok("account", "create", "bank-hz", "loans", "--type", "asset", "--commodity", "CNY")
+    assert [p["party_id"] for p in server.json("party", "list")] == ["bank-hz"]
+    assert [a["code"] for a in server.json("account", "list", "--party", "bank-hz", "--type", "asset")] == [
+        "cash",
+        "loans",
+    ]
+
+    postings = tmp_path / "postings.yaml"
+    postings.write_text(POSTINGS_YAML, encoding="utf-8")
+    posted = server.ok("post", str(postings))
+    assert "dep-001" in posted.stdout
+    assert balances(server, "bank-hz/cash", "bank-hz/deposits") == {"cash": "100.40", "deposits": "100.40"}
+
+    transfer = server.json(
+        "transfer", "--from", "bank-hz/cash", "--to", "bank-hz/loans", "--amount", "40.00", "--request-id", "t-1"
+    )
+    assert {b["account"]: b["balance"] for b in transfer["balances"]} == {
+        "parties/bank-hz/accounts/cash": "60.40",
+        "parties/bank-hz/accounts/loans": "40.00",
+    }
+
+    # Re-running the same file and the same transfer (same request_ids) books nothing twice.
+    server.ok("post", str(postings))
+    server.ok("transfer", "--from", "bank-hz/cash", "--to", "bank-hz/loans", "--amount", "40.00", "--request-id", "t-1")
+    assert balances(server, "bank-hz/cash", "bank-hz/deposits", "bank-hz/loans") == {
+        "cash": "60.40",
+        "deposits": "100.40",
+        "loans": "40.00",
+    }
+
+    listed = server.json("tx", "list", "--party", "bank-hz")
+    assert [tx["request_id"] for tx in listed] == ["dep-001", "dep-002", "t-1"]
+    assert [tx["request_id"] for tx in server.json("tx", "list", "--meta", "deal=D-2")] == ["dep-002"]
+    assert len(server.json("tx", "list", "--limit", "2")) == 2
+    assert server.json("tx", "get", listed[0]["name"])["postings"][0]["amount"] == "100.10"
+
+    # The server refuses: exit 1, its message and the field path on stderr, nothing booked.
+    refused = server.cli("transfer", "--from", "bank-hz/cash", "--to", "bank-hz/loans", "--amount", "1.001")
+    assert refused.returncode == 1, refused.stderr
+    assert "INVALID_ARGUMENT" in refused.stderr
+    assert "transactions[0].postings[0].amount.value" in refused.stderr
+    overdraft = server.cli("transfer", "--from", "bank-hz/cash", "--to", "bank-hz/loans", "--amount", "1000")
+    assert overdraft.returncode == 1
+    assert "INSUFFICIENT_FUNDS" in overdraft.stderr
+    assert balances(server, "bank-hz/cash") == {"cash": "60.40"}
+
+    # Usage errors never reach the server.
+    assert server.cli("transfer", "--from", "bank-hz/cash", "--to", "bank-hz/loans", "--amount", "ten").returncode == 2
+    assert server.cli("post", str(tmp_path / "missing.yaml")).returncode == 2
+
+    # A two-phase transfer: reserve, then capture part of it.
+    hold = server.json(
+        "hold",
+        "create",
+        "--debit",
+        "bank-hz/loans",
+        "--credit",
+        "bank-hz/cash",
+        "--amount",
+        "30.00",
+        "--expires-in",
+        "1h",
+    )
+    assert hold["state"] == "pending"
+    cash = server.json("balance", "bank-hz/cash")[0]
+    assert (cash["balance"], cash["held"], cash["available"]) == ("60.40", "30.00", "30.40")
+    captured = server.json("hold", "capture", hold["name"], "--amount", "20.00")
+    assert captured["hold"]["state"] == "captured"
+    assert captured["hold"]["captured"] == "20.00"
+    assert server.json("hold", "get", hold["name"])["capture_transaction"] == captured["transaction"]["name"]
+    assert balances(server, "bank-hz/cash", "bank-hz/loans") == {"cash": "40.40", "loans": "60.00"}
+
+    reversal = server.json("tx", "reverse", captured["transaction"]["name"], "--request-id", "rev-1")
+    assert reversal["transaction"]["reverses"] == captured["transaction"]["name"]
+    assert balances(server, "bank-hz/cash", "bank-hz/loans") == {"cash": "60.40", "loans": "40.00"}
+
+    assert server.stop() == 0
+
+
+def test_post_reads_stdin_and_reports_every_problem_in_a_bad_file(server: Server) -> None:
+    server.ok("party", "create", "bank-hz", "--name", "Branch", "--kind", "bank_branch")
+    server.ok("account", "create", "bank-hz", "cash", "--type", "asset", "--commodity", "CNY")
+    server.ok("account", "create", "bank-hz", "deposits", "--type", "liability", "--commodity", "CNY")
+    document = {
+        "transactions": [
+            {
+                "request_id": "stdin-1",
+                "value_date": "2026-11-26",
+                "postings": [
+                    {"account": "bank-hz/cash", "debit": "5.00"},
+                    {"account": "bank-hz/deposits", "credit": "5.00"},
+                ],
+            }
+        ]
+    }
+    server.ok("post", "-", stdin=json.dumps(document))
+    assert balances(server, "bank-hz/cash") == {"cash": "5.00"}
+    bad = (
+        "transactions:\n"
+        "  - postings:\n"
+        "      - {account: bank-hz/cash, debit: lots}\n"
+        "      - {account: bank-hz/deposits}\n"
+    )
+    result = server.cli("post", "-", stdin=bad)
+    assert result.returncode == 2
+    assert "transactions[0].postings[0].debit" in result.stderr
+    assert "transactions[0].postings[1]" in result.stderr
+    assert server.stop() == 0
+
+
+def test_unreachable_target_exits_3() -> None:
+    result = run("--target", f"127.0.0.1:{free_port()}", "--timeout", "2", "party", "list")
+    assert result.returncode == 3
+    assert "cannot reach" in result.stderr
+
+
+def test_help_documents_the_exit_codes() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    assert "exit codes" in result.stdout
+    assert run("party", "create").returncode == 2
+
+
+def test_serve_refuses_a_busy_port(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("serve", "--listen", f"127.0.0.1:{port}", "--database-url", f"sqlite:///{tmp_path}/t.db")
+    assert result.returncode == 1
+    assert "cannot listen" in result.stderr
+
+
+def test_serve_refuses_an_unknown_schema_revision(tmp_path: Path) -> None:
+    database = tmp_path / "t.db"
+    assert run("db", "upgrade", "--database-url", f"sqlite:///{database}").returncode == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    result = run("serve", "--listen", f"127.0.0.1:{free_port()}", "--database-url", f"sqlite:///{database}")
+    assert result.returncode == 1
+    assert "ffffffffffff" in result.stderr
+    revision = run("db", "revision", "--database-url", f"sqlite:///{database}", "--json")
+    assert revision.returncode == 1
+    assert json.loads(revision.stdout)["current"] == "ffffffffffff"
