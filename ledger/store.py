@@ -1540,6 +1540,16 @@ class Ledger:
         valid = validate_batch(specs, resolved.get, today=self.today(), allow_reserved_metadata=True)
         return self._post(conn, valid, field_prefix="")
 
+    def existing_transactions_within(
+        self, conn: sa.Connection, request_ids: Sequence[str]
+    ) -> dict[str, tuple[uuid.UUID, str]]:
+        """request_id → (transaction id, fingerprint) for those already posted."""
+        return self._existing_requests(conn, request_ids)
+
+    def now(self) -> dt.datetime:
+        """The ledger's clock (injectable in tests)."""
+        return self._clock()
+
     def lock_books_within(self, conn: sa.Connection, parties: Iterable[str]) -> None:
         """Lock these books' heads now, in party-id order, before a unit of work that posts several times."""
         self._lock_books(conn, sorted(set(parties)))

@@ -19,16 +19,21 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from deals.desk import DealDesk
 from ledger import db
 from ledger.store import Ledger
+from server.deals_servicer import DealServicer
 from server.interceptors import ErrorAndLogInterceptor
 from server.ledger_servicer import LedgerServicer
-from toudai.v1 import ledger_pb2, ledger_pb2_grpc
+from toudai.v1 import deals_pb2, deals_pb2_grpc, ledger_pb2, ledger_pb2_grpc
 
 log = logging.getLogger("toudai.server")
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-SERVICE_NAMES = (ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,)
+SERVICE_NAMES = (
+    ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
+    deals_pb2.DESCRIPTOR.services_by_name["DealService"].full_name,
+)
 
 
 def create_server(
@@ -55,6 +60,7 @@ def create_server(
         ],
     )
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), server)
+    deals_pb2_grpc.add_DealServiceServicer_to_server(DealServicer(DealDesk(ledger)), server)
     health_servicer = health_servicer or health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in (*SERVICE_NAMES, ""):

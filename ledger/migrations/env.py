@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import deals.schema  # noqa: F401 - registers the deal tables on the shared MetaData
 from ledger.schema import metadata
 
 connection = context.config.attributes.get("connection")

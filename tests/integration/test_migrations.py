@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+import deals.schema  # noqa: F401 - the deal tables share the ledger's MetaData and migration history
 from ledger import db
 from ledger.errors import SchemaMismatch
 from ledger.schema import metadata

@@ -1,0 +1,275 @@
+"""The chart of accounts of a linked deal and the journal entry of every step, as pure functions.
+
+Each function returns the `TransactionSpec`s a step posts; the deal service posts them in the same
+database transaction as the deal's state change. Every entry balances within each party: value that
+crosses parties (subsidy owed by the fund, compensation owed by the pool) sits in a receivable in one
+book and a payable in the other. docs/accounting.md shows these entries on the worked example.
+
+Accounts (codes are per party; `{deal}` is the deal id, so each deal's exposure has its own accounts):
+
+  branch (bank)     clearing                      asset      the branch's funds at head office
+                    loans.{deal}                  asset      principal outstanding
+                    interest-receivable.{deal}    asset      interest accrued, owed by the borrower
+                    subsidy-receivable.{deal}     asset      interest accrued, owed by the subsidy fund
+                    compensation-receivable.{deal} asset     pool compensation due but unpaid (a claim)
+                    insurance-receivable.{deal}   asset      the insurer's share of a loss
+                    interest-income               income
+                    loan-loss                     expense    written-off principal and interest
+  investment arm    options.{deal}                asset      option units (commodity OPT-{DEAL}) held
+                    options-granted.{deal}        equity     contra account of the units (no money value)
+  risk pool         cash                          asset      must not go negative: the pool pays only what it holds
+                    capital                       equity     contributions that fill the pool
+                    compensation-expense          expense
+                    claims-payable.{deal}         liability  compensation owed but not yet paid
+  subsidy fund      cash                          asset
+                    subsidy-expense               expense
+                    subsidy-payable.{deal}        liability  subsidy accrued, owed to the branch
+  insurer           claims-expense                expense
+                    claims-payable.{deal}         liability
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ledger.amounts import format_minor
+from ledger.model import AccountType, PostingSpec, Side, TransactionSpec
+from ledger.names import account_name
+
+CNY = "CNY"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPlan:
+    """An account a deal needs: party, code, type, commodity and whether it may go negative."""
+
+    party: str
+    code: str
+    type: AccountType
+    commodity: str = CNY
+    guarded: bool = False
+    display_name: str = ""
+
+    @property
+    def name(self) -> str:
+        return account_name(self.party, self.code)
+
+
+def option_commodity(deal_id: str) -> str:
+    """The per-deal option commodity code, e.g. OPT-HZ-2026-001 (units of the right, scale 0)."""
+    return f"OPT-{deal_id.upper()}"
+
+
+@dataclass(frozen=True, slots=True)
+class DealAccounts:
+    """The names of one deal's accounts in every party's book."""
+
+    deal: str
+    branch: str
+    holder: str
+    pool: str
+    subsidy_fund: str = ""
+    insurer: str = ""
+
+    def plan(self) -> list[AccountPlan]:
+        d = self.deal
+        plans = [
+            AccountPlan(self.branch, "clearing", AccountType.ASSET, display_name="Clearing with head office"),
+            AccountPlan(self.branch, f"loans.{d}", AccountType.ASSET, guarded=True, display_name=f"Loan {d}"),
+            AccountPlan(self.branch, f"interest-receivable.{d}", AccountType.ASSET, guarded=True),
+            AccountPlan(self.branch, f"subsidy-receivable.{d}", AccountType.ASSET, guarded=True),
+            AccountPlan(self.branch, f"compensation-receivable.{d}", AccountType.ASSET, guarded=True),
+            AccountPlan(self.branch, f"insurance-receivable.{d}", AccountType.ASSET, guarded=True),
+            AccountPlan(self.branch, "interest-income", AccountType.INCOME),
+            AccountPlan(self.branch, "loan-loss", AccountType.EXPENSE),
+            AccountPlan(self.holder, f"options.{d}", AccountType.ASSET, option_commodity(d), guarded=True),
+            AccountPlan(self.holder, f"options-granted.{d}", AccountType.EQUITY, option_commodity(d)),
+            AccountPlan(self.pool, "cash", AccountType.ASSET, guarded=True, display_name="Pool cash"),
+            AccountPlan(self.pool, "capital", AccountType.EQUITY, display_name="Pool capital"),
+            AccountPlan(self.pool, "compensation-expense", AccountType.EXPENSE),
+            AccountPlan(self.pool, f"claims-payable.{d}", AccountType.LIABILITY, guarded=True),
+        ]
+        if self.subsidy_fund:
+            plans += [
+                AccountPlan(self.subsidy_fund, "cash", AccountType.ASSET),
+                AccountPlan(self.subsidy_fund, "subsidy-expense", AccountType.EXPENSE),
+                AccountPlan(self.subsidy_fund, f"subsidy-payable.{d}", AccountType.LIABILITY, guarded=True),
+            ]
+        if self.insurer:
+            plans += [
+                AccountPlan(self.insurer, "claims-expense", AccountType.EXPENSE),
+                AccountPlan(self.insurer, f"claims-payable.{d}", AccountType.LIABILITY, guarded=True),
+            ]
+        return plans
+
+    # Names used by the entries below.
+    def branch_account(self, code: str) -> str:
+        return account_name(self.branch, code)
+
+    def deal_account(self, party: str, prefix: str) -> str:
+        return account_name(party, f"{prefix}.{self.deal}")
+
+
+Lines = list[tuple[str, Side, int]]
+
+
+def _spec(
+    request_id: str,
+    value_date: dt.date,
+    description: str,
+    lines: Lines,
+    metadata: Mapping[str, str],
+    commodity: str = CNY,
+) -> TransactionSpec:
+    """A transaction from (account, side, amount in minor units) lines; zero lines are dropped."""
+    scale = 0 if commodity != CNY else 2
+    postings = tuple(
+        PostingSpec(account, side, commodity, format_minor(amount, scale)) for account, side, amount in lines if amount
+    )
+    return TransactionSpec(request_id, value_date, description, dict(metadata), postings)
+
+
+def grant_option(
+    a: DealAccounts, request_id: str, day: dt.date, quantity: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """Booking: the holder records the option units (quantity, no money value until marked)."""
+    lines: Lines = [
+        (a.deal_account(a.holder, "options"), Side.DEBIT, quantity),
+        (a.deal_account(a.holder, "options-granted"), Side.CREDIT, quantity),
+    ]
+    return _spec(request_id, day, f"Option right of deal {a.deal}", lines, meta, option_commodity(a.deal))
+
+
+def disburse(
+    a: DealAccounts, request_id: str, day: dt.date, principal: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """Disbursement: the loan asset rises, the branch's clearing funds fall."""
+    lines: Lines = [
+        (a.deal_account(a.branch, "loans"), Side.DEBIT, principal),
+        (a.branch_account("clearing"), Side.CREDIT, principal),
+    ]
+    return _spec(request_id, day, f"Disbursement of deal {a.deal}", lines, meta)
+
+
+def accrue(
+    a: DealAccounts, request_id: str, day: dt.date, borrower: int, subsidy: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """Accrual: interest income, owed partly by the borrower and partly by the subsidy fund (贴息)."""
+    lines: Lines = [
+        (a.deal_account(a.branch, "interest-receivable"), Side.DEBIT, borrower),
+        (a.deal_account(a.branch, "subsidy-receivable"), Side.DEBIT, subsidy),
+        (a.branch_account("interest-income"), Side.CREDIT, borrower + subsidy),
+    ]
+    if subsidy:
+        lines += [
+            (account_name(a.subsidy_fund, "subsidy-expense"), Side.DEBIT, subsidy),
+            (a.deal_account(a.subsidy_fund, "subsidy-payable"), Side.CREDIT, subsidy),
+        ]
+    return _spec(request_id, day, f"Interest accrual of deal {a.deal} to {day.isoformat()}", lines, meta)
+
+
+def repay(
+    a: DealAccounts,
+    request_id: str,
+    day: dt.date,
+    interest: int,
+    principal: int,
+    subsidy: int,
+    meta: Mapping[str, str],
+) -> TransactionSpec:
+    """Repayment: the borrower's cash settles interest then principal; the fund settles its subsidy."""
+    lines: Lines = [
+        (a.branch_account("clearing"), Side.DEBIT, interest + principal + subsidy),
+        (a.deal_account(a.branch, "interest-receivable"), Side.CREDIT, interest),
+        (a.deal_account(a.branch, "loans"), Side.CREDIT, principal),
+        (a.deal_account(a.branch, "subsidy-receivable"), Side.CREDIT, subsidy),
+    ]
+    if subsidy:
+        lines += [
+            (a.deal_account(a.subsidy_fund, "subsidy-payable"), Side.DEBIT, subsidy),
+            (account_name(a.subsidy_fund, "cash"), Side.CREDIT, subsidy),
+        ]
+    return _spec(request_id, day, f"Repayment of deal {a.deal}", lines, meta)
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultAmounts:
+    """How a default's loss is covered: paid now by the pool, owed by the pool, owed by the insurer."""
+
+    principal: int  # outstanding principal at default
+    interest: int  # borrower interest accrued and unpaid
+    pool_paid: int
+    pool_claim: int
+    insurer: int
+
+    @property
+    def loss(self) -> int:
+        return self.principal + self.interest
+
+    @property
+    def recovered(self) -> int:
+        return self.pool_paid + self.pool_claim + self.insurer
+
+
+def default(
+    a: DealAccounts, request_id: str, day: dt.date, amounts: DefaultAmounts, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """Default: the pool compensates (paid now, or owed as a claim) and the insurer owes its share.
+
+    The recoveries reduce the bank's exposure, principal first, then interest; what remains is
+    written off later by `write_off`.
+    """
+    recovered = amounts.recovered
+    on_principal = min(recovered, amounts.principal)
+    on_interest = recovered - on_principal
+    compensation = amounts.pool_paid + amounts.pool_claim
+    lines: Lines = [
+        (a.branch_account("clearing"), Side.DEBIT, amounts.pool_paid),
+        (a.deal_account(a.branch, "compensation-receivable"), Side.DEBIT, amounts.pool_claim),
+        (a.deal_account(a.branch, "insurance-receivable"), Side.DEBIT, amounts.insurer),
+        (a.deal_account(a.branch, "loans"), Side.CREDIT, on_principal),
+        (a.deal_account(a.branch, "interest-receivable"), Side.CREDIT, on_interest),
+        (account_name(a.pool, "compensation-expense"), Side.DEBIT, compensation),
+        (account_name(a.pool, "cash"), Side.CREDIT, amounts.pool_paid),
+        (a.deal_account(a.pool, "claims-payable"), Side.CREDIT, amounts.pool_claim),
+    ]
+    if amounts.insurer:
+        lines += [
+            (account_name(a.insurer, "claims-expense"), Side.DEBIT, amounts.insurer),
+            (a.deal_account(a.insurer, "claims-payable"), Side.CREDIT, amounts.insurer),
+        ]
+    return _spec(request_id, day, f"Default of deal {a.deal}: risk-pool and insurer cover", lines, meta)
+
+
+def pay_claim(a: DealAccounts, request_id: str, day: dt.date, amount: int, meta: Mapping[str, str]) -> TransactionSpec:
+    """The refilled pool pays (part of) an open claim: its cash and payable fall, the bank's claim is settled."""
+    lines: Lines = [
+        (a.deal_account(a.pool, "claims-payable"), Side.DEBIT, amount),
+        (account_name(a.pool, "cash"), Side.CREDIT, amount),
+        (a.branch_account("clearing"), Side.DEBIT, amount),
+        (a.deal_account(a.branch, "compensation-receivable"), Side.CREDIT, amount),
+    ]
+    return _spec(request_id, day, f"Risk pool pays its claim on deal {a.deal}", lines, meta)
+
+
+def fund_pool(pool: str, request_id: str, day: dt.date, amount: int, meta: Mapping[str, str]) -> TransactionSpec:
+    """A contribution fills the pool."""
+    lines: Lines = [
+        (account_name(pool, "cash"), Side.DEBIT, amount),
+        (account_name(pool, "capital"), Side.CREDIT, amount),
+    ]
+    return _spec(request_id, day, "Contribution to the risk pool", lines, meta)
+
+
+def write_off(
+    a: DealAccounts, request_id: str, day: dt.date, principal: int, interest: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """Write-off: what no one will pay leaves the books as a loan loss."""
+    lines: Lines = [
+        (a.branch_account("loan-loss"), Side.DEBIT, principal + interest),
+        (a.deal_account(a.branch, "loans"), Side.CREDIT, principal),
+        (a.deal_account(a.branch, "interest-receivable"), Side.CREDIT, interest),
+    ]
+    return _spec(request_id, day, f"Write-off of deal {a.deal}", lines, meta)

@@ -1,0 +1,408 @@
+"""Protobuf <-> domain conversion for DealService: money, rates, dates, enums and the deal terms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from google.type import date_pb2, money_pb2
+
+from deals.desk import Deal, DealEvent, DealStatus
+from deals.schedule import (
+    BusinessDay,
+    DayCount,
+    Frequency,
+    LoanTerms,
+    Period,
+    ScheduleKind,
+    Subsidy,
+    SubsidyKind,
+)
+from deals.terms import (
+    Borrower,
+    DealTerms,
+    OptionTerms,
+    QuantityBasis,
+    RiskSharing,
+    Split,
+    Stage,
+    StrikeBasis,
+    Trigger,
+)
+from ledger import names
+from ledger.errors import ViolationCollector
+from server.convert import date_in, date_out, instant_out
+from toudai.v1 import deals_pb2 as pb
+
+STATUS = {
+    DealStatus.BOOKED: pb.DEAL_STATUS_BOOKED,
+    DealStatus.DISBURSED: pb.DEAL_STATUS_DISBURSED,
+    DealStatus.REPAYING: pb.DEAL_STATUS_REPAYING,
+    DealStatus.CLOSED: pb.DEAL_STATUS_CLOSED,
+    DealStatus.DEFAULTED: pb.DEAL_STATUS_DEFAULTED,
+    DealStatus.WRITTEN_OFF: pb.DEAL_STATUS_WRITTEN_OFF,
+}
+STATUS_IN = {v: k for k, v in STATUS.items()}
+STAGE = {
+    Stage.START_UP: pb.BORROWER_STAGE_START_UP,
+    Stage.GROWTH: pb.BORROWER_STAGE_GROWTH,
+    Stage.MATURE: pb.BORROWER_STAGE_MATURE,
+}
+SCHEDULE = {
+    ScheduleKind.BULLET: pb.SCHEDULE_TYPE_BULLET,
+    ScheduleKind.EQUAL_PRINCIPAL: pb.SCHEDULE_TYPE_EQUAL_PRINCIPAL,
+    ScheduleKind.EQUAL_INSTALMENT: pb.SCHEDULE_TYPE_EQUAL_INSTALMENT,
+}
+FREQUENCY = {Frequency.MONTHLY: pb.INTEREST_FREQUENCY_MONTHLY, Frequency.QUARTERLY: pb.INTEREST_FREQUENCY_QUARTERLY}
+DAY_COUNT = {DayCount.ACT_360: pb.DAY_COUNT_CONVENTION_ACT_360, DayCount.ACT_365F: pb.DAY_COUNT_CONVENTION_ACT_365F}
+BUSINESS_DAY = {
+    BusinessDay.UNADJUSTED: pb.BUSINESS_DAY_CONVENTION_UNADJUSTED,
+    BusinessDay.FOLLOWING: pb.BUSINESS_DAY_CONVENTION_FOLLOWING,
+    BusinessDay.MODIFIED_FOLLOWING: pb.BUSINESS_DAY_CONVENTION_MODIFIED_FOLLOWING,
+    BusinessDay.PRECEDING: pb.BUSINESS_DAY_CONVENTION_PRECEDING,
+}
+SUBSIDY = {
+    SubsidyKind.NONE: pb.SUBSIDY_TYPE_NONE,
+    SubsidyKind.RATE_POINTS: pb.SUBSIDY_TYPE_RATE_POINTS,
+    SubsidyKind.INTEREST_SHARE: pb.SUBSIDY_TYPE_INTEREST_SHARE,
+}
+QUANTITY = {
+    QuantityBasis.SHARES: pb.OPTION_QUANTITY_BASIS_SHARES,
+    QuantityBasis.STAKE: pb.OPTION_QUANTITY_BASIS_STAKE,
+    QuantityBasis.COVERAGE: pb.OPTION_QUANTITY_BASIS_COVERAGE,
+}
+STRIKE = {
+    StrikeBasis.FIXED_PRICE: pb.STRIKE_BASIS_FIXED_PRICE,
+    StrikeBasis.LAST_ROUND_PRICE: pb.STRIKE_BASIS_LAST_ROUND_PRICE,
+    StrikeBasis.NEXT_ROUND_DISCOUNT: pb.STRIKE_BASIS_NEXT_ROUND_DISCOUNT,
+    StrikeBasis.VALUATION_CAP: pb.STRIKE_BASIS_VALUATION_CAP,
+}
+TRIGGER = {
+    Trigger.QUALIFYING_ROUND: pb.EXERCISE_TRIGGER_QUALIFYING_ROUND,
+    Trigger.IPO: pb.EXERCISE_TRIGGER_IPO,
+    Trigger.MERGER: pb.EXERCISE_TRIGGER_MERGER,
+    Trigger.VALUATION_THRESHOLD: pb.EXERCISE_TRIGGER_VALUATION_THRESHOLD,
+}
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+T = TypeVar("T")
+
+
+def _inverse(mapping: Mapping[K, V]) -> dict[V, K]:
+    return {v: k for k, v in mapping.items()}
+
+
+# ---------------------------------------------------------------- scalars in
+
+
+def money_in(message: money_pb2.Money, path: str, errors: ViolationCollector, *, required: bool = True) -> int:
+    """google.type.Money in CNY to fen; more precision than a fen, another currency or mixed signs refused."""
+    if message.currency_code == "" and message.units == 0 and message.nanos == 0:
+        if required:
+            errors.add(path, "is required (google.type.Money in CNY)")
+        return 0
+    if message.currency_code != "CNY":
+        errors.add(f"{path}.currency_code", f"must be CNY (got {message.currency_code!r})", "COMMODITY_MISMATCH")
+        return 0
+    if (message.units > 0 and message.nanos < 0) or (message.units < 0 and message.nanos > 0):
+        errors.add(f"{path}.nanos", "must have the same sign as units")
+        return 0
+    if message.nanos % 10_000_000:
+        errors.add(
+            f"{path}.nanos", "has more precision than a fen (nanos must be a multiple of 10,000,000)", "INVALID_AMOUNT"
+        )
+        return 0
+    fen = int(message.units) * 100 + int(message.nanos) // 10_000_000
+    if abs(fen) > 10**17:
+        errors.add(path, "is too large")
+        return 0
+    return fen
+
+
+def money_out(fen: int) -> money_pb2.Money:
+    sign = -1 if fen < 0 else 1
+    units, rest = divmod(abs(fen), 100)
+    return money_pb2.Money(currency_code="CNY", units=sign * units, nanos=sign * rest * 10_000_000)
+
+
+def decimal_in(text: str, path: str, errors: ViolationCollector, *, required: bool = False) -> Decimal:
+    """An exact decimal string such as "0.0435"; junk, exponents and non-finite values are refused."""
+    if not text:
+        if required:
+            errors.add(path, 'is required: a decimal such as "0.0435"')
+        return Decimal(0)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors.add(path, f"{text!r} is not a decimal number", "INVALID_DECIMAL")
+        return Decimal(0)
+    if not value.is_finite() or "e" in text.lower() or text.strip() != text:
+        errors.add(path, f"{text!r} is not a plain decimal number", "INVALID_DECIMAL")
+        return Decimal(0)
+    return value
+
+
+def _party(name: str, path: str, errors: ViolationCollector, *, required: bool = True) -> str:
+    if not name:
+        if required:
+            errors.add(path, "is required: parties/{party}")
+        return ""
+    try:
+        return names.parse_party_name(name)
+    except names.BadName as exc:
+        errors.add(path, str(exc))
+        return ""
+
+
+def _date(owner: object, field: str, path: str, errors: ViolationCollector, *, required: bool = True) -> dt.date:
+    if not owner.HasField(field):  # type: ignore[attr-defined]
+        if required:
+            errors.add(path, "is required")
+        return dt.date(1970, 1, 1)
+    return date_in(getattr(owner, field), path, errors) or dt.date(1970, 1, 1)
+
+
+def enum_in(mapping: Mapping[T, Any], value: int, path: str, errors: ViolationCollector, default: T | None) -> T | None:
+    if value == 0:
+        return default
+    found = _inverse(mapping).get(value)
+    if found is None:
+        errors.add(path, f"{value} is not a known value")
+    return found
+
+
+# ---------------------------------------------------------------- terms in
+
+
+def terms_in(message: pb.DealTerms, errors: ViolationCollector) -> DealTerms:
+    """Convert DealTerms, adding a violation at its path for every unreadable field."""
+    p = "terms"
+    b, lo, su, op, ri, sp = (
+        message.borrower,
+        message.loan,
+        message.subsidy,
+        message.option,
+        message.risk_sharing,
+        message.split,
+    )
+    borrower = Borrower(
+        name=b.name,
+        uscc=b.uscc,
+        stage=enum_in(STAGE, b.stage, f"{p}.borrower.stage", errors, None),
+        credit_score=b.credit_score if b.HasField("credit_score") else None,
+    )
+    start = _date(lo, "start_date", f"{p}.loan.start_date", errors)
+    loan = LoanTerms(
+        principal=money_in(lo.principal, f"{p}.loan.principal", errors),
+        annual_rate=decimal_in(lo.annual_rate, f"{p}.loan.annual_rate", errors, required=True),
+        start=start,
+        maturity=_date(lo, "maturity_date", f"{p}.loan.maturity_date", errors),
+        schedule=enum_in(SCHEDULE, lo.schedule, f"{p}.loan.schedule", errors, ScheduleKind.BULLET)
+        or ScheduleKind.BULLET,
+        frequency=enum_in(FREQUENCY, lo.frequency, f"{p}.loan.frequency", errors, Frequency.MONTHLY)
+        or Frequency.MONTHLY,
+        day_count=enum_in(DAY_COUNT, lo.day_count, f"{p}.loan.day_count", errors, DayCount.ACT_360) or DayCount.ACT_360,
+        business_day=enum_in(
+            BUSINESS_DAY, lo.business_day, f"{p}.loan.business_day", errors, BusinessDay.MODIFIED_FOLLOWING
+        )
+        or BusinessDay.MODIFIED_FOLLOWING,
+        end_of_month=lo.end_of_month,
+    )
+    kind = enum_in(SUBSIDY, su.type, f"{p}.subsidy.type", errors, SubsidyKind.NONE) or SubsidyKind.NONE
+    subsidy = Subsidy(
+        kind=kind,
+        rate_points=decimal_in(
+            su.rate_points, f"{p}.subsidy.rate_points", errors, required=kind is SubsidyKind.RATE_POINTS
+        ),
+        share=decimal_in(su.share, f"{p}.subsidy.share", errors, required=kind is SubsidyKind.INTEREST_SHARE),
+        cap=money_in(su.cap, f"{p}.subsidy.cap", errors) if su.HasField("cap") else None,
+    )
+    option = OptionTerms(
+        holder=_party(op.holder, f"{p}.option.holder", errors),
+        company=op.company,
+        share_class=op.share_class,
+        quantity_basis=enum_in(QUANTITY, op.quantity_basis, f"{p}.option.quantity_basis", errors, None),
+        shares=op.shares,
+        stake=decimal_in(op.stake, f"{p}.option.stake", errors),
+        coverage=decimal_in(op.coverage, f"{p}.option.coverage", errors),
+        fully_diluted_shares=op.fully_diluted_shares,
+        strike_basis=enum_in(STRIKE, op.strike_basis, f"{p}.option.strike_basis", errors, None),
+        strike_price=decimal_in(op.strike_price, f"{p}.option.strike_price", errors),
+        discount=decimal_in(op.discount, f"{p}.option.discount", errors),
+        valuation_cap=money_in(op.valuation_cap, f"{p}.option.valuation_cap", errors, required=False),
+        window_start=_date(op, "exercise_window_start", f"{p}.option.exercise_window_start", errors, required=False)
+        if op.HasField("exercise_window_start")
+        else None,
+        window_end=_date(op, "exercise_window_end", f"{p}.option.exercise_window_end", errors, required=False)
+        if op.HasField("exercise_window_end")
+        else None,
+        triggers=tuple(
+            t
+            for i, v in enumerate(op.triggers)
+            if (t := enum_in(TRIGGER, v, f"{p}.option.triggers[{i}]", errors, None))
+        ),
+        qualifying_round_size=money_in(
+            op.qualifying_round_size, f"{p}.option.qualifying_round_size", errors, required=False
+        ),
+        valuation_threshold=money_in(op.valuation_threshold, f"{p}.option.valuation_threshold", errors, required=False),
+    )
+    risk = RiskSharing(
+        pool=_party(ri.risk_pool, f"{p}.risk_sharing.risk_pool", errors),
+        base_rate=decimal_in(ri.base_rate, f"{p}.risk_sharing.base_rate", errors, required=True),
+        first_loan=ri.first_loan,
+        first_loan_rate=decimal_in(ri.first_loan_rate, f"{p}.risk_sharing.first_loan_rate", errors),
+        unsecured_share=decimal_in(ri.unsecured_share, f"{p}.risk_sharing.unsecured_share", errors),
+        unsecured_threshold=decimal_in(ri.unsecured_threshold, f"{p}.risk_sharing.unsecured_threshold", errors),
+        unsecured_rate=decimal_in(ri.unsecured_rate, f"{p}.risk_sharing.unsecured_rate", errors),
+        cap=money_in(ri.cap, f"{p}.risk_sharing.cap", errors, required=False),
+        insurer=_party(ri.insurer, f"{p}.risk_sharing.insurer", errors, required=False),
+        insurer_rate=decimal_in(ri.insurer_rate, f"{p}.risk_sharing.insurer_rate", errors),
+    )
+    split = Split(
+        bank_bps=sp.bank_bps,
+        arm_bps=sp.investment_arm_bps,
+        pool_bps=sp.risk_pool_bps,
+        advisory_fee=money_in(sp.advisory_fee, f"{p}.split.advisory_fee", errors, required=False),
+    )
+    return DealTerms(
+        branch=_party(message.branch, f"{p}.branch", errors),
+        borrower=borrower,
+        loan=loan,
+        option=option,
+        risk=risk,
+        split=split,
+        subsidy=subsidy,
+        subsidy_fund=_party(
+            su.subsidy_fund, f"{p}.subsidy.subsidy_fund", errors, required=kind is not SubsidyKind.NONE
+        ),
+    )
+
+
+# ---------------------------------------------------------------- out
+
+
+def _text(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value else ""
+
+
+def _party_name(party_id: str) -> str:
+    return f"parties/{party_id}" if party_id else ""
+
+
+def _opt_date(value: dt.date | None) -> date_pb2.Date | None:
+    return date_out(value) if value is not None else None
+
+
+def terms_out(terms: DealTerms) -> pb.DealTerms:
+    lo, su, op, ri, sp = terms.loan, terms.subsidy, terms.option, terms.risk, terms.split
+    borrower = pb.Borrower(name=terms.borrower.name, uscc=terms.borrower.uscc)
+    if terms.borrower.stage is not None:
+        borrower.stage = STAGE[terms.borrower.stage]
+    if terms.borrower.credit_score is not None:
+        borrower.credit_score = terms.borrower.credit_score
+    return pb.DealTerms(
+        branch=_party_name(terms.branch),
+        borrower=borrower,
+        loan=pb.LoanTerms(
+            principal=money_out(lo.principal),
+            annual_rate=_text(lo.annual_rate),
+            day_count=DAY_COUNT[lo.day_count],
+            start_date=date_out(lo.start),
+            maturity_date=date_out(lo.maturity),
+            schedule=SCHEDULE[lo.schedule],
+            frequency=FREQUENCY[lo.frequency],
+            business_day=BUSINESS_DAY[lo.business_day],
+            end_of_month=lo.end_of_month,
+        ),
+        subsidy=pb.SubsidyTerms(
+            type=SUBSIDY[su.kind],
+            subsidy_fund=_party_name(terms.subsidy_fund),
+            rate_points=_text(su.rate_points),
+            share=_text(su.share),
+            cap=money_out(su.cap) if su.cap is not None else None,
+        ),
+        option=pb.OptionTerms(
+            holder=_party_name(op.holder),
+            company=op.company,
+            share_class=op.share_class,
+            quantity_basis=QUANTITY[op.quantity_basis] if op.quantity_basis else pb.OPTION_QUANTITY_BASIS_UNSPECIFIED,
+            shares=op.shares,
+            stake=_text(op.stake),
+            coverage=_text(op.coverage),
+            fully_diluted_shares=op.fully_diluted_shares,
+            strike_basis=STRIKE[op.strike_basis] if op.strike_basis else pb.STRIKE_BASIS_UNSPECIFIED,
+            strike_price=_text(op.strike_price),
+            discount=_text(op.discount),
+            valuation_cap=money_out(op.valuation_cap) if op.valuation_cap else None,
+            exercise_window_start=_opt_date(op.window_start),
+            exercise_window_end=_opt_date(op.window_end),
+            triggers=[TRIGGER[t] for t in op.triggers],
+            qualifying_round_size=money_out(op.qualifying_round_size) if op.qualifying_round_size else None,
+            valuation_threshold=money_out(op.valuation_threshold) if op.valuation_threshold else None,
+        ),
+        risk_sharing=pb.RiskSharingTerms(
+            risk_pool=_party_name(ri.pool),
+            base_rate=_text(ri.base_rate),
+            first_loan=ri.first_loan,
+            first_loan_rate=_text(ri.first_loan_rate),
+            unsecured_share=_text(ri.unsecured_share),
+            unsecured_threshold=_text(ri.unsecured_threshold),
+            unsecured_rate=_text(ri.unsecured_rate),
+            cap=money_out(ri.cap) if ri.cap else None,
+            insurer=_party_name(ri.insurer),
+            insurer_rate=_text(ri.insurer_rate),
+        ),
+        split=pb.ProceedsSplit(
+            bank_bps=sp.bank_bps,
+            investment_arm_bps=sp.arm_bps,
+            risk_pool_bps=sp.pool_bps,
+            advisory_fee=money_out(sp.advisory_fee) if sp.advisory_fee else None,
+        ),
+    )
+
+
+def event_out(event: DealEvent) -> pb.DealEvent:
+    return pb.DealEvent(
+        kind=event.kind,
+        value_date=date_out(event.value_date),
+        request_id=event.request_id,
+        transaction=event.transaction,
+        create_time=instant_out(event.create_time),
+        details=dict(event.details),
+    )
+
+
+def deal_out(deal: Deal) -> pb.Deal:
+    return pb.Deal(
+        name=deal.name,
+        status=STATUS[deal.status],
+        terms=terms_out(deal.terms),
+        option_quantity=deal.option_quantity,
+        option_commodity=deal.option_commodity,
+        principal_outstanding=money_out(deal.principal_outstanding),
+        interest_receivable=money_out(deal.interest_receivable),
+        subsidy_receivable=money_out(deal.subsidy_receivable),
+        accrued_to=_opt_date(deal.accrued_to),
+        create_time=instant_out(deal.create_time),
+        events=[event_out(e) for e in deal.events],
+    )
+
+
+def period_out(period: Period) -> pb.SchedulePeriod:
+    return pb.SchedulePeriod(
+        number=period.number,
+        accrual_start=date_out(period.accrual_start),
+        accrual_end=date_out(period.accrual_end),
+        payment_date=date_out(period.payment_date),
+        days=period.days,
+        opening_principal=money_out(period.opening_principal),
+        principal=money_out(period.principal),
+        interest=money_out(period.interest),
+        subsidy=money_out(period.subsidy),
+        borrower_interest=money_out(period.borrower_interest),
+        borrower_payment=money_out(period.borrower_payment),
+    )

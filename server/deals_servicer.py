@@ -1,0 +1,166 @@
+"""DealService: protobuf in, DealDesk call, protobuf out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+
+from deals.desk import DealDesk, StepResult
+from deals.terms import validate_terms
+from ledger.errors import ViolationCollector
+from server import deal_convert as dc
+from server.convert import optional_date_in
+from toudai.v1 import deals_pb2 as pb
+from toudai.v1 import deals_pb2_grpc as pb_grpc
+
+
+def _required_date(request: object, field: str, errors: ViolationCollector) -> dt.date:
+    """A required date field; when missing or invalid a violation is added (and the call refused)."""
+    value = optional_date_in(request, field, field, errors)
+    if value is None and not any(v.field == field for v in errors.violations):
+        errors.add(field, "is required")
+    return value or dt.date.min
+
+
+def _transaction(result: StepResult) -> str:
+    return result.transactions[-1] if result.transactions else ""
+
+
+class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
+    """Implements toudai.v1.DealService on a `DealDesk`."""
+
+    def __init__(self, desk: DealDesk) -> None:
+        self._desk = desk
+
+    def BookLinkedDeal(
+        self, request: pb.BookLinkedDealRequest, context: grpc.ServicerContext
+    ) -> pb.BookLinkedDealResponse:
+        errors = ViolationCollector()
+        terms = dc.terms_in(request.terms, errors)
+        validate_terms(terms, errors, prefix="terms.")
+        errors.raise_if_any()
+        deal = self._desk.book(request_id=request.request_id, deal_id=request.deal_id, terms=terms)
+        return pb.BookLinkedDealResponse(deal=dc.deal_out(deal))
+
+    def GetDeal(self, request: pb.GetDealRequest, context: grpc.ServicerContext) -> pb.GetDealResponse:
+        return pb.GetDealResponse(deal=dc.deal_out(self._desk.get(request.name)))
+
+    def ListDeals(self, request: pb.ListDealsRequest, context: grpc.ServicerContext) -> pb.ListDealsResponse:
+        errors = ViolationCollector()
+        status = dc.enum_in(dc.STATUS, request.status, "status", errors, None)
+        errors.raise_if_any()
+        page = self._desk.list_deals(
+            branch=request.branch,
+            status=status,
+            borrower_uscc=request.borrower_uscc,
+            holder=request.holder,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return pb.ListDealsResponse(deals=[dc.deal_out(d) for d in page.items], next_page_token=page.next_page_token)
+
+    def GetSchedule(self, request: pb.GetScheduleRequest, context: grpc.ServicerContext) -> pb.GetScheduleResponse:
+        periods = self._desk.schedule(request.name)
+        return pb.GetScheduleResponse(
+            periods=[dc.period_out(p) for p in periods],
+            total_interest=dc.money_out(sum(p.interest for p in periods)),
+            total_subsidy=dc.money_out(sum(p.subsidy for p in periods)),
+            total_borrower_interest=dc.money_out(sum(p.borrower_interest for p in periods)),
+        )
+
+    def DisburseLoan(self, request: pb.DisburseLoanRequest, context: grpc.ServicerContext) -> pb.DisburseLoanResponse:
+        errors = ViolationCollector()
+        value_date = optional_date_in(request, "value_date", "value_date", errors)
+        errors.raise_if_any()
+        result = self._desk.disburse(request_id=request.request_id, name=request.name, value_date=value_date)
+        return pb.DisburseLoanResponse(deal=dc.deal_out(result.deal), transaction=_transaction(result))
+
+    def AccrueInterest(
+        self, request: pb.AccrueInterestRequest, context: grpc.ServicerContext
+    ) -> pb.AccrueInterestResponse:
+        errors = ViolationCollector()
+        to_date = _required_date(request, "to_date", errors)
+        errors.raise_if_any()
+        result = self._desk.accrue_interest(request_id=request.request_id, name=request.name, to_date=to_date)
+        return pb.AccrueInterestResponse(
+            deal=dc.deal_out(result.deal),
+            accrued=dc.money_out(result.amounts.get("accrued", 0)),
+            subsidy=dc.money_out(result.amounts.get("accrued_subsidy", 0)),
+            transaction=_transaction(result),
+        )
+
+    def RecordRepayment(
+        self, request: pb.RecordRepaymentRequest, context: grpc.ServicerContext
+    ) -> pb.RecordRepaymentResponse:
+        errors = ViolationCollector()
+        amount = dc.money_in(request.amount, "amount", errors)
+        value_date = _required_date(request, "value_date", errors)
+        errors.raise_if_any()
+        result = self._desk.repay(
+            request_id=request.request_id,
+            name=request.name,
+            amount=amount,
+            value_date=value_date,
+        )
+        a = result.amounts
+        return pb.RecordRepaymentResponse(
+            deal=dc.deal_out(result.deal),
+            overdue_interest=dc.money_out(a.get("overdue_interest", 0)),
+            interest=dc.money_out(a.get("interest", 0)),
+            principal=dc.money_out(a.get("principal", 0)),
+            subsidy=dc.money_out(a.get("subsidy", 0)),
+            transaction=_transaction(result),
+        )
+
+    def RecordDefault(
+        self, request: pb.RecordDefaultRequest, context: grpc.ServicerContext
+    ) -> pb.RecordDefaultResponse:
+        errors = ViolationCollector()
+        value_date = _required_date(request, "value_date", errors)
+        if len(request.reason) > 1024:
+            errors.add("reason", "is longer than 1,024 characters")
+        errors.raise_if_any()
+        result = self._desk.record_default(
+            request_id=request.request_id,
+            name=request.name,
+            value_date=value_date,
+            reason=request.reason,
+        )
+        a = result.amounts
+        return pb.RecordDefaultResponse(
+            deal=dc.deal_out(result.deal),
+            loss=dc.money_out(a.get("loss", 0)),
+            compensation_paid=dc.money_out(a.get("compensation_paid", 0)),
+            compensation_claim=dc.money_out(a.get("compensation_claim", 0)),
+            insurer_share=dc.money_out(a.get("insurer_share", 0)),
+            transaction=_transaction(result),
+        )
+
+    def FundRiskPool(self, request: pb.FundRiskPoolRequest, context: grpc.ServicerContext) -> pb.FundRiskPoolResponse:
+        errors = ViolationCollector()
+        amount = dc.money_in(request.amount, "amount", errors)
+        value_date = _required_date(request, "value_date", errors)
+        errors.raise_if_any()
+        paid, transactions = self._desk.fund_pool(
+            request_id=request.request_id,
+            pool=request.risk_pool,
+            amount=amount,
+            value_date=value_date,
+        )
+        return pb.FundRiskPoolResponse(claims_paid=dc.money_out(paid), transactions=list(transactions))
+
+    def WriteOff(self, request: pb.WriteOffRequest, context: grpc.ServicerContext) -> pb.WriteOffResponse:
+        errors = ViolationCollector()
+        value_date = _required_date(request, "value_date", errors)
+        errors.raise_if_any()
+        result = self._desk.write_off(request_id=request.request_id, name=request.name, value_date=value_date)
+        return pb.WriteOffResponse(
+            deal=dc.deal_out(result.deal),
+            written_off=dc.money_out(result.amounts.get("written_off", 0)),
+            transaction=_transaction(result),
+        )
+
+    def CloseDeal(self, request: pb.CloseDealRequest, context: grpc.ServicerContext) -> pb.CloseDealResponse:
+        result = self._desk.close(request_id=request.request_id, name=request.name)
+        return pb.CloseDealResponse(deal=dc.deal_out(result.deal))
