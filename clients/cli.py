@@ -147,6 +147,25 @@ def _database_url_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: Modules that add their own subcommands, each with `register(subparsers, command, group)`: `command` is
+#: `_client_command` (a subcommand that talks to the server) and `group` is `_group`. A module per service
+#: keeps this file from growing with every service.
+COMMAND_MODULES = ("clients.deal_commands", "clients.value_commands", "clients.audit_commands")
+
+
+def _register_service_commands(subparsers: Any) -> None:
+    import importlib
+
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as missing:
+            if missing.name == module_name:
+                continue
+            raise
+        module.register(subparsers, _client_command, _group)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toudai",
@@ -264,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     void.add_argument("name", help="holds/{uuid} or the bare uuid")
     get = _client_command(hold, "get", commands.hold_get, "show one hold")
     get.add_argument("name", help="holds/{uuid} or the bare uuid")
+    _register_service_commands(subparsers)
     return parser
 
 

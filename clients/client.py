@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import grpc
 from google.protobuf import timestamp_pb2
@@ -63,6 +63,9 @@ from toudai.v1 import ledger_pb2_grpc as pb_grpc
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+S = TypeVar("S")
 
 
 def new_request_id() -> str:
@@ -117,6 +120,7 @@ class ToudaiClient:
             ],
         )
         self._stub: Any = pb_grpc.LedgerServiceStub(self._channel)
+        self._stubs: dict[Any, Any] = {}
         # An account's commodity never changes, so it is safe to remember for the client's lifetime.
         self._commodity_of_account: dict[str, str] = {}
 
@@ -137,9 +141,19 @@ class ToudaiClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _call(self, method: str, request: Any) -> Any:
-        """Invoke `method` with a deadline, retrying transient failures; raise a typed ToudaiError."""
-        rpc = getattr(self._stub, method)
+    def stub(self, stub_class: Callable[[grpc.Channel], S]) -> S:
+        """A stub of another toudai service on this client's channel (DealService, ...), made once."""
+        found = self._stubs.get(stub_class)
+        if found is None:
+            found = self._stubs[stub_class] = stub_class(self._channel)
+        return cast(S, found)
+
+    def call(self, stub: Any, method: str, request: Any) -> Any:
+        """Invoke `stub.method` with this client's deadline, retries and typed errors.
+
+        The same request object is resent on a retry, so its request_id is the same on every attempt.
+        """
+        rpc = getattr(stub, method)
         attempt = 0
         while True:
             try:
@@ -150,6 +164,19 @@ class ToudaiClient:
                     raise from_rpc_error(error) from error
             time.sleep(self._retry.backoff(attempt))
             attempt += 1
+
+    def _call(self, method: str, request: Any) -> Any:
+        """Invoke a LedgerService `method` with a deadline, retrying transient failures."""
+        return self.call(self._stub, method, request)
+
+    def pages(self, stub: Any, method: str, request: Any, items_field: str) -> Iterator[Any]:
+        """Every item of a paginated listing of any service, fetching pages as the caller gets there."""
+        while True:
+            response = self.call(stub, method, request)
+            yield from getattr(response, items_field)
+            if not response.next_page_token:
+                return
+            request.page_token = response.next_page_token
 
     def _pages(self, method: str, request: Any, items_field: str) -> Iterator[Any]:
         """Every item of a paginated listing, fetching the next page only when the caller gets there."""
