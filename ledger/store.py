@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger import amounts, names, pagination
+from ledger import amounts, bulk, names, pagination
 from ledger import schema as t
 from ledger import unit_of_work as uow
 from ledger.canonical import (
@@ -692,11 +692,10 @@ class Ledger:
                 reverses=tx.reverses,
             )
         if fresh:
-            conn.execute(t.transactions.insert(), tx_rows)
-            conn.execute(t.legs.insert(), leg_rows)
-            conn.execute(t.postings.insert(), posting_rows)
-            if metadata_rows:
-                conn.execute(t.transaction_metadata.insert(), metadata_rows)
+            bulk.insert_rows(conn, t.transactions, tx_rows)
+            bulk.insert_rows(conn, t.legs, leg_rows)
+            bulk.insert_rows(conn, t.postings, posting_rows)
+            bulk.insert_rows(conn, t.transaction_metadata, metadata_rows)
             self._write_running(conn, running, touched)
             self._write_daily(conn, daily)
             conn.execute(
@@ -771,23 +770,10 @@ class Ledger:
         return heads
 
     def _existing_requests(self, conn: sa.Connection, request_ids: Sequence[str]) -> dict[str, tuple[uuid.UUID, str]]:
-        found: dict[str, tuple[uuid.UUID, str]] = {}
-        for chunk in _chunks(request_ids, 1000):
-            query = sa.select(
-                t.transactions.c.request_id,
-                t.transactions.c.id,
-                t.transactions.c.fingerprint,
-            ).where(t.transactions.c.request_id.in_(chunk))
-            found.update({row.request_id: (row.id, row.fingerprint) for row in conn.execute(query)})
-        return found
+        return {request_id: (tx_id, print_) for request_id, tx_id, print_ in bulk.existing_requests(conn, request_ids)}
 
     def _load_running(self, conn: sa.Connection, account_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, _Running]:
-        running: dict[uuid.UUID, _Running] = {}
-        for chunk in _chunks(list(account_ids), 1000):
-            query = sa.select(t.balances).where(t.balances.c.account_id.in_(chunk))
-            for row in conn.execute(query):
-                running[row.account_id] = _Running(row.posted, row.pending_debits, row.pending_credits)
-        return running
+        return {a: _Running(p, d, c) for a, p, d, c in bulk.running_totals(conn, list(account_ids))}
 
     def _write_running(
         self,
@@ -795,41 +781,20 @@ class Ledger:
         running: Mapping[uuid.UUID, _Running],
         touched: Mapping[uuid.UUID, Account],
     ) -> None:
-        conn.execute(
-            t.balances.update()
-            .where(t.balances.c.account_id == sa.bindparam("b_account"))
-            .values(
-                posted=sa.bindparam("b_posted"),
-                pending_debits=sa.bindparam("b_pd"),
-                pending_credits=sa.bindparam("b_pc"),
-            ),
-            [
-                {
-                    "b_account": k,
-                    "b_posted": v.posted,
-                    "b_pd": v.pending_debits,
-                    "b_pc": v.pending_credits,
-                }
-                for k, v in sorted(running.items())
-                if k in touched
-            ],
+        bulk.update_balances(
+            conn,
+            [(k, v.posted, v.pending_debits, v.pending_credits) for k, v in sorted(running.items()) if k in touched],
         )
 
     def _write_daily(self, conn: sa.Connection, daily: Mapping[tuple[str, uuid.UUID, dt.date], int]) -> None:
-        rows = [
-            {"party_id": p, "account_id": a, "value_date": d, "delta": delta}
-            for (p, a, d), delta in sorted(daily.items())
-            if delta
-        ]
-        if not rows:
-            return
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        statement = insert(t.daily_balances)
-        statement = statement.on_conflict_do_update(
-            index_elements=["party_id", "account_id", "value_date"],
-            set_={"delta": t.daily_balances.c.delta + statement.excluded.delta},
+        bulk.add_daily(
+            conn,
+            [
+                {"party_id": p, "account_id": a, "value_date": d, "delta": delta}
+                for (p, a, d), delta in sorted(daily.items())
+                if delta
+            ],
         )
-        conn.execute(statement, rows)
 
     def _balance(self, account: Account, state: _Running) -> Balance:
         return Balance(
