@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--py-spy", type=Path, metavar="DIR", help="record py-spy samples of the server per size")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    parser.add_argument("--no-valuation", action="store_true", help="skip the valuation benchmark (bench/valuation.py)")
     return parser
 
 
@@ -119,6 +120,11 @@ def _verdict(results: list[lt.Measurement]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["valuation"]:  # `python -m bench valuation`: the valuation benchmark alone
+        from bench import valuation
+
+        return valuation.main(argv[1:])
     args = _parser().parse_args(argv)
     for directory in (args.profile, args.py_spy):
         if directory is not None:
@@ -144,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in _verdict(results):
         print(line)
     print(f"(whole run {time.perf_counter() - started:.0f} s)")
+    if not args.no_valuation:
+        from bench import valuation
+
+        print()
+        valuation.main([])
     if args.json is not None:
         args.json.write_text(
             json.dumps(

@@ -150,7 +150,12 @@ def _database_url_option(parser: argparse.ArgumentParser) -> None:
 #: Modules that add their own subcommands, each with `register(subparsers, command, group)`: `command` is
 #: `_client_command` (a subcommand that talks to the server) and `group` is `_group`. A module per service
 #: keeps this file from growing with every service.
-COMMAND_MODULES = ("clients.deal_commands", "clients.value_commands", "clients.audit_commands")
+COMMAND_MODULES = (
+    "clients.deal_commands",
+    "clients.value_commands",
+    "clients.audit_commands",
+    "clients.exercise_commands",
+)
 
 
 def _register_service_commands(subparsers: Any) -> None:

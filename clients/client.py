@@ -124,6 +124,11 @@ class ToudaiClient:
         # An account's commodity never changes, so it is safe to remember for the client's lifetime.
         self._commodity_of_account: dict[str, str] = {}
 
+    @property
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        """The call metadata (the bearer token) this client sends, for streaming calls made directly."""
+        return self._metadata
+
     def close(self) -> None:
         """Close the channel; calls in flight are cancelled."""
         self._channel.close()

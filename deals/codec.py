@@ -21,7 +21,7 @@ from deals.terms import Borrower, DealTerms, OptionTerms, RiskSharing, Split
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral_value() else format(value.normalize(), "f")
+        return format(value.normalize(), "f")  # "10", never "1E+1"
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, enum.Enum):

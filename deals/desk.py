@@ -15,7 +15,7 @@ import datetime as dt
 import enum
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -124,9 +124,15 @@ class DealDesk:
 
     # ------------------------------------------------------------------ booking
 
-    def book(self, *, request_id: str, deal_id: str, terms: DealTerms) -> Deal:
-        """Validate every term at once, open the deal's accounts and record the option units."""
-        errors = ViolationCollector()
+    def book(
+        self, *, request_id: str, deal_id: str, terms: DealTerms, violations: Iterable[FieldViolation] = ()
+    ) -> Deal:
+        """Validate every term at once, open the deal's accounts and record the option units.
+
+        `violations` are problems the caller already found (e.g. unreadable fields of a request); they are
+        reported together with the rest, so a booking is refused once with everything that is wrong.
+        """
+        errors = ViolationCollector(list(violations))
         check_request_id(request_id, "request_id", errors)
         if not names.PARTY_ID.match(deal_id or "") or len(deal_id) > DEAL_ID_MAX:
             errors.add(
@@ -276,7 +282,10 @@ class DealDesk:
             ctx.day = day
             ctx.amounts["principal"] = ctx.terms.loan.principal
 
-        return self._step(request_id, name, "disbursed", value_date, step, payload={})
+        # The value date as requested (empty: the start date) is part of the payload, so a retry with
+        # another date is a different request, not a replay.
+        payload = {"date": value_date.isoformat() if value_date else ""}
+        return self._step(request_id, name, "disbursed", value_date, step, payload=payload)
 
     def accrue_interest(self, *, request_id: str, name: str, to_date: dt.date) -> StepResult:
         def step(ctx: _Step) -> None:
@@ -426,6 +435,15 @@ class DealDesk:
                 .order_by(ds.deals.c.defaulted_at, ds.deals.c.id)
             ).all()
             self._ledger.lock_books_within(conn, [pool_id, *(r.branch for r in claims)])
+            # A pool may be funded before any deal names it: open its cash and capital accounts if needed.
+            self._ledger.open_accounts_within(
+                conn,
+                [
+                    (p.party, p.code, p.type, p.commodity, p.guarded, p.display_name)
+                    for p in accounting.DealAccounts(deal="-", branch="-", holder="-", pool=pool_id).plan()
+                    if p.party == pool_id and p.code in ("cash", "capital")
+                ],
+            )
             replay = ledger_request in self._ledger.existing_transactions_within(conn, [ledger_request])
             # The ledger refuses the same request_id with another pool, amount or date (REQUEST_ID_REUSED).
             funding = self._ledger.post_within(

@@ -1069,8 +1069,12 @@ class Ledger:
         expire_time: dt.datetime | None = None,
         description: str = "",
         metadata: Mapping[str, str] | None = None,
+        within: sa.Connection | None = None,
     ) -> Hold:
-        """Reserve `value` to move from debit to credit account: it counts against must-not-go-negative."""
+        """Reserve `value` to move from debit to credit account: it counts against must-not-go-negative.
+
+        With `within`, the hold is created inside the caller's database transaction (settlement/).
+        """
         metadata = dict(metadata or {})
         errors = ViolationCollector()
         check_request_id(request_id, "request_id", errors)
@@ -1082,7 +1086,11 @@ class Ledger:
             errors.add("expire_time", "is in the past")
         elif expire_at > now + MAX_HOLD_TTL:
             errors.add("expire_time", f"is more than {MAX_HOLD_TTL.days} days ahead")
-        found = self._resolve_accounts([debit_account, credit_account])
+        found = (
+            self._resolve_accounts_within(within, [debit_account, credit_account])
+            if within is not None
+            else self._resolve_accounts([debit_account, credit_account])
+        )
         debit, credit = (
             self._hold_account(name, path, found, errors)
             for name, path in (
@@ -1172,7 +1180,7 @@ class Ledger:
             self._write_running(conn, running, {debit.id: debit, credit.id: credit})
             return hold
 
-        return uow.run(self._engines.writer, work, what="CreateHold")
+        return work(within) if within is not None else uow.run(self._engines.writer, work, what="CreateHold")
 
     def _hold_account(
         self,
@@ -1235,8 +1243,10 @@ class Ledger:
         name: str,
         value: str | None = None,
         value_date: dt.date | None = None,
+        within: sa.Connection | None = None,
     ) -> tuple[Hold, Transaction]:
-        """Post all or part of a pending hold and release the rest, in one database transaction."""
+        """Post all or part of a pending hold and release the rest, in one database transaction
+        (the caller's, with `within`)."""
         errors = ViolationCollector()
         check_request_id(request_id, "request_id", errors)
         hold_id = None
@@ -1318,9 +1328,10 @@ class Ledger:
                 conn.execute(sa.select(t.holds).where(t.holds.c.id == hold.id)).one(),
             ), posted
 
-        return uow.run(self._engines.writer, work, what="CaptureHold")
+        return work(within) if within is not None else uow.run(self._engines.writer, work, what="CaptureHold")
 
-    def void_hold(self, *, request_id: str, name: str) -> Hold:
+    def void_hold(self, *, request_id: str, name: str, within: sa.Connection | None = None) -> Hold:
+        """Release a pending hold (inside the caller's database transaction with `within`)."""
         errors = ViolationCollector()
         check_request_id(request_id, "request_id", errors)
         hold_id = None
@@ -1353,7 +1364,7 @@ class Ledger:
                 conn.execute(sa.select(t.holds).where(t.holds.c.id == hold.id)).one(),
             )
 
-        return uow.run(self._engines.writer, work, what="VoidHold")
+        return work(within) if within is not None else uow.run(self._engines.writer, work, what="VoidHold")
 
     def get_hold(self, name: str) -> Hold:
         hold_id = _parse(lambda n: names.parse_uuid_name(n, "holds"), name, "name")
@@ -1365,6 +1376,13 @@ class Ledger:
             return self._hold(conn, row)
 
         return uow.read(self._engines.reader, work)
+
+    def get_hold_within(self, conn: sa.Connection, hold_id: uuid.UUID) -> Hold:
+        """A hold read on the caller's connection (inside its unit of work)."""
+        row = conn.execute(sa.select(t.holds).where(t.holds.c.id == hold_id)).first()
+        if row is None:
+            raise NotFound(f"holds/{hold_id}", "hold")
+        return self._hold(conn, row)
 
     def expire_holds(self, limit: int = 1_000) -> int:
         """Release pending holds whose expiry has passed; returns how many. Safe to run from any replica."""

@@ -22,10 +22,27 @@ from grpc_reflection.v1alpha import reflection
 from deals.desk import DealDesk
 from ledger import db
 from ledger.store import Ledger
+from marks.desk import MarkDesk
+from marks.rounds import RoundBook
+from server.audit_servicer import AuditServicer
 from server.deals_servicer import DealServicer
 from server.interceptors import ErrorAndLogInterceptor
 from server.ledger_servicer import LedgerServicer
-from toudai.v1 import deals_pb2, deals_pb2_grpc, ledger_pb2, ledger_pb2_grpc
+from server.settlement_servicer import SettlementServicer
+from server.valuation_servicer import ValuationServicer
+from settlement.desk import ExerciseDesk
+from toudai.v1 import audit_pb2 as audit_api
+from toudai.v1 import audit_pb2_grpc as audit_grpc
+from toudai.v1 import (
+    deals_pb2,
+    deals_pb2_grpc,
+    ledger_pb2,
+    ledger_pb2_grpc,
+    settlement_pb2,
+    settlement_pb2_grpc,
+    valuation_pb2,
+    valuation_pb2_grpc,
+)
 
 log = logging.getLogger("toudai.server")
 
@@ -33,6 +50,9 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 SERVICE_NAMES = (
     ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
     deals_pb2.DESCRIPTOR.services_by_name["DealService"].full_name,
+    settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"].full_name,
+    audit_api.DESCRIPTOR.services_by_name["AuditService"].full_name,
+    valuation_pb2.DESCRIPTOR.services_by_name["ValuationService"].full_name,
 )
 
 
@@ -60,7 +80,15 @@ def create_server(
         ],
     )
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), server)
-    deals_pb2_grpc.add_DealServiceServicer_to_server(DealServicer(DealDesk(ledger)), server)
+    deal_desk = DealDesk(ledger)
+    deals_pb2_grpc.add_DealServiceServicer_to_server(DealServicer(deal_desk), server)
+    settlement_pb2_grpc.add_SettlementServiceServicer_to_server(
+        SettlementServicer(ExerciseDesk(ledger, deal_desk)), server
+    )
+    audit_grpc.add_AuditServiceServicer_to_server(AuditServicer(ledger), server)
+    valuation_pb2_grpc.add_ValuationServiceServicer_to_server(
+        ValuationServicer(RoundBook(ledger), MarkDesk(ledger)), server
+    )
     health_servicer = health_servicer or health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in (*SERVICE_NAMES, ""):
@@ -101,6 +129,9 @@ class HoldExpirer(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.wait(self._interval):
             try:
+                expired = ExerciseDesk(self._ledger, DealDesk(self._ledger)).expire_requests()
+                if expired:
+                    log.info("expired %d exercise request(s) and released their holds", expired)
                 released = self._ledger.expire_holds()
                 if released:
                     log.info("released %d expired hold(s)", released)

@@ -32,6 +32,7 @@ from deals.terms import (
     Trigger,
 )
 from ledger import names
+from ledger.amounts import format_minor
 from ledger.errors import ViolationCollector
 from server.convert import date_in, date_out, instant_out
 from toudai.v1 import deals_pb2 as pb
@@ -365,6 +366,17 @@ def terms_out(terms: DealTerms) -> pb.DealTerms:
     )
 
 
+# Event details that are not money; every other whole-number detail is an amount in fen.
+_COUNT_DETAILS = frozenset({"option_quantity"})
+
+
+def _detail_out(key: str, value: str) -> str:
+    """The desk records amounts in fen; the API shows them in CNY like every other amount ("37458.33")."""
+    if key in _COUNT_DETAILS or not value.lstrip("-").isdigit():
+        return value
+    return format_minor(int(value), 2)
+
+
 def event_out(event: DealEvent) -> pb.DealEvent:
     return pb.DealEvent(
         kind=event.kind,
@@ -372,7 +384,7 @@ def event_out(event: DealEvent) -> pb.DealEvent:
         request_id=event.request_id,
         transaction=event.transaction,
         create_time=instant_out(event.create_time),
-        details=dict(event.details),
+        details={k: _detail_out(k, v) for k, v in event.details.items()},
     )
 
 

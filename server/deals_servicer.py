@@ -7,7 +7,6 @@ import datetime as dt
 import grpc
 
 from deals.desk import DealDesk, StepResult
-from deals.terms import validate_terms
 from ledger.errors import ViolationCollector
 from server import deal_convert as dc
 from server.convert import optional_date_in
@@ -38,9 +37,10 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
     ) -> pb.BookLinkedDealResponse:
         errors = ViolationCollector()
         terms = dc.terms_in(request.terms, errors)
-        validate_terms(terms, errors, prefix="terms.")
-        errors.raise_if_any()
-        deal = self._desk.book(request_id=request.request_id, deal_id=request.deal_id, terms=terms)
+        # The desk validates request_id, deal_id and the terms and reports them with the conversion errors.
+        deal = self._desk.book(
+            request_id=request.request_id, deal_id=request.deal_id, terms=terms, violations=errors.violations
+        )
         return pb.BookLinkedDealResponse(deal=dc.deal_out(deal))
 
     def GetDeal(self, request: pb.GetDealRequest, context: grpc.ServicerContext) -> pb.GetDealResponse:

@@ -1,0 +1,142 @@
+"""The manifest that ends every export: what was asked, what is in the file, and how to check it.
+
+`ManifestBuilder` accumulates, leg by leg and in flat memory (per book, per account and per commodity,
+never per leg), the counts, totals, balances and per-book ranges, and finally the document itself. The
+offline verifier (audit.verify) rebuilds the same numbers from the file and compares. Every field is
+described in docs/audit.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from audit.model import LegRow
+from ledger.canonical import ENCODING_VERSION, GENESIS_HASH, checkpoint_hash, format_instant
+
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What an export selects. Empty tuples and None select everything."""
+
+    parties: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    value_date_from: dt.date | None = None
+    value_date_to: dt.date | None = None
+    from_sequence: int | None = None
+    to_sequence: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when every leg of each book's sequence range is exported (no account or date filter)."""
+        return not self.accounts and self.value_date_from is None and self.value_date_to is None
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "parties": list(self.parties),
+            "accounts": list(self.accounts),
+            "value_date_from": self.value_date_from.isoformat() if self.value_date_from else None,
+            "value_date_to": self.value_date_to.isoformat() if self.value_date_to else None,
+            "from_sequence": self.from_sequence,
+            "to_sequence": self.to_sequence,
+        }
+
+
+@dataclass(slots=True)
+class BookRange:
+    """One book's part of an export: the sequence range covered and the hashes at both ends."""
+
+    book: str
+    from_seq: int
+    to_seq: int
+    prev_hash: str  # the hash leg `from_seq` names as prev (the hash of from_seq - 1; genesis for 1)
+    head_hash: str  # the hash of leg `to_seq`: the chain head at the end of the range
+    book_head: tuple[int, str]  # the book's stored head when the export started
+    legs: int = 0
+    postings: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "book": self.book,
+            "from_seq": self.from_seq,
+            "to_seq": self.to_seq,
+            "prev_hash": self.prev_hash,
+            "head_hash": self.head_hash,
+            "book_head": {"seq": self.book_head[0], "hash": self.book_head[1]},
+            "legs": self.legs,
+            "postings": self.postings,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+        }
+
+
+@dataclass(slots=True)
+class ManifestBuilder:
+    """Running totals of an export, fed every leg in file order."""
+
+    format: str
+    filters: Filters
+    books: dict[str, BookRange]
+    scales: Mapping[str, int]
+    heads: Sequence[tuple[str, int, str]]  # every book's head when the export started (the checkpoint)
+    taken_at: dt.datetime
+    legs: int = 0
+    postings: int = 0
+    totals: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    balances: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, row: LegRow) -> None:
+        self.legs += 1
+        self.postings += len(row.postings)
+        book = self.books.get(row.book)
+        if book is not None:
+            book.legs += 1
+            book.postings += len(row.postings)
+            book.first_seq = row.seq if book.first_seq is None else min(book.first_seq, row.seq)
+            book.last_seq = row.seq if book.last_seq is None else max(book.last_seq, row.seq)
+        for posting in row.postings:
+            pair = self.totals[(row.book, posting.commodity)]
+            if posting.amount >= 0:
+                pair[0] += posting.amount
+            else:
+                pair[1] -= posting.amount
+            self.balances[(row.book, posting.account, posting.commodity)] += posting.amount
+
+    def document(self, *, transactions: int, sha256: str, size_bytes: int) -> dict[str, Any]:
+        """The manifest; `transactions` is the count of distinct transactions (legs share them)."""
+        return {
+            "manifest_version": MANIFEST_VERSION,
+            "encoding_version": ENCODING_VERSION,
+            "format": self.format,
+            "created_at": format_instant(self.taken_at),
+            "filters": self.filters.document(),
+            "complete": self.filters.complete,
+            "counts": {"transactions": transactions, "legs": self.legs, "postings": self.postings},
+            "size_bytes": size_bytes,
+            "sha256": sha256,
+            "books": [self.books[b].document() for b in sorted(self.books)],
+            "totals": [
+                {"book": b, "commodity": c, "debits": d, "credits": k} for (b, c), (d, k) in sorted(self.totals.items())
+            ],
+            "balances": [
+                {"book": b, "account": a, "commodity": c, "balance": v}
+                for (b, a, c), v in sorted(self.balances.items())
+            ],
+            "commodities": [{"code": c, "scale": s} for c, s in sorted(self.scales.items())],
+            "checkpoint": {
+                "hash": checkpoint_hash(self.heads),
+                "books": [[b, s, h] for b, s, h in sorted(self.heads)],
+            },
+        }
+
+
+def empty_range(book: str, head: tuple[int, str]) -> BookRange:
+    """A book with nothing selected."""
+    return BookRange(book, 1, 0, GENESIS_HASH, GENESIS_HASH, head)

@@ -1,0 +1,534 @@
+"""The `toudai deal ...` subcommands (DealService) and `toudai demo`.
+
+Each handler takes the parsed arguments, a connected `ToudaiClient` and the console to print on, and
+returns the exit code; a refusal by the server is raised as a ToudaiError and reported by clients.cli
+(exit 1, with every field violation), an unreadable deal file as a DealFileError (exit 2, with the path
+of every problem). Deals are named `deals/{deal}` or just `{deal}`; parties by their id (`bank-hz`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from clients import cli_args, render
+from clients.client import ToudaiClient
+from clients.deal_client import (
+    Accrual,
+    Deal,
+    DealClient,
+    DealStatus,
+    Default,
+    Disbursement,
+    PoolFunding,
+    Repayment,
+    Schedule,
+    SubsidyType,
+    WriteOff,
+)
+from clients.deal_files import DealFileError, load_deals
+
+EXIT_OK = 0
+
+BOOK_HELP = """\
+Book the linked deal(s) in FILE (YAML, or JSON if FILE ends in .json; '-' reads stdin):
+
+  deal_id: hz-2026-001
+  branch: bank-hz
+  borrower: {name: 杭州云芯科技有限公司, uscc: 91330106MA2H7K3C08, stage: growth}
+  loan:
+    principal: 10000000.00          # CNY, read as an exact decimal
+    annual_rate: 0.0435             # a fraction, or "4.35%"
+    start_date: 2026-03-16
+    maturity_date: 2027-03-16
+    schedule: bullet                # bullet | equal_principal | equal_instalment
+    frequency: monthly              # monthly | quarterly
+    day_count: act_360              # act_360 | act_365f
+    business_day: modified_following
+  subsidy: {type: rate_points, fund: subsidy-fund, rate_points: 0.0365}     # optional
+  option:
+    holder: invest-arm
+    company: 杭州云芯科技有限公司
+    share_class: A
+    quantity_basis: coverage        # shares | stake | coverage
+    coverage: 0.10
+    strike_basis: last_round_price  # fixed_price | last_round_price | next_round_discount | valuation_cap
+    strike_price: 10.00
+    exercise_window: {start: 2027-03-16, end: 2033-03-16}
+    triggers: [qualifying_round, ipo, merger]
+    qualifying_round_size: 50000000.00
+  risk_sharing: {risk_pool: risk-pool, base_rate: 0.50, first_loan: true, first_loan_rate: 0.90,
+                 cap: 3000000.00}
+  split: {bank_bps: 3000, investment_arm_bps: 5000, risk_pool_bps: 2000}
+
+Several deals go under `deals:` as a list. The booking's request_id is --request-id, else the file's
+`request_id`, else `book:{deal_id}`: booking the same file again returns the booked deal and books
+nothing twice. Problems in the file exit 2 naming each path; the server's violations exit 1.
+"""
+
+
+def booking_request_id(deal_id: str) -> str:
+    """The default idempotency key of a booking: one deal id, one booking."""
+    return f"book:{deal_id}"
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _cny(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _rate(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    percent = (value * 100).normalize()
+    return f"{format(percent, 'f')}%"
+
+
+def _price(value: Decimal) -> str:
+    """A price per share: at least two decimals, more if the contract has them."""
+    return f"{value:,.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:,}"
+
+
+def _table(title: str, *columns: str, numeric: Iterable[str] = ()) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    right = set(numeric)
+    for column in columns:
+        table.add_column(column, justify="right" if column in right else "left", overflow="fold")
+    return table
+
+
+def _fields(title: str, rows: Iterable[tuple[str, str]]) -> Table:
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column("Field", style="bold")
+    table.add_column("Value", overflow="fold")
+    for key, value in rows:
+        if value:
+            table.add_row(key, value)
+    return table
+
+
+def _terms_rows(deal: Deal) -> list[tuple[str, str]]:
+    t = deal.terms
+    b, lo, su, op, ri, sp = t.borrower, t.loan, t.subsidy, t.option, t.risk_sharing, t.split
+    borrower = f"{b.name} ({b.uscc})" + (f", {b.stage.value}" if b.stage else "")
+    if b.credit_score is not None:
+        borrower += f", score {b.credit_score}"
+    loan = (
+        f"{_cny(lo.principal)} CNY at {_rate(lo.annual_rate)} {lo.day_count.value}, "
+        f"{lo.start_date.isoformat()} → {lo.maturity_date.isoformat()}, {lo.schedule.value}, {lo.frequency.value}, "
+        f"{lo.business_day.value}" + (", end of month" if lo.end_of_month else "")
+    )
+    subsidy = ""
+    if su.type is SubsidyType.RATE_POINTS:
+        subsidy = f"{_rate(su.rate_points)} of the rate paid by {su.subsidy_fund}"
+    elif su.type is SubsidyType.INTEREST_SHARE:
+        subsidy = f"{_rate(su.share)} of the interest paid by {su.subsidy_fund}"
+    if subsidy and su.cap is not None:
+        subsidy += f", cap {_cny(su.cap)} CNY"
+    strike = op.strike_basis.value if op.strike_basis else ""
+    if op.strike_price is not None:
+        strike += f" {_price(op.strike_price)} CNY/share"
+    elif op.discount is not None:
+        strike += f" less {_rate(op.discount)}"
+    elif op.valuation_cap is not None:
+        strike += f" {_cny(op.valuation_cap)} CNY"
+    basis = op.quantity_basis.value if op.quantity_basis else ""
+    if op.coverage is not None:
+        basis += f" {_rate(op.coverage)} of principal"
+    elif op.stake is not None:
+        basis += f" {_rate(op.stake)} of {op.fully_diluted_shares:,} shares"
+    window = ""
+    if op.exercise_window_start and op.exercise_window_end:
+        window = f"{op.exercise_window_start.isoformat()} → {op.exercise_window_end.isoformat()}"
+    option = (
+        f"{deal.option_quantity:,} {deal.option_commodity} held by {op.holder}: {op.company} class {op.share_class}, "
+        f"{basis}, strike {strike}"
+    )
+    if window:
+        option += f", window {window}"
+    if op.triggers:
+        option += ", triggers " + ", ".join(t.value for t in op.triggers)
+    tiers = f"{_rate(ri.base_rate)} base"
+    if ri.first_loan:
+        tiers += f", first loan {_rate(ri.first_loan_rate)}"
+    if ri.unsecured_threshold:
+        tiers += f", {_rate(ri.unsecured_rate)} when unsecured ≥ {_rate(ri.unsecured_threshold)}"
+        tiers += f" (unsecured {_rate(ri.unsecured_share)})"
+    risk = f"{ri.risk_pool}: {tiers}" + (f", cap {_cny(ri.cap)} CNY" if ri.cap else "")
+    if ri.insurer:
+        risk += f"; insurer {ri.insurer} {_rate(ri.insurer_rate)}"
+    split = f"bank {sp.bank_bps} / investment arm {sp.investment_arm_bps} / pool {sp.risk_pool_bps} bps"
+    if sp.advisory_fee:
+        split += f", advisory fee {_cny(sp.advisory_fee)} CNY"
+    return [
+        ("Status", deal.status.value),
+        ("Branch", t.branch),
+        ("Borrower", borrower),
+        ("Loan", loan),
+        ("Subsidy", subsidy or "none"),
+        ("Option", option),
+        ("Risk sharing", risk),
+        ("Split", split),
+    ]
+
+
+def _balance_rows(deal: Deal) -> list[tuple[str, str]]:
+    return [
+        ("Principal outstanding", f"{_cny(deal.principal_outstanding)} CNY"),
+        ("Interest receivable", f"{_cny(deal.interest_receivable)} CNY"),
+        ("Subsidy receivable", f"{_cny(deal.subsidy_receivable)} CNY"),
+        ("Accrued to", deal.accrued_to.isoformat() if deal.accrued_to else "not yet"),
+    ]
+
+
+def deal_table(deal: Deal) -> Table:
+    """The terms and balances of one deal."""
+    return _fields(f"Deal {deal.name}", [*_terms_rows(deal), *_balance_rows(deal)])
+
+
+def events_table(deal: Deal) -> Table:
+    table = _table("Events", "#", "Kind", "Value date", "Details", "Transaction")
+    for number, event in enumerate(deal.events, start=1):
+        details = ", ".join(f"{k}={v}" for k, v in event.details.items())
+        table.add_row(
+            str(number),
+            event.kind,
+            event.value_date.isoformat() if event.value_date else "",
+            details,
+            event.transaction,
+        )
+    return table
+
+
+def deals_table(deals: Iterable[Deal], title: str = "Deals") -> Table:
+    table = _table(
+        title,
+        "Deal",
+        "Branch",
+        "Borrower",
+        "Status",
+        "Principal",
+        "Outstanding",
+        "Rate",
+        "Schedule",
+        "Holder",
+        "Option units",
+        numeric=("Principal", "Outstanding", "Rate", "Option units"),
+    )
+    for d in deals:
+        lo = d.terms.loan
+        table.add_row(
+            d.name,
+            d.terms.branch,
+            d.terms.borrower.name,
+            d.status.value,
+            _cny(lo.principal),
+            _cny(d.principal_outstanding),
+            _rate(lo.annual_rate),
+            f"{lo.schedule.value} {lo.frequency.value}",
+            d.terms.option.holder,
+            f"{d.option_quantity:,}",
+        )
+    return table
+
+
+SCHEDULE_MONEY = (
+    "Opening principal",
+    "Principal",
+    "Interest",
+    "Subsidy",
+    "Borrower interest",
+    "Borrower payment",
+)
+
+
+def schedule_table(schedule: Schedule) -> Table:
+    table = _table(
+        f"Schedule of {schedule.deal}",
+        "Period",
+        "From",
+        "To",
+        "Payment date",
+        "Days",
+        *SCHEDULE_MONEY,
+        numeric=("Period", "Days", *SCHEDULE_MONEY),
+    )
+    for p in schedule.periods:
+        table.add_row(
+            str(p.number),
+            p.accrual_start.isoformat() if p.accrual_start else "",
+            p.accrual_end.isoformat() if p.accrual_end else "",
+            p.payment_date.isoformat() if p.payment_date else "",
+            str(p.days),
+            _cny(p.opening_principal),
+            _cny(p.principal),
+            _cny(p.interest),
+            _cny(p.subsidy),
+            _cny(p.borrower_interest),
+            _cny(p.borrower_payment),
+        )
+    table.add_section()
+    table.add_row(
+        "Total",
+        "",
+        "",
+        "",
+        str(sum(p.days for p in schedule.periods)),
+        "",
+        _cny(schedule.total_principal),
+        _cny(schedule.total_interest),
+        _cny(schedule.total_subsidy),
+        _cny(schedule.total_borrower_interest),
+        _cny(schedule.total_borrower_payment),
+        style="bold",
+    )
+    return table
+
+
+def _step_table(title: str, deal: Deal, rows: Iterable[tuple[str, str]], transaction: str = "") -> Table:
+    return _fields(
+        title,
+        [
+            ("Deal", deal.name),
+            *rows,
+            ("Status", deal.status.value),
+            *_balance_rows(deal),
+            ("Transaction", transaction),
+        ],
+    )
+
+
+def disbursement_table(result: Disbursement) -> Table:
+    lo = result.deal.terms.loan
+    return _step_table("Disbursed", result.deal, [("Principal", f"{_cny(lo.principal)} CNY")], result.transaction)
+
+
+def accrual_table(result: Accrual) -> Table:
+    rows = [
+        ("Accrued", f"{_cny(result.accrued)} CNY"),
+        ("of which subsidy", f"{_cny(result.subsidy)} CNY"),
+        ("of which borrower", f"{_cny(result.accrued - result.subsidy)} CNY"),
+    ]
+    return _step_table("Interest accrued", result.deal, rows, result.transaction or "(nothing to post)")
+
+
+def repayment_table(result: Repayment) -> Table:
+    paid = result.overdue_interest + result.interest + result.principal
+    table = _table("Repayment allocation", "Part", "Amount (CNY)", numeric=("Amount (CNY)",))
+    table.add_row("Overdue interest", _cny(result.overdue_interest))
+    table.add_row("Interest", _cny(result.interest))
+    table.add_row("Principal", _cny(result.principal))
+    table.add_section()
+    table.add_row("Paid by the borrower", _cny(paid), style="bold")
+    table.add_row("Subsidy settled by the fund", _cny(result.subsidy))
+    return table
+
+
+def default_table(result: Default) -> Table:
+    table = _table("Default", "Part", "Amount (CNY)", numeric=("Amount (CNY)",))
+    table.add_row("Loss (principal + accrued interest)", _cny(result.loss), style="bold")
+    table.add_row("Compensation paid by the pool", _cny(result.compensation_paid))
+    table.add_row("Compensation claim on the pool", _cny(result.compensation_claim))
+    table.add_row("Insurer share", _cny(result.insurer_share))
+    remaining = result.loss - result.compensation_paid - result.compensation_claim - result.insurer_share
+    table.add_section()
+    table.add_row("Borne by the bank (to write off)", _cny(remaining))
+    return table
+
+
+def pool_funding_table(result: PoolFunding) -> Table:
+    return _fields(
+        "Risk pool funded",
+        [
+            ("Risk pool", result.risk_pool),
+            ("Contribution", f"{_cny(result.amount)} CNY"),
+            ("Claims paid", f"{_cny(result.claims_paid)} CNY"),
+            ("Transactions", "\n".join(result.transactions)),
+        ],
+    )
+
+
+def write_off_table(result: WriteOff) -> Table:
+    return _step_table(
+        "Written off", result.deal, [("Written off", f"{_cny(result.written_off)} CNY")], result.transaction
+    )
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def _emit(args: argparse.Namespace, console: Console, data: object, *tables: Table) -> int:
+    if args.json:
+        render.print_json(data)
+    else:
+        render.show(console, *tables)
+    return EXIT_OK
+
+
+def deal_book(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    source = "<stdin>" if args.file == "-" else args.file
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    files = load_deals(text, source)
+    if args.request_id and len(files) > 1:
+        raise DealFileError(source, [f"--request-id names one booking, but the file has {len(files)} deals"])
+    deals = DealClient(client)
+    booked = [
+        deals.book(f.deal_id, f.terms, request_id=args.request_id or f.request_id or booking_request_id(f.deal_id))
+        for f in files
+    ]
+    if len(booked) == 1:
+        return _emit(args, console, booked[0], deal_table(booked[0]))
+    return _emit(args, console, booked, deals_table(booked, "Booked"))
+
+
+def deal_show(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    deal = DealClient(client).get(args.name)
+    return _emit(args, console, deal, deal_table(deal), events_table(deal))
+
+
+def deal_list(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    deals = list(
+        DealClient(client).list(branch=args.branch, status=args.status, borrower_uscc=args.borrower, holder=args.holder)
+    )
+    return _emit(args, console, deals, deals_table(deals))
+
+
+def deal_schedule(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    schedule = DealClient(client).schedule(args.name)
+    return _emit(args, console, schedule, schedule_table(schedule))
+
+
+def deal_disburse(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = DealClient(client).disburse(args.name, value_date=args.date, request_id=args.request_id)
+    return _emit(args, console, result, disbursement_table(result))
+
+
+def deal_accrue(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = DealClient(client).accrue(args.name, args.to, request_id=args.request_id)
+    return _emit(args, console, result, accrual_table(result))
+
+
+def deal_repay(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = DealClient(client).repay(args.name, args.amount, args.date, request_id=args.request_id)
+    return _emit(
+        args,
+        console,
+        result,
+        repayment_table(result),
+        _step_table("After the repayment", result.deal, [], result.transaction),
+    )
+
+
+def deal_default(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = DealClient(client).record_default(args.name, args.date, reason=args.reason, request_id=args.request_id)
+    return _emit(
+        args,
+        console,
+        result,
+        default_table(result),
+        _step_table("After the default", result.deal, [], result.transaction),
+    )
+
+
+def deal_fund_pool(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = DealClient(client).fund_pool(args.pool, args.amount, args.date, request_id=args.request_id)
+    return _emit(args, console, result, pool_funding_table(result))
+
+
+def deal_write_off(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = DealClient(client).write_off(args.name, args.date, request_id=args.request_id)
+    return _emit(args, console, result, write_off_table(result))
+
+
+def deal_close(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    deal = DealClient(client).close(args.name, request_id=args.request_id)
+    return _emit(args, console, deal, _step_table("Closed", deal, []))
+
+
+def demo(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    from clients import demo as demo_module
+
+    return demo_module.run(args, client, console)
+
+
+# ---------------------------------------------------------------- registration
+
+Command = Callable[..., argparse.ArgumentParser]
+
+NAME_HELP = "deals/{deal} or the bare deal id, e.g. hz-2026-001"
+
+
+def register(subparsers: Any, command: Command, group: Callable[[Any, str, str], Any]) -> None:
+    """Add `toudai deal ...` and `toudai demo` (see clients.cli.COMMAND_MODULES)."""
+    deal = group(subparsers, "deal", "linked deals: book, schedule, disburse, accrue, repay, default, close")
+
+    book = command(deal, "book", deal_book, "book linked deals from a YAML or JSON file", description=BOOK_HELP)
+    book.add_argument("--file", required=True, help="path to a .yaml/.yml/.json deal file, or - for stdin")
+    book.add_argument("--request-id", help="idempotency key (default: the file's request_id, else book:{deal_id})")
+
+    show = command(deal, "show", deal_show, "show a deal: terms, status, balances and events")
+    show.add_argument("name", help=NAME_HELP)
+
+    listing = command(deal, "list", deal_list, "list deals")
+    listing.add_argument("--branch", help="only this branch's deals (party id)")
+    listing.add_argument("--status", choices=[s.value for s in DealStatus], help="only deals in this status")
+    listing.add_argument("--borrower", help="only this borrower's deals (unified social credit code)")
+    listing.add_argument("--holder", help="only deals whose option this party holds (party id)")
+
+    schedule = command(deal, "schedule", deal_schedule, "show a deal's repayment schedule with totals")
+    schedule.add_argument("name", help=NAME_HELP)
+
+    disburse = command(deal, "disburse", deal_disburse, "pay out the principal", mutation=True)
+    disburse.add_argument("name", help=NAME_HELP)
+    disburse.add_argument("--date", type=cli_args.date, help="value date YYYY-MM-DD (default: the loan's start)")
+
+    accrue = command(
+        deal, "accrue", deal_accrue, "accrue interest up to a date (again to the same date: nothing)", mutation=True
+    )
+    accrue.add_argument("name", help=NAME_HELP)
+    accrue.add_argument("--to", type=cli_args.date, required=True, help="accrue up to this date (exclusive)")
+
+    repay = command(
+        deal, "repay", deal_repay, "record a repayment: overdue interest, interest, then principal", mutation=True
+    )
+    repay.add_argument("name", help=NAME_HELP)
+    repay.add_argument("--amount", type=cli_args.amount, required=True, help="CNY paid, exact decimal")
+    repay.add_argument("--date", type=cli_args.date, required=True, help="value date YYYY-MM-DD")
+
+    default = command(deal, "default", deal_default, "record a default; the risk pool compensates", mutation=True)
+    default.add_argument("name", help=NAME_HELP)
+    default.add_argument("--date", type=cli_args.date, required=True, help="value date YYYY-MM-DD")
+    default.add_argument("--reason", default="", help="why, for the record")
+
+    fund = command(
+        deal, "fund-pool", deal_fund_pool, "add money to a risk pool; it pays open claims first", mutation=True
+    )
+    fund.add_argument("pool", help="the risk pool's party id, e.g. risk-pool")
+    fund.add_argument("--amount", type=cli_args.amount, required=True, help="CNY contributed, exact decimal")
+    fund.add_argument("--date", type=cli_args.date, required=True, help="value date YYYY-MM-DD")
+
+    write_off = command(deal, "write-off", deal_write_off, "write off what remains of a defaulted loan", mutation=True)
+    write_off.add_argument("name", help=NAME_HELP)
+    write_off.add_argument("--date", type=cli_args.date, required=True, help="value date YYYY-MM-DD")
+
+    close = command(deal, "close", deal_close, "close a fully repaid deal", mutation=True)
+    close.add_argument("name", help=NAME_HELP)
+
+    from clients.demo import DEMO_HELP
+
+    command(
+        subparsers,
+        "demo",
+        demo,
+        "book a small portfolio of linked deals on a running server (idempotent)",
+        description=DEMO_HELP,
+    )

@@ -1,0 +1,587 @@
+"""`toudai demo`: a small, realistic portfolio of linked deals on a running server, in one command.
+
+Two sub-branches (杭州 and 嘉兴) book a dozen deals between January and November 2026: bullet, equal
+principal (等额本金) and equal instalment (等额本息) loans, monthly and quarterly, ACT/360 and ACT/365F;
+a rate-points subsidy (4.35% loan, 3.65 points paid by the subsidy fund, the borrower pays 0.70%) and an
+interest-share subsidy with a cap; option rights stated by coverage, by stake and by shares; the
+worked example of the business description (10,000,000.00 CNY, 10% coverage at 10.00 → 100,000 units).
+Borrowers pay on schedule up to 26 Nov 2026, one pays late (so a repayment settles overdue interest
+first), one loan is repaid and closed, one is booked but not yet paid out, and one defaults while the
+risk pool is short: the pool pays what it holds, the rest stays a claim, and a refill of the pool pays
+it before the bank writes off what is left.
+
+Every request carries a fixed request_id (`demo:...`), so running the demo again books nothing twice:
+the server answers each retried request with its recorded result. The summary shows the deals by branch
+and status and each party's trial balance, which must be zero in every commodity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from clients import render
+from clients.client import ToudaiClient
+from clients.deal_client import (
+    Borrower,
+    BorrowerStage,
+    BusinessDay,
+    DayCount,
+    Deal,
+    DealClient,
+    DealTerms,
+    ExerciseTrigger,
+    InterestFrequency,
+    LoanTerms,
+    OptionTerms,
+    ProceedsSplit,
+    QuantityBasis,
+    RiskSharingTerms,
+    ScheduleType,
+    StrikeBasis,
+    SubsidyTerms,
+    SubsidyType,
+)
+from clients.errors import AlreadyExistsError
+from clients.values import AccountType, PartyKind
+
+EXIT_OK = 0
+EXIT_UNBALANCED = 1
+
+DEMO_HELP = """\
+Book a small portfolio of linked deals on the server at --target and run it to 26 Nov 2026: two
+branches (bank-hz, bank-jx), the investment arm (invest-arm), the risk pool (risk-pool) and the subsidy
+fund (subsidy-fund); a dozen deals with different schedules, subsidies, repayments, a closed loan and a
+default that the pool, short of cash, pays in part until it is refilled. Every request has a fixed
+request_id, so running it again books nothing twice. Ends with the deals by branch and status and each
+party's trial balance (zero in every commodity, or the exit code is 1).
+"""
+
+CUT_OFF = dt.date(2026, 11, 26)
+D = Decimal
+
+PARTIES = (
+    ("bank-hz", "杭州科技支行", PartyKind.BANK_BRANCH),
+    ("bank-jx", "嘉兴科技支行", PartyKind.BANK_BRANCH),
+    ("invest-arm", "科创投资有限公司", PartyKind.INVESTMENT_ARM),
+    ("risk-pool", "科技信贷风险补偿资金池", PartyKind.RISK_POOL),
+    ("subsidy-fund", "科技贷款贴息资金", PartyKind.SUBSIDY_FUND),
+)
+HOLDER = "invest-arm"
+POOL = "risk-pool"
+FUND = "subsidy-fund"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDeal:
+    """A deal of the demo and what happens to it up to the cut-off date."""
+
+    deal_id: str
+    terms: DealTerms
+    disburse: bool = True
+    pay_until: dt.date | None = CUT_OFF  # pay every scheduled instalment due on or before this date
+    late_payment: tuple[dt.date, Decimal] | None = None  # a lump sum paid late
+    accrue_to: dt.date | None = CUT_OFF
+    close: bool = False
+    default_on: dt.date | None = None
+    write_off_on: dt.date | None = None
+
+
+def _terms(
+    branch: str,
+    company: str,
+    uscc: str,
+    stage: BorrowerStage,
+    loan: LoanTerms,
+    *,
+    option: dict[str, Any] | None = None,
+    subsidy: SubsidyTerms | None = None,
+    risk: dict[str, Any] | None = None,
+    split: tuple[int, int, int] = (3000, 5000, 2000),
+) -> DealTerms:
+    option_terms = OptionTerms(
+        holder=HOLDER,
+        company=company,
+        share_class="A",
+        quantity_basis=QuantityBasis.COVERAGE,
+        strike_basis=StrikeBasis.LAST_ROUND_PRICE,
+        coverage=D("0.10"),
+        strike_price=D("10.00"),
+        exercise_window_start=loan.maturity_date,
+        exercise_window_end=loan.maturity_date.replace(year=loan.maturity_date.year + 6),
+        triggers=(ExerciseTrigger.QUALIFYING_ROUND, ExerciseTrigger.IPO, ExerciseTrigger.MERGER),
+        qualifying_round_size=D("50000000.00"),
+    )
+    if option:
+        option_terms = replace(option_terms, **option)
+    risk_terms = RiskSharingTerms(
+        risk_pool=POOL,
+        base_rate=D("0.50"),
+        first_loan_rate=D("0.90"),
+        unsecured_threshold=D("0.70"),
+        unsecured_rate=D("0.70"),
+        unsecured_share=D("0.40"),
+        cap=D("3000000.00"),
+    )
+    if risk:
+        risk_terms = replace(risk_terms, **risk)
+    return DealTerms(
+        branch=branch,
+        borrower=Borrower(name=company, uscc=uscc, stage=stage),
+        loan=loan,
+        option=option_terms,
+        risk_sharing=risk_terms,
+        split=ProceedsSplit(bank_bps=split[0], investment_arm_bps=split[1], risk_pool_bps=split[2]),
+        subsidy=subsidy or SubsidyTerms(),
+    )
+
+
+def _loan(
+    principal: str,
+    rate: str,
+    start: str,
+    maturity: str,
+    schedule: ScheduleType = ScheduleType.BULLET,
+    frequency: InterestFrequency = InterestFrequency.MONTHLY,
+    day_count: DayCount = DayCount.ACT_360,
+) -> LoanTerms:
+    return LoanTerms(
+        principal=D(principal),
+        annual_rate=D(rate),
+        start_date=dt.date.fromisoformat(start),
+        maturity_date=dt.date.fromisoformat(maturity),
+        schedule=schedule,
+        frequency=frequency,
+        day_count=day_count,
+        business_day=BusinessDay.MODIFIED_FOLLOWING,
+    )
+
+
+G, S, M = BorrowerStage.GROWTH, BorrowerStage.START_UP, BorrowerStage.MATURE
+EP, EI, BULLET = ScheduleType.EQUAL_PRINCIPAL, ScheduleType.EQUAL_INSTALMENT, ScheduleType.BULLET
+Q = InterestFrequency.QUARTERLY
+
+PORTFOLIO = (
+    # The worked example: 10,000,000.00 × 10% ÷ 10.00 = 100,000 option units.
+    DemoDeal(
+        "hz-2026-101",
+        _terms(
+            "bank-hz",
+            "杭州云芯科技有限公司",
+            "91330106MA2H7K3C08",
+            G,
+            _loan("10000000.00", "0.0435", "2026-03-16", "2027-03-16"),
+        ),
+    ),
+    DemoDeal(
+        "hz-2026-102",
+        _terms(
+            "bank-hz",
+            "杭州深澜生物医药有限公司",
+            "91330108MA2J4N8L0T",
+            G,
+            _loan("3000000.00", "0.0385", "2026-01-20", "2027-01-20", EP),
+            option={"coverage": D("0.15"), "strike_price": D("12.50")},
+        ),
+    ),
+    # An interest-share subsidy (40% of the interest) whose cap of 30,000.00 is reached in the second quarter.
+    DemoDeal(
+        "hz-2026-103",
+        _terms(
+            "bank-hz",
+            "杭州极光智能装备有限公司",
+            "91330110MA2K9P2D0X",
+            M,
+            _loan("5000000.00", "0.0400", "2026-02-10", "2028-02-10", EI, Q),
+            subsidy=SubsidyTerms(
+                type=SubsidyType.INTEREST_SHARE, subsidy_fund=FUND, share=D("0.40"), cap=D("30000.00")
+            ),
+        ),
+    ),
+    # The right stated as a stake: 2% of 20,000,000 fully diluted shares at a fixed 6.00.
+    DemoDeal(
+        "hz-2026-104",
+        _terms(
+            "bank-hz",
+            "杭州量子传感技术有限公司",
+            "91330402MA2L6Q5E0F",
+            S,
+            _loan("2000000.00", "0.0420", "2026-06-01", "2027-06-01", BULLET, Q),
+            option={
+                "quantity_basis": QuantityBasis.STAKE,
+                "stake": D("0.02"),
+                "fully_diluted_shares": 20_000_000,
+                "coverage": None,
+                "strike_basis": StrikeBasis.FIXED_PRICE,
+                "strike_price": D("6.00"),
+            },
+            risk={"first_loan": True},
+        ),
+    ),
+    # Six months, repaid on schedule and closed.
+    DemoDeal(
+        "hz-2026-105",
+        _terms(
+            "bank-hz",
+            "杭州青禾数据科技有限公司",
+            "91330411MA2M3R7F0F",
+            G,
+            _loan("1500000.00", "0.0395", "2026-04-01", "2026-10-01"),
+        ),
+        close=True,
+    ),
+    # Signed, to be paid out in December.
+    DemoDeal(
+        "hz-2026-106",
+        _terms(
+            "bank-hz",
+            "杭州星河新材料有限公司",
+            "91330421MA2N8T4G0F",
+            S,
+            _loan("2500000.00", "0.0410", "2026-12-15", "2027-12-15", EP),
+        ),
+        disburse=False,
+        pay_until=None,
+        accrue_to=None,
+    ),
+    # The Jiaxing equipment loan: 4.35%, of which the subsidy fund pays 3.65 points; the borrower pays 0.70%.
+    DemoDeal(
+        "jx-2026-201",
+        _terms(
+            "bank-jx",
+            "嘉兴精工智造有限公司",
+            "91330481MA2P5U6H0B",
+            M,
+            _loan("4000000.00", "0.0435", "2026-01-15", "2028-01-15", EP, Q),
+            subsidy=SubsidyTerms(type=SubsidyType.RATE_POINTS, subsidy_fund=FUND, rate_points=D("0.0365")),
+        ),
+    ),
+    # The strike from a valuation cap: 200,000,000.00 over 25,000,000 shares = 8.00 a share.
+    DemoDeal(
+        "jx-2026-202",
+        _terms(
+            "bank-jx",
+            "嘉兴光启半导体有限公司",
+            "91330483MA2Q2W9J0W",
+            G,
+            _loan("2500000.00", "0.0395", "2026-03-05", "2028-03-05", EI),
+            option={
+                "strike_basis": StrikeBasis.VALUATION_CAP,
+                "strike_price": None,
+                "valuation_cap": D("200000000.00"),
+                "fully_diluted_shares": 25_000_000,
+                "coverage": D("0.20"),
+            },
+        ),
+    ),
+    # A first loan (90% cover, capped at 3,000,000.00) that defaults while the pool holds 1,000,000.00.
+    DemoDeal(
+        "jx-2026-203",
+        _terms(
+            "bank-jx",
+            "嘉兴云帆航空科技有限公司",
+            "91330106MA2R7X1K01",
+            S,
+            _loan("3000000.00", "0.0450", "2026-02-02", "2027-02-02"),
+            risk={"first_loan": True},
+        ),
+        pay_until=dt.date(2026, 6, 2),
+        accrue_to=None,
+        default_on=dt.date(2026, 8, 20),
+        write_off_on=dt.date(2026, 10, 15),
+    ),
+    # Pays on schedule to September, misses October, and pays a lump sum late in November.
+    DemoDeal(
+        "jx-2026-204",
+        _terms(
+            "bank-jx",
+            "嘉兴禾丰农业科技有限公司",
+            "91330108MA2T4Y3L0W",
+            G,
+            _loan("1200000.00", "0.0410", "2026-05-11", "2027-05-11", EP),
+            option={"quantity_basis": QuantityBasis.SHARES, "shares": 30_000, "coverage": None},
+        ),
+        pay_until=dt.date(2026, 9, 30),
+        late_payment=(dt.date(2026, 11, 20), D("220000.00")),
+    ),
+    # ACT/365F, quarterly interest.
+    DemoDeal(
+        "jx-2026-205",
+        _terms(
+            "bank-jx",
+            "嘉兴蓝海海洋科技有限公司",
+            "91330402MA2U9H5M0D",
+            G,
+            _loan("800000.00", "0.0400", "2026-07-01", "2027-07-01", BULLET, Q, DayCount.ACT_365F),
+            option={
+                "quantity_basis": QuantityBasis.SHARES,
+                "shares": 50_000,
+                "coverage": None,
+                "strike_basis": StrikeBasis.FIXED_PRICE,
+                "strike_price": D("8.00"),
+            },
+        ),
+    ),
+    # Mostly unsecured credit: the 70% tier applies.
+    DemoDeal(
+        "jx-2026-206",
+        _terms(
+            "bank-jx",
+            "嘉兴睿思医疗器械有限公司",
+            "91330411MA2W6J7N0D",
+            M,
+            _loan("6000000.00", "0.0375", "2026-09-15", "2027-09-15"),
+            risk={"unsecured_share": D("0.80")},
+            split=(4000, 4000, 2000),
+        ),
+    ),
+)
+
+POOL_SEED = (dt.date(2026, 1, 5), D("1000000.00"))
+POOL_REFILL = (dt.date(2026, 9, 30), D("3000000.00"))
+
+
+def _request(*parts: object) -> str:
+    return "demo:" + ":".join(str(p) for p in parts)
+
+
+def _ensure_party(client: ToudaiClient, party_id: str, display_name: str, kind: PartyKind) -> None:
+    try:
+        client.create_party(party_id, display_name=display_name, kind=kind, request_id=_request("party", party_id))
+    except AlreadyExistsError:
+        client.get_party(party_id)  # created earlier under another request_id: use it as it is
+
+
+def _pay_on_schedule(deals: DealClient, demo: DemoDeal) -> None:
+    """Pay each instalment due on or before `pay_until`, on its payment date, for exactly what is due."""
+    if demo.pay_until is None:
+        return
+    for period in deals.schedule(demo.deal_id).periods:
+        if period.payment_date is None or period.payment_date > demo.pay_until:
+            break
+        deals.repay(
+            demo.deal_id,
+            period.borrower_payment,
+            period.payment_date,
+            request_id=_request(demo.deal_id, "repay", period.number),
+        )
+
+
+Step = tuple[str, Callable[[], object]]
+
+
+def _steps(deals: DealClient, demo: DemoDeal) -> list[Step]:
+    d = demo.deal_id
+    steps: list[Step] = [(f"book {d}", partial(deals.book, d, demo.terms, request_id=_request(d, "book")))]
+    if not demo.disburse:
+        return steps
+    steps.append((f"disburse {d}", partial(deals.disburse, d, request_id=_request(d, "disburse"))))
+    if demo.pay_until is not None:
+        steps.append((f"repayments of {d}", partial(_pay_on_schedule, deals, demo)))
+    if demo.late_payment is not None:
+        day, amount = demo.late_payment
+        steps.append((f"late payment on {d}", partial(deals.repay, d, amount, day, request_id=_request(d, "late"))))
+    if demo.accrue_to is not None and not demo.close:
+        to = demo.accrue_to
+        steps.append((f"accrue {d}", partial(deals.accrue, d, to, request_id=_request(d, "accrue", to))))
+    if demo.close:
+        steps.append((f"close {d}", partial(deals.close, d, request_id=_request(d, "close"))))
+    if demo.default_on is not None:
+        reason = "borrower ceased operations"
+        request_id = _request(d, "default")
+        steps.append(
+            (f"default of {d}", partial(deals.record_default, d, demo.default_on, reason=reason, request_id=request_id))
+        )
+    return steps
+
+
+def plan(deals: DealClient) -> list[Step]:
+    """Every step of the demo in order: seed the pool, run the deals, refill the pool, write off."""
+    seed_day, seed = POOL_SEED
+    refill_day, refill = POOL_REFILL
+    steps: list[Step] = [
+        ("seed the risk pool", partial(deals.fund_pool, POOL, seed, seed_day, request_id=_request("pool", "seed")))
+    ]
+    for demo in PORTFOLIO:
+        steps += _steps(deals, demo)
+    steps.append(
+        (
+            "refill the risk pool",
+            partial(deals.fund_pool, POOL, refill, refill_day, request_id=_request("pool", "refill")),
+        )
+    )
+    for demo in PORTFOLIO:
+        if demo.write_off_on is not None:
+            d = demo.deal_id
+            steps.append(
+                (f"write off {d}", partial(deals.write_off, d, demo.write_off_on, request_id=_request(d, "write-off")))
+            )
+    return steps
+
+
+# ---------------------------------------------------------------- the summary
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalance:
+    """A party's trial balance in one commodity: debits and credits of its accounts' balances."""
+
+    party: str
+    commodity: str
+    debits: Decimal
+    credits: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.debits - self.credits
+
+
+DEBIT_NORMAL = (AccountType.ASSET, AccountType.EXPENSE)
+
+
+def trial_balances(client: ToudaiClient, parties: list[str]) -> list[TrialBalance]:
+    """Each party's accounts summed per commodity, debit balances against credit balances."""
+    result = []
+    for party in parties:
+        accounts = list(client.list_accounts(party=party))
+        balances = {b.account: b for b in client.get_balances([a.name for a in accounts])} if accounts else {}
+        sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        for account in accounts:
+            amount = balances[account.name].balance
+            signed = amount if account.type in DEBIT_NORMAL else -amount
+            column = 0 if signed >= 0 else 1
+            sums[account.commodity][column] += abs(signed)
+        result += [TrialBalance(party, c, dr, cr) for c, (dr, cr) in sorted(sums.items())]
+    return result
+
+
+def _summary(deals: list[Deal]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, str], list[Deal]] = defaultdict(list)
+    for deal in deals:
+        groups[(deal.terms.branch, deal.status.value)].append(deal)
+    return [
+        {
+            "branch": branch,
+            "status": status,
+            "deals": len(found),
+            "principal": sum((d.terms.loan.principal for d in found), Decimal("0.00")),
+            "outstanding": sum((d.principal_outstanding for d in found), Decimal("0.00")),
+            "interest_receivable": sum((d.interest_receivable for d in found), Decimal("0.00")),
+        }
+        for (branch, status), found in sorted(groups.items())
+    ]
+
+
+def _cny(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _deals_by_branch(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="Deals by branch and status", title_justify="left", header_style="bold")
+    for column in ("Branch", "Status", "Deals", "Principal", "Outstanding", "Interest receivable"):
+        table.add_column(column, justify="left" if column in ("Branch", "Status") else "right")
+    for row in rows:
+        table.add_row(
+            row["branch"],
+            row["status"],
+            str(row["deals"]),
+            _cny(row["principal"]),
+            _cny(row["outstanding"]),
+            _cny(row["interest_receivable"]),
+        )
+    return table
+
+
+def _trial_balance_table(balances: list[TrialBalance]) -> Table:
+    table = Table(title="Trial balance of each party", title_justify="left", header_style="bold")
+    for column in ("Party", "Commodity", "Debit balances", "Credit balances", "Difference"):
+        table.add_column(column, justify="left" if column in ("Party", "Commodity") else "right")
+    for tb in balances:
+        style = "" if tb.difference == 0 else "bold red"
+        scale = "," if tb.commodity.startswith("OPT-") else ",.2f"
+        table.add_row(
+            tb.party,
+            tb.commodity,
+            format(tb.debits, scale),
+            format(tb.credits, scale),
+            format(tb.difference, scale),
+            style=style,
+        )
+    return table
+
+
+def run(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    """Book and run the portfolio, then print the summary; exit 1 if any trial balance is not zero."""
+    deals = DealClient(client)
+    ids = {demo.deal_id for demo in PORTFOLIO}
+    before = {d.deal_id: d for d in deals.list() if d.deal_id in ids}
+    events_before = sum(len(d.events) for d in before.values())
+    steps = plan(deals)
+    progress = Progress(
+        TextColumn("[bold]{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    with progress:
+        task = progress.add_task("demo", total=len(PARTIES) + len(steps))
+        for party_id, display_name, kind in PARTIES:
+            progress.update(task, description=f"party {party_id}")
+            _ensure_party(client, party_id, display_name, kind)
+            progress.advance(task)
+        for label, step in steps:
+            progress.update(task, description=label)
+            step()
+            progress.advance(task)
+        progress.update(task, description="done")
+    after = [d for d in deals.list() if d.deal_id in ids]
+    new_deals = len(ids - set(before))
+    new_events = sum(len(d.events) for d in after) - events_before
+    by_branch = _summary(after)
+    balances = trial_balances(client, [p for p, _, _ in PARTIES])
+    balanced = all(tb.difference == 0 for tb in balances)
+    if args.json:
+        render.print_json(
+            {
+                "new_deals": new_deals,
+                "new_events": new_events,
+                "deals": by_branch,
+                "trial_balances": [
+                    {
+                        "party": tb.party,
+                        "commodity": tb.commodity,
+                        "debits": tb.debits,
+                        "credits": tb.credits,
+                        "difference": tb.difference,
+                    }
+                    for tb in balances
+                ],
+                "balanced": balanced,
+            }
+        )
+    else:
+        render.show(console, _deals_by_branch(by_branch), _trial_balance_table(balances))
+        verdict = "every party's trial balance is zero" if balanced else "[bold red]a trial balance is not zero[/]"
+        console.print(
+            f"{len(after)} deals; this run booked {new_deals} new deal(s) and recorded {new_events} new step(s); "
+            f"{verdict}.",
+            highlight=False,
+        )
+        console.print(
+            "Try: toudai deal list · toudai deal show hz-2026-101 · toudai deal schedule jx-2026-201 · "
+            "toudai tx list --party risk-pool",
+            highlight=False,
+        )
+    return EXIT_OK if balanced else EXIT_UNBALANCED

@@ -1,0 +1,295 @@
+"""Valuing deals' option rights from their company's latest round: pure functions, no I/O.
+
+For each deal (the practice of ASC 820 / IFRS 13 marks, docs/valuation.md "Deal options"):
+
+1. **Calibrate** an OPM to the company's latest round on or before the valuation date: backsolve the
+   total equity value at which the round's class is worth exactly its issue price
+   (`valuation.backsolve`, once per round), with the request's volatility, rate and exit horizon.
+2. **Read** the value per share of the class the right is on: the warrant's spot S.
+3. **Strike** from the deal's strike basis: the contract price (fixed price, last round price), the
+   valuation cap over the fully diluted shares, or for a next-round discount the first round after
+   booking × (1 − discount) once it has happened; before it, the strike is simulated (step 4b).
+4. **Price** the right, European, expiring at the end of its exercise window (ACT/365F):
+   a. the dilution-adjusted warrant (Galai-Schneller, `valuation.warrant_values`) with N = the cap
+      table's as-converted shares and M = the right's quantity, when M/N ≥ `DILUTION_THRESHOLD`
+      (engine "warrant"); below it dilution is immaterial and the engine is plain Black-Scholes
+      ("bsm", the same formula with M = 0);
+   b. Monte Carlo (`valuation.price_monte_carlo`, `RoundLinkedOption`) when the strike awaits a next
+      round (engine "monte_carlo", round expected after `NEXT_ROUND_YEARS`, seeded per deal);
+   c. a right whose window has ended is worth 0 (engine "lapsed").
+
+Warrants are priced in one vectorized call for a whole revaluation (the reason this is a batch
+function). Money is not made here: `marks.money` turns the value per share into fen, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from deals.terms import OptionTerms as DealOptionTerms
+from deals.terms import StrikeBasis
+from marks.money import value_text
+from marks.rounds import FundingRound
+from valuation import (
+    BacksolveResult,
+    CapTable,
+    MarketData,
+    NextRoundStrike,
+    Right,
+    RoundLinkedOption,
+    ValuationInputError,
+    backsolve,
+    price_monte_carlo,
+    warrant_values,
+    year_fraction,
+)
+
+__all__ = [
+    "DEFAULT_EXIT_YEARS",
+    "DEFAULT_RATE",
+    "DEFAULT_VOLATILITY",
+    "DILUTION_THRESHOLD",
+    "MC_PATHS",
+    "NEXT_ROUND_YEARS",
+    "Assumptions",
+    "DealOption",
+    "Mark",
+    "Skip",
+    "value_options",
+]
+
+DEFAULT_VOLATILITY = Decimal("0.50")
+"""Annual equity volatility: early-stage comparables typically show 40–70%."""
+DEFAULT_RATE = Decimal("0.02")
+"""Continuously compounded CNY risk-free rate (about the 3-year CGB yield)."""
+DEFAULT_EXIT_YEARS = Decimal("3")
+"""Years to the expected liquidity event: the OPM's horizon."""
+DILUTION_THRESHOLD = 0.01
+"""M/N from which the dilution adjustment is applied (1% of the as-converted shares)."""
+NEXT_ROUND_YEARS = 1.0
+"""Expected years to the next round when a next-round strike is not yet fixed (capped at expiry)."""
+MC_PATHS = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Assumptions:
+    """Market assumptions of a valuation; `None` fields take the documented defaults."""
+
+    volatility: Decimal = DEFAULT_VOLATILITY
+    rate: Decimal = DEFAULT_RATE
+    exit_years: Decimal = DEFAULT_EXIT_YEARS
+
+    def as_inputs(self) -> dict[str, str]:
+        return {"volatility": str(self.volatility), "rate": str(self.rate), "exit_years": str(self.exit_years)}
+
+
+@dataclass(frozen=True, slots=True)
+class DealOption:
+    """What a valuation needs of one deal: its id, holder, option terms, quantity and booking date."""
+
+    deal_id: str
+    holder: str
+    terms: DealOptionTerms
+    quantity: int
+    booked_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One deal's option valued: engine, inputs (as text) and the value per share (shortest decimal text)."""
+
+    deal_id: str
+    holder: str
+    quantity: int
+    as_of: dt.date
+    funding_round: FundingRound | None
+    engine: str
+    inputs: Mapping[str, str]
+    value_per_share: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A deal that could not be valued: `field` and `reason` say why (e.g. no round, unknown class)."""
+
+    deal_id: str
+    field: str
+    reason: str
+    message: str
+
+
+@dataclass(slots=True)
+class _Pending:
+    option: DealOption
+    round: FundingRound
+    inputs: dict[str, str] = field(default_factory=dict)
+
+
+def _latest(rounds: Sequence[FundingRound], as_of: dt.date) -> FundingRound | None:
+    found = [r for r in rounds if r.round_date <= as_of]
+    return max(found, key=lambda r: (r.round_date, r.create_time)) if found else None
+
+
+def _next_round(rounds: Sequence[FundingRound], after: dt.date, as_of: dt.date) -> FundingRound | None:
+    found = [r for r in rounds if after < r.round_date <= as_of]
+    return min(found, key=lambda r: (r.round_date, r.create_time)) if found else None
+
+
+def value_options(
+    options: Sequence[DealOption],
+    rounds_by_company: Mapping[str, Sequence[FundingRound]],
+    as_of: dt.date,
+    assumptions: Assumptions,
+) -> tuple[list[Mark], list[Skip]]:
+    """Value every option as of `as_of` from its company's rounds; returns marks and the deals skipped.
+
+    Raises:
+        ValuationInputError: an assumption is outside the models' domain (`volatility`, `rate`, `years`).
+    """
+    volatility, rate, exit_years = float(assumptions.volatility), float(assumptions.rate), float(assumptions.exit_years)
+    calibrations: dict[object, BacksolveResult | ValuationInputError] = {}
+    tables: dict[object, CapTable] = {}
+    marks: list[Mark] = []
+    skipped: list[Skip] = []
+    warrants: list[tuple[_Pending, float, float, float, float, float]] = []  # pending, N, M, S, K, T
+    for option in options:
+        terms = option.terms
+        rounds = rounds_by_company.get(terms.company, ())
+        latest = _latest(rounds, as_of)
+        if latest is None:
+            skipped.append(
+                Skip(
+                    option.deal_id,
+                    "as_of",
+                    "NO_FUNDING_ROUND",
+                    f"company {terms.company!r} has no funding round on or before {as_of.isoformat()}; "
+                    "record one with RecordFundingRound",
+                )
+            )
+            continue
+        if latest.id not in calibrations:
+            table = latest.parsed()
+            tables[latest.id] = table
+            try:
+                calibrations[latest.id] = backsolve(
+                    table,
+                    latest.share_class,
+                    float(Decimal(latest.price_per_share)),
+                    rate=rate,
+                    volatility=volatility,
+                    years=exit_years,
+                )
+            except ValuationInputError as error:
+                if error.field in ("volatility", "rate", "years"):
+                    raise
+                calibrations[latest.id] = error
+        calibration = calibrations[latest.id]
+        if isinstance(calibration, ValuationInputError):
+            skipped.append(
+                Skip(option.deal_id, "funding_round.price_per_share", "PRICE_NOT_REPRODUCIBLE", str(calibration))
+            )
+            continue
+        table = tables[latest.id]
+        if terms.share_class not in {c.name for c in table.classes}:
+            known = ", ".join(c.name for c in table.classes)
+            skipped.append(
+                Skip(
+                    option.deal_id,
+                    "name",
+                    "UNKNOWN_SHARE_CLASS",
+                    f"the option is on class {terms.share_class!r}, which the cap table of {latest.name} "
+                    f"({latest.round_date.isoformat()}) does not have (it has {known})",
+                )
+            )
+            continue
+        pending = _Pending(option, latest)
+        spot = calibration.per_share[terms.share_class]
+        shares_outstanding = sum(c.as_converted_shares for c in table.classes)
+        pending.inputs.update(
+            assumptions.as_inputs()
+            | {
+                "funding_round": latest.name,
+                "round_date": latest.round_date.isoformat(),
+                "round_class": latest.share_class,
+                "round_price": latest.price_per_share,
+                "equity_value": repr(calibration.equity_value),
+                "option_class": terms.share_class,
+                "spot": repr(spot),
+                "quantity": str(option.quantity),
+                "shares_outstanding": repr(shares_outstanding),
+                "strike_basis": terms.strike_basis.value if terms.strike_basis else "",
+            }
+        )
+        expiry = terms.window_end
+        if expiry is None or expiry < as_of:
+            pending.inputs["expiry_date"] = expiry.isoformat() if expiry else ""
+            marks.append(_mark(pending, as_of, "lapsed", 0.0))
+            continue
+        years = year_fraction(as_of, expiry)
+        pending.inputs.update(expiry_date=expiry.isoformat(), years=repr(years))
+        strike = _strike(terms, rounds, option.booked_on, as_of, pending)
+        if strike is None:  # next-round strike not yet fixed: simulate the round
+            round_years = min(NEXT_ROUND_YEARS, years)
+            seed = zlib.crc32(option.deal_id.encode())
+            result = price_monte_carlo(
+                RoundLinkedOption(Right.CALL, years, NextRoundStrike(round_years, float(terms.discount))),
+                MarketData(spot=spot, rate=rate, volatility=volatility),
+                paths=MC_PATHS,
+                seed=seed,
+            )
+            pending.inputs.update(
+                round_years=repr(round_years),
+                discount=str(terms.discount),
+                paths=str(MC_PATHS),
+                seed=str(seed),
+                std_error=repr(result.std_error),
+            )
+            marks.append(_mark(pending, as_of, "monte_carlo", result.price))
+            continue
+        large = option.quantity / shares_outstanding >= DILUTION_THRESHOLD
+        new_shares = float(option.quantity) if large else 0.0
+        pending.inputs.update(strike=repr(strike), new_shares=repr(new_shares))
+        warrants.append((pending, shares_outstanding, new_shares, spot, strike, years))
+    if warrants:
+        n, m, s, k, t = (np.array([w[i] for w in warrants], dtype=np.float64) for i in range(1, 6))
+        values = warrant_values(n, m, s, k, rate, volatility, t)
+        for (pending, _, new_shares, *_rest), value in zip(warrants, values, strict=True):
+            marks.append(_mark(pending, as_of, "warrant" if new_shares else "bsm", float(value)))
+    marks.sort(key=lambda mark: mark.deal_id)
+    return marks, skipped
+
+
+def _strike(
+    terms: DealOptionTerms,
+    rounds: Sequence[FundingRound],
+    booked_on: dt.date,
+    as_of: dt.date,
+    pending: _Pending,
+) -> float | None:
+    if terms.strike_basis is StrikeBasis.NEXT_ROUND_DISCOUNT:
+        following = _next_round(rounds, booked_on, as_of)
+        if following is None:
+            return None
+        pending.inputs.update(next_round=following.name, discount=str(terms.discount))
+        return float(Decimal(following.price_per_share) * (1 - terms.discount))
+    return float(terms.reference_price)
+
+
+def _mark(pending: _Pending, as_of: dt.date, engine: str, value: float) -> Mark:
+    option = pending.option
+    return Mark(
+        deal_id=option.deal_id,
+        holder=option.holder,
+        quantity=option.quantity,
+        as_of=as_of,
+        funding_round=pending.round,
+        engine=engine,
+        inputs=dict(pending.inputs),
+        value_per_share=value_text(value),
+    )

@@ -1,0 +1,332 @@
+"""AuditService: protobuf in, audit/ call, protobuf out. Read-only; the logic lives in audit/.
+
+The error interceptor wraps unary handlers only, so the two streaming methods translate errors here,
+the same way: a domain error becomes its status with rich details, anything else INTERNAL (logged),
+and every stream logs one access line when it ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import grpc
+
+from audit import follow as follow_
+from audit.chain import ChainChecker
+from audit.export import export_journal
+from audit.manifest import Filters
+from audit.model import LegRow
+from audit.reader import JournalReader, account_key_of, party_id_of
+from ledger import amounts
+from ledger.canonical import ENCODING_VERSION, checkpoint_hash
+from ledger.errors import InvalidArgument, LedgerError, NotFound, ViolationCollector
+from ledger.model import AccountType, PartyKind
+from ledger.store import Ledger
+from server import convert as cv
+from server.errors import STATUS_OF_KIND, abort_with, internal_status, to_status
+from toudai.v1 import audit_pb2 as pb
+from toudai.v1 import audit_pb2_grpc as pb_grpc
+
+access_log = logging.getLogger("toudai.access")
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+FORMATS = {pb.EXPORT_FORMAT_CSV: "csv", pb.EXPORT_FORMAT_JSONL: "jsonl", pb.EXPORT_FORMAT_BEANCOUNT: "beancount"}
+
+
+def _streaming(
+    method: Callable[[Any, Any, grpc.ServicerContext], Iterator[R]],
+) -> Callable[[Any, Any, grpc.ServicerContext], Iterator[R]]:
+    """Error translation and an access log line for a server-streaming method."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Iterator[R]:
+        started = time.perf_counter()
+        status = "OK"
+        sent = 0
+        try:
+            for message in method(self, request, context):
+                sent += 1
+                yield message
+        except LedgerError as error:
+            status = STATUS_OF_KIND[error.kind].name
+            abort_with(context, to_status(error))
+        except GeneratorExit:
+            status = "CANCELLED"
+            raise
+        except Exception:
+            if getattr(context, "_state", None) is not None and context._state.aborted:  # type: ignore[attr-defined]
+                raise
+            status = "INTERNAL"
+            log.exception("unhandled error in %s", method.__name__)
+            abort_with(context, internal_status(""))
+        finally:
+            access_log.info(
+                json.dumps(
+                    {
+                        "method": f"/toudai.v1.AuditService/{method.__name__}",
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                        "messages": sent,
+                        "peer": context.peer(),
+                    }
+                )
+            )
+
+    return wrapper
+
+
+def _parties(values: Any, path: str) -> tuple[str, ...]:
+    return tuple(sorted({party_id_of(v, f"{path}[{i}]") for i, v in enumerate(values)}))
+
+
+def _date(owner: Any, field: str, errors: ViolationCollector) -> dt.date | None:
+    if not owner.HasField(field):
+        return None
+    return cv.date_in(getattr(owner, field), field, errors)
+
+
+def leg_out(row: LegRow) -> pb.JournalLeg:
+    leg = pb.JournalLeg(
+        encoding_version=row.v,
+        book=row.book,
+        sequence=row.seq,
+        prev_hash=row.prev,
+        hash=row.hash,
+        transaction_id=row.tx,
+        request_id=row.request_id,
+        description=row.description,
+        metadata=dict(row.metadata),
+        reverses=row.reverses or "",
+        postings=[
+            pb.JournalPosting(account=p.account, commodity=p.commodity, amount_minor=p.amount) for p in row.postings
+        ],
+    )
+    if row.value_date:
+        leg.value_date.CopyFrom(cv.date_out(row.date))
+    if row.recorded_at:
+        leg.record_time.FromDatetime(dt.datetime.strptime(row.recorded_at, "%Y-%m-%dT%H:%M:%S.%fZ"))
+    return leg
+
+
+class AuditServicer(pb_grpc.AuditServiceServicer):  # type: ignore[misc]
+    """Implements toudai.v1.AuditService on a `Ledger`'s database."""
+
+    def __init__(self, ledger: Ledger, *, poll_seconds: float = 0.25) -> None:
+        self._ledger = ledger
+        self._reader = JournalReader(ledger.engines)
+        self._poll_seconds = poll_seconds
+
+    @_streaming
+    def ExportJournal(
+        self, request: pb.ExportJournalRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.ExportJournalResponse]:
+        errors = ViolationCollector()
+        fmt = FORMATS.get(request.format)
+        if fmt is None:
+            errors.add("format", "is required: EXPORT_FORMAT_CSV, EXPORT_FORMAT_JSONL or EXPORT_FORMAT_BEANCOUNT")
+        if request.from_sequence < 0:
+            errors.add("from_sequence", "must not be negative")
+        if request.to_sequence < 0:
+            errors.add("to_sequence", "must not be negative")
+        date_from = _date(request, "value_date_from", errors)
+        date_to = _date(request, "value_date_to", errors)
+        if date_from and date_to and date_to < date_from:
+            errors.add("value_date_to", "must not be before value_date_from")
+        errors.raise_if_any()
+        assert fmt is not None
+        accounts = tuple(
+            "parties/{}/accounts/{}".format(*account_key_of(a, f"accounts[{i}]"))
+            for i, a in enumerate(request.accounts)
+        )
+        filters = Filters(
+            parties=_parties(request.parties, "parties"),
+            accounts=tuple(sorted(set(accounts))),
+            value_date_from=date_from,
+            value_date_to=date_to,
+            from_sequence=request.from_sequence or None,
+            to_sequence=request.to_sequence or None,
+        )
+        for piece in export_journal(self._reader, fmt, filters, clock=self._ledger.now):
+            if piece.manifest is None:
+                yield pb.ExportJournalResponse(
+                    data=piece.data, legs_exported=piece.legs_exported, legs_total=piece.legs_total
+                )
+                continue
+            m = piece.manifest
+            yield pb.ExportJournalResponse(
+                legs_exported=piece.legs_exported,
+                legs_total=piece.legs_total,
+                manifest=pb.ExportManifest(
+                    json=json.dumps(m, ensure_ascii=False, indent=2, sort_keys=True),
+                    sha256=m["sha256"],
+                    size_bytes=m["size_bytes"],
+                    transaction_count=m["counts"]["transactions"],
+                    leg_count=m["counts"]["legs"],
+                    posting_count=m["counts"]["postings"],
+                    checkpoint=m["checkpoint"]["hash"],
+                ),
+            )
+
+    @_streaming
+    def SubscribeJournal(
+        self, request: pb.SubscribeJournalRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.SubscribeJournalResponse]:
+        if request.start_sequence < 0:
+            raise InvalidArgument.one("start_sequence", "must not be negative")
+        parties = _parties(request.parties, "parties")
+        self._reader.check_parties(parties)
+        after: dict[str, int] = follow_.decode_cursor(request.cursor) if request.cursor else {}
+        for i, position in enumerate(request.after):
+            if position.sequence < 0:
+                raise InvalidArgument.one(f"after[{i}].sequence", "must not be negative")
+            after[party_id_of(position.party, f"after[{i}].party")] = position.sequence
+        for row, cursor in follow_.follow(
+            self._reader,
+            after,
+            parties=frozenset(parties),
+            start_after=max(request.start_sequence - 1, 0),
+            stop_when_caught_up=request.stop_when_caught_up,
+            poll_seconds=self._poll_seconds,
+            active=context.is_active,
+        ):
+            yield pb.SubscribeJournalResponse(leg=leg_out(row), cursor=cursor)
+
+    def TrialBalance(self, request: pb.TrialBalanceRequest, context: grpc.ServicerContext) -> pb.TrialBalanceResponse:
+        errors = ViolationCollector()
+        as_of = _date(request, "as_of_date", errors)
+        errors.raise_if_any()
+        parties = _parties(request.parties, "parties")
+        self._reader.check_parties(parties)
+        known = {p.id: p for p in self._reader.parties()}
+        wanted = list(parties) or sorted(known)
+        lines_of: dict[str, list[Any]] = defaultdict(list)
+        for line in self._reader.balance_lines(as_of, wanted):
+            lines_of[line.book].append(line)
+        response = pb.TrialBalanceResponse(balanced=True)
+        if as_of is not None:
+            response.as_of_date.CopyFrom(cv.date_out(as_of))
+        for party_id in wanted:
+            party = known[party_id]
+            out = pb.PartyTrialBalance(
+                party=f"parties/{party_id}",
+                display_name=party.display_name,
+                kind=cv.PARTY_KIND[PartyKind(party.kind)],
+                balanced=True,
+            )
+            totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            scales: dict[str, int] = {}
+            for line in lines_of[party_id]:
+                debit, credit = max(line.balance, 0), max(-line.balance, 0)
+                totals[line.commodity][0] += debit
+                totals[line.commodity][1] += credit
+                scales[line.commodity] = line.scale
+                out.lines.append(
+                    pb.TrialBalanceLine(
+                        account=f"parties/{party_id}/accounts/{line.code}",
+                        type=cv.ACCOUNT_TYPE[AccountType(line.type)],
+                        commodity=line.commodity,
+                        debit=amounts.format_minor(debit, line.scale),
+                        credit=amounts.format_minor(credit, line.scale),
+                        balance_minor=line.balance,
+                    )
+                )
+            for commodity, (debit, credit) in sorted(totals.items()):
+                out.totals.append(
+                    pb.CommodityTotal(
+                        commodity=commodity,
+                        debit=amounts.format_minor(debit, scales[commodity]),
+                        credit=amounts.format_minor(credit, scales[commodity]),
+                        balanced=debit == credit,
+                    )
+                )
+                if debit != credit:
+                    out.balanced = False
+                    response.balanced = False
+            response.parties.append(out)
+        return response
+
+    def VerifyChain(self, request: pb.VerifyChainRequest, context: grpc.ServicerContext) -> pb.VerifyChainResponse:
+        party = party_id_of(request.party, "party")
+        if request.from_sequence < 0 or request.to_sequence < 0:
+            raise InvalidArgument.one("from_sequence", "sequence numbers must not be negative")
+        heads = {b: (s, h) for b, s, h in self._reader.heads()}
+        if party not in heads:
+            raise NotFound(f"parties/{party}", "party")
+        head_seq, head_hash = heads[party]
+        first = max(request.from_sequence, 1)
+        to_head = request.to_sequence == 0 or request.to_sequence >= head_seq
+        last = head_seq if to_head else request.to_sequence
+        if last < first and not (to_head and head_seq == 0):
+            raise InvalidArgument.one("to_sequence", f"the range {first}..{last} is empty (the head is {head_seq})")
+        checker = ChainChecker(
+            party,
+            first,
+            last,
+            prev_hash=self._reader.hash_at(party, first - 1) or None,
+            head_hash=head_hash if to_head else None,
+        )
+        # Up to the head, read on past it too: a leg stored beyond the head is an inserted row.
+        for row in self._reader.legs(party, first, None if to_head else last):
+            checker.feed(row)
+        faults = checker.finish()
+        return pb.VerifyChainResponse(
+            party=f"parties/{party}",
+            ok=not faults,
+            legs_checked=checker.checked,
+            first_bad_sequence=checker.first_bad,
+            faults=[pb.ChainFault(sequence=f.seq, kind=f.kind, description=f.message) for f in faults],
+            head_sequence=head_seq,
+            head_hash=head_hash,
+            computed_hash=checker.last_hash or "",
+        )
+
+    def GetChainHead(self, request: pb.GetChainHeadRequest, context: grpc.ServicerContext) -> pb.GetChainHeadResponse:
+        parties = set(_parties(request.parties, "parties"))
+        read_time = self._ledger.now()
+        heads = self._reader.heads()
+        self._reader.check_parties(parties)
+        response = pb.GetChainHeadResponse(
+            heads=[pb.BookHead(party=b, sequence=s, hash=h) for b, s, h in heads if not parties or b in parties],
+            checkpoint=checkpoint_hash(heads),
+            checkpoint_heads=[pb.BookHead(party=b, sequence=s, hash=h) for b, s, h in heads],
+            encoding_version=ENCODING_VERSION,
+        )
+        response.read_time.FromDatetime(read_time)
+        return response
+
+    def GetBalanceHistory(
+        self, request: pb.GetBalanceHistoryRequest, context: grpc.ServicerContext
+    ) -> pb.GetBalanceHistoryResponse:
+        errors = ViolationCollector()
+        as_of = _date(request, "as_of_date", errors)
+        errors.raise_if_any()
+        keys = [account_key_of(a, f"accounts[{i}]") for i, a in enumerate(request.accounts)]
+        response = pb.GetBalanceHistoryResponse()
+        for line, points in self._reader.balance_history(keys, as_of):
+            account_type = AccountType(line.type)
+            sign = 1 if account_type.debit_normal else -1
+            response.histories.append(
+                pb.AccountBalanceHistory(
+                    account=f"parties/{line.book}/accounts/{line.code}",
+                    commodity=line.commodity,
+                    type=cv.ACCOUNT_TYPE[account_type],
+                    points=[
+                        pb.BalancePoint(
+                            value_date=cv.date_out(day),
+                            balance=amounts.format_minor(sign * value, line.scale),
+                            balance_minor=value,
+                        )
+                        for day, value in points
+                    ],
+                )
+            )
+        return response

@@ -1,0 +1,188 @@
+"""End to end: `toudai export` and `toudai audit ...` against `toudai serve`, as an auditor runs them.
+
+The export is verified offline (the server is stopped first: `audit verify` must not need it), a tampered
+copy fails with the right sequence number and exit code 1, `bean-check` accepts the Beancount export,
+`audit follow` killed mid-way resumes with no gap and no duplicate, and the HTML report renders its
+charts in a real headless Chromium.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+
+from tests.e2e import test_cli as cli_tests
+from tests.e2e.test_cli import TOUDAI, Server, cli_env, run
+from tests.integration.test_audit_seed import seed, transfer
+from toudai.v1 import ledger_pb2 as pb
+from toudai.v1 import ledger_pb2_grpc
+
+CHROMIUM = Path("/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BEAN_CHECK = Path(sys.executable).parent / "bean-check"
+
+# The served-database fixtures of the CLI tests: `toudai serve` on SQLite and on PostgreSQL.
+served_database_url = cli_tests.served_database_url
+server = cli_tests.server
+
+
+def _seed(target: str, **options: int) -> ledger_pb2_grpc.LedgerServiceStub:
+    channel = grpc.insecure_channel(target)
+    stub = ledger_pb2_grpc.LedgerServiceStub(channel)
+    seed(stub, **options)
+    return stub
+
+
+def test_export_verify_offline_and_tampered(server: Server, tmp_path: Path) -> None:
+    _seed(server.target, extra_transfers=10)
+    exports = {}
+    for fmt in ("jsonl", "csv", "beancount"):
+        out = tmp_path / f"journal.{fmt}"
+        result = server.ok("export", "--format", fmt, "--out", str(out))
+        assert "exported 25 legs" in result.stdout
+        assert out.exists() and (tmp_path / f"journal.{fmt}.manifest.json").exists()
+        exports[fmt] = out
+    one = json.loads(
+        server.ok(
+            "export", "--format", "jsonl", "--out", str(tmp_path / "pool.jsonl"), "--party", "pool", "--json"
+        ).stdout
+    )
+    assert one["legs"] == 3
+
+    bean = subprocess.run([str(BEAN_CHECK), str(exports["beancount"])], capture_output=True, text=True, check=False)
+    assert bean.returncode == 0, bean.stdout + bean.stderr
+
+    heads = server.json("audit", "head")
+    assert len(heads["heads"]) == 4 and re.fullmatch(r"[0-9a-f]{64}", heads["checkpoint"])
+    assert server.json("audit", "verify-chain", "bank-hz")["ok"] is True
+    trial = server.json("audit", "trial-balance", "--as-of", "2026-03-31")
+    assert trial["balanced"] is True and len(trial["parties"]) == 4
+    assert server.stop() == 0  # from here on, no server: verification is offline
+
+    for fmt in ("jsonl", "csv", "beancount", "pool"):
+        path = exports.get(fmt, tmp_path / "pool.jsonl")
+        verified = run("audit", "verify", str(path))
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert "OK" in verified.stdout
+
+    tampered = tmp_path / "tampered.jsonl"
+    lines = exports["jsonl"].read_text(encoding="utf-8").splitlines(keepends=True)
+    row = json.loads(lines[6])  # bank-hz seq 7
+    assert (row["book"], row["seq"]) == ("bank-hz", 7)
+    row["postings"][0]["amount"] += 1
+    lines[6] = json.dumps(row, ensure_ascii=False) + "\n"
+    del lines[9]  # bank-hz seq 10
+    tampered.write_text("".join(lines), encoding="utf-8")
+    shutil.copy(tmp_path / "journal.jsonl.manifest.json", tmp_path / "tampered.jsonl.manifest.json")
+    failed = run("audit", "verify", str(tampered))
+    assert failed.returncode == 1
+    assert "bank-hz seq 7: EDITED" in failed.stdout and "bank-hz seq 10: MISSING" in failed.stdout
+    assert "first bad sequence number: 7" in failed.stdout
+    report = json.loads(run("audit", "verify", str(tampered), "--json").stdout)
+    assert report["ok"] is False and report["first_bad_sequence"] == 7
+    assert run("audit", "verify", str(tmp_path / "nothing.jsonl")).returncode == 2
+
+
+def test_follow_killed_midway_resumes_without_gap_or_duplicate(server: Server, tmp_path: Path) -> None:
+    stub = _seed(server.target, extra_transfers=200)
+    copy = tmp_path / "copy.jsonl"
+    process = subprocess.Popen(
+        [TOUDAI, "--target", server.target, "audit", "follow", "--out", str(copy)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=cli_env(),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (not copy.exists() or copy.read_bytes().count(b"\n") < 50):
+            time.sleep(0.02)
+    finally:
+        process.send_signal(signal.SIGKILL)  # no goodbye: the follower just dies
+        process.wait(10)
+    seen = copy.read_bytes().count(b"\n")
+    assert seen >= 50
+    stub.PostTransactions(
+        pb.PostTransactionsRequest(
+            transactions=[
+                transfer(f"after-{n}", dt.date(2026, 7, 1), "pool/cash", "pool/fund", "1.00") for n in range(5)
+            ]
+        )
+    )
+    resumed = server.cli("audit", "follow", "--out", str(copy), "--once")
+    assert resumed.returncode == 0, resumed.stderr
+    followed = [json.loads(line) for line in copy.read_text(encoding="utf-8").splitlines()]
+    keys = [(r["book"], r["seq"]) for r in followed]
+    assert len(keys) == len(set(keys)), "duplicates"
+    full = tmp_path / "full.jsonl"
+    server.ok("export", "--format", "jsonl", "--out", str(full))
+    exported = [json.loads(line) for line in full.read_text(encoding="utf-8").splitlines()]
+    assert sorted(followed, key=lambda r: (r["book"], r["seq"])) == exported  # byte-for-byte the same rows
+    printed = server.ok("audit", "follow", "--from", "2", "--party", "pool", "--once").stdout.splitlines()
+    assert [json.loads(line)["seq"] for line in printed] == [2, 3, 4, 5, 6, 7, 8]
+
+
+def test_html_report_renders_charts_in_chromium(server: Server, tmp_path: Path) -> None:
+    _seed(server.target)
+    html = tmp_path / "report.html"
+    server.ok("audit", "report", "--as-of", "2026-12-31", "--html", str(html))
+    text = html.read_text(encoding="utf-8")
+    assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in text
+    assert "<script" not in text
+    if not CHROMIUM.exists():
+        message = "Debian's chromium is not installed (.ci/run installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    dom = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            "--dump-dom",
+            html.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    rendered = dom.stdout
+    for chart in ("exposures", "option-values", "risk-pool"):
+        assert re.search(rf'<svg[^>]*class="chart"[^>]*data-chart="{chart}"', rendered), chart
+    assert rendered.count('class="bar"') == 2  # two branches with loans
+    assert rendered.count('class="series"') == 2  # the option fair value; the risk pool's cash
+    assert "杭州科技支行" in rendered and "balanced" in rendered
+    screenshot = tmp_path / "report.png"
+    shot = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            f"--screenshot={screenshot}",
+            "--window-size=1000,2000",
+            html.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shot.returncode == 0 and screenshot.stat().st_size > 10_000

@@ -1,0 +1,289 @@
+"""End to end: the worked example of the business description and `toudai demo`, through the `toudai` CLI.
+
+`toudai serve` runs as a subprocess on a fresh SQLite file (and on PostgreSQL); every step is a `toudai`
+subprocess, as an operator or a script would run it. The figures asserted are worked out by hand in the
+comments, from the terms in examples/worked-example.yaml.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_cli import GRACE_SECONDS, TOUDAI, Server, cli_env, free_port, wait_until_serving
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "worked-example.yaml"
+DEAL = "deals/hz-2026-001"
+PARTIES = (
+    ("bank-hz", "杭州科技支行", "bank_branch"),
+    ("invest-arm", "科创投资有限公司", "investment_arm"),
+    ("risk-pool", "科技信贷风险补偿资金池", "risk_pool"),
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def served_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/deals.db"  # a fresh file: `serve` migrates it on start
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def server(served_database_url: str, tmp_path: Path) -> Iterator[Server]:
+    target = f"127.0.0.1:{free_port()}"
+    log = (tmp_path / "serve.log").open("w+")
+    process = subprocess.Popen(
+        [TOUDAI, "serve", "--listen", target, "--database-url", served_database_url],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        text=True,
+        env=cli_env(),
+    )
+    try:
+        wait_until_serving(target, process)
+        yield Server(target, process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=GRACE_SECONDS)
+        log.close()
+
+
+def balance_of(server: Server, account: str) -> str:
+    return str(server.json("balance", account)[0]["balance"])
+
+
+def trial_balances(server: Server) -> dict[tuple[str, str], Decimal]:
+    """Every party's account balances summed per commodity, debit-normal positive: zero in a sound book."""
+    accounts = server.json("account", "list")
+    balances = server.json("balance", *[a["name"] for a in accounts])
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for account, balance in zip(accounts, balances, strict=True):
+        assert balance["account"] == account["name"]
+        sign = 1 if account["type"] in ("asset", "expense") else -1
+        totals[(account["party"].removeprefix("parties/"), account["commodity"])] += sign * Decimal(balance["balance"])
+    return dict(totals)
+
+
+def assert_books_balance(server: Server, *parties: str) -> None:
+    totals = trial_balances(server)
+    assert {party for party, _ in totals} == set(parties)
+    unbalanced = {key: total for key, total in totals.items() if total != 0}
+    assert not unbalanced, f"trial balances that are not zero: {unbalanced}"
+
+
+def test_worked_example_through_the_cli(server: Server, tmp_path: Path) -> None:
+    for party_id, name, kind in PARTIES:
+        server.ok("party", "create", party_id, "--name", name, "--kind", kind)
+    parties = [p for p, _, _ in PARTIES]
+
+    # Booking: 10,000,000.00 × 10% coverage ÷ 10.00 strike = 100,000 option units, held by the arm.
+    booked = server.json("deal", "book", "--file", str(EXAMPLE))
+    assert booked["name"] == DEAL
+    assert booked["status"] == "booked"
+    assert booked["option_quantity"] == 100_000
+    assert booked["option_commodity"] == "OPT-HZ-2026-001"
+    assert booked["terms"]["loan"]["principal"] == "10000000.00"
+    assert booked["terms"]["loan"]["annual_rate"] == "0.0435"
+    assert booked["terms"]["branch"] == "bank-hz"
+    assert booked["terms"]["option"]["holder"] == "invest-arm"
+    assert balance_of(server, "invest-arm/options.hz-2026-001") == "100000"
+    assert_books_balance(server, *parties)
+
+    # Booking the same file again books nothing twice: same deal, same single option grant.
+    again = server.json("deal", "book", "--file", str(EXAMPLE))
+    assert again["events"] == booked["events"]
+    assert len(server.json("tx", "list", "--party", "invest-arm")) == 1
+    assert balance_of(server, "invest-arm/options.hz-2026-001") == "100000"
+
+    # The schedule: monthly ACT/360 on 10,000,000.00 at 4.35%, principal at maturity.
+    schedule = server.json("deal", "schedule", "hz-2026-001")
+    periods = schedule["periods"]
+    assert len(periods) == 12
+    first, second = periods[0], periods[1]
+    assert (first["accrual_start"], first["payment_date"], first["days"]) == ("2026-03-16", "2026-04-16", 31)
+    assert first["interest"] == "37458.33"  # 10,000,000.00 × 0.0435 × 31 / 360 = 37,458.333…
+    assert first["principal"] == "0.00"
+    assert first["borrower_payment"] == "37458.33"
+    # 16 May 2026 is a Saturday: modified following moves the payment to Monday 18 May, 32 days.
+    assert (second["payment_date"], second["days"]) == ("2026-05-18", 32)
+    assert second["interest"] == "38666.67"  # 10,000,000.00 × 0.0435 × 32 / 360 = 38,666.666…
+    assert periods[-1]["payment_date"] == "2027-03-16"
+    assert periods[-1]["principal"] == "10000000.00"
+    assert sum(p["days"] for p in periods) == 365
+    assert schedule["total_principal"] == "10000000.00"
+    assert Decimal(schedule["total_interest"]) == sum(Decimal(p["interest"]) for p in periods)
+    assert schedule["total_subsidy"] == "0.00"
+    table = server.ok("deal", "schedule", DEAL).stdout
+    assert "37,458.33" in table
+    assert "Total" in table
+
+    # Disbursement on the start date: the bank's loan asset against its clearing account.
+    disbursed = server.json("deal", "disburse", "hz-2026-001", "--request-id", "disb-1")
+    assert disbursed["deal"]["status"] == "disbursed"
+    assert disbursed["deal"]["principal_outstanding"] == "10000000.00"
+    assert balance_of(server, "bank-hz/loans.hz-2026-001") == "10000000.00"
+    assert balance_of(server, "bank-hz/clearing") == "-10000000.00"
+    assert_books_balance(server, *parties)
+
+    # Accrual to the first payment date gives exactly the first period's interest; again posts nothing.
+    accrued = server.json("deal", "accrue", DEAL, "--to", "2026-04-16")
+    assert (accrued["accrued"], accrued["subsidy"]) == ("37458.33", "0.00")
+    assert accrued["deal"]["interest_receivable"] == "37458.33"
+    assert server.json("deal", "accrue", DEAL, "--to", "2026-04-16")["accrued"] == "0.00"
+    assert balance_of(server, "bank-hz/interest-income") == "37458.33"
+
+    # A payment of 1,037,458.33 settles the period's interest and prepays 1,000,000.00 of principal.
+    repaid = server.json(
+        "deal", "repay", DEAL, "--amount", "1037458.33", "--date", "2026-04-16", "--request-id", "pay-1"
+    )
+    assert (repaid["overdue_interest"], repaid["interest"], repaid["principal"]) == ("0.00", "37458.33", "1000000.00")
+    assert repaid["deal"]["status"] == "repaying"
+    assert repaid["deal"]["principal_outstanding"] == "9000000.00"
+    # The same request again is a replay, not a second payment.
+    server.ok("deal", "repay", DEAL, "--amount", "1037458.33", "--date", "2026-04-16", "--request-id", "pay-1")
+    assert balance_of(server, "bank-hz/loans.hz-2026-001") == "9000000.00"
+    allocation = server.ok("deal", "repay", DEAL, "--amount", "1.00", "--date", "2026-04-16", "--request-id", "pay-2")
+    assert "Overdue interest" in allocation.stdout  # the allocation table (1.00 more of principal)
+    assert balance_of(server, "bank-hz/loans.hz-2026-001") == "8999999.00"
+
+    # Interest then runs on the lower principal: 8,999,999.00 × 0.0435 × 32 / 360 = 34,799.996… → 34,800.00.
+    accrued = server.json("deal", "accrue", DEAL, "--to", "2026-05-18")
+    assert accrued["accrued"] == "34800.00"
+
+    shown = server.json("deal", "show", "hz-2026-001")
+    assert shown["status"] == "repaying"
+    assert shown["principal_outstanding"] == "8999999.00"
+    assert shown["interest_receivable"] == "34800.00"
+    assert shown["accrued_to"] == "2026-05-18"
+    kinds = [e["kind"] for e in shown["events"]]
+    assert kinds[:2] == ["booked", "disbursed"]
+    assert kinds.count("repaid") == 2
+    assert shown["events"][1]["details"]["principal"] == "10000000.00"
+    text = server.ok("deal", "show", DEAL).stdout
+    assert "8,999,999.00" in text
+    assert "100,000 OPT-HZ-2026-001" in text
+    assert_books_balance(server, *parties)
+
+    # Listing with filters.
+    assert [d["name"] for d in server.json("deal", "list", "--branch", "bank-hz", "--status", "repaying")] == [DEAL]
+    assert [d["name"] for d in server.json("deal", "list", "--holder", "invest-arm")] == [DEAL]
+    assert [d["name"] for d in server.json("deal", "list", "--borrower", "91330106MA2H7K3C08")] == [DEAL]
+    assert server.json("deal", "list", "--status", "closed") == []
+
+    example = EXAMPLE.read_text(encoding="utf-8")
+
+    # A wrong check character in the USCC: the server refuses (exit 1), naming the field; nothing booked.
+    bad_uscc = tmp_path / "bad-uscc.yaml"
+    bad_uscc.write_text(
+        example.replace("91330106MA2H7K3C08", "91330106MA2H7K3C09").replace("hz-2026-001", "hz-2026-009"),
+        encoding="utf-8",
+    )
+    refused = server.cli("deal", "book", "--file", str(bad_uscc))
+    assert refused.returncode == 1, refused.stderr
+    assert "terms.borrower.uscc" in refused.stderr
+    assert "INVALID_USCC" in refused.stderr
+    assert len(server.json("deal", "list")) == 1
+
+    # Several server-side violations come back together, each with its field path.
+    bad_terms = tmp_path / "bad-terms.yaml"
+    bad_terms.write_text(
+        example.replace("hz-2026-001", "hz-2026-008")
+        .replace("bank_bps: 3000", "bank_bps: 3500")
+        .replace("maturity_date: 2027-03-16", "maturity_date: 2026-01-16"),
+        encoding="utf-8",
+    )
+    refused = server.cli("deal", "book", "--file", str(bad_terms))
+    assert refused.returncode == 1, refused.stderr
+    assert "terms.split" in refused.stderr
+    assert "terms.loan.maturity_date" in refused.stderr
+
+    # Problems in the file itself never reach the server: exit 2 with the path of each.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        example.replace("principal: 10000000.00", "principal: ten million")
+        .replace("start_date: 2026-03-16", "start_date: 2026-13-16")
+        .replace("schedule: bullet", "schedule: balloon"),
+        encoding="utf-8",
+    )
+    unreadable = server.cli("deal", "book", "--file", str(broken))
+    assert unreadable.returncode == 2, unreadable.stderr
+    for path in ("loan.principal", "loan.start_date", "loan.schedule"):
+        assert path in unreadable.stderr
+    assert server.cli("deal", "book", "--file", str(tmp_path / "missing.yaml")).returncode == 2
+
+    # An illegal transition: repaying a deal that is only booked.
+    second_deal = tmp_path / "second.yaml"
+    second_deal.write_text(example.replace("hz-2026-001", "hz-2026-002"), encoding="utf-8")
+    assert server.json("deal", "book", "--file", str(second_deal))["status"] == "booked"
+    illegal = server.cli("deal", "repay", "hz-2026-002", "--amount", "100.00", "--date", "2026-04-16")
+    assert illegal.returncode == 1
+    assert "booked" in illegal.stderr
+    assert "ILLEGAL_DEAL_TRANSITION" in illegal.stderr
+    closing = server.cli("deal", "close", DEAL)
+    assert closing.returncode == 1
+    assert "NOT_REPAID" in closing.stderr
+
+    assert_books_balance(server, *parties)
+    assert server.stop() == 0
+
+
+def test_demo_books_a_portfolio_once(server: Server) -> None:
+    first = server.json("demo")
+    assert first["new_deals"] == 12
+    assert first["balanced"] is True
+    assert all(Decimal(tb["difference"]) == 0 for tb in first["trial_balances"])
+    transactions = len(server.json("tx", "list"))
+
+    # Running it again books nothing: every request has a fixed request_id.
+    second = server.json("demo")
+    assert (second["new_deals"], second["new_events"]) == (0, 0)
+    assert second["deals"] == first["deals"]
+    assert len(server.json("tx", "list")) == transactions
+
+    deals = server.json("deal", "list")
+    assert len(deals) == 12
+    assert {d["terms"]["branch"] for d in deals} == {"bank-hz", "bank-jx"}
+    statuses = sorted(d["status"] for d in deals)
+    assert statuses.count("repaying") == 9
+    assert [s for s in statuses if s != "repaying"] == ["booked", "closed", "written_off"]
+    schedules = {d["terms"]["loan"]["schedule"] for d in deals}
+    assert schedules == {"bullet", "equal_principal", "equal_instalment"}
+    assert {d["terms"]["subsidy"]["type"] for d in deals} == {"none", "rate_points", "interest_share"}
+
+    # The worked example is part of the portfolio.
+    worked = server.json("deal", "show", "hz-2026-101")
+    assert worked["option_quantity"] == 100_000
+
+    # The default while the pool was short. Interest was paid to 2 June; the default on 20 August adds
+    # 79 days: 3,000,000.00 × 4.50% × 79 / 360 = 29,625.00, so the loss is 3,029,625.00. A first loan is
+    # covered at 90%: 2,726,662.50, of which the pool held 1,000,000.00; 1,726,662.50 stayed a claim
+    # until the refill of 3,000,000.00 paid it, leaving 1,273,337.50 in the pool. The bank wrote off
+    # the remaining 10%: 302,962.50.
+    defaulted = server.json("deal", "show", "jx-2026-203")
+    events = {e["kind"]: e["details"] for e in defaulted["events"]}
+    assert events["defaulted"]["loss"] == "3029625.00"
+    assert events["defaulted"]["compensation_paid"] == "1000000.00"
+    assert events["defaulted"]["compensation_claim"] == "1726662.50"
+    assert events["claim_paid"]["paid"] == "1726662.50"
+    assert events["written_off"]["written_off"] == "302962.50"
+    assert balance_of(server, "risk-pool/cash") == "1273337.50"
+    assert balance_of(server, "risk-pool/claims-payable.jx-2026-203") == "0.00"
+
+    # The rate-points subsidy: the fund pays 3.65 of the 4.35 points; the borrower 0.70.
+    subsidised = server.json("deal", "schedule", "jx-2026-201")["periods"][0]
+    assert subsidised["days"] == 90  # 15 Jan → 15 Apr 2026
+    assert subsidised["interest"] == "43500.00"  # 4,000,000.00 × 4.35% × 90 / 360
+    assert subsidised["subsidy"] == "36500.00"  # 4,000,000.00 × 3.65% × 90 / 360
+    assert subsidised["borrower_interest"] == "7000.00"
+    # The interest-share subsidy stops at its cap of 30,000.00.
+    capped = server.json("deal", "schedule", "hz-2026-103")
+    assert capped["total_subsidy"] == "30000.00"
+
+    assert_books_balance(server, "bank-hz", "bank-jx", "invest-arm", "risk-pool", "subsidy-fund")
+    assert server.stop() == 0
