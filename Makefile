@@ -20,7 +20,7 @@ NPM_STAMP := node_modules/.installed-stamp
 # buf breaking compares the proto with this git branch (no network needed: buf reads .git itself).
 BREAKING_AGAINST ?= main
 
-.PHONY: help install run test lint typecheck buf-lint buf-breaking proto check-stubs bench demo clean
+.PHONY: help install run test soak lint typecheck buf-lint buf-breaking proto check-stubs bench demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,12 @@ run: $(STAMP) ## Serve on 127.0.0.1:50051 (SQLite in var/toudai.db; TOUDAI_DATAB
 
 test: install lint typecheck buf-lint buf-breaking check-stubs ## Lint, type checks, buf, stale stubs, then every test (SQLite and PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The reliability tests (bank with SIGKILLs, fuzzing, outages, limits) for longer: the bank tests run
+# SOAK_SECONDS each and the fuzzer tries 4 x SOAK_SECONDS requests per RPC. Figures go in docs/reliability.md.
+SOAK_SECONDS ?= 300
+soak: $(STAMP) ## The reliability tests for longer (SOAK_SECONDS=300: bank runs, 1,200 fuzz requests per RPC)
+	TOUDAI_SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/pytest tests/reliability -s -o timeout=0 $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .

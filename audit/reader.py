@@ -24,15 +24,11 @@ from ledger import names
 from ledger import schema as t
 from ledger import unit_of_work as uow
 from ledger.canonical import GENESIS_HASH, format_instant
-from ledger.db import Engines
+from ledger.db import Engines, as_utc
 from ledger.errors import InvalidArgument, NotFound
 
 DEFAULT_CHUNK = 2_000
 MAX_HISTORY_ACCOUNTS = 1_000
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def party_id_of(value: str, path: str) -> str:
@@ -119,7 +115,7 @@ class JournalReader:
         if books is not None:
             query = query.where(t.accounts.c.party_id.in_(sorted(set(books))))
         rows = uow.read(self._engines.reader, lambda c: c.execute(query).all())
-        return {r.id: AccountInfo(r.party_id, r.code, r.type, r.commodity, _utc(r.created_at).date()) for r in rows}
+        return {r.id: AccountInfo(r.party_id, r.code, r.type, r.commodity, as_utc(r.created_at).date()) for r in rows}
 
     def account_ids(self, keys: Sequence[tuple[str, str]], path: str) -> list[uuid.UUID]:
         """Ids of the (party, code) accounts; NotFound for the first missing one."""
@@ -356,7 +352,7 @@ def _leg_row(book: str, leg: Any, postings: tuple[PostingRow, ...]) -> LegRow:
         tx=str(row.transaction_id),
         request_id=row.request_id,
         value_date=row.value_date.isoformat(),
-        recorded_at=format_instant(_utc(row.created_at)),
+        recorded_at=format_instant(as_utc(row.created_at)),
         description=row.description,
         metadata=json.loads(row.metadata_json),
         reverses=str(reverses) if reverses else None,

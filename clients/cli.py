@@ -23,7 +23,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from clients import cli_args, commands
+from clients import cli_args, commands, token_command
 from clients.client import DEFAULT_TARGET, ToudaiClient
 from clients.errors import DeadlineExceededError, ToudaiError, UnavailableError
 from clients.postfile import PostFileError
@@ -48,6 +48,7 @@ environment:
   TOUDAI_TARGET        default for --target (127.0.0.1:50051)
   TOUDAI_TOKEN         default for --token
   TOUDAI_DATABASE_URL  default for --database-url of `serve` and `db` (sqlite:///var/toudai.db)
+  TOUDAI_JWT_KEYS      default for --jwt-key of `serve`: [KID=]FILE entries separated by commas
 
 accounts are written parties/{party}/accounts/{code} or, shorter, {party}/{code} (e.g. bank-hz/cash).
 """
@@ -139,6 +140,23 @@ def _operator_command(subparsers: Any, name: str, help_text: str, function: str)
     return parser
 
 
+def _security_options(serve: argparse.ArgumentParser) -> None:
+    """`serve`'s token keys and TLS (docs/security.md)."""
+    group = serve.add_argument_group("security")
+    group.add_argument(
+        "--jwt-key",
+        action="append",
+        default=[],
+        metavar="[KID=]FILE",
+        help="verify bearer tokens with this key: a PEM public key (RS256, ES256, EdDSA) or an HS256 secret "
+        "file; repeat for rotation; the kid defaults to the file name without extension (env TOUDAI_JWT_KEYS, "
+        "comma-separated). Without keys the server runs in development mode, on loopback addresses only",
+    )
+    group.add_argument("--tls-cert", metavar="FILE", help="serve TLS with this PEM certificate chain")
+    group.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
+    group.add_argument("--client-ca", metavar="FILE", help="require client certificates signed by this CA (mTLS)")
+
+
 def _database_url_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database-url",
@@ -190,7 +208,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="share the port with other toudai replicas (SO_REUSEPORT); off, a busy port is an error",
     )
+    serve.add_argument(
+        "--metrics-listen",
+        metavar="HOST:PORT",
+        help="serve Prometheus metrics over HTTP at HOST:PORT/metrics (off by default)",
+    )
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    _security_options(serve)
+
+    token = _operator_command(subparsers, "token", "mint a development bearer token (prints it on stdout)", "token")
+    token_command.add_arguments(token)
 
     database = _group(subparsers, "db", "manage the database schema")
     upgrade = _operator_command(database, "upgrade", "migrate the database to the latest schema revision", "db_upgrade")

@@ -49,19 +49,36 @@ def _fail(message: str) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     from server.app import serve as run_server  # grpc server machinery only when serving
+    from server.auth import key_specs_from_env
 
     configure_logging(args.log_level)
     try:
-        run_server(args.listen, args.database_url, migrate=not args.no_migrate, reuse_port=args.reuse_port)
+        run_server(
+            args.listen,
+            args.database_url,
+            migrate=not args.no_migrate,
+            reuse_port=args.reuse_port,
+            metrics_listen=getattr(args, "metrics_listen", None),
+            jwt_keys=args.jwt_key or key_specs_from_env(),
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            client_ca=args.client_ca,
+        )
     except SchemaMismatch as error:
         return _fail(f"refusing to serve: {error.message}")
     except OSError as error:
         return _fail(f"cannot listen on {args.listen}: the address is in use or not available ({error})")
     except sqlalchemy.exc.SQLAlchemyError as error:
         return _fail(f"cannot open the database: {error.__class__.__name__}: {str(error).splitlines()[0]}")
-    except ValueError as error:  # an unsupported database URL (ledger.db.create_engines)
+    except ValueError as error:  # an unsupported database URL, or no keys off loopback (server.auth)
         return _fail(str(error))
     return EXIT_OK
+
+
+def token(args: argparse.Namespace) -> int:
+    from clients.token_command import run
+
+    return run(args)
 
 
 def db_upgrade(args: argparse.Namespace) -> int:

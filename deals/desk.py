@@ -31,6 +31,7 @@ from ledger import names, pagination
 from ledger import unit_of_work as uow
 from ledger.amounts import format_minor
 from ledger.canonical import fingerprint
+from ledger.db import as_utc
 from ledger.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -39,6 +40,7 @@ from ledger.errors import (
     NotFound,
     PreconditionViolation,
     ViolationCollector,
+    request_id_reused,
 )
 from ledger.model import CommodityKind, Page
 from ledger.store import Ledger
@@ -110,10 +112,6 @@ def _accounts(deal_id: str, terms: DealTerms) -> accounting.DealAccounts:
     )
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-
-
 class DealDesk:
     """Linked deals on a `Ledger` (same database)."""
 
@@ -149,7 +147,7 @@ class DealDesk:
             row = conn.execute(sa.select(ds.deals).where(ds.deals.c.request_id == request_id)).first()
             if row is not None:
                 if row.fingerprint != print_:
-                    raise _reused(request_id)
+                    raise request_id_reused(request_id)
                 return self._deal(conn, row)
             if conn.execute(sa.select(ds.deals.c.id).where(ds.deals.c.id == deal_id)).first():
                 raise AlreadyExists(f"deal deals/{deal_id} already exists", reason="DEAL_EXISTS")
@@ -523,7 +521,7 @@ class DealDesk:
             previous = conn.execute(sa.select(ds.deal_events).where(ds.deal_events.c.request_id == request_id)).first()
             if previous is not None:
                 if previous.fingerprint != print_ or previous.deal_id != deal_id:
-                    raise _reused(request_id)
+                    raise request_id_reused(request_id)
                 details = json.loads(previous.details_json)
                 return StepResult(
                     self._deal(conn, row),
@@ -641,14 +639,14 @@ class DealDesk:
             interest_receivable=balances[wanted["interest-receivable"]].balance,
             subsidy_receivable=balances[wanted["subsidy-receivable"]].balance,
             accrued_to=row.accrued_to,
-            create_time=_utc(row.created_at),
+            create_time=as_utc(row.created_at),
             events=tuple(
                 DealEvent(
                     kind=e.kind,
                     value_date=e.value_date,
                     request_id=e.request_id,
                     transaction=f"transactions/{e.transaction_id}" if e.transaction_id else "",
-                    create_time=_utc(e.created_at),
+                    create_time=as_utc(e.created_at),
                     details={k: v for k, v in json.loads(e.details_json).items() if k != "transactions"},
                 )
                 for e in events
@@ -781,14 +779,6 @@ def _party_violations(terms: DealTerms, missing: set[str]) -> list[FieldViolatio
         for path, party in fields.items()
         if party in missing
     ]
-
-
-def _reused(request_id: str) -> AlreadyExists:
-    return AlreadyExists(
-        f"request_id {request_id!r} was already used for a different request; use a new request_id",
-        reason="REQUEST_ID_REUSED",
-        metadata={"request_id": request_id},
-    )
 
 
 def _yuan(fen: int) -> str:

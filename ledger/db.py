@@ -9,6 +9,7 @@ they never wait for a writer.
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,13 @@ from ledger.errors import SchemaMismatch
 
 DEFAULT_SQLITE_PATH = "var/toudai.db"
 MIGRATIONS_DIR = pathlib.Path(__file__).resolve().parent / "migrations"
+STATEMENT_TIMEOUT_MS = 30_000
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """An instant read back from the database, in UTC: SQLite returns naive datetimes (stored as UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def normalise_url(url: str) -> str:
@@ -75,7 +83,15 @@ def create_engines(url: str, *, pool_size: int = 10) -> Engines:
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,
-            connect_args={"connect_timeout": 10, "application_name": "toudai"},
+            connect_args={
+                "connect_timeout": 10,
+                "application_name": "toudai",
+                # Bounds on any one call's time in the database (docs/operations.md, "Limits"): a statement
+                # (lock waits included) is cancelled after 30 s, a transaction left idle by a hung or
+                # partitioned server after 60 s, so its book locks cannot stall the other replicas.
+                "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} "
+                f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}",
+            },
         )
         return Engines(writer=engine, reader=engine)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")
@@ -129,6 +145,8 @@ def upgrade(engine: sa.Engine) -> None:
     """Bring the schema to the latest revision this code knows (refusing unknown revisions)."""
     check_revision(engine, allow_behind=True)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")  # a migration may take its time
         command.upgrade(alembic_config(connection), "head")
 
 

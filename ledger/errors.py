@@ -26,6 +26,8 @@ class ErrorKind(enum.Enum):
     ABORTED = "ABORTED"
     UNAVAILABLE = "UNAVAILABLE"
     INTERNAL = "INTERNAL"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,20 @@ class InsufficientFunds(FailedPrecondition):
     default_reason = "INSUFFICIENT_FUNDS"
 
 
+class Unauthenticated(LedgerError):
+    """The call carries no valid credential (missing, expired, forged or garbled token)."""
+
+    kind = ErrorKind.UNAUTHENTICATED
+    default_reason = "UNAUTHENTICATED"
+
+
+class PermissionDenied(LedgerError):
+    """The caller is authenticated but its role may not make this call."""
+
+    kind = ErrorKind.PERMISSION_DENIED
+    default_reason = "PERMISSION_DENIED"
+
+
 class Conflict(LedgerError):
     """A concurrent writer won; the whole unit of work may be retried safely."""
 
@@ -180,3 +196,13 @@ class ViolationCollector:
     def raise_if_any(self, message: str | None = None) -> None:
         if self.violations:
             raise InvalidArgument(self.violations, message=message)
+
+
+def request_id_reused(request_id: str) -> AlreadyExists:
+    """The one error for an idempotency key sent again with a different payload (AIP-155)."""
+    return AlreadyExists(
+        f"request_id {request_id!r} was already used for a different request; "
+        "use a new request_id for a new request, or resend the original payload to retry",
+        reason="REQUEST_ID_REUSED",
+        metadata={"request_id": request_id},
+    )

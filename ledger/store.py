@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger import amounts, bulk, names, pagination
+from ledger import actor, amounts, bulk, names, pagination
 from ledger import schema as t
 from ledger import unit_of_work as uow
 from ledger.canonical import (
@@ -34,7 +34,7 @@ from ledger.canonical import (
     leg_document,
     leg_hash,
 )
-from ledger.db import Engines
+from ledger.db import Engines, as_utc
 from ledger.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -43,6 +43,7 @@ from ledger.errors import (
     NotFound,
     PreconditionViolation,
     ViolationCollector,
+    request_id_reused,
 )
 from ledger.model import (
     Account,
@@ -81,11 +82,6 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    """Datetimes from SQLite come back naive; every instant the ledger stores is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +189,7 @@ class Ledger:
             row = conn.execute(sa.select(t.commodities).where(t.commodities.c.request_id == request_id)).first()
             if row is not None:
                 if row.fingerprint != print_:
-                    raise _reused(request_id)
+                    raise request_id_reused(request_id)
                 return _commodity(row)
             if conn.execute(sa.select(t.commodities.c.code).where(t.commodities.c.code == code)).first():
                 raise AlreadyExists(f"commodity {code} is already registered", reason="COMMODITY_EXISTS")
@@ -274,7 +270,7 @@ class Ledger:
             row = conn.execute(sa.select(t.parties).where(t.parties.c.request_id == request_id)).first()
             if row is not None:
                 if row.fingerprint != print_:
-                    raise _reused(request_id)
+                    raise request_id_reused(request_id)
                 return _party(row)
             if conn.execute(sa.select(t.parties.c.id).where(t.parties.c.id == party_id)).first():
                 raise AlreadyExists(f"party parties/{party_id} already exists", reason="PARTY_EXISTS")
@@ -370,7 +366,7 @@ class Ledger:
             row = conn.execute(_account_query().where(t.accounts.c.request_id == request_id)).first()
             if row is not None:
                 if row.fingerprint != print_:
-                    raise _reused(request_id)
+                    raise request_id_reused(request_id)
                 return _account(row)
             if conn.execute(sa.select(t.parties.c.id).where(t.parties.c.id == party_id)).first() is None:
                 raise NotFound(party, "party")
@@ -480,8 +476,14 @@ class Ledger:
             self._accounts_by_id[account.id] = account
         return account
 
-    def _resolve_accounts(self, account_names: Iterable[str]) -> dict[str, Account]:
-        """Look accounts up by name, from the cache (accounts never change) or in one query."""
+    def _resolve_accounts(
+        self, account_names: Iterable[str], within: sa.Connection | None = None
+    ) -> dict[str, Account]:
+        """Look accounts up by name: from the cache (accounts never change), else in one query.
+
+        With `within`, the query runs on the caller's connection, so accounts it opened in its own
+        transaction are found; those rows are not cached, since the transaction may yet roll back.
+        """
         wanted = set(account_names)
         found = {n: a for n in wanted if (a := self._accounts_by_name.get(n)) is not None}
         missing = []
@@ -493,8 +495,12 @@ class Ledger:
         if missing:
             keys = sa.tuple_(t.accounts.c.party_id, t.accounts.c.code)
             query = _account_query().where(keys.in_(missing))
-            for row in uow.read(self._engines.reader, lambda c: c.execute(query).all()):
-                account = self._remember(_account(row))
+            if within is not None:
+                rows = within.execute(query).all()
+            else:
+                rows = uow.read(self._engines.reader, lambda c: c.execute(query).all())
+            for row in rows:
+                account = _account(row) if within is not None else self._remember(_account(row))
                 found[account.name] = account
         return found
 
@@ -610,7 +616,7 @@ class Ledger:
         existing = self._existing_requests(conn, [tx.request_id for tx in batch])
         for tx in batch:
             if tx.request_id in existing and existing[tx.request_id][1] != tx.fingerprint:
-                raise _reused(tx.request_id)
+                raise request_id_reused(tx.request_id)
         fresh = [(i, tx) for i, tx in enumerate(batch) if tx.request_id not in existing]
         touched = {p.account.id: p.account for tx in batch for p in tx.postings}
         running = self._load_running(conn, touched.keys())
@@ -623,6 +629,8 @@ class Ledger:
         new_transactions: dict[str, Transaction] = {}
         for i, tx in fresh:
             tx_id = uuid.uuid4()
+            # Who caused it (ledger.actor): after the fingerprint, so a retry replays; in the hashed document.
+            metadata = actor.stamped(dict(tx.metadata))
             for posting in tx.postings:
                 running[posting.account.id].posted += posting.signed
                 daily[(posting.account.party_id, posting.account.id, tx.value_date)] += posting.signed
@@ -641,7 +649,7 @@ class Ledger:
                     value_date=tx.value_date,
                     recorded_at=now,
                     description=tx.description,
-                    metadata=tx.metadata,
+                    metadata=metadata,
                     reverses=tx.reverses,
                     postings=[(p.account.code, p.account.commodity, p.signed) for _, p in mine],
                 )
@@ -674,18 +682,18 @@ class Ledger:
                     "fingerprint": tx.fingerprint,
                     "value_date": tx.value_date,
                     "description": tx.description,
-                    "metadata_json": json.dumps(dict(tx.metadata), sort_keys=True, ensure_ascii=False),
+                    "metadata_json": json.dumps(metadata, sort_keys=True, ensure_ascii=False),
                     "reverses": tx.reverses,
                     "created_at": now,
                 }
             )
-            metadata_rows.extend({"key": k, "value": v, "transaction_id": tx_id} for k, v in tx.metadata.items())
+            metadata_rows.extend({"key": k, "value": v, "transaction_id": tx_id} for k, v in metadata.items())
             new_transactions[tx.request_id] = Transaction(
                 id=tx_id,
                 request_id=tx.request_id,
                 value_date=tx.value_date,
                 description=tx.description,
-                metadata=dict(tx.metadata),
+                metadata=metadata,
                 postings=tx.postings,
                 legs=tuple(legs),
                 create_time=now,
@@ -924,7 +932,9 @@ class Ledger:
             def page_rows(conn: sa.Connection) -> tuple[list[Transaction], list[Any]]:
                 rows = conn.execute(query).all()
                 loaded = {x.id: x for x in self._load_transactions(conn, [r.id for r in rows[:size]])}
-                return [loaded[r.id] for r in rows[:size]], [[_utc(r.created_at).isoformat(), str(r.id)] for r in rows]
+                return [loaded[r.id] for r in rows[:size]], [
+                    [as_utc(r.created_at).isoformat(), str(r.id)] for r in rows
+                ]
 
         items, positions = uow.read(self._engines.reader, page_rows)
         token = pagination.encode(filters, positions[size - 1]) if len(positions) > size else ""
@@ -985,7 +995,7 @@ class Ledger:
                         for _, a, m in sorted(postings[tx_id])
                     ),
                     legs=tuple(legs[tx_id]),
-                    create_time=_utc(row.created_at),
+                    create_time=as_utc(row.created_at),
                     reverses=row.reverses,
                     reversed_by=reversed_by.get(tx_id),
                 )
@@ -1086,11 +1096,7 @@ class Ledger:
             errors.add("expire_time", "is in the past")
         elif expire_at > now + MAX_HOLD_TTL:
             errors.add("expire_time", f"is more than {MAX_HOLD_TTL.days} days ahead")
-        found = (
-            self._resolve_accounts_within(within, [debit_account, credit_account])
-            if within is not None
-            else self._resolve_accounts([debit_account, credit_account])
-        )
+        found = self._resolve_accounts([debit_account, credit_account], within)
         debit, credit = (
             self._hold_account(name, path, found, errors)
             for name, path in (
@@ -1140,7 +1146,7 @@ class Ledger:
             row = conn.execute(sa.select(t.holds).where(t.holds.c.request_id == request_id)).first()
             if row is not None:
                 if row.fingerprint != print_:
-                    raise _reused(request_id)
+                    raise request_id_reused(request_id)
                 return self._hold(conn, row)
             running = self._load_running(conn, [debit.id, credit.id])
             running[debit.id].pending_debits += amount
@@ -1267,14 +1273,15 @@ class Ledger:
             if request_id in previous:
                 if row.capture_transaction_id == previous[request_id][0]:
                     return hold, self._load_transactions(conn, [row.capture_transaction_id])[0]
-                raise _reused(request_id)
+                raise request_id_reused(request_id)
             if hold.state is not HoldState.PENDING:
                 raise _hold_state(hold, "captured")
-            if _utc(row.expire_at) <= self._clock():
+            if as_utc(row.expire_at) <= self._clock():
                 self._expire(conn, row)
                 raise uow.AfterCommit(
                     FailedPrecondition(
-                        f"{name} expired at {_utc(row.expire_at).isoformat()} and was released; it cannot be captured",
+                        f"{name} expired at {as_utc(row.expire_at).isoformat()} and was released; "
+                        "it cannot be captured",
                         [PreconditionViolation("HOLD_EXPIRED", name, "the hold expired")],
                         reason="HOLD_EXPIRED",
                     )
@@ -1424,10 +1431,10 @@ class Ledger:
             amount=row.amount,
             captured=row.captured,
             state=HoldState(row.state),
-            expire_time=_utc(row.expire_at),
+            expire_time=as_utc(row.expire_at),
             description=row.description,
             metadata=json.loads(row.metadata_json),
-            create_time=_utc(row.created_at),
+            create_time=as_utc(row.created_at),
             capture_transaction=row.capture_transaction_id,
         )
 
@@ -1490,7 +1497,7 @@ class Ledger:
                         transaction_id=leg.transaction_id,
                         request_id=leg.request_id,
                         value_date=leg.value_date,
-                        recorded_at=_utc(leg.created_at),
+                        recorded_at=as_utc(leg.created_at),
                         description=leg.description,
                         metadata=json.loads(leg.metadata_json),
                         reverses=leg.reverses,
@@ -1519,7 +1526,7 @@ class Ledger:
         Accounts are looked up on `conn`, so accounts opened earlier in the same transaction are seen.
         System metadata keys (`toudai.*`) are allowed: callers are trusted code, not clients.
         """
-        resolved = self._resolve_accounts_within(conn, [p.account for s in specs for p in s.postings])
+        resolved = self._resolve_accounts([p.account for s in specs for p in s.postings], conn)
         valid = validate_batch(specs, resolved.get, today=self.today(), allow_reserved_metadata=True)
         return self._post(conn, valid, field_prefix="")
 
@@ -1539,7 +1546,7 @@ class Ledger:
 
     def balances_within(self, conn: sa.Connection, account_names: Sequence[str]) -> dict[str, Balance]:
         """Current balances read on `conn` (seeing the caller's own uncommitted postings)."""
-        found = self._resolve_accounts_within(conn, account_names)
+        found = self._resolve_accounts(account_names, conn)
         running = self._load_running(conn, [a.id for a in found.values()])
         return {name: self._balance(account, running[account.id]) for name, account in found.items()}
 
@@ -1610,23 +1617,6 @@ class Ledger:
             )
             existing.add((party, code))
 
-    def _resolve_accounts_within(self, conn: sa.Connection, account_names: Iterable[str]) -> dict[str, Account]:
-        """Like _resolve_accounts, on the caller's connection; rows read here are not cached (they may roll back)."""
-        wanted = set(account_names)
-        found = {n: a for n in wanted if (a := self._accounts_by_name.get(n)) is not None}
-        missing = []
-        for name in wanted - found.keys():
-            try:
-                missing.append(names.parse_account_name(name))
-            except names.BadName:
-                continue
-        if missing:
-            keys = sa.tuple_(t.accounts.c.party_id, t.accounts.c.code)
-            for row in conn.execute(_account_query().where(keys.in_(missing))):
-                account = _account(row)
-                found[account.name] = account
-        return found
-
     def trial_balance(self, party_id: str) -> dict[str, int]:
         """Sum of every account's posted balance per commodity in one book: zero in a sound ledger."""
         query = (
@@ -1639,15 +1629,6 @@ class Ledger:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _reused(request_id: str) -> AlreadyExists:
-    return AlreadyExists(
-        f"request_id {request_id!r} was already used for a different request; "
-        "use a new request_id for a new request, or resend the original payload to retry",
-        reason="REQUEST_ID_REUSED",
-        metadata={"request_id": request_id},
-    )
 
 
 def _check_capacity(account: Account, state: _Running, where: str, request_id: str) -> None:
@@ -1718,12 +1699,12 @@ def _account(row: Any) -> Account:
         commodity=row.commodity,
         scale=row.scale,
         must_not_go_negative=bool(row.must_not_go_negative),
-        create_time=_utc(row.created_at),
+        create_time=as_utc(row.created_at),
     )
 
 
 def _party(row: Any) -> Party:
-    return Party(row.id, row.display_name, PartyKind(row.kind), _utc(row.created_at))
+    return Party(row.id, row.display_name, PartyKind(row.kind), as_utc(row.created_at))
 
 
 def _commodity(row: Any) -> Commodity:
@@ -1732,7 +1713,7 @@ def _commodity(row: Any) -> Commodity:
         CommodityKind(row.kind),
         row.scale,
         row.display_name,
-        _utc(row.created_at),
+        as_utc(row.created_at),
     )
 
 

@@ -60,7 +60,7 @@ def is_unavailable(error: sa_exc.DBAPIError) -> bool:
     state = _sqlstate(error) or ""
     return (
         state.startswith("08")
-        or state in {"57P01", "57P02", "57P03"}
+        or state in {"57P01", "57P02", "57P03", "57014", "25P03"}  # 57014: statement_timeout; 25P03: idle timeout
         or (isinstance(error, sa_exc.OperationalError) and state == "" and "sqlite" not in type(error.orig).__module__)
     )
 

@@ -39,13 +39,13 @@ from ledger import unit_of_work as uow
 from ledger.amounts import format_minor
 from ledger.canonical import fingerprint
 from ledger.errors import (
-    AlreadyExists,
     FailedPrecondition,
     FieldViolation,
     InvalidArgument,
     NotFound,
     PreconditionViolation,
     ViolationCollector,
+    request_id_reused,
 )
 from ledger.model import AccountType, PostingSpec, Side, TransactionSpec
 from ledger.store import Ledger
@@ -231,11 +231,7 @@ class MarkDesk:
             ).first()
             if previous is not None:
                 if previous.fingerprint != print_:
-                    raise AlreadyExists(
-                        f"request_id {request_id!r} was already used for a different revaluation; use a new one",
-                        reason="REQUEST_ID_REUSED",
-                        metadata={"request_id": request_id},
-                    )
+                    raise request_id_reused(request_id)
                 return self._load(conn, previous)
             latest = conn.execute(sa.select(sa.func.max(ms.revaluations.c.as_of))).scalar()
             if latest is not None and latest > as_of:

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from ledger import pagination
 from ledger import unit_of_work as uow
 from ledger.canonical import fingerprint
-from ledger.errors import AlreadyExists, InvalidArgument, NotFound, ViolationCollector
+from ledger.db import as_utc
+from ledger.errors import InvalidArgument, NotFound, ViolationCollector, request_id_reused
 from ledger.model import Page
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_value_date
@@ -71,10 +72,6 @@ def check_company(company: str, path: str, errors: ViolationCollector) -> None:
         errors.add(path, "must be 1 to 128 characters, without '/' or control characters, not starting with a space")
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-
-
 def round_from_row(row: Any) -> FundingRound:
     return FundingRound(
         id=row.id,
@@ -84,7 +81,7 @@ def round_from_row(row: Any) -> FundingRound:
         price_per_share=row.price_per_share,
         shares_issued=int(row.shares_issued),
         cap_table=json.loads(row.cap_table_json),
-        create_time=_utc(row.created_at),
+        create_time=as_utc(row.created_at),
     )
 
 
@@ -198,11 +195,7 @@ class RoundBook:
             row = conn.execute(sa.select(ms.funding_rounds).where(ms.funding_rounds.c.request_id == request_id)).first()
             if row is not None:
                 if row.fingerprint != print_:
-                    raise AlreadyExists(
-                        f"request_id {request_id!r} was already used for a different request; use a new request_id",
-                        reason="REQUEST_ID_REUSED",
-                        metadata={"request_id": request_id},
-                    )
+                    raise request_id_reused(request_id)
                 return round_from_row(row)
             values = {
                 "id": uuid.uuid4(),

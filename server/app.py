@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Sequence
 from concurrent import futures
 from types import FrameType
 
@@ -20,14 +21,23 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from deals.desk import DealDesk
-from ledger import db
+from ledger import actor, db
 from ledger.store import Ledger
 from marks.desk import MarkDesk
 from marks.rounds import RoundBook
 from server.audit_servicer import AuditServicer
+from server.auth import (
+    AuthConfigError,
+    Authenticator,
+    AuthInterceptor,
+    KeySet,
+    server_authenticator,
+    server_credentials,
+)
 from server.deals_servicer import DealServicer
 from server.interceptors import ErrorAndLogInterceptor
 from server.ledger_servicer import LedgerServicer
+from server.metrics import Metrics
 from server.settlement_servicer import SettlementServicer
 from server.valuation_servicer import ValuationServicer
 from settlement.desk import ExerciseDesk
@@ -47,6 +57,7 @@ from toudai.v1 import (
 log = logging.getLogger("toudai.server")
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_METADATA_BYTES = 16 * 1024  # all request headers of one call, the bearer token included
 SERVICE_NAMES = (
     ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
     deals_pb2.DESCRIPTOR.services_by_name["DealService"].full_name,
@@ -63,17 +74,31 @@ def create_server(
     max_workers: int = 32,
     health_servicer: health.HealthServicer | None = None,
     reuse_port: bool = False,
+    metrics: Metrics | None = None,
+    authenticator: Authenticator | None = None,
+    credentials: grpc.ServerCredentials | None = None,
 ) -> tuple[grpc.Server, int]:
     """A configured, unstarted server bound to `address`, and the port it bound.
 
     Pass `health_servicer` to keep a handle on it (serve() flips it to NOT_SERVING while draining).
+    Without `authenticator` the server runs in development mode with no keys (server.auth): calls
+    without a token act as the development administrator and any presented token is refused. With
+    `credentials` (server.auth.server_credentials) the port speaks TLS.
     """
+    authenticator = authenticator or Authenticator(KeySet(), development=True)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="toudai-rpc"),
-        interceptors=[ErrorAndLogInterceptor()],
+        # Metrics outermost, so that they see the final status of every call (including refusals).
+        interceptors=[
+            *([metrics.interceptor()] if metrics is not None else []),
+            ErrorAndLogInterceptor(),
+            AuthInterceptor(authenticator),  # innermost: its refusals are logged and counted like any error
+        ],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_metadata_size", MAX_METADATA_BYTES),
+            ("grpc.absolute_max_metadata_size", MAX_METADATA_BYTES),
             # Off by default so a second `toudai serve` on a busy port fails instead of silently sharing it;
             # several replicas on one port (SO_REUSEPORT) is an explicit choice (`--reuse-port`).
             ("grpc.so_reuseport", 1 if reuse_port else 0),
@@ -83,11 +108,11 @@ def create_server(
     deal_desk = DealDesk(ledger)
     deals_pb2_grpc.add_DealServiceServicer_to_server(DealServicer(deal_desk), server)
     settlement_pb2_grpc.add_SettlementServiceServicer_to_server(
-        SettlementServicer(ExerciseDesk(ledger, deal_desk)), server
+        SettlementServicer(ExerciseDesk(ledger, deal_desk), deal_desk), server
     )
     audit_grpc.add_AuditServiceServicer_to_server(AuditServicer(ledger), server)
     valuation_pb2_grpc.add_ValuationServiceServicer_to_server(
-        ValuationServicer(RoundBook(ledger), MarkDesk(ledger)), server
+        ValuationServicer(RoundBook(ledger), MarkDesk(ledger), deal_desk), server
     )
     health_servicer = health_servicer or health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -95,7 +120,7 @@ def create_server(
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     try:
-        port = server.add_insecure_port(address)
+        port = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
     except RuntimeError as exc:  # grpc reports a busy or invalid address this way
         raise OSError(f"could not listen on {address}: {exc}") from exc
     if port == 0:
@@ -117,6 +142,9 @@ def open_ledger(database_url: str, *, migrate: bool) -> Ledger:
     return Ledger(engines)
 
 
+SYSTEM_ACTOR = actor.Actor("toudai-hold-expirer", "system")  # recorded on what the expirer posts
+
+
 class HoldExpirer(threading.Thread):
     """Releases lapsed holds every `interval` seconds until stopped."""
 
@@ -127,6 +155,10 @@ class HoldExpirer(threading.Thread):
         self._stop_event = threading.Event()
 
     def run(self) -> None:
+        with actor.acting_as(SYSTEM_ACTOR):
+            self._loop()
+
+    def _loop(self) -> None:
         while not self._stop_event.wait(self._interval):
             try:
                 expired = ExerciseDesk(self._ledger, DealDesk(self._ledger)).expire_requests()
@@ -151,11 +183,37 @@ def serve(
     hold_expiry_interval: float = 30.0,
     ready: threading.Event | None = None,
     reuse_port: bool = False,
+    metrics_listen: str | None = None,
+    jwt_keys: Sequence[str] = (),
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+    client_ca: str | None = None,
 ) -> None:
-    """Run the server until SIGTERM or SIGINT, then shut down gracefully."""
+    """Run the server until SIGTERM or SIGINT, then shut down gracefully.
+
+    Refuses to start (server.auth.AuthConfigError) without `jwt_keys` on a non-loopback address, and with
+    half a TLS configuration.
+    """
+    authenticator = server_authenticator(listen, jwt_keys)
+    credentials = None
+    if tls_cert or tls_key or client_ca:
+        if not (tls_cert and tls_key):
+            raise AuthConfigError("TLS needs both --tls-cert and --tls-key (--client-ca adds mutual TLS)")
+        credentials = server_credentials(tls_cert, tls_key, client_ca)
     ledger = open_ledger(database_url, migrate=migrate)
     health_servicer = health.HealthServicer()
-    server, port = create_server(ledger, listen, health_servicer=health_servicer, reuse_port=reuse_port)
+    metrics = Metrics(ledger) if metrics_listen else None
+    server, port = create_server(
+        ledger,
+        listen,
+        health_servicer=health_servicer,
+        reuse_port=reuse_port,
+        metrics=metrics,
+        authenticator=authenticator,
+        credentials=credentials,
+    )
+    if metrics is not None and metrics_listen:
+        log.info("metrics on http://%s/metrics", metrics_listen.rsplit(":", 1)[0] + f":{metrics.start(metrics_listen)}")
     server.start()
     expirer = HoldExpirer(ledger, hold_expiry_interval)
     expirer.start()
@@ -178,6 +236,8 @@ def serve(
         expirer.stop()
         health_servicer.enter_graceful_shutdown()  # load balancers stop routing here while calls drain
         server.stop(grace_seconds).wait()
+        if metrics is not None:
+            metrics.stop()
         ledger.engines.dispose()
         log.info("toudai stopped")
 

@@ -84,6 +84,14 @@ def optional_date_in(owner: object, field: str, path: str, errors: ViolationColl
     return date_in(getattr(owner, field), path, errors)
 
 
+def required_date_in(owner: object, field: str, errors: ViolationCollector) -> dt.date:
+    """A required date field; missing or impossible adds a violation (the caller then refuses the call)."""
+    value = optional_date_in(owner, field, field, errors)
+    if value is None and not any(v.field == field for v in errors.violations):
+        errors.add(field, "is required")
+    return value or dt.date.min
+
+
 def instant_in(message: timestamp_pb2.Timestamp) -> dt.datetime:
     return message.ToDatetime(tzinfo=dt.UTC)
 

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import grpc
 
 from deals.desk import DealDesk, StepResult
-from ledger.errors import ViolationCollector
+from ledger.errors import NotFound, ViolationCollector
+from server import authz
 from server import deal_convert as dc
-from server.convert import optional_date_in
+from server.auth import Role
+from server.convert import optional_date_in, required_date_in
 from toudai.v1 import deals_pb2 as pb
 from toudai.v1 import deals_pb2_grpc as pb_grpc
-
-
-def _required_date(request: object, field: str, errors: ViolationCollector) -> dt.date:
-    """A required date field; when missing or invalid a violation is added (and the call refused)."""
-    value = optional_date_in(request, field, field, errors)
-    if value is None and not any(v.field == field for v in errors.violations):
-        errors.add(field, "is required")
-    return value or dt.date.min
 
 
 def _transaction(result: StepResult) -> str:
@@ -35,6 +27,7 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
     def BookLinkedDeal(
         self, request: pb.BookLinkedDealRequest, context: grpc.ServicerContext
     ) -> pb.BookLinkedDealResponse:
+        authz.named_party_is_own(context, request.terms.branch, "terms.branch")
         errors = ViolationCollector()
         terms = dc.terms_in(request.terms, errors)
         # The desk validates request_id, deal_id and the terms and reports them with the conversion errors.
@@ -44,23 +37,38 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
         return pb.BookLinkedDealResponse(deal=dc.deal_out(deal))
 
     def GetDeal(self, request: pb.GetDealRequest, context: grpc.ServicerContext) -> pb.GetDealResponse:
-        return pb.GetDealResponse(deal=dc.deal_out(self._desk.get(request.name)))
+        deal = self._desk.get(request.name)
+        if not authz.visible(authz.call_of(context), deal):
+            raise NotFound(request.name, "deal")
+        return pb.GetDealResponse(deal=dc.deal_out(deal))
 
     def ListDeals(self, request: pb.ListDealsRequest, context: grpc.ServicerContext) -> pb.ListDealsResponse:
         errors = ViolationCollector()
         status = dc.enum_in(dc.STATUS, request.status, "status", errors, None)
         errors.raise_if_any()
+        call = authz.call_of(context)
+        branch: str | None = request.branch
+        holder: str | None = request.holder
+        if call.identity.role is Role.BRANCH:
+            branch = authz.list_party(context, request.branch, "branch")
+        elif call.identity.role is Role.INVESTMENT_ARM:
+            holder = authz.list_party(context, request.holder, "holder")
+        if branch is None or holder is None:
+            return pb.ListDealsResponse()  # a filter naming another party: nothing of the caller's
         page = self._desk.list_deals(
-            branch=request.branch,
+            branch=branch,
             status=status,
             borrower_uscc=request.borrower_uscc,
-            holder=request.holder,
+            holder=holder,
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        return pb.ListDealsResponse(deals=[dc.deal_out(d) for d in page.items], next_page_token=page.next_page_token)
+        # The risk pool's deals have no index of their own: its pages are filtered (and may come out short).
+        deals = [d for d in page.items if authz.visible(call, d)]
+        return pb.ListDealsResponse(deals=[dc.deal_out(d) for d in deals], next_page_token=page.next_page_token)
 
     def GetSchedule(self, request: pb.GetScheduleRequest, context: grpc.ServicerContext) -> pb.GetScheduleResponse:
+        authz.own_deal(context, self._desk, request.name)
         periods = self._desk.schedule(request.name)
         return pb.GetScheduleResponse(
             periods=[dc.period_out(p) for p in periods],
@@ -70,6 +78,7 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
         )
 
     def DisburseLoan(self, request: pb.DisburseLoanRequest, context: grpc.ServicerContext) -> pb.DisburseLoanResponse:
+        authz.own_deal(context, self._desk, request.name)
         errors = ViolationCollector()
         value_date = optional_date_in(request, "value_date", "value_date", errors)
         errors.raise_if_any()
@@ -79,8 +88,9 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
     def AccrueInterest(
         self, request: pb.AccrueInterestRequest, context: grpc.ServicerContext
     ) -> pb.AccrueInterestResponse:
+        authz.own_deal(context, self._desk, request.name)
         errors = ViolationCollector()
-        to_date = _required_date(request, "to_date", errors)
+        to_date = required_date_in(request, "to_date", errors)
         errors.raise_if_any()
         result = self._desk.accrue_interest(request_id=request.request_id, name=request.name, to_date=to_date)
         return pb.AccrueInterestResponse(
@@ -93,9 +103,10 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
     def RecordRepayment(
         self, request: pb.RecordRepaymentRequest, context: grpc.ServicerContext
     ) -> pb.RecordRepaymentResponse:
+        authz.own_deal(context, self._desk, request.name)
         errors = ViolationCollector()
         amount = dc.money_in(request.amount, "amount", errors)
-        value_date = _required_date(request, "value_date", errors)
+        value_date = required_date_in(request, "value_date", errors)
         errors.raise_if_any()
         result = self._desk.repay(
             request_id=request.request_id,
@@ -116,8 +127,9 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
     def RecordDefault(
         self, request: pb.RecordDefaultRequest, context: grpc.ServicerContext
     ) -> pb.RecordDefaultResponse:
+        authz.own_deal(context, self._desk, request.name)
         errors = ViolationCollector()
-        value_date = _required_date(request, "value_date", errors)
+        value_date = required_date_in(request, "value_date", errors)
         if len(request.reason) > 1024:
             errors.add("reason", "is longer than 1,024 characters")
         errors.raise_if_any()
@@ -138,9 +150,10 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
         )
 
     def FundRiskPool(self, request: pb.FundRiskPoolRequest, context: grpc.ServicerContext) -> pb.FundRiskPoolResponse:
+        authz.named_party_is_own(context, request.risk_pool, "risk_pool")
         errors = ViolationCollector()
         amount = dc.money_in(request.amount, "amount", errors)
-        value_date = _required_date(request, "value_date", errors)
+        value_date = required_date_in(request, "value_date", errors)
         errors.raise_if_any()
         paid, transactions = self._desk.fund_pool(
             request_id=request.request_id,
@@ -151,8 +164,9 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
         return pb.FundRiskPoolResponse(claims_paid=dc.money_out(paid), transactions=list(transactions))
 
     def WriteOff(self, request: pb.WriteOffRequest, context: grpc.ServicerContext) -> pb.WriteOffResponse:
+        authz.own_deal(context, self._desk, request.name)
         errors = ViolationCollector()
-        value_date = _required_date(request, "value_date", errors)
+        value_date = required_date_in(request, "value_date", errors)
         errors.raise_if_any()
         result = self._desk.write_off(request_id=request.request_id, name=request.name, value_date=value_date)
         return pb.WriteOffResponse(
@@ -162,5 +176,6 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
         )
 
     def CloseDeal(self, request: pb.CloseDealRequest, context: grpc.ServicerContext) -> pb.CloseDealResponse:
+        authz.own_deal(context, self._desk, request.name)
         result = self._desk.close(request_id=request.request_id, name=request.name)
         return pb.CloseDealResponse(deal=dc.deal_out(result.deal))

@@ -15,7 +15,7 @@ from typing import Any
 
 import grpc
 
-from ledger.errors import LedgerError
+from ledger.errors import InvalidArgument, LedgerError
 from server.errors import STATUS_OF_KIND, abort_with, internal_status, to_status
 
 access_log = logging.getLogger("toudai.access")
@@ -34,6 +34,35 @@ def request_id_of(request: Any) -> str:
     return ""
 
 
+class _Undecodable:
+    """Stands in for a request whose bytes did not parse, so the call is refused INVALID_ARGUMENT.
+
+    Left to itself grpcio answers an unparseable request INTERNAL ("Exception deserializing request!"),
+    which would read as a server bug; it is the client's.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+
+    def deserialize(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except Exception as error:
+            return _Undecodable(error)
+
+    return deserialize
+
+
+def _refuse_undecodable(context: grpc.ServicerContext, request: _Undecodable) -> None:
+    error = InvalidArgument.one("request", f"is not a valid serialized protobuf message ({request.error})")
+    abort_with(context, to_status(error))
+
+
 class ErrorAndLogInterceptor(grpc.ServerInterceptor):
     """Wraps every unary handler: domain errors → rich statuses, bugs → INTERNAL, and an access log line."""
 
@@ -43,7 +72,22 @@ class ErrorAndLogInterceptor(grpc.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
+            return handler
+        if handler.unary_stream is not None:
+            streaming = handler.unary_stream
+
+            def stream_wrapped(request: Any, context: grpc.ServicerContext) -> Any:
+                if isinstance(request, _Undecodable):
+                    _refuse_undecodable(context, request)
+                return streaming(request, context)
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream_wrapped,
+                request_deserializer=_tolerant(handler.request_deserializer),
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_unary is None:
             return handler
         method = handler_call_details.method
         behaviour = handler.unary_unary
@@ -51,7 +95,14 @@ class ErrorAndLogInterceptor(grpc.ServerInterceptor):
         def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
             started = time.perf_counter()
             status = "OK"
+            if isinstance(request, _Undecodable):
+                access_log.info(json.dumps({"method": method, "status": "INVALID_ARGUMENT", "undecodable": True}))
+                _refuse_undecodable(context, request)
             request_id = request_id_of(request)
+            remaining = context.time_remaining()
+            if remaining is not None and remaining <= 0:  # the client has given up: do not start the work
+                access_log.info(json.dumps({"method": method, "status": "DEADLINE_EXCEEDED", "request_id": request_id}))
+                context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "the call's deadline passed before it started")
             try:
                 return behaviour(request, context)
             except LedgerError as error:
@@ -80,6 +131,6 @@ class ErrorAndLogInterceptor(grpc.ServerInterceptor):
 
         return grpc.unary_unary_rpc_method_handler(
             wrapped,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=_tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )

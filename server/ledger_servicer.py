@@ -6,6 +6,7 @@ import grpc
 
 from ledger.errors import ViolationCollector
 from ledger.store import Ledger
+from server import authz
 from server import convert as cv
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import ledger_pb2_grpc as pb_grpc
@@ -92,14 +93,18 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
         return pb.CreateAccountResponse(account=cv.account_out(account))
 
     def GetAccount(self, request: pb.GetAccountRequest, context: grpc.ServicerContext) -> pb.GetAccountResponse:
+        authz.own_accounts(context, [(request.name, "name")])
         return pb.GetAccountResponse(account=cv.account_out(self._ledger.get_account(request.name)))
 
     def ListAccounts(self, request: pb.ListAccountsRequest, context: grpc.ServicerContext) -> pb.ListAccountsResponse:
         errors = ViolationCollector()
         account_type = _enum_in(cv.ACCOUNT_TYPE_IN, request.type, "type", errors)  # type: ignore[arg-type]
         errors.raise_if_any()
+        party = authz.list_party(context, request.party)
+        if party is None:
+            return pb.ListAccountsResponse()
         page = self._ledger.list_accounts(
-            party=request.party,
+            party=party,
             commodity=request.commodity,
             type=account_type,  # type: ignore[arg-type]
             page_size=request.page_size,
@@ -114,6 +119,14 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
     def PostTransactions(
         self, request: pb.PostTransactionsRequest, context: grpc.ServicerContext
     ) -> pb.PostTransactionsResponse:
+        authz.own_accounts(
+            context,
+            (
+                (p.account, f"transactions[{i}].postings[{j}].account")
+                for i, t in enumerate(request.transactions)
+                for j, p in enumerate(t.postings)
+            ),
+        )
         specs = []
         errors = ViolationCollector()
         for i, message in enumerate(request.transactions):
@@ -134,6 +147,8 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
     def ReverseTransaction(
         self, request: pb.ReverseTransactionRequest, context: grpc.ServicerContext
     ) -> pb.ReverseTransactionResponse:
+        if authz.scope(context) is not None:
+            authz.own_transaction(context, self._ledger.get_transaction(request.name), only=True)
         errors = ViolationCollector()
         value_date = cv.optional_date_in(request, "value_date", "value_date", errors)
         errors.raise_if_any()
@@ -147,7 +162,9 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
     def GetTransaction(
         self, request: pb.GetTransactionRequest, context: grpc.ServicerContext
     ) -> pb.GetTransactionResponse:
-        return pb.GetTransactionResponse(transaction=cv.transaction_out(self._ledger.get_transaction(request.name)))
+        transaction = self._ledger.get_transaction(request.name)
+        authz.own_transaction(context, transaction)
+        return pb.GetTransactionResponse(transaction=cv.transaction_out(transaction))
 
     def ListTransactions(
         self, request: pb.ListTransactionsRequest, context: grpc.ServicerContext
@@ -156,8 +173,11 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
         date_from = cv.optional_date_in(request, "value_date_from", "value_date_from", errors)
         date_to = cv.optional_date_in(request, "value_date_to", "value_date_to", errors)
         errors.raise_if_any()
+        party = authz.list_party(context, request.party)
+        if party is None or not authz.list_account(context, request.account):
+            return pb.ListTransactionsResponse()
         page = self._ledger.list_transactions(
-            party=request.party,
+            party=party,
             account=request.account,
             value_date_from=date_from,
             value_date_to=date_to,
@@ -173,6 +193,7 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
     # balances --------------------------------------------------------------
 
     def GetBalance(self, request: pb.GetBalanceRequest, context: grpc.ServicerContext) -> pb.GetBalanceResponse:
+        authz.own_accounts(context, [(request.account, "account")])
         errors = ViolationCollector()
         as_of = cv.optional_date_in(request, "as_of_date", "as_of_date", errors)
         errors.raise_if_any()
@@ -181,6 +202,7 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
     def BatchGetBalances(
         self, request: pb.BatchGetBalancesRequest, context: grpc.ServicerContext
     ) -> pb.BatchGetBalancesResponse:
+        authz.own_accounts(context, ((a, f"accounts[{i}]") for i, a in enumerate(request.accounts)))
         errors = ViolationCollector()
         as_of = cv.optional_date_in(request, "as_of_date", "as_of_date", errors)
         errors.raise_if_any()
@@ -190,6 +212,9 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
     # holds -----------------------------------------------------------------
 
     def CreateHold(self, request: pb.CreateHoldRequest, context: grpc.ServicerContext) -> pb.CreateHoldResponse:
+        authz.own_accounts(
+            context, [(request.debit_account, "debit_account"), (request.credit_account, "credit_account")]
+        )
         errors = ViolationCollector()
         expire_time = cv.optional_instant_in(request, "expire_time", "expire_time", errors)
         errors.raise_if_any()
@@ -206,6 +231,8 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
         return pb.CreateHoldResponse(hold=cv.hold_out(hold))
 
     def CaptureHold(self, request: pb.CaptureHoldRequest, context: grpc.ServicerContext) -> pb.CaptureHoldResponse:
+        if authz.scope(context) is not None:
+            authz.own_hold(context, self._ledger.get_hold(request.name))
         errors = ViolationCollector()
         value_date = cv.optional_date_in(request, "value_date", "value_date", errors)
         if request.HasField("amount") and request.amount.commodity:
@@ -226,9 +253,13 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
         return pb.CaptureHoldResponse(hold=cv.hold_out(hold), transaction=cv.transaction_out(tx))
 
     def VoidHold(self, request: pb.VoidHoldRequest, context: grpc.ServicerContext) -> pb.VoidHoldResponse:
+        if authz.scope(context) is not None:
+            authz.own_hold(context, self._ledger.get_hold(request.name))
         return pb.VoidHoldResponse(
             hold=cv.hold_out(self._ledger.void_hold(request_id=request.request_id, name=request.name))
         )
 
     def GetHold(self, request: pb.GetHoldRequest, context: grpc.ServicerContext) -> pb.GetHoldResponse:
-        return pb.GetHoldResponse(hold=cv.hold_out(self._ledger.get_hold(request.name)))
+        hold = self._ledger.get_hold(request.name)
+        authz.own_hold(context, hold)
+        return pb.GetHoldResponse(hold=cv.hold_out(hold))

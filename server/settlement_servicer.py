@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import grpc
 
+from deals.desk import DealDesk
 from deals.terms import Trigger
 from ledger.errors import ViolationCollector
+from server import authz
 from server import deal_convert as dc
-from server.convert import date_out, instant_in, instant_out, optional_date_in
+from server.convert import date_out, instant_out, optional_date_in, optional_instant_in, required_date_in
 from server.identity import principal_of
 from settlement.desk import Exercise, ExerciseDesk, ExerciseInput, Method, State, parse_decimal
 from settlement.split import Waterfall
@@ -84,22 +84,22 @@ def exercise_out(exercise: Exercise) -> pb.Exercise:
     return message
 
 
-def _required_date(request: object, field: str, errors: ViolationCollector) -> dt.date:
-    value = optional_date_in(request, field, field, errors)
-    if value is None and not any(v.field == field for v in errors.violations):
-        errors.add(field, "is required")
-    return value or dt.date.min
-
-
 class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[misc]
     """Implements toudai.v1.SettlementService on an `ExerciseDesk`."""
 
-    def __init__(self, desk: ExerciseDesk) -> None:
+    def __init__(self, desk: ExerciseDesk, deals: DealDesk | None = None) -> None:
         self._desk = desk
+        self._deals = deals if deals is not None else desk._deals  # for scoping calls to the deal's parties
+
+    def _own(self, context: grpc.ServicerContext, name: str) -> None:
+        """A scoped caller may act on the exercise only if its deal is the caller's (else NOT_FOUND)."""
+        if authz.scope(context) is not None:
+            authz.own_exercise(context, self._desk.get(name), self._deals)
 
     def RequestExercise(
         self, request: pb.RequestExerciseRequest, context: grpc.ServicerContext
     ) -> pb.RequestExerciseResponse:
+        authz.own_deal(context, self._deals, request.deal)
         errors = ViolationCollector()
         method = dc.enum_in(METHOD, request.method, "method", errors, None)
         trigger = dc.enum_in(TRIGGER, request.trigger, "trigger", errors, None)
@@ -107,6 +107,7 @@ class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[mis
         transfer = dc.money_in(request.transfer_price, "transfer_price", errors, required=False)
         fees = dc.money_in(request.fees, "fees", errors, required=False)
         value_date = optional_date_in(request, "value_date", "value_date", errors)
+        expire_time = optional_instant_in(request, "expire_time", "expire_time", errors)
         errors.raise_if_any()
         spec = ExerciseInput(
             deal=request.deal,
@@ -118,7 +119,7 @@ class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[mis
             transfer_price=transfer,
             fees=fees,
             value_date=value_date,
-            expire_time=instant_in(request.expire_time) if request.HasField("expire_time") else None,
+            expire_time=expire_time,
         )
         exercise = self._desk.request(request_id=request.request_id, spec=spec, principal=principal_of(context))
         return pb.RequestExerciseResponse(exercise=exercise_out(exercise))
@@ -126,6 +127,7 @@ class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[mis
     def ApproveExercise(
         self, request: pb.ApproveExerciseRequest, context: grpc.ServicerContext
     ) -> pb.ApproveExerciseResponse:
+        self._own(context, request.name)
         exercise = self._desk.approve(
             request_id=request.request_id, name=request.name, principal=principal_of(context), reason=request.reason
         )
@@ -134,6 +136,7 @@ class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[mis
     def RejectExercise(
         self, request: pb.RejectExerciseRequest, context: grpc.ServicerContext
     ) -> pb.RejectExerciseResponse:
+        self._own(context, request.name)
         exercise = self._desk.reject(
             request_id=request.request_id, name=request.name, principal=principal_of(context), reason=request.reason
         )
@@ -142,6 +145,7 @@ class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[mis
     def CancelExercise(
         self, request: pb.CancelExerciseRequest, context: grpc.ServicerContext
     ) -> pb.CancelExerciseResponse:
+        self._own(context, request.name)
         exercise = self._desk.cancel(
             request_id=request.request_id, name=request.name, principal=principal_of(context), reason=request.reason
         )
@@ -150,13 +154,15 @@ class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[mis
     def SettleExercise(
         self, request: pb.SettleExerciseRequest, context: grpc.ServicerContext
     ) -> pb.SettleExerciseResponse:
+        self._own(context, request.name)
         exercise = self._desk.settle(request_id=request.request_id, name=request.name, principal=principal_of(context))
         return pb.SettleExerciseResponse(exercise=exercise_out(exercise))
 
     def RecordExit(self, request: pb.RecordExitRequest, context: grpc.ServicerContext) -> pb.RecordExitResponse:
+        self._own(context, request.name)
         errors = ViolationCollector()
         price = parse_decimal(request.price_per_share, "price_per_share", errors)
-        value_date = _required_date(request, "value_date", errors)
+        value_date = required_date_in(request, "value_date", errors)
         errors.raise_if_any()
         exercise = self._desk.record_exit(
             request_id=request.request_id,
@@ -169,7 +175,9 @@ class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[mis
         return pb.RecordExitResponse(exercise=exercise_out(exercise))
 
     def GetExercise(self, request: pb.GetExerciseRequest, context: grpc.ServicerContext) -> pb.GetExerciseResponse:
-        return pb.GetExerciseResponse(exercise=exercise_out(self._desk.get(request.name)))
+        exercise = self._desk.get(request.name)
+        authz.own_exercise(context, exercise, self._deals)
+        return pb.GetExerciseResponse(exercise=exercise_out(exercise))
 
     def ListExercises(
         self, request: pb.ListExercisesRequest, context: grpc.ServicerContext
@@ -180,13 +188,19 @@ class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[mis
         page = self._desk.list_exercises(
             deal=request.deal, state=state, page_size=request.page_size, page_token=request.page_token
         )
+        items = list(page.items)
+        call = authz.call_of(context)
+        if call.scope is not None:  # only exercises on the caller's deals (pages may come out short)
+            deals = {name: self._deals.get(name) for name in {e.deal for e in items}}
+            items = [e for e in items if authz.visible(call, deals[e.deal])]
         return pb.ListExercisesResponse(
-            exercises=[exercise_out(e) for e in page.items], next_page_token=page.next_page_token
+            exercises=[exercise_out(e) for e in items], next_page_token=page.next_page_token
         )
 
     def PreviewExercise(
         self, request: pb.PreviewExerciseRequest, context: grpc.ServicerContext
     ) -> pb.PreviewExerciseResponse:
+        self._own(context, request.name)
         preview = self._desk.preview(request.name)
         return pb.PreviewExerciseResponse(
             gain=dc.money_out(preview.gain),
@@ -201,7 +215,7 @@ class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[mis
         self, request: pb.ExpireOptionsRequest, context: grpc.ServicerContext
     ) -> pb.ExpireOptionsResponse:
         errors = ViolationCollector()
-        as_of = _required_date(request, "as_of", errors)
+        as_of = required_date_in(request, "as_of", errors)
         errors.raise_if_any()
         lapsed = self._desk.expire_options(request_id=request.request_id, as_of=as_of, principal=principal_of(context))
         return pb.ExpireOptionsResponse(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import grpc
 
+from deals.desk import DealDesk
 from ledger.errors import ViolationCollector
 from marks.desk import MarkDesk
 from marks.pricing import price_option
 from marks.rounds import RoundBook
 from marks.version import CODE_VERSION
+from server import authz
 from server import valuation_convert as vc
 from server.convert import optional_date_in
 from toudai.v1 import valuation_pb2 as pb
@@ -37,9 +39,10 @@ MAX_PATHS = 10_000_000
 class ValuationServicer(pb_grpc.ValuationServiceServicer):  # type: ignore[misc]
     """Implements toudai.v1.ValuationService."""
 
-    def __init__(self, rounds: RoundBook, desk: MarkDesk) -> None:
+    def __init__(self, rounds: RoundBook, desk: MarkDesk, deals: DealDesk | None = None) -> None:
         self._rounds = rounds
         self._desk = desk
+        self._deals = deals if deals is not None else DealDesk(desk._ledger)  # for scoping to the deal's parties
 
     def RecordFundingRound(
         self, request: pb.RecordFundingRoundRequest, context: grpc.ServicerContext
@@ -128,6 +131,7 @@ class ValuationServicer(pb_grpc.ValuationServiceServicer):  # type: ignore[misc]
     def ValueDealOption(
         self, request: pb.ValueDealOptionRequest, context: grpc.ServicerContext
     ) -> pb.ValueDealOptionResponse:
+        authz.own_deal(context, self._deals, request.name)
         errors = ViolationCollector()
         as_of = optional_date_in(request, "as_of", "as_of", errors)
         assumptions = vc.assumptions_in(request.assumptions, errors)

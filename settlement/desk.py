@@ -35,13 +35,14 @@ from ledger import names, pagination
 from ledger import unit_of_work as uow
 from ledger.amounts import format_minor
 from ledger.canonical import fingerprint
+from ledger.db import as_utc
 from ledger.errors import (
-    AlreadyExists,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
     PreconditionViolation,
     ViolationCollector,
+    request_id_reused,
 )
 from ledger.model import CommodityKind, Page
 from ledger.store import Ledger
@@ -200,7 +201,7 @@ class ExerciseDesk:
             existing = conn.execute(sa.select(ss.exercises).where(ss.exercises.c.request_id == request_id)).first()
             if existing is not None:
                 if existing.fingerprint != print_:
-                    raise _reused(request_id)
+                    raise request_id_reused(request_id)
                 return self._exercise(conn, existing)
             deal = self._lock_deal(conn, deal_id)
             terms = self._deals._terms(deal.id, deal.terms_json)
@@ -484,7 +485,7 @@ class ExerciseDesk:
         token = ""
         if len(rows) > size:
             last = rows[size - 1]
-            token = pagination.encode(filters, [_utc(last.created_at).isoformat(), str(last.id)])
+            token = pagination.encode(filters, [as_utc(last.created_at).isoformat(), str(last.id)])
         return Page(tuple(items), token)
 
     def preview(self, name: str) -> Preview:
@@ -527,17 +528,17 @@ class ExerciseDesk:
             ).first()
             if done is not None:
                 if done.fingerprint != print_:
-                    raise _reused(request_id)
+                    raise request_id_reused(request_id)
                 return self._exercise(conn, self._row(conn, exercise_id))
             row = self._row(conn, exercise_id)
             self._lock_deal(conn, row.deal_id)
             row = self._row(conn, exercise_id)
             now = self._ledger.now()
-            if row.state in (State.REQUESTED.value, State.APPROVED.value) and _utc(row.expire_at) <= now:
+            if row.state in (State.REQUESTED.value, State.APPROVED.value) and as_utc(row.expire_at) <= now:
                 self._expire(conn, row, now)
                 raise uow.AfterCommit(
                     FailedPrecondition(
-                        f"exercises/{row.id} expired at {_utc(row.expire_at).isoformat()}; its holds were released",
+                        f"exercises/{row.id} expired at {as_utc(row.expire_at).isoformat()}; its holds were released",
                         [PreconditionViolation("EXERCISE_EXPIRED", f"exercises/{row.id}", "expired")],
                         reason="EXERCISE_EXPIRED",
                         metadata={"state": State.EXPIRED.value},
@@ -847,15 +848,15 @@ class ExerciseDesk:
             else None,
             gain=int(split_data["gain_before_floor"]) if split_data else 0,
             shares_received=row.shares_received,
-            expire_time=_utc(row.expire_at),
-            create_time=_utc(row.created_at),
+            expire_time=as_utc(row.expire_at),
+            create_time=as_utc(row.created_at),
             steps=tuple(
                 Step(
                     s.from_state,
                     s.to_state,
                     s.principal,
                     s.reason,
-                    _utc(s.created_at),
+                    as_utc(s.created_at),
                     tuple(t for t in s.transactions.split(",") if t),
                 )
                 for s in steps
@@ -906,14 +907,6 @@ def _precondition(message: str, reason: str) -> FailedPrecondition:
     return FailedPrecondition(message, [PreconditionViolation(reason, "", message)], reason=reason)
 
 
-def _reused(request_id: str) -> AlreadyExists:
-    return AlreadyExists(
-        f"request_id {request_id!r} was already used for a different request; use a new request_id",
-        reason="REQUEST_ID_REUSED",
-        metadata={"request_id": request_id},
-    )
-
-
 def _deal_id(name: str, errors: ViolationCollector) -> str:
     deal_id = name.removeprefix("deals/")
     if not names.PARTY_ID.match(deal_id):
@@ -939,10 +932,6 @@ def _round_id(name: str) -> uuid.UUID:
             "funding_round",
             f"{name!r} is not a funding round name; expected companies/{{company}}/fundingRounds/{{id}}",
         ) from None
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 def parse_decimal(text: str, path: str, errors: ViolationCollector) -> Decimal:

@@ -142,7 +142,7 @@ def test_ledger_through_reflection(curl: BufCurl) -> None:
     assert tx["name"].startswith("transactions/")
     assert tx["requestId"] == "capital-0001"
     assert tx["valueDate"] == {"year": 2026, "month": 1, "day": 5}
-    assert tx["metadata"] == {"deal": "D-2026-001"}
+    assert tx["metadata"] == {"deal": "D-2026-001", "toudai.principal": "dev-admin", "toudai.role": "admin"}
     assert [(p["account"], p["side"], p["amount"]) for p in tx["postings"]] == [
         ("parties/bank-hz/accounts/cash", "SIDE_DEBIT", {"commodity": "CNY", "value": "1000000.00"}),
         ("parties/bank-hz/accounts/capital", "SIDE_CREDIT", {"commodity": "CNY", "value": "1000000.00"}),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -20,11 +22,14 @@ from clients.errors import (
     InsufficientFundsError,
     InvalidArgumentError,
     NotFoundError,
+    ToudaiError,
     UnavailableError,
 )
 from clients.inputs import PostingInput, TransactionInput, credit, debit
 from clients.values import AccountType, HoldState, PartyKind, Side
 from ledger.store import Ledger
+from server.app import create_server
+from server.auth import Authenticator, AuthInterceptor, KeySet
 from server.interceptors import ErrorAndLogInterceptor
 from server.ledger_servicer import LedgerServicer
 from toudai.v1 import ledger_pb2_grpc
@@ -89,7 +94,8 @@ def test_post_with_decimal_returns_decimal_and_money_balances(client: ToudaiClie
     assert transaction.name.startswith("transactions/")
     assert transaction.request_id == "dep-001"
     assert transaction.value_date == dt.date(2026, 11, 26)
-    assert transaction.metadata == {"deal": "D-1"}
+    # the ledger records who posted it (ledger.actor): here the tokenless development administrator
+    assert transaction.metadata == {"deal": "D-1", "toudai.principal": "dev-admin", "toudai.role": "admin"}
     assert {(p.account, p.side, p.amount, p.commodity) for p in transaction.postings} == {
         ("parties/bank-hz/accounts/cash", Side.DEBIT, Decimal("100.10"), "CNY"),
         ("parties/bank-hz/accounts/deposits", Side.CREDIT, Decimal("100.10"), "CNY"),
@@ -227,9 +233,25 @@ def test_unreachable_server_raises_unavailable_after_retries() -> None:
         client.get_party("bank-hz")
 
 
-def test_token_is_sent_without_breaking_calls(server_address: str, bank: str) -> None:
-    with ToudaiClient(server_address, token="dev-token") as client:
-        assert client.get_party(bank).party_id == "bank-hz"
+def test_token_is_sent_and_verified(ledger: Ledger) -> None:
+    from server.auth import Role, load_key_set, mint_token
+
+    secret = b"client-test-secret-0123456789-abcdefghijklmnop"
+    with tempfile.TemporaryDirectory() as keys:
+        (Path(keys) / "k1.secret").write_bytes(secret)
+        authenticator = Authenticator(load_key_set([f"{keys}/k1.secret"]))
+    server, port = create_server(ledger, "127.0.0.1:0", authenticator=authenticator)
+    server.start()
+    try:
+        token = mint_token(role=Role.ADMIN, subject="ops", signing_key=secret, kid="k1", ttl=dt.timedelta(minutes=5))
+        with ToudaiClient(f"127.0.0.1:{port}", token=token) as client:
+            assert client.create_party("bank-hz", display_name="Branch", kind="bank_branch").party_id == "bank-hz"
+        with ToudaiClient(f"127.0.0.1:{port}", token="dev-token", retries=0) as client:
+            with pytest.raises(ToudaiError) as refused:
+                client.get_party("bank-hz")
+            assert refused.value.code == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        server.stop(0).wait()
 
 
 class LoseFirstPostResponse(grpc.ServerInterceptor):
@@ -262,7 +284,10 @@ class LoseFirstPostResponse(grpc.ServerInterceptor):
 
 def test_a_lost_response_is_retried_with_the_same_generated_request_id(ledger: Ledger) -> None:
     lossy = LoseFirstPostResponse()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), interceptors=[ErrorAndLogInterceptor(), lossy])
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=4),
+        interceptors=[ErrorAndLogInterceptor(), AuthInterceptor(Authenticator(KeySet(), development=True)), lossy],
+    )
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()

@@ -1,0 +1,684 @@
+"""Authentication and authorization: bearer JWTs, the key set, and the one role × RPC table.
+
+Every call to a toudai service carries `authorization: Bearer <JWT>`. The token is verified with PyJWT
+against a key set (`--jwt-key`, env TOUDAI_JWT_KEYS): HS256 secrets for development, RS256 / ES256 /
+EdDSA public keys for production, several at once so keys can be rotated; the token's `kid` header picks
+the key. `exp` and `aud` ("toudai") are required and checked; `alg: none`, a forged signature, an expired
+token, another audience, an unknown `kid` and anything garbled are UNAUTHENTICATED, in every mode.
+
+Claims: `sub` (the principal recorded with every transaction and workflow step), `role` (one of
+`Role`), and the caller's party: `branch` for branch staff (the sub-branch's party id), `party` for the
+investment arm (the option holder) and the risk pool. Auditors and administrators have no party.
+
+`POLICY` says, for every RPC of every service, which roles may call it and whether the call is scoped
+to the caller's own party ("own"): the interceptor below refuses a role not in the table
+(PERMISSION_DENIED, ErrorInfo reason `PERMISSION_DENIED`); scoped calls are narrowed by the servicers
+with server.authz, where another party's resource is NOT_FOUND (so that its existence does not leak) and
+a list is filtered. docs/security.md renders the table (`python -m server.auth` prints it; a test keeps
+the two equal).
+
+Development mode (no keys configured, loopback address only, see `serve`): a call *without* a token acts
+as the development administrator `dev-admin` (or the name in `x-toudai-principal`, so that two people can
+be played for the four-eyes rule), and a presented token is still verified, against the development
+secret that `toudai token` signs with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import ipaddress
+import logging
+import os
+import re
+import secrets
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from ledger import actor
+from ledger.errors import LedgerError, PermissionDenied, Unauthenticated
+from server.errors import abort_with, to_status
+
+log = logging.getLogger("toudai.auth")
+
+AUDIENCE = "toudai"
+LEEWAY_SECONDS = 30
+DEV_ADMIN = "dev-admin"
+DEV_KID = "dev"
+DEV_SECRET_ENV = "TOUDAI_DEV_SECRET_FILE"  # noqa: S105 - a variable name, not a secret
+DEFAULT_DEV_SECRET = "var/dev-jwt-secret"  # noqa: S105 - a path, not a secret
+KEYS_ENV = "TOUDAI_JWT_KEYS"
+PRINCIPAL_METADATA = "x-toudai-principal"
+MIN_SECRET_BYTES = 32
+MAX_TOKEN_CHARS = 8192
+_KID = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
+_PARTY = re.compile(r"^[a-z][a-z0-9-]{0,62}\Z")
+
+
+class Role(enum.Enum):
+    """Who a caller is, from the token's `role` claim."""
+
+    BRANCH = "branch"
+    INVESTMENT_ARM = "investment_arm"
+    RISK_POOL = "risk_pool"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+#: The claim naming the caller's own party, per role (auditors and administrators have none).
+PARTY_CLAIM: dict[Role, str] = {Role.BRANCH: "branch", Role.INVESTMENT_ARM: "party", Role.RISK_POOL: "party"}
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A verified caller."""
+
+    subject: str
+    role: Role
+    party: str = ""  # the branch (branch staff), the option holder (investment arm) or the pool
+    development: bool = False  # the tokenless development administrator
+
+    @property
+    def actor(self) -> actor.Actor:
+        return actor.Actor(self.subject, self.role.value)
+
+
+class AuthConfigError(ValueError):
+    """The server cannot start with this security configuration; the message says what to configure."""
+
+
+# ---------------------------------------------------------------------- the role × RPC table
+
+
+class Access(enum.Enum):
+    ANY = "any"  # every resource
+    OWN = "own"  # only the caller's own party's resources (see Rule.own)
+
+
+class Foreign(enum.Enum):
+    """What a scoped caller gets for another party's resource."""
+
+    NOT_FOUND = "NOT_FOUND"  # an existing resource of another party: as if it did not exist
+    FILTERED = "filtered"  # a list: only the caller's own items
+    PERMISSION_DENIED = "PERMISSION_DENIED"  # a write naming another party (nothing to hide)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Who may call one RPC."""
+
+    roles: Mapping[Role, Access]
+    write: bool
+    own: str = ""  # what makes a resource the caller's own, for scoped roles
+    foreign: Foreign = Foreign.NOT_FOUND
+
+
+B, IA, P, AU, AD = Role.BRANCH, Role.INVESTMENT_ARM, Role.RISK_POOL, Role.AUDITOR, Role.ADMIN
+ANY, OWN = Access.ANY, Access.OWN
+
+_EVERYONE = {AD: ANY, AU: ANY, B: ANY, IA: ANY, P: ANY}
+_OWN_READ = {AD: ANY, AU: ANY, B: OWN, IA: OWN, P: OWN}
+_ADMIN = {AD: ANY}
+_AUDIT = {AD: ANY, AU: ANY}
+_BRANCH = {AD: ANY, B: OWN}
+_ARM = {AD: ANY, IA: OWN}
+
+_BOOK = "the account is in the caller's book"
+_TX = "the transaction posts to the caller's book"
+_DEAL = "the deal's branch (branch), option holder (investment arm) or risk pool (risk pool) is the caller"
+_DEAL_BRANCH = "the deal's branch is the caller's branch"
+_HOLDER = "the deal's option holder is the caller's party"
+_EX = "as for the exercise's deal"
+_LIST = "the caller's own party only (a filter naming another party gives an empty page)"
+_ONLY_BOOK = "the transaction posts only to the caller's book"
+_ALL_BOOK = "every account is in the caller's book"
+_TERMS = "terms.branch is the caller's branch"
+_POOL = "risk_pool is the caller's pool"
+
+
+def _r(roles: Mapping[Role, Access], *, write: bool, own: str = "", foreign: Foreign = Foreign.NOT_FOUND) -> Rule:
+    return Rule(roles, write, own, foreign)
+
+
+_FILTERED = Foreign.FILTERED
+_DENIED = Foreign.PERMISSION_DENIED
+
+POLICY: dict[str, Rule] = {
+    # LedgerService: parties, commodities and accounts are managed by administrators.
+    "/toudai.v1.LedgerService/CreateParty": _r(_ADMIN, write=True),
+    "/toudai.v1.LedgerService/GetParty": _r(_EVERYONE, write=False),
+    "/toudai.v1.LedgerService/ListParties": _r(_EVERYONE, write=False),
+    "/toudai.v1.LedgerService/CreateCommodity": _r(_ADMIN, write=True),
+    "/toudai.v1.LedgerService/ListCommodities": _r(_EVERYONE, write=False),
+    "/toudai.v1.LedgerService/CreateAccount": _r(_ADMIN, write=True),
+    "/toudai.v1.LedgerService/GetAccount": _r(_OWN_READ, write=False, own=_BOOK),
+    "/toudai.v1.LedgerService/ListAccounts": _r(_OWN_READ, write=False, own=_LIST, foreign=_FILTERED),
+    "/toudai.v1.LedgerService/PostTransactions": _r(_BRANCH, write=True, own="every posting is in the caller's book"),
+    "/toudai.v1.LedgerService/ReverseTransaction": _r(_BRANCH, write=True, own=_ONLY_BOOK),
+    "/toudai.v1.LedgerService/GetTransaction": _r(_OWN_READ, write=False, own=_TX),
+    "/toudai.v1.LedgerService/ListTransactions": _r(_OWN_READ, write=False, own=_LIST, foreign=_FILTERED),
+    "/toudai.v1.LedgerService/GetBalance": _r(_OWN_READ, write=False, own=_BOOK),
+    "/toudai.v1.LedgerService/BatchGetBalances": _r(_OWN_READ, write=False, own=_ALL_BOOK),
+    "/toudai.v1.LedgerService/CreateHold": _r(_BRANCH, write=True, own="both accounts are in the caller's book"),
+    "/toudai.v1.LedgerService/CaptureHold": _r(_BRANCH, write=True, own="the hold is in the caller's book"),
+    "/toudai.v1.LedgerService/VoidHold": _r(_BRANCH, write=True, own="the hold is in the caller's book"),
+    "/toudai.v1.LedgerService/GetHold": _r(_OWN_READ, write=False, own="the hold is in the caller's book"),
+    # DealService: branch staff book and run the deals of their own branch.
+    "/toudai.v1.DealService/BookLinkedDeal": _r(_BRANCH, write=True, own=_TERMS, foreign=_DENIED),
+    "/toudai.v1.DealService/GetDeal": _r(_OWN_READ, write=False, own=_DEAL),
+    "/toudai.v1.DealService/ListDeals": _r(_OWN_READ, write=False, own=_DEAL, foreign=_FILTERED),
+    "/toudai.v1.DealService/GetSchedule": _r(_OWN_READ, write=False, own=_DEAL),
+    "/toudai.v1.DealService/DisburseLoan": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.DealService/AccrueInterest": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.DealService/RecordRepayment": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.DealService/RecordDefault": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.DealService/FundRiskPool": _r({AD: ANY, P: OWN}, write=True, own=_POOL, foreign=_DENIED),
+    "/toudai.v1.DealService/WriteOff": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.DealService/CloseDeal": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    # SettlementService: the arm requests on options it holds; the deal's branch approves (four eyes).
+    "/toudai.v1.SettlementService/RequestExercise": _r(_ARM, write=True, own=_HOLDER),
+    "/toudai.v1.SettlementService/ApproveExercise": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.SettlementService/RejectExercise": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.SettlementService/CancelExercise": _r(_ARM, write=True, own=_HOLDER),
+    "/toudai.v1.SettlementService/SettleExercise": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.SettlementService/RecordExit": _r(_ARM, write=True, own=_HOLDER),
+    "/toudai.v1.SettlementService/GetExercise": _r(_OWN_READ, write=False, own=_EX),
+    "/toudai.v1.SettlementService/ListExercises": _r(_OWN_READ, write=False, own=_EX, foreign=_FILTERED),
+    "/toudai.v1.SettlementService/PreviewExercise": _r(_OWN_READ, write=False, own=_EX),
+    "/toudai.v1.SettlementService/ExpireOptions": _r(_ADMIN, write=True),
+    # ValuationService: market data is shared; a deal's valuation is the deal's parties' business.
+    "/toudai.v1.ValuationService/RecordFundingRound": _r({AD: ANY, IA: ANY}, write=True),
+    "/toudai.v1.ValuationService/GetCapTable": _r(_EVERYONE, write=False),
+    "/toudai.v1.ValuationService/ListFundingRounds": _r(_EVERYONE, write=False),
+    "/toudai.v1.ValuationService/PriceOption": _r(_EVERYONE, write=False),
+    "/toudai.v1.ValuationService/ValueDealOption": _r(_OWN_READ, write=False, own=_DEAL),
+    "/toudai.v1.ValuationService/RevalueOptions": _r(_ADMIN, write=True),
+    # AuditService: the whole journal, for auditors and administrators.
+    "/toudai.v1.AuditService/ExportJournal": _r(_AUDIT, write=False),
+    "/toudai.v1.AuditService/SubscribeJournal": _r(_AUDIT, write=False),
+    "/toudai.v1.AuditService/TrialBalance": _r(_AUDIT, write=False),
+    "/toudai.v1.AuditService/VerifyChain": _r(_AUDIT, write=False),
+    "/toudai.v1.AuditService/GetChainHead": _r(_AUDIT, write=False),
+    "/toudai.v1.AuditService/GetBalanceHistory": _r(_AUDIT, write=False),
+}
+
+
+def render_policy_markdown() -> str:
+    """POLICY as the Markdown table in docs/security.md."""
+    roles = list(Role)
+    lines = [
+        "| RPC | " + " | ".join(f"`{r.value}`" for r in roles) + " | own means | another party's |",
+        "|---|" + "---|" * len(roles) + "---|---|",
+    ]
+    for method, rule in POLICY.items():
+        service, name = method.strip("/").split("/")
+        cells = []
+        for role in roles:
+            access = rule.roles.get(role)
+            cells.append("—" if access is None else ("own" if access is Access.OWN else "yes"))
+        scoped = any(a is Access.OWN for a in rule.roles.values())
+        lines.append(
+            f"| {service.removeprefix('toudai.v1.')}.{name}{' (write)' if rule.write else ''} | "
+            + " | ".join(cells)
+            + f" | {rule.own if scoped else ''} | {rule.foreign.value if scoped else ''} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------- keys
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationKey:
+    """One key of the set: its id, the algorithms it verifies and the key material."""
+
+    kid: str
+    algorithms: tuple[str, ...]
+    key: Any  # bytes (an HS256 secret) or a cryptography public key
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class KeySet:
+    keys: Mapping[str, VerificationKey] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
+
+    def __iter__(self) -> Iterator[VerificationKey]:
+        return iter(self.keys.values())
+
+
+def _algorithms_of(key: Any) -> tuple[str, ...]:
+    if isinstance(key, bytes):
+        return ("HS256",)
+    if isinstance(key, rsa.RSAPublicKey):
+        return ("RS256",)
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return ("EdDSA",)
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1":
+        return ("ES256",)
+    raise AuthConfigError(f"unsupported key type {type(key).__name__}: use RSA, Ed25519, EC P-256 or an HS256 secret")
+
+
+def read_key_material(path: Path) -> tuple[Any, Any]:
+    """(signing key, verifying key) from a PEM key file or an HS256 secret file.
+
+    A PEM public key can only verify (signing key None); a PEM private key gives both; any other file is
+    an HS256 secret (its content, surrounding whitespace removed, at least 32 bytes).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise AuthConfigError(f"cannot read key file {path}: {error.strerror or error}") from None
+    if data.lstrip().startswith(b"-----BEGIN"):
+        try:
+            if b"PRIVATE KEY" in data:
+                private = serialization.load_pem_private_key(data, password=None)
+                return private, private.public_key()
+            return None, serialization.load_pem_public_key(data)
+        except (ValueError, TypeError) as error:
+            raise AuthConfigError(f"key file {path} is not a readable PEM key: {error}") from None
+    secret = data.strip()
+    if len(secret) < MIN_SECRET_BYTES:
+        raise AuthConfigError(
+            f"HS256 secret in {path} is {len(secret)} bytes; use at least {MIN_SECRET_BYTES} random bytes"
+        )
+    return secret, secret
+
+
+def parse_key_spec(spec: str) -> tuple[str, Path]:
+    """`[KID=]PATH` → (kid, path); without `KID=` the kid is the file name without its extension."""
+    kid, sep, path = spec.partition("=")
+    if not sep or not _KID.match(kid):
+        path, kid = spec, Path(spec).stem
+    if not _KID.match(kid):
+        raise AuthConfigError(f"key id {kid!r} (from {spec!r}) must be 1-64 characters of A-Z a-z 0-9 . _ -")
+    return kid, Path(path)
+
+
+def load_key_set(specs: Iterable[str]) -> KeySet:
+    """The key set from `--jwt-key` values (`[KID=]PATH`, repeatable)."""
+    keys: dict[str, VerificationKey] = {}
+    for spec in specs:
+        kid, path = parse_key_spec(spec)
+        if kid in keys:
+            raise AuthConfigError(f"two keys have the id {kid!r} ({keys[kid].source} and {path}); name them KID=PATH")
+        _, verifying = read_key_material(path)
+        keys[kid] = VerificationKey(kid, _algorithms_of(verifying), verifying, str(path))
+    return KeySet(keys)
+
+
+def key_specs_from_env(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """TOUDAI_JWT_KEYS: `[KID=]PATH` entries separated by commas."""
+    return [s.strip() for s in environ.get(KEYS_ENV, "").split(",") if s.strip()]
+
+
+def dev_secret_path(environ: Mapping[str, str] = os.environ) -> Path:
+    return Path(environ.get(DEV_SECRET_ENV) or DEFAULT_DEV_SECRET)
+
+
+def ensure_dev_secret(path: Path) -> bytes:
+    """The development HS256 secret at `path`, created (random, mode 0600) when missing."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48) + "\n")
+    secret, _ = read_key_material(path)
+    assert isinstance(secret, bytes)
+    return secret
+
+
+def dev_key_set(secret: bytes) -> KeySet:
+    return KeySet({DEV_KID: VerificationKey(DEV_KID, ("HS256",), secret, "development secret")})
+
+
+def is_loopback(listen: str) -> bool:
+    """Whether HOST:PORT listens on a loopback address only (localhost, 127.0.0.0/8, ::1)."""
+    host = listen.rsplit(":", 1)[0] if ":" in listen else listen
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------------- tokens
+
+
+def mint_token(
+    *,
+    role: Role,
+    subject: str,
+    signing_key: Any,
+    kid: str,
+    ttl: dt.timedelta,
+    party: str = "",
+    now: dt.datetime | None = None,
+) -> str:
+    """A signed token; HS256 for a secret, RS256 / ES256 / EdDSA for a private key."""
+    if isinstance(signing_key, bytes):
+        algorithm = "HS256"
+    elif signing_key is None:
+        raise AuthConfigError("a public key cannot sign tokens: give the private key or an HS256 secret")
+    else:
+        algorithm = _algorithms_of(signing_key.public_key())[0]
+    issued = now or dt.datetime.now(dt.UTC)
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "role": role.value,
+        "aud": AUDIENCE,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + ttl).timestamp()),
+    }
+    if party:
+        claims[PARTY_CLAIM.get(role, "party")] = party
+    return jwt.encode(claims, signing_key, algorithm=algorithm, headers={"kid": kid})
+
+
+class Authenticator:
+    """Verifies bearer tokens against a key set; optionally lets tokenless calls act as dev-admin."""
+
+    def __init__(self, keys: KeySet, *, development: bool = False) -> None:
+        self.keys = keys
+        self.development = development
+        self._announced: set[str] = set()
+
+    def identify(self, metadata: Iterable[tuple[str, Any]]) -> Identity:
+        """The verified caller of a call with this metadata, or `Unauthenticated`."""
+        authorization = [v for k, v in metadata if k == "authorization"]
+        if not authorization:
+            if self.development:
+                return self._development_admin(metadata)
+            raise Unauthenticated(
+                "no bearer token: send `authorization: Bearer <JWT>` (toudai --token or TOUDAI_TOKEN)",
+                reason="TOKEN_MISSING",
+            )
+        if len(authorization) > 1 or not isinstance(authorization[0], str):
+            raise Unauthenticated("send exactly one authorization header", reason="TOKEN_INVALID")
+        scheme, _, token = authorization[0].strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("the authorization header must be `Bearer <JWT>`", reason="TOKEN_INVALID")
+        return self.verify(token)
+
+    def _development_admin(self, metadata: Iterable[tuple[str, Any]]) -> Identity:
+        named = [v for k, v in metadata if k == PRINCIPAL_METADATA and isinstance(v, str) and v.strip()]
+        subject = named[0].strip()[:200] if named else DEV_ADMIN
+        if subject not in self._announced:  # once per name: each call is in the access log anyway
+            self._announced.add(subject)
+            log.warning("development mode: a call without a token acts as administrator %r", subject)
+        log.debug("development administrator %r", subject)
+        return Identity(subject, Role.ADMIN, development=True)
+
+    def verify(self, token: str) -> Identity:
+        """The identity a token proves, or `Unauthenticated` saying why not."""
+        if len(token) > MAX_TOKEN_CHARS:
+            raise Unauthenticated(f"the token is longer than {MAX_TOKEN_CHARS} characters", reason="TOKEN_INVALID")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise Unauthenticated("the bearer token is not a JWT (garbled)", reason="TOKEN_INVALID") from None
+        algorithm = header.get("alg")
+        if not isinstance(algorithm, str) or algorithm.lower() == "none":
+            raise Unauthenticated("unsigned tokens (alg: none) are refused", reason="TOKEN_UNSIGNED")
+        if not self.keys:
+            raise Unauthenticated(
+                "this server has no keys to verify tokens with; configure --jwt-key", reason="TOKEN_UNVERIFIABLE"
+            )
+        kid = header.get("kid")
+        if kid is not None:
+            key = self.keys.keys.get(kid) if isinstance(kid, str) else None
+            if key is None:
+                raise Unauthenticated(f"no key with id {kid!r} is configured", reason="TOKEN_UNKNOWN_KEY")
+            candidates = [key]
+        else:
+            candidates = [k for k in self.keys if algorithm in k.algorithms]
+        candidates = [k for k in candidates if algorithm in k.algorithms]
+        if not candidates:
+            raise Unauthenticated(f"no configured key verifies {algorithm} tokens", reason="TOKEN_INVALID")
+        problem = ""
+        for key in candidates:
+            try:
+                claims = jwt.decode(
+                    token,
+                    key.key,
+                    algorithms=[algorithm],
+                    audience=AUDIENCE,
+                    leeway=LEEWAY_SECONDS,
+                    options={"require": ["exp", "sub", "aud", "role"]},
+                )
+            except jwt.ExpiredSignatureError:
+                raise Unauthenticated("the token has expired", reason="TOKEN_EXPIRED") from None
+            except jwt.InvalidAudienceError:
+                raise Unauthenticated(f"the token is not for audience {AUDIENCE!r}", reason="TOKEN_AUDIENCE") from None
+            except jwt.MissingRequiredClaimError as error:
+                raise Unauthenticated(f"the token has no {error.claim!r} claim", reason="TOKEN_INVALID") from None
+            except jwt.InvalidSignatureError:
+                problem = "the token's signature does not verify"
+                continue
+            except jwt.InvalidTokenError as error:
+                raise Unauthenticated(f"invalid token: {error}", reason="TOKEN_INVALID") from None
+            return _identity(claims)
+        raise Unauthenticated(problem, reason="TOKEN_SIGNATURE")
+
+
+def _identity(claims: Mapping[str, Any]) -> Identity:
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip() or len(subject) > 200:
+        raise Unauthenticated("the token's sub claim must be a name of 1-200 characters", reason="TOKEN_INVALID")
+    try:
+        role = Role(claims.get("role"))
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise Unauthenticated(f"the token's role claim must be one of {known}", reason="TOKEN_INVALID") from None
+    party = ""
+    claim = PARTY_CLAIM.get(role)
+    if claim is not None:
+        value = claims.get(claim)
+        if isinstance(value, str):
+            value = value.removeprefix("parties/")
+        if not isinstance(value, str) or not _PARTY.match(value):
+            raise Unauthenticated(
+                f"a {role.value} token needs a {claim!r} claim naming its party id", reason="TOKEN_INVALID"
+            )
+        party = value
+    return Identity(subject.strip(), role, party)
+
+
+# ---------------------------------------------------------------------- the interceptor
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a servicer knows about the caller: who, and whether this call is scoped to its party."""
+
+    identity: Identity
+    rule: Rule
+
+    @property
+    def scope(self) -> str | None:
+        """The caller's party when the call is limited to it, else None (every resource)."""
+        return self.identity.party if self.rule.roles.get(self.identity.role) is Access.OWN else None
+
+
+_bound: dict[int, Call] = {}
+
+
+def bound_call(context: grpc.ServicerContext) -> Call | None:
+    """The verified call bound to `context` by the interceptor (None outside an intercepted call)."""
+    return _bound.get(id(context))
+
+
+class AuthInterceptor(grpc.ServerInterceptor):
+    """Verifies the caller of every toudai RPC and checks the role against POLICY.
+
+    Health and reflection are not toudai services and answer without a token (load balancers, grpcurl).
+    A toudai method missing from POLICY is refused: the table fails closed. Refusals are LedgerErrors, so
+    the error interceptor around this one turns them into statuses with ErrorInfo and logs them; on a
+    stream the translation happens here.
+    """
+
+    def __init__(self, authenticator: Authenticator, policy: Mapping[str, Rule] = POLICY) -> None:
+        self._authenticator = authenticator
+        self._policy = policy
+
+    def _admit(self, method: str, context: grpc.ServicerContext) -> Call:
+        try:
+            identity = self._authenticator.identify(context.invocation_metadata() or ())
+        except Unauthenticated as refusal:
+            log.warning("unauthenticated call to %s from %s: %s", method, context.peer(), refusal.message)
+            raise
+        rule = self._policy.get(method)
+        if rule is None or identity.role not in rule.roles:
+            log.warning("%s (%s) may not call %s", identity.subject, identity.role.value, method)
+            raise PermissionDenied(
+                f"role {identity.role.value} may not call {method.rsplit('/', 1)[-1]}",
+                metadata={"role": identity.role.value, "method": method, "principal": identity.subject},
+            )
+        return Call(identity, rule)
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        handler = continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or not method.startswith("/toudai."):
+            return handler
+        if handler.unary_unary is not None:
+            unary = handler.unary_unary
+
+            def unary_call(request: Any, context: grpc.ServicerContext) -> Any:
+                call = self._admit(method, context)
+                with _Binding(context, call):
+                    return unary(request, context)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary_call,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            stream = handler.unary_stream
+
+            def stream_call(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+                try:
+                    call = self._admit(method, context)
+                except LedgerError as refusal:
+                    abort_with(context, to_status(refusal))
+                    return
+                with _Binding(context, call):
+                    yield from stream(request, context)
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream_call,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return None  # no toudai method streams requests; refuse rather than let one through unchecked
+
+
+class _Binding:
+    """Bind a call to its context (for server.authz) and its actor (for the ledger) while it runs."""
+
+    def __init__(self, context: grpc.ServicerContext, call: Call) -> None:
+        self._key = id(context)
+        self._call = call
+        self._acting = actor.acting_as(call.identity.actor)
+
+    def __enter__(self) -> None:
+        _bound[self._key] = self._call
+        self._acting.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        _bound.pop(self._key, None)
+        self._acting.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------------- configuration for `serve`
+
+
+def server_authenticator(listen: str, key_specs: Sequence[str]) -> Authenticator:
+    """The authenticator `toudai serve` runs with, or AuthConfigError when it must not start.
+
+    With keys: production mode. Without keys: development mode on a loopback address (the development
+    secret is created if missing, so tokens from `toudai token` verify), a refusal anywhere else.
+    """
+    if key_specs:
+        keys = load_key_set(key_specs)
+        log.info("verifying bearer tokens with key(s) %s", ", ".join(sorted(keys.keys)))
+        return Authenticator(keys)
+    if not is_loopback(listen):
+        raise AuthConfigError(
+            f"refusing to listen on {listen} without token keys: configure --jwt-key [KID=]FILE (repeatable) or "
+            f"{KEYS_ENV}, and TLS with --tls-cert/--tls-key; development mode (no keys) is for loopback "
+            "addresses only, e.g. --listen 127.0.0.1:50051"
+        )
+    path = dev_secret_path()
+    secret = ensure_dev_secret(path)
+    log.warning(
+        "DEVELOPMENT MODE: no --jwt-key configured. Calls without a token act as the administrator %r; "
+        "tokens are verified with the development secret %s (mint them with `toudai token`). "
+        "Never run like this with real data.",
+        DEV_ADMIN,
+        path,
+    )
+    return Authenticator(dev_key_set(secret), development=True)
+
+
+def server_credentials(cert: str, key: str, client_ca: str | None = None) -> grpc.ServerCredentials:
+    """TLS credentials for the server; with `client_ca`, clients must present a certificate it signed."""
+    try:
+        chain = Path(cert).read_bytes()
+        private = Path(key).read_bytes()
+        roots = Path(client_ca).read_bytes() if client_ca else None
+    except OSError as error:
+        raise AuthConfigError(f"cannot read TLS file {error.filename}: {error.strerror}") from None
+    return grpc.ssl_server_credentials([(private, chain)], root_certificates=roots, require_client_auth=bool(roots))
+
+
+def main() -> None:
+    """`python -m server.auth` prints the role × RPC table as Markdown."""
+    sys.stdout.write(render_policy_markdown())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+__all__ = [
+    "AUDIENCE",
+    "POLICY",
+    "Access",
+    "AuthConfigError",
+    "AuthInterceptor",
+    "Authenticator",
+    "Call",
+    "Foreign",
+    "Identity",
+    "KeySet",
+    "Role",
+    "Rule",
+    "bound_call",
+    "load_key_set",
+    "mint_token",
+    "render_policy_markdown",
+    "server_authenticator",
+    "server_credentials",
+]
