@@ -140,6 +140,12 @@ def test_database_outage_gives_unavailable_and_recovers(private_postgres: Privat
         engines.dispose()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process, from /proc."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_sigterm_drains_a_call_in_flight(sqlite_url: str, tmp_path: pathlib.Path) -> None:
     server = ServerProcess(sqlite_url, tmp_path, name="drain")
     server.start()
@@ -160,9 +166,15 @@ def test_sigterm_drains_a_call_in_flight(sqlite_url: str, tmp_path: pathlib.Path
                 outcome["error"] = (error.code(), error.details())
             outcome["answered_at"] = time.monotonic()
 
+        assert server.process is not None
+        cpu_before = _cpu_seconds(server.process.pid)
         sender = threading.Thread(target=send)
         sender.start()
-        time.sleep(0.5)
+        # SIGTERM only once the server is working on the call (not while the request is still in transit:
+        # a call not yet received is refused by a stopping server, which is not what this test is about).
+        deadline = time.monotonic() + 20
+        while _cpu_seconds(server.process.pid) - cpu_before < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert "answered_at" not in outcome, "the batch finished before SIGTERM: make it bigger"
         sigterm_at = time.monotonic()
         assert server.process is not None
