@@ -9,6 +9,8 @@ batch stays all-or-nothing. docs/performance.md records what each step bought.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from ledger import schema as t
+from ledger.model import Account
 
 #: Rows per multi-row statement: keeps SQLite under its bound-parameter limit and PostgreSQL statements small.
 CHUNK = 2_000
@@ -35,6 +38,122 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
     with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         for row in rows:
             copy.write_row(tuple(row[c] for c in columns))
+
+
+_NULL = "\\N"  # COPY text format's NULL
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def copy_text(value: str) -> str:
+    """`value` as a field of PostgreSQL's COPY text format (backslash, tab, newline and CR escaped)."""
+    if _COPY_SPECIAL.search(value) is None:
+        return value
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+class JournalRows:
+    """The journal rows of one batch (transactions, legs, postings, metadata), written in one go.
+
+    Rows are kept as tuples in column order while the batch is built. On PostgreSQL `write` encodes them
+    straight into COPY's text format, one buffer per table, with encoders that know each column's type
+    (so no per-value type dispatch and no psycopg per-row call); elsewhere it hands them to executemany.
+    Identifiers, party ids, account codes and hashes cannot contain COPY's special characters (their
+    formats are validated), so only free text (request ids, descriptions, metadata) is escaped.
+    """
+
+    TRANSACTION_COLUMNS = (
+        "id",
+        "request_id",
+        "fingerprint",
+        "value_date",
+        "description",
+        "metadata_json",
+        "reverses",
+        "created_at",
+    )
+    LEG_COLUMNS = ("party_id", "seq", "transaction_id", "prev_hash", "hash")
+    POSTING_COLUMNS = ("party_id", "seq", "idx", "account_id", "amount")
+    METADATA_COLUMNS = ("key", "value", "transaction_id")
+
+    __slots__ = ("legs", "metadata", "postings", "transactions")
+
+    def __init__(self) -> None:
+        # Identifiers travel as (UUID, its text): SQLAlchemy binds the UUID, COPY takes the text.
+        self.transactions: list[
+            tuple[uuid.UUID, str, str, str, dt.date, str, str, uuid.UUID | None, dt.datetime]
+        ] = []  # (id, id text, request_id, fingerprint, value_date, description, metadata, reverses, created)
+        self.legs: list[tuple[str, int, uuid.UUID, str, str, str]] = []  # (party, seq, tx, tx text, prev, hash)
+        self.postings: list[tuple[str, int, int, Account, int]] = []  # (party, seq, idx, account, amount)
+        self.metadata: list[tuple[str, str, uuid.UUID, str]] = []  # (key, value, tx, tx text)
+
+    def write(self, conn: sa.Connection) -> None:
+        if not self.transactions:
+            return
+        if conn.dialect.name != "postgresql":
+            self._insert(conn)
+            return
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor:  # type: ignore[union-attr]
+            _copy(cursor, "transactions", self.TRANSACTION_COLUMNS, _transaction_lines(self.transactions))
+            _copy(
+                cursor,
+                "legs",
+                self.LEG_COLUMNS,
+                [f"{p}\t{s}\t{tx}\t{prev}\t{h}\n" for p, s, _, tx, prev, h in self.legs],
+            )
+            _copy(
+                cursor,
+                "postings",
+                self.POSTING_COLUMNS,
+                [f"{p}\t{s}\t{i}\t{a.id_text}\t{m}\n" for p, s, i, a, m in self.postings],
+            )
+            if self.metadata:
+                _copy(
+                    cursor,
+                    "transaction_metadata",
+                    self.METADATA_COLUMNS,
+                    [f"{copy_text(k)}\t{copy_text(v)}\t{tx}\n" for k, v, _, tx in self.metadata],
+                )
+
+    def _insert(self, conn: sa.Connection) -> None:
+        conn.execute(
+            t.transactions.insert(),
+            [dict(zip(self.TRANSACTION_COLUMNS, (r[0], *r[2:]), strict=True)) for r in self.transactions],
+        )
+        conn.execute(
+            t.legs.insert(),
+            [dict(zip(self.LEG_COLUMNS, (p, s, tx, prev, h), strict=True)) for p, s, tx, _, prev, h in self.legs],
+        )
+        conn.execute(
+            t.postings.insert(),
+            [dict(zip(self.POSTING_COLUMNS, (p, s, i, a.id, m), strict=True)) for p, s, i, a, m in self.postings],
+        )
+        if self.metadata:
+            conn.execute(
+                t.transaction_metadata.insert(),
+                [{"key": k, "value": v, "transaction_id": tx} for k, v, tx, _ in self.metadata],
+            )
+
+
+def _transaction_lines(
+    rows: Sequence[tuple[uuid.UUID, str, str, str, dt.date, str, str, uuid.UUID | None, dt.datetime]],
+) -> list[str]:
+    stamps: dict[dt.datetime, str] = {}
+    lines = []
+    for _, tx_id, request_id, print_, value_date, description, metadata, reverses, created in rows:
+        stamp = stamps.get(created)
+        if stamp is None:
+            stamp = stamps[created] = created.isoformat()
+        lines.append(
+            f"{tx_id}\t{copy_text(request_id)}\t{print_}\t{value_date}\t{copy_text(description)}\t"
+            f"{copy_text(metadata)}\t{_NULL if reverses is None else reverses}\t{stamp}\n"
+        )
+    return lines
+
+
+def _copy(cursor: Any, table: str, columns: Sequence[str], lines: list[str]) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        copy.write("".join(lines))
 
 
 def update_balances(conn: sa.Connection, rows: Sequence[tuple[uuid.UUID, int, int, int]]) -> None:

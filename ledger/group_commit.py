@@ -18,7 +18,6 @@ This is the shape TigerBeetle and LMAX-style sequencers use; docs/performance.md
 
 from __future__ import annotations
 
-import dataclasses
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -62,7 +61,19 @@ class GroupCommitter:
         """Post `batch` all or nothing, in whatever group it lands in; blocks until committed."""
         bound = actor.current()
         if bound is not None:  # the writer thread has no caller context: carry the actor in the metadata
-            batch = [dataclasses.replace(tx, metadata=actor.stamped(dict(tx.metadata))) for tx in batch]
+            extra = bound.metadata()
+            batch = [
+                ValidTransaction(
+                    tx.request_id,
+                    tx.value_date,
+                    tx.description,
+                    {**tx.metadata, **extra},
+                    tx.postings,
+                    tx.reverses,
+                    tx.fingerprint,
+                )
+                for tx in batch
+            ]
         call = _Call(list(batch), Future())
         self._ensure_started()
         self._queue.put(call)

@@ -117,10 +117,14 @@ class Account:
     scale: int
     must_not_go_negative: bool
     create_time: dt.datetime
+    #: `parties/{party}/accounts/{code}`, and the id as text: derived, stored once because every posting
+    #: of every batch reads them (as keys, in hashes, in COPY rows).
+    name: AccountName = field(init=False, compare=False, repr=False)
+    id_text: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def name(self) -> AccountName:
-        return f"parties/{self.party_id}/accounts/{self.code}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"parties/{self.party_id}/accounts/{self.code}")
+        object.__setattr__(self, "id_text", str(self.id))
 
     def normal(self, signed_debit_positive: int) -> int:
         """Convert a debit-positive figure to this account's normal side."""
@@ -163,7 +167,12 @@ class Posting:
 
     @property
     def signed(self) -> int:
-        return self.side.signed(self.amount)
+        return self.amount if self.side is Side.DEBIT else -self.amount
+
+    @property
+    def side_text(self) -> str:
+        """The side's value ("debit" / "credit") without Enum.value's descriptor cost on the hot path."""
+        return "debit" if self.side is Side.DEBIT else "credit"
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,8 +31,11 @@ from ledger.canonical import (
     GENESIS_HASH,
     checkpoint_hash,
     fingerprint,
+    format_instant,
     leg_document,
     leg_hash,
+    leg_hash_of,
+    metadata_json,
 )
 from ledger.db import Engines, as_utc
 from ledger.errors import (
@@ -627,87 +630,87 @@ class Ledger:
         field_prefix: str,
     ) -> PostResult:
         """Append a validated batch inside the caller's database transaction."""
-        parties = sorted({party for tx in batch for party in tx.parties})
-        heads = self._lock_books(conn, parties)
+        heads = self._lock_books(conn, sorted({party for tx in batch for party in tx.parties}))
         existing = self._existing_requests(conn, [tx.request_id for tx in batch])
         for tx in batch:
             if tx.request_id in existing and existing[tx.request_id][1] != tx.fingerprint:
                 raise request_id_reused(tx.request_id)
         fresh = [(i, tx) for i, tx in enumerate(batch) if tx.request_id not in existing]
-        touched = {p.account.id: p.account for tx in batch for p in tx.postings}
+        by_name = {p.account.name: p.account for tx in batch for p in tx.postings}
+        touched = {account.id: account for account in by_name.values()}
         running = self._load_running(conn, touched.keys())
+        # Keyed by account name from here on: a str caches its hash, a UUID computes it in Python each time.
+        states = {touched[account_id].name: state for account_id, state in running.items()}
         now = self._clock()
-        tx_rows: list[dict[str, Any]] = []
-        leg_rows: list[dict[str, Any]] = []
-        posting_rows: list[dict[str, Any]] = []
-        metadata_rows: list[dict[str, Any]] = []
-        daily: dict[tuple[str, uuid.UUID, dt.date], int] = defaultdict(int)
+        recorded_at = format_instant(now)
+        rows = bulk.JournalRows()
+        daily: dict[tuple[str, dt.date], int] = defaultdict(int)
         new_transactions: dict[str, Transaction] = {}
+        encoded: dict[tuple[tuple[str, str], ...], str] = {}  # metadata JSON, shared by equal maps
         for i, tx in fresh:
             tx_id = uuid.uuid4()
+            tx_text = str(tx_id)
             # Who caused it (ledger.actor): after the fingerprint, so a retry replays; in the hashed document.
             metadata = actor.stamped(dict(tx.metadata))
+            key = tuple(metadata.items())
+            metadata_text = encoded.get(key)
+            if metadata_text is None:
+                metadata_text = encoded[key] = metadata_json(metadata)
+            value_date = tx.value_date
+            day = value_date.isoformat()
+            reverses = str(tx.reverses) if tx.reverses else None
             for posting in tx.postings:
-                running[posting.account.id].posted += posting.signed
-                daily[(posting.account.party_id, posting.account.id, tx.value_date)] += posting.signed
-            self._check_limits(tx, running, i if field_prefix else None)
+                name = posting.account.name
+                signed = posting.signed
+                states[name].posted += signed
+                daily[(name, value_date)] += signed
+            self._check_limits(tx, states, i if field_prefix else None)
             legs: list[Leg] = []
-            for party in tx.parties:
+            parties = tx.parties
+            for party in parties:
                 seq, prev = heads[party]
                 seq += 1
-                mine = [(j, p) for j, p in enumerate(tx.postings) if p.account.party_id == party]
-                document = leg_document(
+                mine = (
+                    list(enumerate(tx.postings))
+                    if len(parties) == 1
+                    else [(j, p) for j, p in enumerate(tx.postings) if p.account.party_id == party]
+                )
+                digest = leg_hash_of(
                     book=party,
                     sequence=seq,
                     prev_hash=prev,
-                    transaction_id=tx_id,
+                    transaction_id=tx_text,
                     request_id=tx.request_id,
-                    value_date=tx.value_date,
-                    recorded_at=now,
+                    value_date=day,
+                    recorded_at=recorded_at,
                     description=tx.description,
-                    metadata=metadata,
-                    reverses=tx.reverses,
+                    metadata=metadata_text,
+                    reverses=reverses,
                     postings=[(p.account.code, p.account.commodity, p.signed) for _, p in mine],
                 )
-                digest = leg_hash(document)
                 heads[party] = (seq, digest)
                 legs.append(Leg(party, seq, prev, digest))
-                leg_rows.append(
-                    {
-                        "party_id": party,
-                        "seq": seq,
-                        "transaction_id": tx_id,
-                        "prev_hash": prev,
-                        "hash": digest,
-                    }
+                rows.legs.append((party, seq, tx_id, tx_text, prev, digest))
+                rows.postings.extend([(party, seq, j, p.account, p.signed) for j, p in mine])
+            rows.transactions.append(
+                (
+                    tx_id,
+                    tx_text,
+                    tx.request_id,
+                    tx.fingerprint,
+                    value_date,
+                    tx.description,
+                    metadata_text,
+                    tx.reverses,
+                    now,
                 )
-                posting_rows.extend(
-                    {
-                        "party_id": party,
-                        "seq": seq,
-                        "idx": j,
-                        "account_id": p.account.id,
-                        "amount": p.signed,
-                    }
-                    for j, p in mine
-                )
-            tx_rows.append(
-                {
-                    "id": tx_id,
-                    "request_id": tx.request_id,
-                    "fingerprint": tx.fingerprint,
-                    "value_date": tx.value_date,
-                    "description": tx.description,
-                    "metadata_json": json.dumps(metadata, sort_keys=True, ensure_ascii=False),
-                    "reverses": tx.reverses,
-                    "created_at": now,
-                }
             )
-            metadata_rows.extend({"key": k, "value": v, "transaction_id": tx_id} for k, v in metadata.items())
+            if metadata:
+                rows.metadata.extend([(k, v, tx_id, tx_text) for k, v in metadata.items()])
             new_transactions[tx.request_id] = Transaction(
                 id=tx_id,
                 request_id=tx.request_id,
-                value_date=tx.value_date,
+                value_date=value_date,
                 description=tx.description,
                 metadata=metadata,
                 postings=tx.postings,
@@ -716,12 +719,12 @@ class Ledger:
                 reverses=tx.reverses,
             )
         if fresh:
-            bulk.insert_rows(conn, t.transactions, tx_rows)
-            bulk.insert_rows(conn, t.legs, leg_rows)
-            bulk.insert_rows(conn, t.postings, posting_rows)
-            bulk.insert_rows(conn, t.transaction_metadata, metadata_rows)
+            rows.write(conn)
             self._write_running(conn, running, touched)
-            self._write_daily(conn, daily)
+            self._write_daily(
+                conn,
+                {(by_name[name].party_id, by_name[name].id, day): delta for (name, day), delta in daily.items()},
+            )
             conn.execute(
                 t.books.update()
                 .where(t.books.c.party_id == sa.bindparam("b_party"))
@@ -742,20 +745,34 @@ class Ledger:
     def _check_limits(
         self,
         tx: ValidTransaction,
-        running: Mapping[uuid.UUID, _Running],
+        running: Mapping[str, _Running],
         index: int | None,
     ) -> None:
-        where = f"transactions[{index}] ({tx.request_id})" if index is not None else tx.request_id
+        """Capacity and must-not-go-negative after `tx`; `running` is keyed by account name."""
+        guarded = False
         for posting in tx.postings:
-            _check_capacity(posting.account, running[posting.account.id], where, tx.request_id)
+            account = posting.account
+            state = running[account.name]
+            if (
+                state.posted > amounts.MAX_BALANCE_MINOR
+                or -state.posted > amounts.MAX_BALANCE_MINOR
+                or state.pending_debits > amounts.MAX_BALANCE_MINOR
+                or state.pending_credits > amounts.MAX_BALANCE_MINOR
+            ):
+                where = f"transactions[{index}] ({tx.request_id})" if index is not None else tx.request_id
+                _check_capacity(account, state, where, tx.request_id)
+            guarded = guarded or account.must_not_go_negative
+        if not guarded:
+            return
+        where = f"transactions[{index}] ({tx.request_id})" if index is not None else tx.request_id
         violations = []
         seen = set()
         for posting in tx.postings:
             account = posting.account
-            if not account.must_not_go_negative or account.id in seen:
+            if not account.must_not_go_negative or account.name in seen:
                 continue
-            seen.add(account.id)
-            state = running[account.id]
+            seen.add(account.name)
+            state = running[account.name]
             balance = self._balance(account, state)
             if balance.available < 0:
                 short = amounts.format_minor(-balance.available, account.scale)

@@ -12,12 +12,12 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ledger import amounts, names
-from ledger.canonical import fingerprint
+from ledger.canonical import transaction_fingerprint_of
 from ledger.errors import ViolationCollector
-from ledger.model import Account, Posting, TransactionSpec
+from ledger.model import Account, Posting, Side, TransactionSpec
 
 MAX_BATCH = 10_000
 MAX_POSTINGS = 256
@@ -46,9 +46,17 @@ class ValidTransaction:
     reverses: uuid.UUID | None
     fingerprint: str
 
-    @property
-    def parties(self) -> list[str]:
-        return sorted({p.account.party_id for p in self.postings})
+    #: The books it touches, in party-id order (derived once: the posting path reads it several times).
+    parties: tuple[str, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        postings = self.postings
+        first = postings[0].account.party_id if postings else ""
+        if all(p.account.party_id == first for p in postings):  # the usual case: one book
+            parties: tuple[str, ...] = (first,) if postings else ()
+        else:
+            parties = tuple(sorted({p.account.party_id for p in postings}))
+        object.__setattr__(self, "parties", parties)
 
 
 def check_request_id(value: str, path: str, errors: ViolationCollector) -> None:
@@ -82,9 +90,12 @@ def check_text(value: str, path: str, errors: ViolationCollector, limit: int = M
         errors.add(path, "contains control characters")
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f]")
+
+
 def _has_control_characters(value: str) -> bool:
     """C0 controls other than tab and newline (NUL, in particular, cannot be stored in PostgreSQL text)."""
-    return any(ord(ch) < 0x20 and ch not in "\t\n" for ch in value)
+    return _CONTROL_CHARACTER.search(value) is not None
 
 
 def check_metadata(
@@ -159,7 +170,23 @@ def validate_batch(
 
     seen_ids: dict[str, int] = {}
     valid: list[ValidTransaction] = []
+    latest = today + dt.timedelta(days=MAX_DAYS_AHEAD)
     for i, spec in enumerate(specs):
+        fast = _fast_postings(spec, resolve, latest, seen_ids, allow_reserved_metadata)
+        if fast is not None:
+            seen_ids[spec.request_id] = i
+            valid.append(
+                ValidTransaction(
+                    spec.request_id,
+                    spec.value_date,  # type: ignore[arg-type]  # _fast_postings checked it is set
+                    spec.description,
+                    dict(spec.metadata),
+                    fast,
+                    spec.reverses,
+                    request_fingerprint(spec, fast),
+                )
+            )
+            continue
         path = f"{field_prefix}[{i}]"
         check_request_id(spec.request_id, f"{path}.request_id", errors)
         if spec.request_id in seen_ids:
@@ -193,6 +220,76 @@ def validate_batch(
             )
     errors.raise_if_any()
     return valid
+
+
+def _fast_postings(
+    spec: TransactionSpec,
+    resolve: AccountResolver,
+    latest: dt.date,
+    seen_ids: Mapping[str, int],
+    allow_reserved_metadata: bool,
+) -> tuple[Posting, ...] | None:
+    """The postings of a transaction that obviously passes every check below, else None.
+
+    Most transactions of a large batch are plain: a fresh request id, a value date in range, short clean
+    text, two or more postings in one book and one commodity with plain decimal amounts that sum to zero.
+    Recognising those takes a fraction of the full checks, which build a field path and a message for
+    every possible problem. Anything this does not accept (including everything invalid) goes through the
+    full checks, which alone decide what is refused and say why; this never accepts what they refuse.
+    """
+    request_id = spec.request_id
+    if request_id in seen_ids or names.REQUEST_ID.match(request_id) is None:
+        return None
+    value_date = spec.value_date
+    if value_date is None or value_date < EARLIEST_VALUE_DATE or value_date > latest:
+        return None
+    description = spec.description
+    if len(description) > MAX_DESCRIPTION or _CONTROL_CHARACTER.search(description) is not None:
+        return None
+    if spec.metadata:
+        probe = ViolationCollector()
+        check_metadata(spec.metadata, "metadata", probe, allow_reserved=allow_reserved_metadata)
+        if probe.violations:
+            return None
+    specs = spec.postings
+    if len(specs) < 2 or len(specs) > MAX_POSTINGS:
+        return None
+    postings = []
+    total = 0
+    first: Account | None = None
+    for posting in specs:
+        account = resolve(posting.account)
+        side = posting.side
+        if account is None or account.name != posting.account or side is None or posting.commodity != account.commodity:
+            return None  # (an account's own name is well-formed, so a resolver's answer cannot smuggle a bad one)
+        minor = _plain_minor(posting.value, account.scale)
+        if minor is None:
+            return None
+        if first is None:
+            first = account
+        elif account.party_id != first.party_id or account.commodity != first.commodity:
+            return None  # several books or commodities: the full per-party balance check decides
+        total += minor if side is Side.DEBIT else -minor
+        postings.append(Posting(account, side, minor))
+    return tuple(postings) if total == 0 else None
+
+
+def _plain_minor(text: str, scale: int) -> int | None:
+    """Unsigned decimal text with at most `scale` places ("1234.50") in minor units, if positive and in range.
+
+    None for anything else (signs, exponents, excess places even if zero, zero, too large), which the full
+    check (ledger.amounts.parse_minor) then accepts or refuses with its message.
+    """
+    whole, dot, fraction = text.partition(".")
+    if not (whole.isascii() and whole.isdigit()):
+        return None
+    if dot:
+        if not (fraction.isascii() and fraction.isdigit()) or len(fraction) > scale:
+            return None
+        minor = int(whole) * 10**scale + int(fraction.ljust(scale, "0"))
+    else:
+        minor = int(whole) * 10**scale
+    return minor if 0 < minor <= amounts.MAX_POSTING_MINOR else None
 
 
 def _validate_postings(
@@ -294,12 +391,10 @@ def _excess(total: int, scale: int) -> str:
 
 def request_fingerprint(spec: TransactionSpec, postings: Sequence[Posting]) -> str:
     """A hash of what the transaction means, so '1.0' and '1.00' are the same request."""
-    return fingerprint(
-        {
-            "value_date": spec.value_date.isoformat() if spec.value_date else None,
-            "description": spec.description,
-            "metadata": dict(spec.metadata),
-            "reverses": str(spec.reverses) if spec.reverses else None,
-            "postings": [[p.account.name, p.side.value, p.account.commodity, p.amount] for p in postings],
-        }
+    return transaction_fingerprint_of(
+        description=spec.description,
+        metadata=spec.metadata,
+        postings=[(p.account.name, p.side_text, p.account.commodity, p.amount) for p in postings],
+        reverses=str(spec.reverses) if spec.reverses else None,
+        value_date=spec.value_date.isoformat() if spec.value_date else None,
     )

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from google.protobuf import timestamp_pb2
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.type import date_pb2
 
 from ledger import amounts
@@ -108,26 +109,30 @@ def optional_instant_in(owner: object, field: str, path: str, errors: ViolationC
 
 
 def transaction_in(message: pb.TransactionInput) -> tuple[TransactionSpec, list[tuple[str, str]]]:
-    """A TransactionInput to a spec; returns conversion problems (path suffix, description) separately."""
+    """A TransactionInput to a spec; returns conversion problems (path suffix, description) separately.
+
+    Runs once per transaction of every PostTransactions batch, so it reads each field once and builds
+    nothing it does not return.
+    """
     problems: list[tuple[str, str]] = []
-    errors = ViolationCollector()
-    value_date = date_in(message.value_date, "value_date", errors) if message.HasField("value_date") else None
-    problems.extend((v.field, v.description) for v in errors.violations)
-    postings = tuple(
-        PostingSpec(
-            account=p.account,
-            side=SIDE_IN.get(p.side),
-            commodity=p.amount.commodity,
-            value=p.amount.value,
-        )
-        for p in message.postings
-    )
+    value_date = None
+    if message.HasField("value_date"):
+        errors = ViolationCollector()
+        value_date = date_in(message.value_date, "value_date", errors)
+        problems.extend((v.field, v.description) for v in errors.violations)
+    postings = []
+    for j, p in enumerate(message.postings):
+        side = SIDE_IN.get(p.side)
+        if side is None and p.side:
+            problems.append((f"postings[{j}].side", f"{p.side} is not a known side"))
+        amount = p.amount
+        postings.append(PostingSpec(p.account, side, amount.commodity, amount.value))
     spec = TransactionSpec(
         request_id=message.request_id,
         value_date=value_date,
         description=message.description,
-        metadata=dict(message.metadata),
-        postings=postings,
+        metadata=dict(message.metadata) if message.metadata else {},
+        postings=tuple(postings),
     )
     return spec, problems
 
@@ -191,18 +196,60 @@ def posting_out(posting: Posting) -> pb.Posting:
 
 
 def transaction_out(tx: Transaction) -> pb.Transaction:
-    return pb.Transaction(
-        name=tx.name,
-        request_id=tx.request_id,
-        value_date=date_out(tx.value_date),
-        description=tx.description,
-        metadata=dict(tx.metadata),
-        postings=[posting_out(p) for p in tx.postings],
-        legs=[pb.Leg(party=f"parties/{leg.party_id}", sequence=leg.sequence, hash=leg.hash) for leg in tx.legs],
-        create_time=instant_out(tx.create_time),
-        reverses=f"transactions/{tx.reverses}" if tx.reverses else "",
-        reversed_by=f"transactions/{tx.reversed_by}" if tx.reversed_by else "",
-    )
+    message = pb.Transaction()
+    _fill_transaction(message, tx, {}, {})
+    return message
+
+
+def transactions_into(
+    repeated: RepeatedCompositeFieldContainer[pb.Transaction], transactions: Iterable[Transaction]
+) -> None:
+    """Append `transactions` to a response's repeated field, building each message in place.
+
+    Adding to the container and filling in place is about twice as fast as building free-standing
+    messages and handing a list to the response (which copies them); the timestamp and date messages of
+    a batch repeat, so each distinct one is built once.
+    """
+    stamps: dict[dt.datetime, timestamp_pb2.Timestamp] = {}
+    dates: dict[dt.date, date_pb2.Date] = {}
+    for tx in transactions:
+        _fill_transaction(repeated.add(), tx, stamps, dates)
+
+
+def _fill_transaction(
+    message: pb.Transaction,
+    tx: Transaction,
+    stamps: dict[dt.datetime, timestamp_pb2.Timestamp],
+    dates: dict[dt.date, date_pb2.Date],
+) -> None:
+    stamp = stamps.get(tx.create_time)
+    if stamp is None:
+        stamp = stamps[tx.create_time] = instant_out(tx.create_time)
+    day = dates.get(tx.value_date)
+    if day is None:
+        day = dates[tx.value_date] = date_out(tx.value_date)
+    message.name = tx.name
+    message.request_id = tx.request_id
+    message.value_date.CopyFrom(day)
+    message.description = tx.description
+    message.create_time.CopyFrom(stamp)
+    if tx.metadata:
+        message.metadata.update(tx.metadata)
+    postings = message.postings
+    for p in tx.postings:
+        account = p.account
+        postings.add(
+            account=account.name,
+            side=SIDE[p.side],
+            amount=pb.Amount(commodity=account.commodity, value=amounts.format_minor(p.amount, account.scale)),
+        )
+    legs = message.legs
+    for leg in tx.legs:
+        legs.add(party=f"parties/{leg.party_id}", sequence=leg.sequence, hash=leg.hash)
+    if tx.reverses:
+        message.reverses = f"transactions/{tx.reverses}"
+    if tx.reversed_by:
+        message.reversed_by = f"transactions/{tx.reversed_by}"
 
 
 def balance_out(balance: Balance) -> pb.Balance:

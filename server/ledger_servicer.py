@@ -133,16 +133,12 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
             spec, problems = cv.transaction_in(message)
             for suffix, description in problems:
                 errors.add(f"transactions[{i}].{suffix}", description)
-            for j, posting in enumerate(message.postings):
-                if posting.side not in cv.SIDE_IN and posting.side != 0:
-                    errors.add(f"transactions[{i}].postings[{j}].side", f"{posting.side} is not a known side")
             specs.append(spec)
         errors.raise_if_any()
         result = self._ledger.post_transactions(specs)
-        return pb.PostTransactionsResponse(
-            transactions=[cv.transaction_out(tx) for tx in result.transactions],
-            balances=cv.balances_out(result.balances),
-        )
+        response = pb.PostTransactionsResponse(balances=cv.balances_out(result.balances))
+        cv.transactions_into(response.transactions, result.transactions)
+        return response
 
     def ReverseTransaction(
         self, request: pb.ReverseTransactionRequest, context: grpc.ServicerContext
@@ -186,9 +182,9 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        return pb.ListTransactionsResponse(
-            transactions=[cv.transaction_out(tx) for tx in page.items], next_page_token=page.next_page_token
-        )
+        response = pb.ListTransactionsResponse(next_page_token=page.next_page_token)
+        cv.transactions_into(response.transactions, page.items)
+        return response
 
     # balances --------------------------------------------------------------
 

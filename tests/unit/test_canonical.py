@@ -9,6 +9,8 @@ import uuid
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger.canonical import (
     GENESIS_HASH,
@@ -18,6 +20,9 @@ from ledger.canonical import (
     format_instant,
     leg_document,
     leg_hash,
+    leg_hash_of,
+    metadata_json,
+    transaction_fingerprint_of,
 )
 
 TX = uuid.UUID("12345678-1234-5678-1234-567812345678")
@@ -170,3 +175,113 @@ def test_fingerprint_is_sha256_of_canonical_json() -> None:
     assert fingerprint(doc) == hashlib.sha256('{"a":null,"b":[1,"二"]}'.encode()).hexdigest()
     assert fingerprint({"a": None, "b": [1, "二"]}) == fingerprint(doc)
     assert fingerprint({"a": 1}) != fingerprint({"a": "1"})
+
+
+# ---------------------------------------------------------------------- the direct encoders write the same bytes
+
+_text = st.text(max_size=40)  # any Unicode, including quotes, backslashes, controls and astral characters
+_metadata = st.dictionaries(_text, _text, max_size=5)
+_postings = st.lists(st.tuples(_text, _text, st.integers(-(10**18), 10**18)), min_size=1, max_size=4)
+
+
+@given(metadata=_metadata)
+def test_metadata_json_is_canonical_json(metadata: dict[str, str]) -> None:
+    assert metadata_json(metadata) == canonical_json(metadata).decode("utf-8")
+
+
+@given(
+    book=_text,
+    sequence=st.integers(1, 10**12),
+    request_id=_text,
+    description=_text,
+    metadata=_metadata,
+    reverses=st.one_of(st.none(), st.uuids()),
+    postings=_postings,
+    instant=st.datetimes(timezones=st.just(dt.UTC)),
+)
+def test_leg_hash_of_equals_hash_of_leg_document(
+    book: str,
+    sequence: int,
+    request_id: str,
+    description: str,
+    metadata: dict[str, str],
+    reverses: uuid.UUID | None,
+    postings: list[tuple[str, str, int]],
+    instant: dt.datetime,
+) -> None:
+    prev = hashlib.sha256(book.encode()).hexdigest()
+    document = leg_document(
+        book=book,
+        sequence=sequence,
+        prev_hash=prev,
+        transaction_id=TX,
+        request_id=request_id,
+        value_date=instant.date(),
+        recorded_at=instant,
+        description=description,
+        metadata=metadata,
+        reverses=reverses,
+        postings=postings,
+    )
+    direct = leg_hash_of(
+        book=book,
+        sequence=sequence,
+        prev_hash=prev,
+        transaction_id=str(TX),
+        request_id=request_id,
+        value_date=instant.date().isoformat(),
+        recorded_at=format_instant(instant),
+        description=description,
+        metadata=metadata_json(metadata),
+        reverses=str(reverses) if reverses else None,
+        postings=postings,
+    )
+    assert direct == leg_hash(document) == hashlib.sha256(canonical_json(document)).hexdigest()
+
+
+def test_leg_hash_of_matches_the_hand_written_document() -> None:
+    direct = leg_hash_of(
+        book="bank-hz",
+        sequence=1,
+        prev_hash=GENESIS_HASH,
+        transaction_id=str(TX),
+        request_id="r-1",
+        value_date="2026-11-26",
+        recorded_at=format_instant(RECORDED),
+        description="贷款发放",
+        metadata=metadata_json({"loan": "L1", "a": "b"}),
+        reverses=None,
+        postings=[("cash", "CNY", -150000), ("loans", "CNY", 150000)],
+    )
+    assert direct == hashlib.sha256(HAND_WRITTEN.encode("utf-8")).hexdigest()
+
+
+@given(
+    description=_text,
+    metadata=_metadata,
+    postings=st.lists(st.tuples(_text, st.sampled_from(["debit", "credit"]), _text, st.integers(1, 10**17))),
+    reverses=st.one_of(st.none(), st.uuids()),
+    value_date=st.one_of(st.none(), st.dates()),
+)
+def test_transaction_fingerprint_of_equals_fingerprint_of_the_document(
+    description: str,
+    metadata: dict[str, str],
+    postings: list[tuple[str, str, str, int]],
+    reverses: uuid.UUID | None,
+    value_date: dt.date | None,
+) -> None:
+    document = {
+        "value_date": value_date.isoformat() if value_date else None,
+        "description": description,
+        "metadata": metadata,
+        "reverses": str(reverses) if reverses else None,
+        "postings": [list(p) for p in postings],
+    }
+    direct = transaction_fingerprint_of(
+        description=description,
+        metadata=metadata,
+        postings=postings,
+        reverses=str(reverses) if reverses else None,
+        value_date=value_date.isoformat() if value_date else None,
+    )
+    assert direct == fingerprint(document)

@@ -6,9 +6,11 @@ import datetime as dt
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger import validation
-from ledger.errors import FieldViolation, InvalidArgument
+from ledger.errors import FieldViolation, InvalidArgument, ViolationCollector
 from ledger.model import Account, AccountType, PostingSpec, Side, TransactionSpec
 from ledger.validation import validate_batch
 
@@ -82,7 +84,7 @@ def test_valid_transfer_resolves_postings_in_minor_units() -> None:
         ("loans", Side.DEBIT, 123450, 123450),
         ("cash", Side.CREDIT, 123450, -123450),
     ]
-    assert valid.parties == ["bank-hz"]
+    assert valid.parties == ("bank-hz",)
     assert valid.request_id == "t1" and valid.value_date == TODAY
 
 
@@ -103,7 +105,7 @@ def test_cross_party_transaction_balanced_per_party() -> None:
             P("fund/accounts/due-from-bank", Side.DEBIT, "500"),
         )
     )
-    assert valid.parties == ["bank-hz", "fund"]
+    assert valid.parties == ("bank-hz", "fund")
 
 
 def test_multi_commodity_transaction_balanced_in_each() -> None:
@@ -300,15 +302,87 @@ def test_field_prefix() -> None:
     ]
 
 
-def test_resolver_called_only_for_well_formed_names() -> None:
+def test_malformed_name_is_a_format_error_even_if_the_resolver_knows_it() -> None:
+    """A resolver is a lookup that may be asked any string (the fast path asks first); a malformed name is
+    still refused for its format, never treated as an account, even by a resolver that would answer it."""
     asked: list[str] = []
 
     def resolve(name: str) -> Account | None:
         asked.append(name)
-        return ACCOUNTS.get(name)
+        return ACCOUNTS.get(name) or (ACCOUNTS["parties/bank-hz/accounts/cash"] if name == "parties/BAD" else None)
 
-    with pytest.raises(InvalidArgument):
+    with pytest.raises(InvalidArgument) as caught:
         validate_batch(
             [tx("r", P("bank-hz/accounts/cash", Side.DEBIT, "1"), P("BAD", Side.CREDIT, "1"))], resolve, today=TODAY
         )
-    assert asked == ["parties/bank-hz/accounts/cash"]
+    assert [(v.field, v.description) for v in caught.value.violations] == [
+        (
+            "transactions[0].postings[1].account",
+            "'parties/BAD' is not an account name; expected parties/{party}/accounts/{code} "
+            "such as parties/bank-hz/accounts/cash",
+        )
+    ]
+
+
+# ---------------------------------------------------------------------- the fast path agrees with the full checks
+
+_amount_text = st.one_of(
+    st.from_regex(r"[+-]?[0-9]{1,20}(\.[0-9]{0,4})?", fullmatch=True),
+    st.sampled_from(["0", "0.00", "1", "1.", ".5", "1e3", "1.000", "１２", "²", " 1", "1,000.00", "NaN", ""]),
+)
+_posting = st.builds(
+    PostingSpec,
+    st.sampled_from([*ACCOUNTS, "parties/bank-hz/accounts/none", "BAD"]),
+    st.sampled_from([Side.DEBIT, Side.CREDIT, None]),
+    st.sampled_from(["CNY", "ACME", "JPY", "USD"]),
+    _amount_text,
+)
+_spec = st.builds(
+    TransactionSpec,
+    st.sampled_from(["r1", "r2", "", "has space", "x" * 129]),
+    st.one_of(st.none(), st.dates(dt.date(1989, 1, 1), dt.date(2028, 1, 1))),
+    st.sampled_from(["", "transfer", "tab\tok", "nul\x00", "x" * 1025]),
+    st.sampled_from([{}, {"loan": "L1"}, {"toudai.x": "y"}, {"bad key": "v"}]),
+    st.lists(_posting, min_size=0, max_size=4).map(tuple),
+)
+
+
+_cny = [name for name, account in ACCOUNTS.items() if account.commodity == "CNY"]
+_balanced = st.builds(
+    lambda value, debit, credit: TransactionSpec(
+        "r1",
+        TODAY,
+        "transfer",
+        {},
+        (PostingSpec(debit, Side.DEBIT, "CNY", value), PostingSpec(credit, Side.CREDIT, "CNY", value)),
+    ),
+    _amount_text,
+    st.sampled_from(_cny),
+    st.sampled_from(_cny),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(spec=st.one_of(_spec, _balanced))
+def test_fast_path_accepts_only_what_the_full_checks_accept(spec: TransactionSpec) -> None:
+    """Whatever `_fast_postings` accepts, the full checks accept with the same postings (never the reverse
+    direction of disagreement: the fast path may decline anything, the full checks then decide)."""
+    latest = TODAY + dt.timedelta(days=validation.MAX_DAYS_AHEAD)
+    fast = validation._fast_postings(spec, ACCOUNTS.get, latest, {}, False)
+    if fast is None:
+        return
+    errors = ViolationCollector()
+    validation.check_request_id(spec.request_id, "request_id", errors)
+    validation.check_value_date(spec.value_date, "value_date", errors, TODAY)
+    validation.check_text(spec.description, "description", errors)
+    validation.check_metadata(spec.metadata, "metadata", errors)
+    full = validation._validate_postings(spec, "t", ACCOUNTS.get, errors)
+    assert errors.violations == []
+    assert full == fast
+
+
+def test_fast_path_takes_plain_transfers() -> None:
+    """The fast path is actually used for the plain case (else the test above proves nothing)."""
+    latest = TODAY + dt.timedelta(days=validation.MAX_DAYS_AHEAD)
+    assert validation._fast_postings(transfer("t1", "12.5"), ACCOUNTS.get, latest, {}, False) is not None
+    assert validation._fast_postings(transfer("t1", "12.5"), ACCOUNTS.get, latest, {"t1": 0}, False) is None
