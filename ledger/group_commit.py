@@ -35,12 +35,14 @@ from ledger.validation import ValidTransaction
 #: Transactions per group at most (a call larger than this still goes in alone).
 MAX_GROUP_TRANSACTIONS = 10_000
 
-PostFn = Callable[[sa.Connection, Sequence[ValidTransaction], str], PostResult]
+#: (connection, batch, field prefix for messages, the actor of each transaction) → result
+PostFn = Callable[[sa.Connection, Sequence[ValidTransaction], str, Sequence[actor.Actor | None]], PostResult]
 
 
 @dataclass(slots=True)
 class _Call:
     batch: list[ValidTransaction]
+    actor: actor.Actor | None  # who called: stamped into each of its transactions by the writer
     future: Future[PostResult]
 
 
@@ -59,22 +61,7 @@ class GroupCommitter:
 
     def submit(self, batch: Sequence[ValidTransaction]) -> PostResult:
         """Post `batch` all or nothing, in whatever group it lands in; blocks until committed."""
-        bound = actor.current()
-        if bound is not None:  # the writer thread has no caller context: carry the actor in the metadata
-            extra = bound.metadata()
-            batch = [
-                ValidTransaction(
-                    tx.request_id,
-                    tx.value_date,
-                    tx.description,
-                    {**tx.metadata, **extra},
-                    tx.postings,
-                    tx.reverses,
-                    tx.fingerprint,
-                )
-                for tx in batch
-            ]
-        call = _Call(list(batch), Future())
+        call = _Call(list(batch), actor.current(), Future())  # the writer thread has no caller context
         self._ensure_started()
         self._queue.put(call)
         return call.future.result()
@@ -140,21 +127,30 @@ class GroupCommitter:
                     outcomes[index] = request_id_reused(tx.request_id)
                     pending.remove(index)
                     break
+        if len(group) == 1 and pending:  # alone in its group: no savepoint, its own field paths in errors
+            call = group[0]
+            try:
+                return [self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch))]
+            except LedgerError as error:  # refused before anything was written (ledger.store._post checks first)
+                return [error]
         while pending:
             merged: list[ValidTransaction] = []
+            actors: list[actor.Actor | None] = []
             seen: set[str] = set()
             for index in pending:
+                who = group[index].actor
                 for tx in group[index].batch:
                     if tx.request_id not in seen:
                         seen.add(tx.request_id)
                         merged.append(tx)
+                        actors.append(who)
             savepoint = conn.begin_nested()
             try:
-                result = self._post(conn, merged, "")
+                result = self._post(conn, merged, "", actors)
             except LedgerError as error:
                 savepoint.rollback()
                 culprit = self._culprit(group, pending, error)
-                outcomes[culprit] = self._alone(conn, group[culprit].batch, error)
+                outcomes[culprit] = self._alone(conn, group[culprit], error)
                 pending.remove(culprit)
                 continue
             savepoint.commit()
@@ -176,11 +172,11 @@ class GroupCommitter:
                 return index
         return pending[0]
 
-    def _alone(self, conn: sa.Connection, batch: list[ValidTransaction], fallback: LedgerError) -> BaseException:
-        """The error this batch gets when written by itself (so its message names its own index)."""
+    def _alone(self, conn: sa.Connection, call: _Call, fallback: LedgerError) -> BaseException:
+        """The error this call's batch gets when written by itself (so its message names its own index)."""
         savepoint = conn.begin_nested()
         try:
-            self._post(conn, batch, "transactions")
+            self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch))
         except LedgerError as error:
             savepoint.rollback()
             return error

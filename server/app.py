@@ -38,6 +38,7 @@ from server.deals_servicer import DealServicer
 from server.interceptors import ErrorAndLogInterceptor
 from server.ledger_servicer import LedgerServicer
 from server.metrics import Metrics
+from server.runtime import tune_gc
 from server.settlement_servicer import SettlementServicer
 from server.valuation_servicer import ValuationServicer
 from settlement.desk import ExerciseDesk
@@ -215,6 +216,7 @@ def serve(
     if metrics is not None and metrics_listen:
         log.info("metrics on http://%s/metrics", metrics_listen.rsplit(":", 1)[0] + f":{metrics.start(metrics_listen)}")
     server.start()
+    tune_gc()  # after startup: see server/runtime.py
     expirer = HoldExpirer(ledger, hold_expiry_interval)
     expirer.start()
     host = listen.rsplit(":", 1)[0]

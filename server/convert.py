@@ -59,6 +59,7 @@ HOLD_STATE = {
     HoldState.EXPIRED: pb.HOLD_STATE_EXPIRED,
 }
 
+_DEBIT, _CREDIT = pb.SIDE_DEBIT, pb.SIDE_CREDIT
 PARTY_KIND_IN = {v: k for k, v in PARTY_KIND.items()}
 ACCOUNT_TYPE_IN = {v: k for k, v in ACCOUNT_TYPE.items()}
 SIDE_IN = {v: k for k, v in SIDE.items()}
@@ -238,11 +239,10 @@ def _fill_transaction(
     postings = message.postings
     for p in tx.postings:
         account = p.account
-        postings.add(
-            account=account.name,
-            side=SIDE[p.side],
-            amount=pb.Amount(commodity=account.commodity, value=amounts.format_minor(p.amount, account.scale)),
-        )
+        posting = postings.add(account=account.name, side=_DEBIT if p.side is Side.DEBIT else _CREDIT)
+        amount = posting.amount  # filled in place: cheaper than building an Amount and copying it in
+        amount.commodity = account.commodity
+        amount.value = amounts.format_minor(p.amount, account.scale)
     legs = message.legs
     for leg in tx.legs:
         legs.add(party=f"parties/{leg.party_id}", sequence=leg.sequence, hash=leg.hash)
