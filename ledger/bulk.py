@@ -116,23 +116,30 @@ class JournalRows:
                 )
 
     def _insert(self, conn: sa.Connection) -> None:
-        conn.execute(
-            t.transactions.insert(),
-            [dict(zip(self.TRANSACTION_COLUMNS, (r[0], *r[2:]), strict=True)) for r in self.transactions],
-        )
-        conn.execute(
-            t.legs.insert(),
-            [dict(zip(self.LEG_COLUMNS, (p, s, tx, prev, h), strict=True)) for p, s, tx, _, prev, h in self.legs],
-        )
-        conn.execute(
-            t.postings.insert(),
-            [dict(zip(self.POSTING_COLUMNS, (p, s, i, a.id, m), strict=True)) for p, s, i, a, m in self.postings],
-        )
-        if self.metadata:
-            conn.execute(
-                t.transaction_metadata.insert(),
-                [{"key": k, "value": v, "transaction_id": tx} for k, v, tx, _ in self.metadata],
-            )
+        """Elsewhere (SQLite): executemany of plain tuples, each value converted by the column type's own
+        bind processor, so the stored text is exactly what SQLAlchemy would store, without its per-row
+        dictionary handling."""
+        _executemany(conn, t.transactions, self.TRANSACTION_COLUMNS, [(r[0], *r[2:]) for r in self.transactions])
+        _executemany(conn, t.legs, self.LEG_COLUMNS, [(p, s, tx, prev, h) for p, s, tx, _, prev, h in self.legs])
+        _executemany(conn, t.postings, self.POSTING_COLUMNS, [(p, s, i, a.id, m) for p, s, i, a, m in self.postings])
+        _executemany(conn, t.transaction_metadata, self.METADATA_COLUMNS, [(k, v, tx) for k, v, tx, _ in self.metadata])
+
+
+def _executemany(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    processors = [table.c[name].type.bind_processor(conn.dialect) for name in columns]
+    converting = [(i, f) for i, f in enumerate(processors) if f is not None]
+    if converting:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, convert in converting:
+                values[i] = convert(values[i])
+            converted.append(tuple(values))
+        rows = converted
+    placeholders = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", rows)  # noqa: S608 - table and column names are ours, not input
 
 
 def _transaction_lines(

@@ -235,7 +235,9 @@ def _fill_transaction(
     message.description = tx.description
     message.create_time.CopyFrom(stamp)
     if tx.metadata:
-        message.metadata.update(tx.metadata)
+        entries = message.metadata
+        for key, value in tx.metadata.items():  # (the map's update() is MutableMapping's, key by key in Python)
+            entries[key] = value
     postings = message.postings
     for p in tx.postings:
         account = p.account
