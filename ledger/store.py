@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 import uuid
 from collections import defaultdict
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger import actor, amounts, bulk, names, pagination
+from ledger import actor, amounts, bulk, names, pagination, pg_posting
 from ledger import schema as t
 from ledger import unit_of_work as uow
 from ledger.canonical import (
@@ -78,6 +79,7 @@ from ledger.validation import (
     validate_batch,
 )
 
+_USE_COPY = os.environ.get("TOUDAI_COPY") == "1"
 DEFAULT_HOLD_TTL = dt.timedelta(days=7)
 MAX_HOLD_TTL = dt.timedelta(days=366)
 MAX_BATCH_BALANCES = 1_000
@@ -643,7 +645,7 @@ class Ledger:
         touched = {account.id: account for account in by_name.values()}
         postgres = conn.dialect.name == "postgresql"
         if postgres:  # the three reads in one round trip (ledger.bulk)
-            head_rows, existing_rows, running_rows = bulk.read_posting_state(
+            head_rows, existing_rows, running_rows = pg_posting.read_state(
                 conn, parties, [tx.request_id for tx in batch], list(touched)
             )
             heads = {party: (seq, digest) for party, seq, digest in head_rows}
@@ -741,7 +743,7 @@ class Ledger:
                 reverses=tx.reverses,
             )
         if fresh and postgres:
-            bulk.write_posting_state(
+            pg_posting.write_state(
                 conn,
                 rows,
                 [(k, v.posted, v.pending_debits, v.pending_credits) for k, v in sorted(running.items())],
