@@ -3,15 +3,20 @@
     python -m bench valuation                 # everything, RevalueOptions over 10,000 deals
     python -m bench valuation --deals 1000    # a quicker RevalueOptions run
 
-Figures (issue 5 targets in brackets):
+Figures (issue 5 targets in brackets), each printed with its ratio to the target and MET / NOT MET:
 - vectorized BSM over 10^6 options, price only [≥ 5,000,000/s] and with five greeks [≥ 2,000,000/s],
   next to a QuantLib AnalyticEuropeanEngine per-option loop in the same run [ratio ≥ 100×];
 - CRR 1,000-step American put, one option alone [no slower than QuantLib's BinomialVanillaEngine] and
   batched over 1,000 options [≥ 4× faster per option];
 - OPM backsolve of the docs' cap table [< 20 ms];
-- RevalueOptions over gRPC on SQLite for N deals (booked in-process through DealDesk first)
-  [10,000 deals < 2 s].
-Each timing is the best of several repeats (the least disturbed by other work on the machine).
+- RevalueOptions over gRPC on SQLite for N deals [10,000 deals < 2 s]: first marks (every fair-value
+  account opened), the same date again (nothing to post) and the next quarter (every mark moves).
+Each timing is the best of several repeats (the least disturbed by other work on the machine); the
+RevalueOptions runs are single shots, since each changes the books.
+
+The deals are booked through the real `DealDesk`, with `book_many` (500 deals per unit of work: the same
+validation, accounts, option-grant transactions, events and request ids as `book`, so the same database
+state), because a unit of work per deal would take minutes for 10,000 deals.
 """
 
 from __future__ import annotations
@@ -54,6 +59,10 @@ def best(function: Callable[[], object], repeats: int) -> float:
     return min(times)
 
 
+def verdict(met: bool) -> str:
+    return "MET" if met else "NOT MET"
+
+
 def _quantlib() -> Any:
     try:
         import QuantLib as ql  # type: ignore[import-not-found,unused-ignore]  # noqa: N813
@@ -71,9 +80,12 @@ def bench_bsm(count: int) -> list[str]:
     t = rng.uniform(0.1, 3.0, count)
     price_time = best(lambda: bsm_price("call", s, k, r, v, t), 5)
     greeks_time = best(lambda: bsm_greeks("call", s, k, r, v, t), 5)
+    price_rate, greeks_rate = count / price_time, count / greeks_time
     lines = [
-        f"BSM vectorized, {count:,} options: price only {count / price_time:,.0f}/s [target 5,000,000/s], "
-        f"with five greeks {count / greeks_time:,.0f}/s [target 2,000,000/s]"
+        f"BSM vectorized, {count:,} options, price only: {price_rate:,.0f}/s [target ≥ 5,000,000/s: "
+        f"{price_rate / 5e6:.1f}×, {verdict(price_rate >= 5e6)}]",
+        f"BSM vectorized, {count:,} options, with five greeks: {greeks_rate:,.0f}/s [target ≥ 2,000,000/s: "
+        f"{greeks_rate / 2e6:.1f}×, {verdict(greeks_rate >= 2e6)}]",
     ]
     ql = _quantlib()
     if ql is None:
@@ -104,27 +116,31 @@ def bench_bsm(count: int) -> list[str]:
             option.NPV()
 
     ql_rate = loop / best(quantlib_loop, 2)
-    ratio = count / price_time / ql_rate
-    ratio_greeks = count / greeks_time / ql_rate
+    ratio = price_rate / ql_rate
+    ratio_greeks = greeks_rate / ql_rate
     return [
         *lines,
-        f"QuantLib AnalyticEuropeanEngine per-option loop ({loop:,} options): {ql_rate:,.0f}/s; "
-        f"ratio {ratio:,.0f}× (price), {ratio_greeks:,.0f}× (with greeks) [target ≥ 100×]",
+        f"QuantLib AnalyticEuropeanEngine per-option loop ({loop:,} options): {ql_rate:,.0f}/s (baseline); "
+        f"vectorized / QuantLib {ratio:,.0f}× (price), {ratio_greeks:,.0f}× (with greeks) "
+        f"[target ≥ 100×: {verdict(min(ratio, ratio_greeks) >= 100)}]",
     ]
 
 
 def bench_crr(steps: int, batch: int) -> list[str]:
     rng = np.random.default_rng(2)
-    single = best(lambda: crr_price("put", "american", 100.0, 100.0, 0.03, 0.3, 1.0, steps=steps), 20)
     s = rng.uniform(80, 120, batch)
-    batched = best(lambda: crr_price("put", "american", s, 100.0, 0.03, 0.3, 1.0, steps=steps), 3) / batch
-    lines = [
-        f"CRR {steps}-step American put: alone {single * 1e3:.2f} ms/option; batched over {batch:,}: "
-        f"{batched * 1e3:.3f} ms/option"
-    ]
+
+    def ours_one() -> None:
+        crr_price("put", "american", 100.0, 100.0, 0.03, 0.3, 1.0, steps=steps)
+
+    def ours_batch() -> None:
+        crr_price("put", "american", s, 100.0, 0.03, 0.3, 1.0, steps=steps)
+
+    ours_one()  # warm-up: first-call costs
     ql = _quantlib()
     if ql is None:
-        return lines
+        single, batched = best(ours_one, 20), best(ours_batch, 3) / batch
+        return [f"CRR {steps}-step American put: alone {single * 1e3:.2f} ms/option; batched {batched * 1e3:.3f}"]
     today = ql.Date(2, 1, 2026)
     ql.Settings.instance().evaluationDate = today
     dc = ql.Actual365Fixed()
@@ -141,25 +157,36 @@ def bench_crr(steps: int, batch: int) -> list[str]:
         option.recalculate()
         option.NPV()
 
-    ql_time = best(quantlib_one, 20)
+    # Interleaved, so that both sides see the same load from other work on the machine.
+    single, ql_time, batched = float("inf"), float("inf"), float("inf")
+    for round_ in range(20):
+        single = min(single, best(ours_one, 1))
+        ql_time = min(ql_time, best(quantlib_one, 1))
+        if round_ % 2 == 0:
+            batched = min(batched, best(ours_batch, 1) / batch)
     return [
-        *lines,
-        f"QuantLib BinomialVanillaEngine('crr', {steps}): {ql_time * 1e3:.2f} ms/option; alone/QuantLib "
-        f"{ql_time / single:.2f}× [target ≥ 1×], batched {ql_time / batched:.1f}× faster [target ≥ 4×]",
+        f"CRR {steps}-step American put: alone {single * 1e3:.2f} ms/option; batched over {batch:,}: "
+        f"{batched * 1e3:.3f} ms/option",
+        f"QuantLib BinomialVanillaEngine('crr', {steps}): {ql_time * 1e3:.2f} ms/option (baseline)",
+        f"  alone: {ql_time / single:.2f}× QuantLib's speed [target ≥ 1×: {verdict(single <= ql_time)}]",
+        f"  batched: {ql_time / batched:.1f}× faster per option [target ≥ 4×: {verdict(ql_time >= 4 * batched)}]",
     ]
 
 
 def bench_backsolve() -> list[str]:
     table = parse_cap_table(CAP_TABLE)
     elapsed = best(lambda: opm_backsolve(table, "B", 3.0, rate=0.02, volatility=0.5, years=3.0), 50)
-    return [f"OPM backsolve (docs cap table, 4 holders, 6 breakpoints): {elapsed * 1e3:.2f} ms [target < 20 ms]"]
+    return [
+        f"OPM backsolve (docs cap table, 4 holders, 6 breakpoints): {elapsed * 1e3:.2f} ms "
+        f"[target < 20 ms: {0.020 / elapsed:.0f}× under, {verdict(elapsed < 0.020)}]"
+    ]
 
 
 def bench_revalue(deals: int) -> list[str]:
     import grpc
     from google.type import date_pb2
 
-    from deals.desk import DealDesk
+    from deals.desk import BOOK_MANY_LIMIT, Booking, DealDesk
     from deals.schedule import LoanTerms
     from deals.terms import (
         Borrower,
@@ -204,40 +231,46 @@ def bench_revalue(deals: int) -> list[str]:
             )
         desk = DealDesk(ledger)
         started = time.perf_counter()
-        for i in range(deals):
-            desk.book(
-                request_id=str(uuid.uuid4()),
-                deal_id=f"d{i:05d}",
-                terms=DealTerms(
-                    branch="bank-hz",
-                    borrower=Borrower("Borrower", "91350100M000100Y43", Stage.GROWTH),
-                    loan=LoanTerms(
-                        principal=1_000_000_000,
-                        annual_rate=Decimal("0.0435"),
-                        start=dt.date(2025, 3, 3),
-                        maturity=dt.date(2027, 3, 3),
-                    ),
-                    option=OptionTerms(
-                        holder="arm",
-                        company=f"company-{i % companies}",
-                        share_class="common",
-                        quantity_basis=QuantityBasis.SHARES,
-                        shares=50_000 + 1_000 * (i % 200),
-                        strike_basis=StrikeBasis.FIXED_PRICE,
-                        strike_price=Decimal("1.00"),
-                        window_start=dt.date(2025, 3, 3),
-                        window_end=dt.date(2030, 3, 3),
-                        triggers=(Trigger.QUALIFYING_ROUND,),
-                    ),
-                    risk=RiskSharing(pool="pool", base_rate=Decimal("0.50")),
-                    split=Split(3000, 5000, 2000),
-                ),
+        for first in range(0, deals, BOOK_MANY_LIMIT):
+            desk.book_many(
+                [
+                    Booking(
+                        request_id=str(uuid.uuid4()),
+                        deal_id=f"d{i:05d}",
+                        terms=DealTerms(
+                            branch="bank-hz",
+                            borrower=Borrower("Borrower", "91350100M000100Y43", Stage.GROWTH),
+                            loan=LoanTerms(
+                                principal=1_000_000_000,
+                                annual_rate=Decimal("0.0435"),
+                                start=dt.date(2025, 3, 3),
+                                maturity=dt.date(2027, 3, 3),
+                            ),
+                            option=OptionTerms(
+                                holder="arm",
+                                company=f"company-{i % companies}",
+                                share_class="common",
+                                quantity_basis=QuantityBasis.SHARES,
+                                shares=50_000 + 1_000 * (i % 200),
+                                strike_basis=StrikeBasis.FIXED_PRICE,
+                                strike_price=Decimal("1.00"),
+                                window_start=dt.date(2025, 3, 3),
+                                window_end=dt.date(2030, 3, 3),
+                                triggers=(Trigger.QUALIFYING_ROUND,),
+                            ),
+                            risk=RiskSharing(pool="pool", base_rate=Decimal("0.50")),
+                            split=Split(3000, 5000, 2000),
+                        ),
+                    )
+                    for i in range(first, min(deals, first + BOOK_MANY_LIMIT))
+                ]
             )
         booking = time.perf_counter() - started
         server, port = create_server(ledger, "127.0.0.1:0")
         server.start()
         lines = [
-            f"RevalueOptions on SQLite, {deals:,} deals over {companies} companies (booking took {booking:.0f} s):"
+            f"RevalueOptions over gRPC on SQLite, {deals:,} deals over {companies} companies "
+            f"(booked with DealDesk.book_many in {booking:.1f} s, {booking / deals * 1e3:.2f} ms/deal):"
         ]
         try:
             with grpc.insecure_channel(
@@ -255,9 +288,13 @@ def bench_revalue(deals: int) -> list[str]:
                     started = time.perf_counter()
                     response = stub.RevalueOptions(request, timeout=600)
                     elapsed = time.perf_counter() - started
+                    if deals >= 10_000:
+                        target = f"target 10,000 deals < 2 s: {2.0 / elapsed:.2f}×, {verdict(elapsed < 2.0)}"
+                    else:
+                        target = f"target is for 10,000 deals < 2 s; {elapsed / deals * 1e4:.1f} s per 10,000 here"
                     lines.append(
-                        f"  {label:<16} {elapsed:6.2f} s, {response.transactions_posted:,} transactions posted "
-                        f"[target 10,000 deals < 2 s]"
+                        f"  {label:<16} {elapsed:6.2f} s, {len(response.valuations):,} marks, "
+                        f"{response.transactions_posted:,} transactions posted [{target}]"
                     )
         finally:
             server.stop(0).wait()
@@ -271,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deals", type=int, default=10_000, help="deals for RevalueOptions (default 10,000; 0 skips)")
     args = parser.parse_args(argv)
     print("toudai valuation benchmark")
+    started = time.perf_counter()
     for section in (
         lambda: bench_bsm(args.options),
         lambda: bench_crr(1_000, 1_000),
@@ -279,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         for line in section():
             print(line, flush=True)
+    print(f"valuation benchmark total: {time.perf_counter() - started:.0f} s", flush=True)
     return 0
 
 

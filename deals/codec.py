@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import json
 import types
 import typing
@@ -37,8 +38,15 @@ def terms_to_json(terms: DealTerms) -> str:
     return json.dumps(_plain(terms), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+@functools.cache
+def _hints(cls: Any) -> dict[str, Any]:
+    """A dataclass's resolved field types, once per class: `typing.get_type_hints` evaluates every
+    annotation string on each call and was most of the cost of decoding a deal's terms."""
+    return typing.get_type_hints(cls)
+
+
 def _build(cls: Any, data: Any) -> Any:
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     values = {}
     for f in dataclasses.fields(cls):
         if f.name in data:

@@ -216,8 +216,17 @@ def _validate_loan(loan: LoanTerms, p: str, errors: ViolationCollector) -> None:
         errors.add(f"{p}.maturity_date", "must be after the start date")
     elif loan.maturity > loan.start + relativedelta(years=MAX_TERM_YEARS):
         errors.add(f"{p}.maturity_date", f"is more than {MAX_TERM_YEARS} years after the start")
-    elif len(period_end_dates(loan)) > 600:
+    elif _months_spanned(loan) // loan.frequency.months + 1 > 600 and len(period_end_dates(loan)) > 600:
         errors.add(f"{p}.frequency", "gives more than 600 periods")
+
+
+def _months_spanned(loan: LoanTerms) -> int:
+    """Calendar months from start to maturity, rounded up: periods ≤ this ÷ months per period + 1.
+
+    A cheap bound, so the schedule (relativedelta per period, over a millisecond for a monthly loan) is
+    only built to count its periods when the bound cannot rule out more than 600.
+    """
+    return (loan.maturity.year - loan.start.year) * 12 + loan.maturity.month - loan.start.month + 1
 
 
 def _validate_subsidy(terms: DealTerms, prefix: str, errors: ViolationCollector) -> None:

@@ -11,6 +11,9 @@ posts for each deal the change from its previous mark, so the books always carry
     a rise:  Dr options-fair-value.{deal}   Cr fair-value-gains
     a fall:  Dr fair-value-gains            Cr options-fair-value.{deal}
 
+The changes go on the books as one ledger transaction per holder and batch of up to 128 deals, a
+posting pair per deal (marks.journal); each valuation record names its deal's transaction.
+
 Idempotency: the same request_id with the same inputs returns the original revaluation and posts
 nothing; with other inputs it is refused (ALREADY_EXISTS). A new request for the same date values
 again and posts only what differs from the books (nothing, when the inputs are the same); a later date
@@ -34,9 +37,8 @@ import sqlalchemy as sa
 from deals import schema as ds
 from deals.terms import OptionTerms as DealOptionTerms
 from deals.terms import QuantityBasis, StrikeBasis
-from ledger import names
+from ledger import bulk, names
 from ledger import unit_of_work as uow
-from ledger.amounts import format_minor
 from ledger.canonical import fingerprint
 from ledger.errors import (
     FailedPrecondition,
@@ -47,10 +49,11 @@ from ledger.errors import (
     ViolationCollector,
     request_id_reused,
 )
-from ledger.model import AccountType, PostingSpec, Side, TransactionSpec
+from ledger.model import AccountType
 from ledger.store import Ledger
-from ledger.validation import check_request_id, check_value_date
+from ledger.validation import MAX_BATCH, check_request_id, check_value_date
 from marks import schema as ms
+from marks.journal import CNY, FAIR_VALUE_ACCOUNT, GAINS_ACCOUNT, Change, entries, fair_value_account
 from marks.money import fair_value_fen
 from marks.rounds import FundingRound, round_from_row
 from marks.valuing import Assumptions, DealOption, Mark, Skip, value_options
@@ -59,10 +62,8 @@ from valuation import ValuationInputError
 
 __all__ = ["FAIR_VALUE_ACCOUNT", "GAINS_ACCOUNT", "DealValuation", "MarkDesk", "Revaluation"]
 
-FAIR_VALUE_ACCOUNT = "options-fair-value"
-GAINS_ACCOUNT = "fair-value-gains"
-CNY = "CNY"
-_POST_CHUNK = 1_000
+_LOOKUP_CHUNK = 2_000
+"""Account names per balance lookup: 2 bound parameters each, well inside SQLite's 32,766."""
 _ASSUMPTION_FIELDS = {"volatility": "volatility", "rate": "rate", "years": "exit_years"}
 
 
@@ -104,7 +105,8 @@ class Revaluation:
 
     @property
     def transactions_posted(self) -> int:
-        return sum(1 for v in self.valuations if v.transaction)
+        """Ledger transactions posted: one per holder and batch of deals (marks.journal), not per deal."""
+        return len({v.transaction for v in self.valuations if v.transaction})
 
 
 def check_assumptions(assumptions: Assumptions, prefix: str, errors: ViolationCollector) -> None:
@@ -275,61 +277,20 @@ class MarkDesk:
     ) -> Revaluation:
         holders = sorted({m.holder for m in marks})
         self._ledger.lock_books_within(conn, holders)
-        plans = [
-            (h, GAINS_ACCOUNT, AccountType.INCOME, CNY, False, "Fair-value gains on option rights") for h in holders
-        ]
-        plans += [
-            (
-                m.holder,
-                f"{FAIR_VALUE_ACCOUNT}.{m.deal_id}",
-                AccountType.ASSET,
-                CNY,
-                True,
-                f"Option {m.deal_id} at fair value",
-            )
-            for m in marks
-        ]
-        self._ledger.open_accounts_within(conn, plans)
-        fair_value_accounts = [names.account_name(m.holder, f"{FAIR_VALUE_ACCOUNT}.{m.deal_id}") for m in marks]
-        current: dict[str, int] = {}
-        for start in range(0, len(fair_value_accounts), _POST_CHUNK):
-            found = self._ledger.balances_within(conn, fair_value_accounts[start : start + _POST_CHUNK])
-            current.update({name: balance.balance for name, balance in found.items()})
+        accounts = [fair_value_account(m.holder, m.deal_id) for m in marks]
+        current = self._current_marks(conn, marks, accounts, holders)
         revaluation_id = uuid.uuid4()
         now = self._ledger.now()
-        specs: list[TransactionSpec] = []
         records: list[dict[str, Any]] = []
-        for mark, account in zip(marks, fair_value_accounts, strict=True):
+        changes: list[Change] = []
+        for mark, account in zip(marks, accounts, strict=True):
             fair_value = fair_value_fen(mark.value_per_share, mark.quantity)
             change = fair_value - current.get(account, 0)
-            record_id = uuid.uuid4()
-            ledger_request = f"revaluations/{revaluation_id}/{mark.deal_id}"
             if change:
-                gains = names.account_name(mark.holder, GAINS_ACCOUNT)
-                rise = change > 0
-                amount = format_minor(abs(change), 2)
-                specs.append(
-                    TransactionSpec(
-                        request_id=ledger_request,
-                        value_date=as_of,
-                        description=f"Fair value of the option right of deal {mark.deal_id} as of {as_of.isoformat()}",
-                        metadata={
-                            "toudai.deal": mark.deal_id,
-                            "toudai.revaluation": str(revaluation_id),
-                            "toudai.valuation_record": str(record_id),
-                            "toudai.engine": mark.engine,
-                            "toudai.value_per_share": mark.value_per_share,
-                            "toudai.code_version": CODE_VERSION,
-                        },
-                        postings=(
-                            PostingSpec(account, Side.DEBIT if rise else Side.CREDIT, CNY, amount),
-                            PostingSpec(gains, Side.CREDIT if rise else Side.DEBIT, CNY, amount),
-                        ),
-                    )
-                )
+                changes.append(Change(mark.deal_id, mark.holder, change))
             records.append(
                 {
-                    "id": record_id,
+                    "id": uuid.uuid4(),
                     "revaluation_id": revaluation_id,
                     "deal_id": mark.deal_id,
                     "holder": mark.holder,
@@ -344,15 +305,17 @@ class MarkDesk:
                     "change": change,
                     "transaction_id": None,
                     "created_at": now,
-                    "_request": ledger_request,
                 }
             )
-        posted: dict[str, uuid.UUID] = {}
-        for start in range(0, len(specs), _POST_CHUNK):
-            result = self._ledger.post_within(conn, specs[start : start + _POST_CHUNK])
-            posted.update({tx.request_id: tx.id for tx in result.transactions})
+        planned = entries(changes, revaluation=str(revaluation_id), as_of=as_of, code_version=CODE_VERSION)
+        transaction_of: dict[str, uuid.UUID] = {}
+        for start in range(0, len(planned), MAX_BATCH):
+            chunk = planned[start : start + MAX_BATCH]
+            result = self._ledger.post_within(conn, [spec for spec, _ in chunk])
+            for (_, deals), tx in zip(chunk, result.transactions, strict=True):
+                transaction_of.update(dict.fromkeys(deals, tx.id))
         for record in records:
-            record["transaction_id"] = posted.get(record.pop("_request"))
+            record["transaction_id"] = transaction_of.get(record["deal_id"])
         conn.execute(
             ms.revaluations.insert(),
             {
@@ -368,20 +331,54 @@ class MarkDesk:
                 "created_at": now,
             },
         )
-        if records:
-            conn.execute(ms.valuation_records.insert(), records)
-        by_id = {m.deal_id: m for m in marks}
+        bulk.insert_rows(conn, ms.valuation_records, records)
         valuations = tuple(
             DealValuation(
-                by_id[r["deal_id"]],
+                mark,
                 r["fair_value"],
                 CODE_VERSION,
                 r["change"],
                 f"transactions/{r['transaction_id']}" if r["transaction_id"] else "",
             )
-            for r in records
+            for mark, r in zip(marks, records, strict=True)
         )
         return Revaluation(revaluation_id, as_of, valuations, tuple(skipped))
+
+    def _current_marks(
+        self, conn: sa.Connection, marks: Sequence[Mark], accounts: Sequence[str], holders: Sequence[str]
+    ) -> dict[str, int]:
+        """Each fair-value account's balance (fen), opening the accounts not yet open (balance 0).
+
+        Balances are read first, in a few large lookups; only accounts that do not exist yet go through
+        `open_accounts_within`, which checks and inserts them one by one. So a book whose deals were
+        all marked before opens nothing.
+        """
+        gains = [names.account_name(h, GAINS_ACCOUNT) for h in holders]
+        wanted = [*gains, *accounts]
+        current: dict[str, int] = {}
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            found = self._ledger.balances_within(conn, wanted[start : start + _LOOKUP_CHUNK])
+            current.update({name: balance.balance for name, balance in found.items()})
+        plans = [
+            (h, GAINS_ACCOUNT, AccountType.INCOME, CNY, False, "Fair-value gains on option rights")
+            for h, name in zip(holders, gains, strict=True)
+            if name not in current
+        ]
+        plans += [
+            (
+                m.holder,
+                f"{FAIR_VALUE_ACCOUNT}.{m.deal_id}",
+                AccountType.ASSET,
+                CNY,
+                True,
+                f"Option {m.deal_id} at fair value",
+            )
+            for m, name in zip(marks, accounts, strict=True)
+            if name not in current
+        ]
+        if plans:
+            self._ledger.open_accounts_within(conn, plans)
+        return current
 
     def _load(self, conn: sa.Connection, row: Any) -> Revaluation:
         """A recorded revaluation, rebuilt from its valuation records (a replayed request)."""

@@ -158,10 +158,14 @@ def value_options(
     marks: list[Mark] = []
     skipped: list[Skip] = []
     warrants: list[tuple[_Pending, float, float, float, float, float]] = []  # pending, N, M, S, K, T
+    latest_of: dict[str, FundingRound | None] = {}  # per company: thousands of deals share a few rounds
+    round_facts: dict[object, tuple[frozenset[str], float, dict[str, str]]] = {}
     for option in options:
         terms = option.terms
         rounds = rounds_by_company.get(terms.company, ())
-        latest = _latest(rounds, as_of)
+        if terms.company not in latest_of:
+            latest_of[terms.company] = _latest(rounds, as_of)
+        latest = latest_of[terms.company]
         if latest is None:
             skipped.append(
                 Skip(
@@ -196,7 +200,21 @@ def value_options(
             )
             continue
         table = tables[latest.id]
-        if terms.share_class not in {c.name for c in table.classes}:
+        if latest.id not in round_facts:
+            round_facts[latest.id] = (
+                frozenset(c.name for c in table.classes),
+                sum(c.as_converted_shares for c in table.classes),
+                assumptions.as_inputs()
+                | {
+                    "funding_round": latest.name,
+                    "round_date": latest.round_date.isoformat(),
+                    "round_class": latest.share_class,
+                    "round_price": latest.price_per_share,
+                    "equity_value": repr(calibration.equity_value),
+                },
+            )
+        class_names, shares_outstanding, round_inputs = round_facts[latest.id]
+        if terms.share_class not in class_names:
             known = ", ".join(c.name for c in table.classes)
             skipped.append(
                 Skip(
@@ -210,15 +228,9 @@ def value_options(
             continue
         pending = _Pending(option, latest)
         spot = calibration.per_share[terms.share_class]
-        shares_outstanding = sum(c.as_converted_shares for c in table.classes)
         pending.inputs.update(
-            assumptions.as_inputs()
+            round_inputs
             | {
-                "funding_round": latest.name,
-                "round_date": latest.round_date.isoformat(),
-                "round_class": latest.share_class,
-                "round_price": latest.price_per_share,
-                "equity_value": repr(calibration.equity_value),
                 "option_class": terms.share_class,
                 "spot": repr(spot),
                 "quantity": str(option.quantity),

@@ -75,3 +75,34 @@ def test_errors_name_the_field() -> None:
     with pytest.raises(ValuationInputError) as caught:
         crr_price("put", "american", -50, 50, 0.1, 0.4, 1.0, steps=10)
     assert caught.value.field == "spot"
+
+
+@pytest.mark.parametrize("probability", list(TreeProbability))
+def test_skipping_the_exercise_region_gives_the_full_roll_backs_bits(
+    probability: TreeProbability, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Batches of 16+ Americans roll back only above the exercise boundary (valuation/binomial.py). That is
+    # exact, not an approximation: the same batches through the plain roll-back give the same bits. Puts
+    # and calls (the reflected tree), dividends, negative rates, deep in and out of the money.
+    from valuation import binomial
+
+    rng = np.random.default_rng(11)
+    cases = []
+    for _ in range(12):
+        n = int(rng.integers(16, 70))
+        calls = bool(rng.random() < 0.5) if rng.random() < 0.5 else rng.random(n) < 0.5
+        rate = float(rng.uniform(-0.03, 0.1))
+        args = (
+            rng.uniform(5, 300, n),
+            rng.uniform(20, 150, n),
+            rate,
+            rng.uniform(0.15, 0.8, n),
+            rng.uniform(0.01, 3, n),
+            rng.uniform(-0.02, 0.08, n) if rng.random() < 0.5 else 0.0,
+        )
+        cases.append((calls, args, int(rng.integers(20, 400))))
+    skipping = [crr_price(c, "american", *a, steps=s, probability=probability) for c, a, s in cases]
+    monkeypatch.setattr(binomial, "_SKIP_MIN_WIDTH", 1 << 30)
+    plain = [crr_price(c, "american", *a, steps=s, probability=probability) for c, a, s in cases]
+    for fast, full in zip(skipping, plain, strict=True):
+        np.testing.assert_array_equal(fast, full)

@@ -1,0 +1,95 @@
+"""The journal entries of a revaluation: one ledger transaction per holder and batch of deals.
+
+A revaluation moves each deal's `options-fair-value.{deal}` account to its new fair value against the
+holder's `fair-value-gains`. Posting that as one ledger transaction per deal cost one validation, one
+chain link (leg hash) and a transaction row with six metadata rows per deal, and was most of a
+revaluation's time. Here the changes are grouped: per holder (each entry stays within one book, so
+every party's trial balance stays zero), up to `DEALS_PER_TRANSACTION` deals per transaction, each
+deal as its own balanced posting pair:
+
+    a rise:  Dr options-fair-value.{deal}   Cr fair-value-gains      (same amount)
+    a fall:  Dr fair-value-gains            Cr options-fair-value.{deal}
+
+The batch size is the ledger's limit of postings per transaction (`ledger.validation.MAX_POSTINGS`,
+256) over two. Per-deal traceability is kept: the posting's account names the deal, the transaction's
+metadata names the revaluation, and the deal's valuation record (revaluation, deal) holds the inputs,
+engine, value per share and the transaction id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ledger import names
+from ledger.amounts import format_minor
+from ledger.model import PostingSpec, Side, TransactionSpec
+from ledger.validation import MAX_POSTINGS
+
+__all__ = ["DEALS_PER_TRANSACTION", "FAIR_VALUE_ACCOUNT", "GAINS_ACCOUNT", "Change", "entries", "fair_value_account"]
+
+FAIR_VALUE_ACCOUNT = "options-fair-value"
+GAINS_ACCOUNT = "fair-value-gains"
+CNY = "CNY"
+DEALS_PER_TRANSACTION = MAX_POSTINGS // 2
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One deal's change in fair value (fen, non-zero) on its holder's books."""
+
+    deal_id: str
+    holder: str
+    amount: int
+
+
+def fair_value_account(holder: str, deal_id: str) -> str:
+    """The full name of the account carrying a deal's option right at fair value."""
+    return names.account_name(holder, f"{FAIR_VALUE_ACCOUNT}.{deal_id}")
+
+
+def entries(
+    changes: Sequence[Change], *, revaluation: str, as_of: dt.date, code_version: str
+) -> list[tuple[TransactionSpec, tuple[str, ...]]]:
+    """The transactions posting `changes`, each with the deals it carries, in holder then given order.
+
+    Request ids are `revaluations/{id}/{holder}/{n}` (n counts the holder's batches from 1), so the
+    entries of one revaluation are distinct and a replay inside the same unit of work is recognised.
+    """
+    by_holder: dict[str, list[Change]] = {}
+    for change in changes:
+        by_holder.setdefault(change.holder, []).append(change)
+    result: list[tuple[TransactionSpec, tuple[str, ...]]] = []
+    for holder in sorted(by_holder):
+        gains = names.account_name(holder, GAINS_ACCOUNT)
+        mine = by_holder[holder]
+        for n, start in enumerate(range(0, len(mine), DEALS_PER_TRANSACTION), start=1):
+            batch = mine[start : start + DEALS_PER_TRANSACTION]
+            postings: list[PostingSpec] = []
+            for change in batch:
+                rise = change.amount > 0
+                amount = format_minor(abs(change.amount), 2)
+                account = fair_value_account(holder, change.deal_id)
+                postings.append(PostingSpec(account, Side.DEBIT if rise else Side.CREDIT, CNY, amount))
+                postings.append(PostingSpec(gains, Side.CREDIT if rise else Side.DEBIT, CNY, amount))
+            deals = tuple(c.deal_id for c in batch)
+            span = deals[0] if len(deals) == 1 else f"{deals[0]} … {deals[-1]}"
+            spec = TransactionSpec(
+                request_id=f"revaluations/{revaluation}/{holder}/{n}",
+                value_date=as_of,
+                description=(
+                    f"Fair value of the option rights of {len(deals)} deal{'s' if len(deals) > 1 else ''} "
+                    f"({span}) as of {as_of.isoformat()}"
+                ),
+                metadata={
+                    "toudai.revaluation": revaluation,
+                    "toudai.deals": str(len(deals)),
+                    "toudai.first_deal": deals[0],
+                    "toudai.last_deal": deals[-1],
+                    "toudai.code_version": code_version,
+                },
+                postings=tuple(postings),
+            )
+            result.append((spec, deals))
+    return result
