@@ -210,14 +210,15 @@ def add_daily(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
             tuple([row[key] for row in rows] for key in ("party_id", "account_id", "value_date", "delta")),
         )
         return
-    insert = sqlite.insert
-    for start in range(0, len(rows), CHUNK):
-        statement = insert(t.daily_balances).values(list(rows[start : start + CHUNK]))
-        statement = statement.on_conflict_do_update(
-            index_elements=["party_id", "account_id", "value_date"],
-            set_={"delta": t.daily_balances.c.delta + statement.excluded.delta},
-        )
-        conn.execute(statement)
+    conn.execute(_SQLITE_ADD_DAILY, list(rows))  # one compiled statement, executemany
+
+
+_sqlite_insert_daily = sqlite.insert(t.daily_balances)
+#: SQLite: add a row's delta to its day's total, creating the row if new (compiled once, run per row).
+_SQLITE_ADD_DAILY = _sqlite_insert_daily.on_conflict_do_update(
+    index_elements=["party_id", "account_id", "value_date"],
+    set_={"delta": t.daily_balances.c.delta + _sqlite_insert_daily.excluded.delta},
+)
 
 
 def existing_requests(conn: sa.Connection, request_ids: Sequence[str]) -> list[tuple[str, uuid.UUID, str]]:

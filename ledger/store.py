@@ -1638,35 +1638,36 @@ class Ledger:
         """
         plans = list(plans)
         keys = sa.tuple_(t.accounts.c.party_id, t.accounts.c.code)
-        existing = {
-            (r.party_id, r.code)
-            for r in conn.execute(
-                sa.select(t.accounts.c.party_id, t.accounts.c.code).where(keys.in_([(p[0], p[1]) for p in plans]))
-            )
-        }
+        existing: set[tuple[str, str]] = set()
+        for chunk in _chunks([(p[0], p[1]) for p in plans], bulk.CHUNK):  # (SQLite caps bound parameters)
+            query = sa.select(t.accounts.c.party_id, t.accounts.c.code).where(keys.in_(list(chunk)))
+            existing.update((r.party_id, r.code) for r in conn.execute(query))
         now = self._clock()
+        accounts_: list[dict[str, Any]] = []
+        balances: list[dict[str, Any]] = []
+        registered: set[str] = set()
         for party, code, account_type, commodity, guarded, display_name in plans:
             if (party, code) in existing:
                 continue
-            found = self._commodity(conn, commodity, register_iso=True)
-            if found is None:
-                kind, scale = (commodity_kind or {})[commodity]
-                conn.execute(
-                    _insert_ignore(conn, t.commodities, ["code"]),
-                    {
-                        "code": commodity,
-                        "kind": kind.value,
-                        "scale": scale,
-                        "display_name": commodity,
-                        "request_id": None,
-                        "fingerprint": None,
-                        "created_at": now,
-                    },
-                )
+            if commodity not in registered:
+                registered.add(commodity)
+                if self._commodity(conn, commodity, register_iso=True) is None:
+                    kind, scale = (commodity_kind or {})[commodity]
+                    conn.execute(
+                        _insert_ignore(conn, t.commodities, ["code"]),
+                        {
+                            "code": commodity,
+                            "kind": kind.value,
+                            "scale": scale,
+                            "display_name": commodity,
+                            "request_id": None,
+                            "fingerprint": None,
+                            "created_at": now,
+                        },
+                    )
             account_id = uuid.uuid4()
             opened = fingerprint({"party": party, "code": code, "type": account_type.value, "commodity": commodity})
-            conn.execute(
-                t.accounts.insert(),
+            accounts_.append(
                 {
                     "id": account_id,
                     "party_id": party,
@@ -1678,13 +1679,15 @@ class Ledger:
                     "request_id": f"toudai.open:{opened[:40]}",
                     "fingerprint": opened,
                     "created_at": now,
-                },
+                }
             )
-            conn.execute(
-                t.balances.insert(),
-                {"party_id": party, "account_id": account_id, "posted": 0, "pending_debits": 0, "pending_credits": 0},
+            balances.append(
+                {"party_id": party, "account_id": account_id, "posted": 0, "pending_debits": 0, "pending_credits": 0}
             )
             existing.add((party, code))
+        if accounts_:  # one executemany each, not two statements per account
+            conn.execute(t.accounts.insert(), accounts_)
+            conn.execute(t.balances.insert(), balances)
 
     def trial_balance(self, party_id: str) -> dict[str, int]:
         """Sum of every account's posted balance per commodity in one book: zero in a sound ledger."""
