@@ -144,8 +144,12 @@ def _measure(
 # ---------------------------------------------------------------------------------------------- gRPC
 
 
-def _serve(url: str, ready: Any, control: Any, profile: bool) -> None:
-    """The server process: a real toudai server on a free port until told to stop."""
+def _serve(url: str, ready: Any, control: Any, profile: bool, group_commit: bool = True) -> None:
+    """The server process: a real toudai server on a free port until told to stop.
+
+    Commands on `control`: ("stop", ""), ("reset-profile", ""), ("dump-profile", path), and ("stats", ""),
+    which answers (groups written, calls written) of the ledger's group committer ((0, 0) without one).
+    """
     import logging
 
     logging.basicConfig(level=logging.WARNING)
@@ -153,6 +157,7 @@ def _serve(url: str, ready: Any, control: Any, profile: bool) -> None:
     from ledger.store import Ledger
     from server.app import create_server
     from server.ledger_servicer import LedgerServicer
+    from server.runtime import tune_gc
 
     profiler = cProfile.Profile() if profile else None
     if profiler is not None:
@@ -165,8 +170,10 @@ def _serve(url: str, ready: Any, control: Any, profile: bool) -> None:
 
         LedgerServicer.PostTransactions = profiled  # type: ignore[method-assign]
     engines = db.create_engines(url)
-    server, port = create_server(Ledger(engines), "127.0.0.1:0")
+    ledger = Ledger(engines, group_commit=group_commit)
+    server, port = create_server(ledger, "127.0.0.1:0")
     server.start()
+    tune_gc()  # as `toudai serve` does (server/runtime.py)
     ready.put(port)
     try:
         while True:
@@ -179,6 +186,9 @@ def _serve(url: str, ready: Any, control: Any, profile: bool) -> None:
             elif command == "dump-profile" and profiler is not None:
                 profiler.dump_stats(argument)
                 ready.put("ok")
+            elif command == "stats":
+                committer = ledger.committer
+                ready.put((committer.groups_written, committer.calls_written) if committer is not None else (0, 0))
     finally:
         server.stop(None).wait()
         engines.dispose()
@@ -191,17 +201,19 @@ class ServerProcess:
     control: Any
     ready: Any
 
-    def ask(self, command: str, argument: str = "") -> None:
+    def ask(self, command: str, argument: str = "") -> Any:
         self.control.put((command, argument))
-        self.ready.get(timeout=60)
+        return self.ready.get(timeout=60)
 
 
 @contextmanager
-def server_process(url: str, *, profile: bool = False) -> Iterator[ServerProcess]:
+def server_process(url: str, *, profile: bool = False, group_commit: bool = True) -> Iterator[ServerProcess]:
     context = mp.get_context("spawn")
     ready = context.Queue()
     control = context.Queue()
-    process = context.Process(target=_serve, args=(url, ready, control, profile), name="toudai-bench-server")
+    process = context.Process(
+        target=_serve, args=(url, ready, control, profile, group_commit), name="toudai-bench-server"
+    )
     process.start()
     try:
         port = ready.get(timeout=120)

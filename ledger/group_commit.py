@@ -5,9 +5,10 @@ the previous group was being written), merges their transactions into one batch 
 unit of work, so the fsync of the commit, the book locks and every bulk statement are paid once per
 group instead of once per call. Each call still succeeds or fails alone:
 
-- the merged batch is written inside a SAVEPOINT; if it is refused, the error names the transaction
-  (its request_id) that caused it, the call that sent it is failed with exactly the error it would have
-  had alone (its batch is re-run by itself under a savepoint to get it), and the rest is merged again;
+- the merged batch is written in one go; if it is refused (which ledger.store._post does before it writes
+  anything), the error names the transaction (its request_id) that caused it, the call that sent it is
+  failed with exactly the error it would have had alone (its batch is re-run by itself under a savepoint,
+  rolled back, to get it), and the rest is merged again;
 - the same request_id in two calls of one group is served once: the same payload gets the same
   transaction, another payload the usual REQUEST_ID_REUSED;
 - a database conflict retries the whole group (ledger.unit_of_work.run), exactly as for one call.
@@ -144,16 +145,13 @@ class GroupCommitter:
                         seen.add(tx.request_id)
                         merged.append(tx)
                         actors.append(who)
-            savepoint = conn.begin_nested()
-            try:
+            try:  # no savepoint needed: ledger.store._post refuses before its first write, or not at all
                 result = self._post(conn, merged, "", actors)
             except LedgerError as error:
-                savepoint.rollback()
                 culprit = self._culprit(group, pending, error)
                 outcomes[culprit] = self._alone(conn, group[culprit], error)
                 pending.remove(culprit)
                 continue
-            savepoint.commit()
             by_request = {tx.request_id: tx for tx in result.transactions}
             for index in pending:
                 touched = {p.account.id for tx in group[index].batch for p in tx.postings}
