@@ -1,22 +1,32 @@
-"""`python -m bench`: run the ledger benchmarks and print every figure with its baseline and ratio.
+"""`python -m bench` (= `make bench`): every benchmark of issue 9, each figure next to its baseline.
 
-    python -m bench                       # PostgreSQL and SQLite, batch 1, 100, 1000, 8000
-    python -m bench --sizes 1000 --profile var/bench   # + cProfile of the server's PostTransactions
-    python -m bench --py-spy var/bench    # + py-spy samples of the server process (py-spy on PATH)
-    python -m bench --scale 0.3           # a quicker, noisier run
+    python -m bench                       # all sections below, in order (about 8 minutes)
+    python -m bench ledger [options]      # items 1 and 6: batched PostTransactions vs raw writes
+    python -m bench concurrent [options]  # items 2 and 6: 16 concurrent single-transfer clients
+    python -m bench balances [options]    # item 3: balance reads at 1,000 and 1,000,000 postings
+    python -m bench export [options]      # item 4: export and verify 1,000,000 postings
+    python -m bench valuation [options]   # item 5: BSM, CRR, backsolve, RevalueOptions
+    python -m bench --sizes 1000 --profile var/bench   # options alone: the ledger section, as before
 
-PostgreSQL comes from TOUDAI_BENCH_DATABASE_URL (an admin database; the run CREATEs and DROPs its own
+Ledger section options: --sizes 1,100,1000,8000, --scale (multiplies transfers and time caps; the full
+run uses 0.5), --no-postgres, --no-sqlite, --profile DIR (cProfile of the server's PostTransactions per
+size), --py-spy DIR (py-spy samples of the server; py-spy on PATH, not a project dependency), --json FILE,
+--keep. Each other section's options: `python -m bench SECTION --help`.
+
+PostgreSQL comes from TOUDAI_BENCH_DATABASE_URL (an admin database; runs CREATE and DROP their own
 toudai_bench_* databases), else postgresql://postgres@127.0.0.1:5432/postgres. Without PostgreSQL the
-SQLite part still runs.
+SQLite parts still run. Results and their history: docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import databases, machine
@@ -34,7 +44,9 @@ def _sizes(text: str) -> list[int]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench ledger", description="Items 1 and 6: batched PostTransactions vs raw writes."
+    )
     parser.add_argument("--sizes", type=_sizes, default=[1, 100, 1_000, 8_000], help="batch sizes, e.g. 1,100,1000")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply transfers and time caps (default 1)")
     parser.add_argument("--accounts", type=int, default=100, help="accounts, spread over two books (default 100)")
@@ -44,7 +56,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--py-spy", type=Path, metavar="DIR", help="record py-spy samples of the server per size")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
-    parser.add_argument("--no-valuation", action="store_true", help="skip the valuation benchmark (bench/valuation.py)")
     return parser
 
 
@@ -119,12 +130,8 @@ def _verdict(results: list[lt.Measurement]) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["valuation"]:  # `python -m bench valuation`: the valuation benchmark alone
-        from bench import valuation
-
-        return valuation.main(argv[1:])
+def ledger_main(argv: list[str]) -> int:
+    """Items 1 and 6: batched two-posting transfers through gRPC vs raw writes, PostgreSQL and SQLite."""
     args = _parser().parse_args(argv)
     for directory in (args.profile, args.py_spy):
         if directory is not None:
@@ -149,12 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for line in _verdict(results):
         print(line)
-    print(f"(whole run {time.perf_counter() - started:.0f} s)")
-    if not args.no_valuation:
-        from bench import valuation
-
-        print()
-        valuation.main([])
+    print(f"(ledger: whole run {time.perf_counter() - started:.0f} s)")
     if args.json is not None:
         args.json.write_text(
             json.dumps(
@@ -178,6 +180,60 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     return 0
+
+
+def _section(module: str) -> Callable[[list[str]], int]:
+    def run(argv: list[str]) -> int:
+        return int(importlib.import_module(module).main(argv))
+
+    return run
+
+
+#: name → (what it measures, how to run it, its arguments in the full run: sized to keep `make bench` < 10 min)
+SECTIONS: dict[str, tuple[str, Callable[[list[str]], int], list[str]]] = {
+    "ledger": ("items 1 and 6: batched PostTransactions vs raw writes", ledger_main, ["--scale", "0.5"]),
+    "concurrent": (
+        "items 2 and 6: 16 concurrent clients, one transfer per call",
+        _section("bench.concurrent_clients"),
+        ["--seconds", "5", "--warmup", "1.5"],
+    ),
+    "balances": (
+        "item 3: balance reads at 1,000 and 1,000,000 postings",
+        _section("bench.balance_reads"),
+        ["--calls", "1000"],
+    ),
+    "export": ("item 4: export and verify 1,000,000 postings", _section("bench.export_verify"), []),
+    "valuation": ("item 5: valuation engines and RevalueOptions", _section("bench.valuation"), []),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SECTIONS:
+        return SECTIONS[argv[0]][1](argv[1:])
+    if argv:  # options without a section: the ledger section, as `python -m bench` used to be
+        return ledger_main(argv)
+    started = time.perf_counter()
+    timings = []
+    failed = []
+    for name, (what, run, arguments) in SECTIONS.items():
+        print(f"\n{'=' * 100}\n{name}: {what}\n{'=' * 100}", flush=True)
+        section_started = time.perf_counter()
+        try:
+            code = run(arguments)
+        except Exception as error:  # one broken section must not hide the others' figures
+            print(f"{name}: FAILED: {error.__class__.__name__}: {error}", file=sys.stderr)
+            code = 1
+        timings.append((name, time.perf_counter() - section_started))
+        if code:
+            failed.append(name)
+    print(f"\n{'=' * 100}")
+    for name, seconds in timings:
+        print(f"{name:<12}{seconds:>8.0f} s")
+    print(f"{'total':<12}{time.perf_counter() - started:>8.0f} s (target: under 10 minutes)")
+    if failed:
+        print(f"sections that failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
