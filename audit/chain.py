@@ -80,17 +80,18 @@ class ChainChecker:
         return True
 
     def feed(self, row: LegRow) -> None:
-        seq = row.seq
+        """Check one leg (recomputing its hash from the row's document)."""
+        postings = [(p.account, p.commodity, p.amount) for p in row.postings]
+        self.feed_leg(row.seq, row.prev, row.hash, row.computed_hash(), postings)
+
+    def feed_leg(self, seq: int, prev: str, stored: str, computed: str, postings: list[tuple[str, str, int]]) -> None:
+        """Check one leg given its hash recomputed by the caller (the offline verifier computes it from the
+        file's text directly); `postings` are (account, commodity, signed amount)."""
         self.checked += 1
-        edited = row.computed_hash() != row.hash
+        edited = computed != stored
         if edited:
             self._fault(seq, EDITED, "the leg's content does not match its hash (edited row)")
-        sums: dict[str, int] = defaultdict(int)
-        for posting in row.postings:
-            sums[posting.commodity] += posting.amount
-        for commodity, total in sorted(sums.items()):
-            if total:
-                self._fault(seq, UNBALANCED, f"postings sum to {total} minor units of {commodity}, not zero")
+        self._balance(seq, postings)
         if seq < self.first or seq > self.last:
             self._fault(seq, EXTRA, f"outside the range {self.first}..{self.last} (an extra or inserted leg)")
             return
@@ -104,36 +105,54 @@ class ChainChecker:
         else:
             self._fault(seq, EXTRA, "this sequence number appears more than once (an extra or duplicated leg)")
             return
-        self._link(row, edited)
+        self._link(seq, prev, stored, edited)
         if seq == self.last:
             self._seen_last = True
-            self.last_hash = row.hash
-            if self.head_hash is not None and row.hash != self.head_hash:
-                self._fault(seq, HEAD_MISMATCH, f"hash {row.hash[:12]}… is not the head {self.head_hash[:12]}…")
+            self.last_hash = stored
+            if self.head_hash is not None and stored != self.head_hash:
+                self._fault(seq, HEAD_MISMATCH, f"hash {stored[:12]}… is not the head {self.head_hash[:12]}…")
 
-    def _link(self, row: LegRow, edited: bool) -> None:
+    def _balance(self, seq: int, postings: list[tuple[str, str, int]]) -> None:
+        """A fault per commodity whose postings do not sum to zero (one commodity: a plain sum)."""
+        commodity = postings[0][1] if postings else ""
+        total = 0
+        for _, other, amount in postings:
+            if other != commodity:
+                break
+            total += amount
+        else:
+            if total:
+                self._fault(seq, UNBALANCED, f"postings sum to {total} minor units of {commodity}, not zero")
+            return
+        sums: dict[str, int] = defaultdict(int)
+        for _, other, amount in postings:
+            sums[other] += amount
+        for other, total in sorted(sums.items()):
+            if total:
+                self._fault(seq, UNBALANCED, f"postings sum to {total} minor units of {other}, not zero")
+
+    def _link(self, seq: int, prev: str, stored: str, edited: bool) -> None:
         """Check the links to the neighbours seen so far; wait for the others.
 
         A broken link between k and k+1 is blamed on k+1 when k+1's own content does not match its hash
         (a forged or edited successor), else on k (k was rewritten and re-hashed: its successor still
         names the old hash).
         """
-        seq = row.seq
         if seq == self.first:
-            if self.prev_hash is not None and row.prev != self.prev_hash:
+            if self.prev_hash is not None and prev != self.prev_hash:
                 self._fault(seq, BROKEN_LINK, "prev is not the hash the range must start from")
         elif seq - 1 in self._hash_of:
             before, _ = self._hash_of.pop(seq - 1)
-            if row.prev != before:
+            if prev != before:
                 self._broken(seq - 1, edited)
         else:
-            self._prev_of[seq] = (row.prev, edited)
+            self._prev_of[seq] = (prev, edited)
         if seq + 1 in self._prev_of:
             after, after_edited = self._prev_of.pop(seq + 1)
-            if after != row.hash:
+            if after != stored:
                 self._broken(seq, after_edited)
         elif seq < self.last:
-            self._hash_of[seq] = (row.hash, edited)
+            self._hash_of[seq] = (stored, edited)
 
     def _broken(self, seq: int, successor_edited: bool) -> None:
         if successor_edited:

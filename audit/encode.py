@@ -1,23 +1,25 @@
 """Pure encoders: legs to CSV, JSON Lines and Beancount bytes. No I/O, no database.
 
-Every encoder has the same shape: `header()` once, `leg(row)` per leg in (book, seq) order, `footer()`
-once; each returns bytes, so the exporter can hash and stream them without holding the file. The
+Every encoder has the same shape: `header()` once, `legs(book, batch)` per batch of one book's legs in
+(book, seq) order, `footer()` once; each returns bytes, so the exporter can hash and stream them without
+holding the file. Encoders work on `ExportLeg` tuples of text (audit.export_source) and encode what
+repeats (an account's name, code and commodity) once, since they run once per leg of the journal. The
 formats, and the Beancount naming rules, are specified in docs/audit.md.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
-from collections.abc import Iterable, Mapping
-from typing import Protocol
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
-from audit.model import AccountInfo, LegRow, PostingRow
+from audit.export_source import ExportLeg
+from audit.leg_text import quote
+from audit.model import AccountInfo
 from ledger.amounts import format_minor
-from ledger.canonical import canonical_json
+from ledger.canonical import ENCODING_VERSION
 
 CSV_COLUMNS = (
     "v",
@@ -43,71 +45,136 @@ FORMATS = ("csv", "jsonl", "beancount")
 
 
 class Encoder(Protocol):
-    """Turns legs into the bytes of one export format."""
+    """Turns batches of one book's legs into the bytes of one export format."""
 
     format: str
 
     def header(self) -> bytes: ...
 
-    def leg(self, row: LegRow) -> bytes: ...
+    def legs(self, book: str, legs: Sequence[ExportLeg]) -> bytes: ...
 
     def footer(self) -> bytes: ...
 
 
+UNKNOWN = "?"  # the code and commodity shown for a posting whose account row is gone (a tampered database)
+
+
+def accounts_by_book(accounts: Iterable[tuple[str, AccountInfo]]) -> dict[str, dict[str, AccountInfo]]:
+    """(account id text, info) pairs grouped by book: a posting is looked up among its own book's accounts."""
+    books: dict[str, dict[str, AccountInfo]] = {}
+    for key, info in accounts:
+        books.setdefault(info.book, {})[key] = info
+    return books
+
+
+class _ByAccount:
+    """Per book, per account id: a pre-encoded piece of text, built on first use."""
+
+    def __init__(self, accounts: Iterable[tuple[str, AccountInfo]], build: Callable[[AccountInfo | None], Any]) -> None:
+        self._accounts = accounts_by_book(accounts)
+        self._build = build
+        self._books: dict[str, dict[str, Any]] = {}
+
+    def book(self, book: str) -> dict[str, Any]:
+        found = self._books.get(book)
+        if found is None:
+            found = {key: self._build(info) for key, info in self._accounts.get(book, {}).items()}
+            self._books[book] = found
+        return found
+
+    def missing(self) -> Any:
+        return self._build(None)
+
+
 class JsonLinesEncoder:
-    """One line per leg: the canonical serialisation of the leg document plus `hash`, then `\\n`."""
+    """One line per leg: the canonical serialisation of the leg document plus `hash`, then `\\n`.
+
+    The line is written directly (audit.leg_text's template, inlined: this loop runs once per leg), each
+    account's `{"account":...,"amount":` and `,"commodity":...}` pieces encoded once.
+    """
 
     format = "jsonl"
+
+    def __init__(self, accounts: Iterable[tuple[str, AccountInfo]]) -> None:
+        def pieces(info: AccountInfo | None) -> tuple[str, str]:
+            code, commodity = (info.code, info.commodity) if info else (UNKNOWN, UNKNOWN)
+            return f'{{"account":{quote(code)},"amount":', f',"commodity":{quote(commodity)}}}'
+
+        self._pieces = _ByAccount(accounts, pieces)
 
     def header(self) -> bytes:
         return b""
 
-    def leg(self, row: LegRow) -> bytes:
-        return canonical_json(row.row()) + b"\n"
+    def legs(self, book: str, legs: Sequence[ExportLeg]) -> bytes:
+        q = quote
+        pieces = self._pieces.book(book)
+        missing = self._pieces.missing()
+        head = f'{{"book":{q(book)},"description":'
+        v = ENCODING_VERSION
+        lines = []
+        for seq, prev, hash_, tx, request_id, value_date, recorded_at, description, metadata, reverses, ps in legs:
+            items = []
+            for account, amount in ps:
+                before, after = pieces.get(account) or missing
+                items.append(f"{before}{amount}{after}")
+            lines.append(
+                f'{head}{q(description)},"hash":{q(hash_)},"metadata":{metadata},"postings":[{",".join(items)}]'
+                f',"prev":{q(prev)},"recorded_at":{q(recorded_at)},"request_id":{q(request_id)}'
+                f',"reverses":{"null" if reverses is None else q(reverses)},"seq":{seq},"tx":{q(tx)},"v":{v}'
+                f',"value_date":{q(value_date)}}}\n'
+            )
+        return "".join(lines).encode("utf-8")
 
     def footer(self) -> bytes:
         return b""
 
 
+_CSV_SPECIAL = re.compile('[,"\r\n]').search
+
+
+def csv_field(text: str) -> str:
+    """One CSV field as `csv.writer(quoting=QUOTE_MINIMAL, lineterminator="\\r\\n")` writes it in a row of
+    several fields: quoted (with `"` doubled) only when it holds a comma, a quote, CR or LF."""
+    if _CSV_SPECIAL(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
 class CsvEncoder:
-    """RFC 4180 CSV, UTF-8, CRLF line ends, a header row, then one row per posting of each leg."""
+    """RFC 4180 CSV, UTF-8, CRLF line ends, a header row, then one row per posting of each leg.
+
+    Rows are written directly rather than through `csv.writer` (five times slower per row here): the
+    twelve leg columns are quoted once per leg and shared by its posting rows, each account's code and
+    commodity once per export. tests/unit/test_audit_leg_text.py checks the bytes against csv.writer.
+    """
 
     format = "csv"
 
-    def __init__(self) -> None:
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    def __init__(self, accounts: Iterable[tuple[str, AccountInfo]]) -> None:
+        def columns(info: AccountInfo | None) -> str:
+            code, commodity = (info.code, info.commodity) if info else (UNKNOWN, UNKNOWN)
+            return f"{csv_field(code)},{csv_field(commodity)},"
 
-    def _take(self) -> bytes:
-        text = self._buffer.getvalue()
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        return text.encode("utf-8")
+        self._columns = _ByAccount(accounts, columns)
 
     def header(self) -> bytes:
-        self._writer.writerow(CSV_COLUMNS)
-        return self._take()
+        return (",".join(csv_field(c) for c in CSV_COLUMNS) + "\r\n").encode("utf-8")
 
-    def leg(self, row: LegRow) -> bytes:
-        common = [
-            row.v,
-            row.book,
-            row.seq,
-            row.prev,
-            row.hash,
-            row.tx,
-            row.request_id,
-            row.value_date,
-            row.recorded_at,
-            row.description,
-            canonical_json(dict(row.metadata)).decode("utf-8"),
-            row.reverses or "",
-        ]
-        for index, posting in enumerate(row.postings):
-            self._writer.writerow(
-                [*common, index, len(row.postings), posting.account, posting.commodity, posting.amount]
+    def legs(self, book: str, legs: Sequence[ExportLeg]) -> bytes:
+        f = csv_field
+        columns = self._columns.book(book)
+        missing = self._columns.missing()
+        start = f"{ENCODING_VERSION},{f(book)},"
+        rows = []
+        for seq, prev, hash_, tx, request_id, value_date, recorded_at, description, metadata, reverses, ps in legs:
+            common = (
+                f"{start}{seq},{f(prev)},{f(hash_)},{f(tx)},{f(request_id)},{f(value_date)},{f(recorded_at)},"
+                f"{f(description)},{f(metadata)},{f(reverses) if reverses else ''},"
             )
-        return self._take()
+            count = len(ps)
+            for index, (account, amount) in enumerate(ps):
+                rows.append(f"{common}{index},{count},{columns.get(account) or missing}{amount}\r\n")
+        return "".join(rows).encode("utf-8")
 
     def footer(self) -> bytes:
         return b""
@@ -175,17 +242,19 @@ class BeancountEncoder:
 
     def __init__(
         self,
-        accounts: Iterable[AccountInfo],
+        accounts: Iterable[tuple[str, AccountInfo]],
         scales: Mapping[str, int],
         *,
         open_date: dt.date,
         title: str = "toudai journal export",
     ) -> None:
+        """`accounts` are (account id text, info) of the exported books; NameClash if two names collide."""
         self._scales = dict(scales)
         self._open_date = open_date
         self._title = title
+        pairs = list(accounts)
         self._names: dict[tuple[str, str], str] = {}
-        self._accounts: list[AccountInfo] = sorted(accounts, key=lambda a: (a.book, a.code))
+        self._accounts: list[AccountInfo] = sorted((info for _, info in pairs), key=lambda a: (a.book, a.code))
         taken: dict[str, tuple[str, str]] = {}
         for account in self._accounts:
             name = beancount_account(account)
@@ -194,6 +263,15 @@ class BeancountEncoder:
                 raise NameClash(f"accounts {clash[0]}/{clash[1]} and {account.book}/{account.code} both map to {name}")
             taken[name] = (account.book, account.code)
             self._names[(account.book, account.code)] = name
+        self._postings = _ByAccount(pairs, self._posting_pieces)
+        self._amounts: dict[tuple[int, int], str] = {}  # (minor units, scale) → decimal text
+
+    def _posting_pieces(self, info: AccountInfo | None) -> tuple[str, int, str] | None:
+        """`  {name}  `, the scale and ` {currency}\\n` of a posting line; None for an unknown account."""
+        if info is None or info.commodity not in self._scales:
+            return None
+        name = self._names[(info.book, info.code)]
+        return f"  {name}  ", self._scales[info.commodity], f" {beancount_commodity(info.commodity)}\n"
 
     def header(self) -> bytes:
         lines = [
@@ -214,30 +292,33 @@ class BeancountEncoder:
         lines.append("")
         return ("\n".join(lines) + "\n").encode("utf-8")
 
-    def _posting(self, book: str, posting: PostingRow) -> str:
-        name = self._names.get((book, posting.account))
-        if name is None:
-            raise KeyError(f"account {book}/{posting.account} is not in the export's chart of accounts")
-        amount = format_minor(posting.amount, self._scales[posting.commodity])
-        return f"  {name}  {amount} {beancount_commodity(posting.commodity)}"
-
-    def leg(self, row: LegRow) -> bytes:
-        lines = [f"{row.value_date} * {beancount_string(row.description)}"]
-        meta: list[tuple[str, str]] = [
-            ("toudai-book", beancount_string(row.book)),
-            ("toudai-seq", str(row.seq)),
-            ("toudai-prev", beancount_string(row.prev)),
-            ("toudai-hash", beancount_string(row.hash)),
-            ("toudai-tx", beancount_string(row.tx)),
-            ("toudai-request-id", beancount_string(row.request_id)),
-            ("toudai-recorded-at", beancount_string(row.recorded_at)),
-            ("toudai-metadata", beancount_string(canonical_json(dict(row.metadata)).decode("utf-8"))),
-        ]
-        if row.reverses:
-            meta.append(("toudai-reverses", beancount_string(row.reverses)))
-        lines.extend(f"  {key}: {value}" for key, value in meta)
-        lines.extend(self._posting(row.book, p) for p in row.postings)
-        return ("\n".join(lines) + "\n\n").encode("utf-8")
+    def legs(self, book: str, legs: Sequence[ExportLeg]) -> bytes:
+        b = beancount_string
+        pieces = self._postings.book(book)
+        amounts = self._amounts
+        meta_book = f"\n  toudai-book: {b(book)}\n  toudai-seq: "
+        out = []
+        for seq, prev, hash_, tx, request_id, value_date, recorded_at, description, metadata, reverses, ps in legs:
+            out.append(
+                f"{value_date} * {b(description)}{meta_book}{seq}\n  toudai-prev: {b(prev)}\n"
+                f"  toudai-hash: {b(hash_)}\n  toudai-tx: {b(tx)}\n  toudai-request-id: {b(request_id)}\n"
+                f"  toudai-recorded-at: {b(recorded_at)}\n  toudai-metadata: {b(metadata)}\n"
+            )
+            if reverses:
+                out.append(f"  toudai-reverses: {b(reverses)}\n")
+            for account, amount in ps:
+                piece = pieces.get(account)
+                if piece is None:
+                    raise KeyError(f"account {account} of {book} is not in the export's chart of accounts")
+                before, scale, after = piece
+                text = amounts.get((amount, scale))
+                if text is None:
+                    text = format_minor(amount, scale)
+                    if len(amounts) < 65_536:  # amounts repeat (fees, instalments, transfers); keep it bounded
+                        amounts[(amount, scale)] = text
+                out.append(f"{before}{text}{after}")
+            out.append("\n")
+        return "".join(out).encode("utf-8")
 
     def footer(self) -> bytes:
         return b""

@@ -1,25 +1,30 @@
 """An export end to end: choose the books and ranges, stream legs through an encoder, end with a manifest.
 
 `export_journal` yields `ExportPiece`s: byte chunks of the file (a few hundred KiB each), then one piece
-with the manifest. It never holds more than one chunk of legs and one chunk of bytes, whatever the size
-of the journal. The books' heads are read first and fix the end of every range, so legs committed during
-a long export are left for the next one and the export is a consistent snapshot.
+with the manifest. The server does all the encoding: the client writes the bytes out unchanged. Legs are
+read a range of sequence numbers at a time as text (audit.export_source, the next range read while this
+one is encoded) and encoded a few hundred at a time, so memory holds about two ranges whatever the size
+of the journal. The books' heads are read first and fix the end of every range, so legs committed
+during a long export are left for the next one and the export is a consistent snapshot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from audit.encode import BeancountEncoder, CsvEncoder, Encoder, JsonLinesEncoder, NameClash
+from audit.encode import BeancountEncoder, CsvEncoder, Encoder, JsonLinesEncoder, NameClash, accounts_by_book
+from audit.export_source import export_legs
 from audit.manifest import BookRange, Filters, ManifestBuilder
+from audit.model import AccountInfo
 from audit.reader import JournalReader
 from ledger.errors import FailedPrecondition, InvalidArgument, PreconditionViolation
 
-CHUNK_BYTES = 256 * 1024
+CHUNK_BYTES = 256 * 1024  # at most this many bytes per message
+ENCODE_LEGS = 500  # legs encoded at a time: about one message
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,23 +76,25 @@ def _key(account: str) -> tuple[str, str]:
 
 def encoder_for(
     fmt: str,
-    reader: JournalReader,
-    books: list[str],
+    accounts: Mapping[str, AccountInfo],
     scales: dict[str, int],
     first_date: dt.date | None,
     today: dt.date,
 ) -> tuple[Encoder, dict[str, int]]:
-    """The encoder of `fmt` and the commodities (code → scale) of the exported books' accounts."""
-    accounts = reader.accounts(books)
+    """The encoder of `fmt` and the commodities (code → scale) of the exported books' accounts.
+
+    `accounts` are the exported books' accounts by id text.
+    """
     used = {a.commodity: scales[a.commodity] for a in accounts.values() if a.commodity in scales}
+    pairs = list(accounts.items())
     if fmt == "jsonl":
-        return JsonLinesEncoder(), used
+        return JsonLinesEncoder(pairs), used
     if fmt == "csv":
-        return CsvEncoder(), used
+        return CsvEncoder(pairs), used
     if fmt == "beancount":
         dates = [d for d in [first_date, *(a.opened for a in accounts.values())] if d is not None]
         try:
-            return BeancountEncoder(accounts.values(), used, open_date=min(dates, default=today)), used
+            return BeancountEncoder(pairs, used, open_date=min(dates, default=today)), used
         except NameClash as clash:
             raise FailedPrecondition(
                 f"cannot export to Beancount: {clash}",
@@ -112,34 +119,39 @@ def export_journal(
     legs_total, transactions, first_date = reader.count(
         selection, date_from=filters.value_date_from, date_to=filters.value_date_to, account_ids=account_ids
     )
-    encoder, used = encoder_for(fmt, reader, sorted(ranges), reader.scales(), first_date, taken_at.date())
+    accounts = {str(key): info for key, info in reader.accounts(sorted(ranges)).items()}
+    encoder, used = encoder_for(fmt, accounts, reader.scales(), first_date, taken_at.date())
     builder = ManifestBuilder(fmt, filters, ranges, used, heads, taken_at)
+    accounts_of = accounts_by_book(accounts.items())
     digest = hashlib.sha256()
     size = 0
-    buffer = bytearray(encoder.header())
+    pending = encoder.header()
     for book in sorted(selection):
         lo, hi = selection[book]
-        accounts = reader.accounts([book])
-        for row in reader.legs(
+        for batch in export_legs(
+            reader.engines,
             book,
             lo,
             hi,
             date_from=filters.value_date_from,
             date_to=filters.value_date_to,
             account_ids=account_ids,
-            accounts=accounts,
         ):
-            builder.add(row)
-            buffer += encoder.leg(row)
-            if len(buffer) >= chunk_bytes:
-                digest.update(buffer)
-                size += len(buffer)
-                yield ExportPiece(bytes(buffer), builder.legs, max(legs_total, builder.legs))
-                buffer.clear()
-    buffer += encoder.footer()
-    digest.update(buffer)
-    size += len(buffer)
-    if buffer:
-        yield ExportPiece(bytes(buffer), builder.legs, max(legs_total, builder.legs))
+            builder.add_legs(book, batch, accounts_of.get(book, {}))
+            total = max(legs_total, builder.legs)
+            # Encode a few hundred legs at a time, so the text, its bytes and the message stay small.
+            for start in range(0, len(batch), ENCODE_LEGS):
+                data = encoder.legs(book, batch[start : start + ENCODE_LEGS])
+                if pending:
+                    data, pending = pending + data, b""
+                digest.update(data)
+                size += len(data)
+                for offset in range(0, len(data), chunk_bytes):
+                    yield ExportPiece(data[offset : offset + chunk_bytes], builder.legs, total)
+    data = pending + encoder.footer()
+    digest.update(data)
+    size += len(data)
+    if data:
+        yield ExportPiece(data, builder.legs, max(legs_total, builder.legs))
     manifest = builder.document(transactions=transactions, sha256=digest.hexdigest(), size_bytes=size)
     yield ExportPiece(b"", builder.legs, builder.legs, manifest)

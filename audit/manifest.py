@@ -1,6 +1,6 @@
 """The manifest that ends every export: what was asked, what is in the file, and how to check it.
 
-`ManifestBuilder` accumulates, leg by leg and in flat memory (per book, per account and per commodity,
+`ManifestBuilder` accumulates, batch by batch and in flat memory (per book, per account and per commodity,
 never per leg), the counts, totals, balances and per-book ranges, and finally the document itself. The
 offline verifier (audit.verify) rebuilds the same numbers from the file and compares. Every field is
 described in docs/audit.md.
@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.model import LegRow
+from audit.export_source import ExportLeg
+from audit.model import AccountInfo
 from ledger.canonical import ENCODING_VERSION, GENESIS_HASH, checkpoint_hash, format_instant
 
 MANIFEST_VERSION = 1
@@ -91,26 +92,54 @@ class ManifestBuilder:
     postings: int = 0
     totals: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     balances: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    # book → account id → [debits, credits, code, commodity], until folded into totals and balances
+    _sums: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
-    def add(self, row: LegRow) -> None:
-        self.legs += 1
-        self.postings += len(row.postings)
-        book = self.books.get(row.book)
-        if book is not None:
-            book.legs += 1
-            book.postings += len(row.postings)
-            book.first_seq = row.seq if book.first_seq is None else min(book.first_seq, row.seq)
-            book.last_seq = row.seq if book.last_seq is None else max(book.last_seq, row.seq)
-        for posting in row.postings:
-            pair = self.totals[(row.book, posting.commodity)]
-            if posting.amount >= 0:
-                pair[0] += posting.amount
-            else:
-                pair[1] -= posting.amount
-            self.balances[(row.book, posting.account, posting.commodity)] += posting.amount
+    def add_legs(self, book: str, legs: Sequence[ExportLeg], accounts: Mapping[str, AccountInfo]) -> None:
+        """Count a batch of `book`'s legs, in file order; `accounts` are the book's accounts by id text.
+
+        Amounts are summed per account id here (one dict lookup per posting: this runs for every posting
+        of the journal) and folded into totals per commodity and balances per account code once, at the end.
+        """
+        if not legs:
+            return
+        sums = self._sums.setdefault(book, {})
+        postings = 0
+        for leg in legs:
+            ps = leg.postings
+            postings += len(ps)
+            for account, amount in ps:
+                pair = sums.get(account)
+                if pair is None:
+                    info = accounts.get(account)
+                    pair = sums[account] = [0, 0, info.code if info else "?", info.commodity if info else "?"]
+                if amount >= 0:
+                    pair[0] += amount
+                else:
+                    pair[1] -= amount
+        self.legs += len(legs)
+        self.postings += postings
+        entry = self.books.get(book)
+        if entry is not None:
+            entry.legs += len(legs)
+            entry.postings += postings
+            first, last = legs[0].seq, legs[-1].seq
+            entry.first_seq = first if entry.first_seq is None else min(entry.first_seq, first)
+            entry.last_seq = last if entry.last_seq is None else max(entry.last_seq, last)
+
+    def _fold(self) -> None:
+        """Per-account sums into `totals` (per book and commodity) and `balances` (per account code)."""
+        for book, sums in self._sums.items():
+            for debit_sum, credit_sum, code, commodity in sums.values():
+                pair = self.totals[(book, commodity)]
+                pair[0] += debit_sum
+                pair[1] += credit_sum
+                self.balances[(book, code, commodity)] += debit_sum - credit_sum
+        self._sums.clear()
 
     def document(self, *, transactions: int, sha256: str, size_bytes: int) -> dict[str, Any]:
         """The manifest; `transactions` is the count of distinct transactions (legs share them)."""
+        self._fold()
         return {
             "manifest_version": MANIFEST_VERSION,
             "encoding_version": ENCODING_VERSION,

@@ -98,6 +98,10 @@ class JournalReader:
             if party not in known:
                 raise NotFound(f"parties/{party}", "party")
 
+    @property
+    def engines(self) -> Engines:
+        return self._engines
+
     def scales(self) -> dict[str, int]:
         query = sa.select(t.commodities.c.code, t.commodities.c.scale)
         return {r.code: int(r.scale) for r in uow.read(self._engines.reader, lambda c: c.execute(query).all())}

@@ -1,0 +1,94 @@
+"""The canonical text of a leg document, written straight from its values.
+
+Exporting or verifying a large journal hashes and writes hundreds of thousands of legs; building a
+nested dict per leg and running `json.dumps(sort_keys=True)` over it costs more than everything else
+together. The functions here write the identical bytes (docs/audit.md, "Canonical serialisation")
+from the leg's fields with the keys already in code-point order, and quote strings with the same C
+routine `json.dumps(ensure_ascii=False)` uses. tests/unit/test_audit_leg_text.py checks them byte for
+byte against `ledger.canonical.canonical_json` for arbitrary values.
+
+The functions take the fields already converted to the document's types: `seq` an int, UUIDs, dates
+and instants as their text, `metadata` as its canonical JSON text (`metadata_text`), and postings as
+(account, commodity, amount) with amount an int.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any
+
+from ledger.canonical import ENCODING_VERSION, canonical_json
+
+quote = encode_basestring  # a JSON string literal with non-ASCII kept raw, exactly as json.dumps writes it
+
+_METADATA_CACHE: dict[str, str] = {}
+_METADATA_CACHE_LIMIT = 4_096
+
+
+def metadata_text(stored: str) -> str:
+    """The canonical JSON text of a metadata object stored as JSON text (in any spacing or key order).
+
+    Metadata repeats across legs (every leg of a transaction, often whole batches), so results are
+    memoised in a small bounded cache.
+    """
+    if stored == "{}":
+        return stored
+    found = _METADATA_CACHE.get(stored)
+    if found is None:
+        found = canonical_json(dict(json.loads(stored))).decode("utf-8")
+        if len(_METADATA_CACHE) >= _METADATA_CACHE_LIMIT:
+            _METADATA_CACHE.clear()
+        _METADATA_CACHE[stored] = found
+    return found
+
+
+def metadata_of(value: Any) -> str:
+    """The canonical JSON text of a metadata mapping (`{}` for an empty one)."""
+    return "{}" if not value else canonical_json(dict(value)).decode("utf-8")
+
+
+def postings_text(postings: Iterable[tuple[str, str, int]]) -> str:
+    """The `postings` array: `[{"account":...,"amount":...,"commodity":...},...]`."""
+    return (
+        "[" + ",".join([f'{{"account":{quote(a)},"amount":{m},"commodity":{quote(c)}}}' for a, c, m in postings]) + "]"
+    )
+
+
+def reverses_text(reverses: Any) -> str:
+    """`null`, or the quoted UUID (any other JSON value as json.dumps writes it, for tampered input)."""
+    if reverses is None:
+        return "null"
+    if type(reverses) is str:
+        return quote(reverses)  # type: ignore[no-any-return]
+    return canonical_json(reverses).decode("utf-8")
+
+
+def document_text(
+    book: str,
+    seq: int,
+    prev: str,
+    tx: str,
+    request_id: str,
+    value_date: str,
+    recorded_at: str,
+    description: str,
+    metadata: str,
+    reverses: Any,
+    postings: str,
+    v: int = ENCODING_VERSION,
+    stored_hash: str | None = None,
+) -> str:
+    """The canonical leg document; with `stored_hash`, the JSON Lines row (the document plus `hash`).
+
+    `metadata` is `metadata_text(...)`, `postings` is `postings_text(...)`; `seq` and `v` are ints.
+    Positional arguments are fine (the verifier calls this once per leg).
+    """
+    hashed = "" if stored_hash is None else f',"hash":{quote(stored_hash)}'
+    return (
+        f'{{"book":{quote(book)},"description":{quote(description)}{hashed},"metadata":{metadata}'
+        f',"postings":{postings},"prev":{quote(prev)},"recorded_at":{quote(recorded_at)}'
+        f',"request_id":{quote(request_id)},"reverses":{reverses_text(reverses)},"seq":{seq}'
+        f',"tx":{quote(tx)},"v":{v},"value_date":{quote(value_date)}}}'
+    )
