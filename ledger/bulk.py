@@ -128,7 +128,10 @@ class JournalRows:
 def _executemany(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in columns]
+    # The dialect's own implementation of each type (e.g. SQLite's DATETIME writes no UTC offset), as
+    # SQLAlchemy's compiled statements use: the generic type's processor would store other text.
+    dialect = conn.dialect
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
     converting = [(i, f) for i, f in enumerate(processors) if f is not None]
     if converting:
         converted = []
