@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from concurrent import futures
 from types import FrameType
@@ -35,7 +36,7 @@ from server.auth import (
     server_credentials,
 )
 from server.deals_servicer import DealServicer
-from server.interceptors import ErrorAndLogInterceptor
+from server.interceptors import ErrorAndLogInterceptor, InFlight
 from server.ledger_servicer import LedgerServicer
 from server.metrics import Metrics
 from server.runtime import tune_gc
@@ -56,6 +57,11 @@ from toudai.v1 import (
 )
 
 log = logging.getLogger("toudai.server")
+
+#: After the last call in flight has terminated, how long a draining server keeps its connections open
+#: so that the answers already handed to gRPC are written out (loopback needs milliseconds; a slow
+#: reader on a real network more).
+DRAIN_LINGER_SECONDS = 0.5
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_METADATA_BYTES = 16 * 1024  # all request headers of one call, the bearer token included
@@ -78,8 +84,11 @@ def create_server(
     metrics: Metrics | None = None,
     authenticator: Authenticator | None = None,
     credentials: grpc.ServerCredentials | None = None,
+    in_flight: InFlight | None = None,
 ) -> tuple[grpc.Server, int]:
     """A configured, unstarted server bound to `address`, and the port it bound.
+
+    With `in_flight`, every call is counted in it until it terminates (serve() drains on it).
 
     Pass `health_servicer` to keep a handle on it (serve() flips it to NOT_SERVING while draining).
     Without `authenticator` the server runs in development mode with no keys (server.auth): calls
@@ -92,7 +101,7 @@ def create_server(
         # Metrics outermost, so that they see the final status of every call (including refusals).
         interceptors=[
             *([metrics.interceptor()] if metrics is not None else []),
-            ErrorAndLogInterceptor(),
+            ErrorAndLogInterceptor(in_flight),
             AuthInterceptor(authenticator),  # innermost: its refusals are logged and counted like any error
         ],
         options=[
@@ -204,6 +213,7 @@ def serve(
     ledger = open_ledger(database_url, migrate=migrate)
     health_servicer = health.HealthServicer()
     metrics = Metrics(ledger) if metrics_listen else None
+    in_flight = InFlight()
     server, port = create_server(
         ledger,
         listen,
@@ -212,6 +222,7 @@ def serve(
         metrics=metrics,
         authenticator=authenticator,
         credentials=credentials,
+        in_flight=in_flight,
     )
     if metrics is not None and metrics_listen:
         log.info("metrics on http://%s/metrics", metrics_listen.rsplit(":", 1)[0] + f":{metrics.start(metrics_listen)}")
@@ -237,7 +248,13 @@ def serve(
             signal.signal(sig, handler)
         expirer.stop()
         health_servicer.enter_graceful_shutdown()  # load balancers stop routing here while calls drain
-        server.stop(grace_seconds).wait()
+        # Let the calls in flight finish and their answers reach the wire before stopping: stop(grace)
+        # alone may close a connection under an answer still being written (server/interceptors.py).
+        deadline = time.monotonic() + grace_seconds
+        if not in_flight.wait_idle(grace_seconds):
+            log.warning("%d calls still in flight after %.0f s; stopping anyway", in_flight.count, grace_seconds)
+        time.sleep(min(DRAIN_LINGER_SECONDS, max(0.0, deadline - time.monotonic())))
+        server.stop(max(0.0, deadline - time.monotonic())).wait()
         if metrics is not None:
             metrics.stop()
         ledger.engines.dispose()
