@@ -9,17 +9,19 @@ byte against `ledger.canonical.canonical_json` for arbitrary values.
 
 The functions take the fields already converted to the document's types: `seq` an int, UUIDs, dates
 and instants as their text, `metadata` as its canonical JSON text (`metadata_text`), and postings as
-(account, commodity, amount) with amount an int.
+`ledger.canonical.postings_text` writes them. The document template itself is
+`ledger.canonical.leg_text`, the one the posting path hashes with, so writer and verifier cannot drift;
+this module adds what reading stored or tampered rows needs (metadata text in any spacing, a
+`reverses` of any JSON value).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from ledger.canonical import ENCODING_VERSION, canonical_json
+from ledger.canonical import ENCODING_VERSION, canonical_json, leg_text
 
 quote = encode_basestring  # a JSON string literal with non-ASCII kept raw, exactly as json.dumps writes it
 
@@ -47,13 +49,6 @@ def metadata_text(stored: str) -> str:
 def metadata_of(value: Any) -> str:
     """The canonical JSON text of a metadata mapping (`{}` for an empty one)."""
     return "{}" if not value else canonical_json(dict(value)).decode("utf-8")
-
-
-def postings_text(postings: Iterable[tuple[str, str, int]]) -> str:
-    """The `postings` array: `[{"account":...,"amount":...,"commodity":...},...]`."""
-    return (
-        "[" + ",".join([f'{{"account":{quote(a)},"amount":{m},"commodity":{quote(c)}}}' for a, c, m in postings]) + "]"
-    )
 
 
 def reverses_text(reverses: Any) -> str:
@@ -85,10 +80,18 @@ def document_text(
     `metadata` is `metadata_text(...)`, `postings` is `postings_text(...)`; `seq` and `v` are ints.
     Positional arguments are fine (the verifier calls this once per leg).
     """
-    hashed = "" if stored_hash is None else f',"hash":{quote(stored_hash)}'
-    return (
-        f'{{"book":{quote(book)},"description":{quote(description)}{hashed},"metadata":{metadata}'
-        f',"postings":{postings},"prev":{quote(prev)},"recorded_at":{quote(recorded_at)}'
-        f',"request_id":{quote(request_id)},"reverses":{reverses_text(reverses)},"seq":{seq}'
-        f',"tx":{quote(tx)},"v":{v},"value_date":{quote(value_date)}}}'
+    return leg_text(
+        book,
+        seq,
+        prev,
+        tx,
+        request_id,
+        value_date,
+        recorded_at,
+        description,
+        metadata,
+        reverses_text(reverses),
+        postings,
+        v,
+        stored_hash,
     )

@@ -24,9 +24,9 @@ from typing import Any
 
 from audit.chain import ChainChecker
 from audit.encode import CSV_COLUMNS
-from audit.leg_text import document_text, metadata_of, postings_text
+from audit.leg_text import document_text, metadata_of
 from audit.model import EXTRA, MALFORMED, MANIFEST, REORDERED, UNBALANCED, Fault
-from ledger.canonical import checkpoint_hash
+from ledger.canonical import checkpoint_hash, postings_text
 
 JSONL_KEYS = frozenset(
     ("v", "book", "seq", "prev", "hash", "tx", "request_id", "value_date", "recorded_at", "description")

@@ -92,6 +92,43 @@ def metadata_json(metadata: Mapping[str, str]) -> str:
     return "{" + ",".join([_quote(k) + ":" + _quote(metadata[k]) for k in sorted(metadata)]) + "}"
 
 
+def postings_text(postings: Iterable[tuple[str, str, int]]) -> str:
+    """A leg's `postings` array: `[{"account":...,"amount":...,"commodity":...},...]`."""
+    items = [f'{{"account":{_quote(a)},"amount":{m},"commodity":{_quote(c)}}}' for a, c, m in postings]
+    return "[" + ",".join(items) + "]"
+
+
+def leg_text(
+    book: str,
+    seq: int,
+    prev: str,
+    tx: str,
+    request_id: str,
+    value_date: str,
+    recorded_at: str,
+    description: str,
+    metadata: str,
+    reverses: str,
+    postings: str,
+    v: int = ENCODING_VERSION,
+    stored_hash: str | None = None,
+) -> str:
+    """A leg document's canonical text from pre-encoded parts; with `stored_hash`, the JSON Lines row
+    of the audit export (the document plus its `hash`).
+
+    `metadata` is `metadata_json(...)` text, `reverses` the JSON text of the value (`null` or a quoted
+    UUID), `postings` is `postings_text(...)`; the other strings are raw and quoted here. Shared by the
+    posting path (`leg_hash_of`) and the audit export and verifier (audit/leg_text.py).
+    """
+    hashed = "" if stored_hash is None else f',"hash":{_quote(stored_hash)}'
+    return (
+        f'{{"book":{_quote(book)},"description":{_quote(description)}{hashed},"metadata":{metadata}'
+        f',"postings":{postings},"prev":{_quote(prev)},"recorded_at":{_quote(recorded_at)}'
+        f',"request_id":{_quote(request_id)},"reverses":{reverses},"seq":{seq}'
+        f',"tx":{_quote(tx)},"v":{v},"value_date":{_quote(value_date)}}}'
+    )
+
+
 def leg_hash_of(
     *,
     book: str,
@@ -112,24 +149,19 @@ def leg_hash_of(
     `format_instant` writes it, and `metadata` the map's `metadata_json` text (shared by every leg of a
     transaction, so it is encoded once).
     """
-    legs = ",".join(
-        ['{"account":' + _quote(a) + ',"amount":' + str(m) + ',"commodity":' + _quote(c) + "}" for a, c, m in postings]
+    text = leg_text(
+        book,
+        sequence,
+        prev_hash,
+        transaction_id,
+        request_id,
+        value_date,
+        recorded_at,
+        description,
+        metadata,
+        "null" if reverses is None else _quote(reverses),
+        postings_text(postings),
     )
-    text = (
-        '{"book":' + _quote(book)
-        + ',"description":' + _quote(description)
-        + ',"metadata":' + metadata
-        + ',"postings":[' + legs
-        + '],"prev":' + _quote(prev_hash)
-        + ',"recorded_at":' + _quote(recorded_at)
-        + ',"request_id":' + _quote(request_id)
-        + ',"reverses":' + ("null" if reverses is None else _quote(reverses))
-        + ',"seq":' + str(sequence)
-        + ',"tx":' + _quote(transaction_id)
-        + ',"v":' + str(ENCODING_VERSION)
-        + ',"value_date":' + _quote(value_date)
-        + "}"
-    )  # fmt: skip
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from audit.encode import CSV_COLUMNS, CsvEncoder, JsonLinesEncoder, csv_field
 from audit.export_source import ExportLeg, _instant
-from audit.leg_text import document_text, metadata_of, metadata_text, postings_text
+from audit.leg_text import document_text, metadata_of, metadata_text
 from audit.model import AccountInfo, LegRow, PostingRow
-from ledger.canonical import canonical_json, format_instant
+from ledger.canonical import canonical_json, format_instant, postings_text
 
 text = st.text(st.characters(codec="utf-8"), max_size=20)  # any Unicode scalar: quotes, controls, CJK, U+2028
 metadata = st.dictionaries(text, text, max_size=4)
