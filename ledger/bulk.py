@@ -1,10 +1,11 @@
-"""Writing many rows in few round trips: the hot path of every posting.
+"""Writing many rows in few statements, inside the caller's database transaction.
 
-On PostgreSQL, journal rows go in with COPY (one round trip per table, no per-row statement), running
-balances are updated by one `UPDATE ... FROM (VALUES ...)`, and per-day totals by one multi-row
-`INSERT ... ON CONFLICT DO UPDATE`. On SQLite, which runs in-process and has no network round trip,
-`executemany` is already cheap and is kept. Both run inside the caller's database transaction, so a
-batch stays all-or-nothing. docs/performance.md records what each step bought.
+Posting a batch on PostgreSQL goes through ledger.pg_posting (its reads pipelined, its writes one
+statement), which uses `JournalRows` here for the COPY of a large batch's journal rows. Posting on
+SQLite, which runs in-process with no network round trip, uses `JournalRows` with `executemany` of
+tuples and `add_daily`. The other helpers serve the rest of the ledger on both databases (holds, lookups
+by request id, running totals), each in one statement: `= ANY(array)` and `unnest` on PostgreSQL.
+docs/performance.md records what each step bought.
 """
 
 from __future__ import annotations
@@ -183,36 +184,21 @@ def update_balances(conn: sa.Connection, rows: Sequence[tuple[uuid.UUID, int, in
             [{"b_account": a, "b_posted": p, "b_pd": d, "b_pc": c} for a, p, d, c in rows],
         )
         return
-    for start in range(0, len(rows), CHUNK):
-        values = sa.values(
-            sa.column("account_id", sa.Uuid),
-            sa.column("posted", sa.BigInteger),
-            sa.column("pending_debits", sa.BigInteger),
-            sa.column("pending_credits", sa.BigInteger),
-            name="v",
-        ).data(list(rows[start : start + CHUNK]))
-        conn.execute(
-            b.update()
-            .where(b.c.account_id == values.c.account_id)
-            .values(
-                posted=values.c.posted, pending_debits=values.c.pending_debits, pending_credits=values.c.pending_credits
-            )
-        )
+    conn.exec_driver_sql(  # one fixed statement: the same SQL every call, so the driver can prepare it
+        "UPDATE balances SET posted = v.posted, pending_debits = v.pd, pending_credits = v.pc "
+        "FROM unnest(%s::uuid[], %s::bigint[], %s::bigint[], %s::bigint[]) AS v(account_id, posted, pd, pc) "
+        "WHERE balances.account_id = v.account_id",
+        tuple(list(column) for column in zip(*rows, strict=True)),
+    )
 
 
 def add_daily(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Add each row's `delta` to the per-day total of (party_id, account_id, value_date), creating it if new."""
     if not rows:
         return
+    # (PostgreSQL posts through ledger.pg_posting, which writes the per-day totals in its one statement.)
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "INSERT INTO daily_balances (party_id, account_id, value_date, delta) "
-            "SELECT * FROM unnest(%s::varchar[], %s::uuid[], %s::date[], %s::bigint[]) "
-            "ON CONFLICT (party_id, account_id, value_date) "
-            "DO UPDATE SET delta = daily_balances.delta + EXCLUDED.delta",
-            tuple([row[key] for row in rows] for key in ("party_id", "account_id", "value_date", "delta")),
-        )
-        return
+        raise NotImplementedError("per-day totals on PostgreSQL are written by ledger.pg_posting.write_state")
     conn.execute(_SQLITE_ADD_DAILY, list(rows))  # one compiled statement, executemany
 
 
