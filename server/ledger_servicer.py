@@ -22,6 +22,10 @@ def _enum_in(mapping: dict[int, object], value: int, path: str, errors: Violatio
     return member
 
 
+# PostTransactions' views (AIP-157); unset is FULL.
+_VIEWS = frozenset({pb.TRANSACTION_VIEW_UNSPECIFIED, pb.TRANSACTION_VIEW_BASIC, pb.TRANSACTION_VIEW_FULL})
+
+
 class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
     """Implements toudai.v1.LedgerService on a `Ledger`."""
 
@@ -129,6 +133,8 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
         )
         specs = []
         errors = ViolationCollector()
+        if request.view not in _VIEWS:
+            errors.add("view", f"{request.view} is not a known view: TRANSACTION_VIEW_BASIC or TRANSACTION_VIEW_FULL")
         for i, message in enumerate(request.transactions):
             spec, problems = cv.transaction_in(message)
             for suffix, description in problems:
@@ -137,7 +143,9 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
         errors.raise_if_any()
         result = self._ledger.post_transactions(specs)
         response = pb.PostTransactionsResponse(balances=cv.balances_out(result.balances))
-        cv.transactions_into(response.transactions, result.transactions)
+        cv.transactions_into(
+            response.transactions, result.transactions, basic=request.view == pb.TRANSACTION_VIEW_BASIC
+        )
         return response
 
     def ReverseTransaction(

@@ -371,6 +371,14 @@ def test_balanced_overall_but_not_per_party(book: Book) -> None:
     assert "due-to / due-from" in text
 
 
+def test_unknown_transaction_view(book: Book) -> None:
+    request = post(tx(fresh_id(), debit(BANK_LOANS, "10.00"), credit(BANK_CASH, "10.00")))
+    request.view = 7  # a number no TransactionView has (an older or newer client)
+    r = post_refused(book, request)
+    assert r.fields == ["view"]
+    assert r.violation("view").description == ("7 is not a known view: TRANSACTION_VIEW_BASIC or TRANSACTION_VIEW_FULL")
+
+
 # ---------------------------------------------------------------- accounts and commodities
 
 

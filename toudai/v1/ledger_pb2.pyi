@@ -52,6 +52,12 @@ class HoldState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     HOLD_STATE_CAPTURED: _ClassVar[HoldState]
     HOLD_STATE_VOIDED: _ClassVar[HoldState]
     HOLD_STATE_EXPIRED: _ClassVar[HoldState]
+
+class TransactionView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRANSACTION_VIEW_UNSPECIFIED: _ClassVar[TransactionView]
+    TRANSACTION_VIEW_BASIC: _ClassVar[TransactionView]
+    TRANSACTION_VIEW_FULL: _ClassVar[TransactionView]
 PARTY_KIND_UNSPECIFIED: PartyKind
 PARTY_KIND_BANK_BRANCH: PartyKind
 PARTY_KIND_INVESTMENT_ARM: PartyKind
@@ -79,6 +85,9 @@ HOLD_STATE_PENDING: HoldState
 HOLD_STATE_CAPTURED: HoldState
 HOLD_STATE_VOIDED: HoldState
 HOLD_STATE_EXPIRED: HoldState
+TRANSACTION_VIEW_UNSPECIFIED: TransactionView
+TRANSACTION_VIEW_BASIC: TransactionView
+TRANSACTION_VIEW_FULL: TransactionView
 
 class Amount(_message.Message):
     __slots__ = ("commodity", "value")
@@ -390,10 +399,12 @@ class ListAccountsResponse(_message.Message):
     def __init__(self, accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class PostTransactionsRequest(_message.Message):
-    __slots__ = ("transactions",)
+    __slots__ = ("transactions", "view")
     TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     transactions: _containers.RepeatedCompositeFieldContainer[TransactionInput]
-    def __init__(self, transactions: _Optional[_Iterable[_Union[TransactionInput, _Mapping]]] = ...) -> None: ...
+    view: TransactionView
+    def __init__(self, transactions: _Optional[_Iterable[_Union[TransactionInput, _Mapping]]] = ..., view: _Optional[_Union[TransactionView, str]] = ...) -> None: ...
 
 class PostTransactionsResponse(_message.Message):
     __slots__ = ("transactions", "balances")
