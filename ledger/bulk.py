@@ -16,7 +16,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import sqlite
 
 from ledger import schema as t
@@ -27,13 +29,13 @@ CHUNK = 2_000
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert `rows` (dicts keyed by column name) into `table`."""
+    """Insert `rows` (dicts keyed by column name, every row with the same keys) into `table`."""
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
-        conn.execute(table.insert(), list(rows))
-        return
     columns = list(rows[0].keys())
+    if conn.dialect.name != "postgresql":  # executemany of tuples, each value through its type's processor
+        _executemany(conn, table, columns, [tuple(row[c] for c in columns) for row in rows])
+        return
     raw = conn.connection.driver_connection
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
@@ -93,8 +95,13 @@ class JournalRows:
         if conn.dialect.name != "postgresql":
             self._insert(conn)
             return
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cursor:  # type: ignore[union-attr]
+        try:
+            self._copy(conn.connection.driver_connection)
+        except psycopg.Error as error:  # as SQLAlchemy would raise it: unit_of_work retries races, reports outages
+            raise sa_exc.DBAPIError.instance("COPY journal rows", None, error, psycopg.Error) from error
+
+    def _copy(self, raw: Any) -> None:
+        with raw.cursor() as cursor:
             _copy(cursor, "transactions", self.TRANSACTION_COLUMNS, _transaction_lines(self.transactions))
             _copy(
                 cursor,

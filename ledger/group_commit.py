@@ -36,8 +36,9 @@ from ledger.validation import ValidTransaction
 #: Transactions per group at most (a call larger than this still goes in alone).
 MAX_GROUP_TRANSACTIONS = 10_000
 
-#: (connection, batch, field prefix for messages, the actor of each transaction) → result
-PostFn = Callable[[sa.Connection, Sequence[ValidTransaction], str, Sequence[actor.Actor | None]], PostResult]
+#: (connection, batch, field prefix for messages, the actor of each transaction, whether the journal rows may
+#: be streamed before every check has passed: ledger.pg_posting.JournalStream) → result
+PostFn = Callable[[sa.Connection, Sequence[ValidTransaction], str, Sequence[actor.Actor | None], bool], PostResult]
 
 
 @dataclass(slots=True)
@@ -129,11 +130,10 @@ class GroupCommitter:
                     pending.remove(index)
                     break
         if len(group) == 1 and pending:  # alone in its group: no savepoint, its own field paths in errors
+            # A refusal propagates: the unit of work rolls back (what a large batch streamed included) and
+            # _run hands the error to the call.
             call = group[0]
-            try:
-                return [self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch))]
-            except LedgerError as error:  # refused before anything was written (ledger.store._post checks first)
-                return [error]
+            return [self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), True)]
         while pending:
             merged: list[ValidTransaction] = []
             actors: list[actor.Actor | None] = []
@@ -146,7 +146,7 @@ class GroupCommitter:
                         merged.append(tx)
                         actors.append(who)
             try:  # no savepoint needed: ledger.store._post refuses before its first write, or not at all
-                result = self._post(conn, merged, "", actors)
+                result = self._post(conn, merged, "", actors, False)
             except LedgerError as error:
                 culprit = self._culprit(group, pending, error)
                 outcomes[culprit] = self._alone(conn, group[culprit], error)
@@ -174,7 +174,7 @@ class GroupCommitter:
         """The error this call's batch gets when written by itself (so its message names its own index)."""
         savepoint = conn.begin_nested()
         try:
-            self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch))
+            self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), False)
         except LedgerError as error:
             savepoint.rollback()
             return error

@@ -137,7 +137,9 @@ class Ledger:
         self._committer = (
             GroupCommitter(
                 engines.writer,
-                lambda conn, batch, prefix, actors: self._post(conn, batch, field_prefix=prefix, actors=actors),
+                lambda conn, batch, prefix, actors, stream: self._post(
+                    conn, batch, field_prefix=prefix, actors=actors, stream=stream
+                ),
             )
             if group_commit
             else None
@@ -546,7 +548,7 @@ class Ledger:
             return self._committer.submit(valid)
         return uow.run(
             self._engines.writer,
-            lambda conn: self._post(conn, valid, field_prefix="transactions"),
+            lambda conn: self._post(conn, valid, field_prefix="transactions", stream=True),
             what="PostTransactions",
         )
 
@@ -634,11 +636,14 @@ class Ledger:
         *,
         field_prefix: str,
         actors: Sequence[actor.Actor | None] | None = None,
+        stream: bool = False,
     ) -> PostResult:
         """Append a validated batch inside the caller's database transaction.
 
         Invariant the group committer relies on: every refusal (LedgerError) is raised before the first
-        write, so a refused batch leaves the transaction as it found it (only row locks taken).
+        write, so a refused batch leaves the transaction as it found it (only row locks taken). Except
+        with `stream` (PostgreSQL, large batches: ledger.pg_posting.JournalStream), which a caller passes
+        only when a refusal rolls its whole transaction back.
 
         Each transaction is stamped with who caused it (ledger.actor): `actors[i]` for `batch[i]` when
         given (the group-commit writer, which posts for several callers), else the actor bound to this call.
@@ -673,78 +678,93 @@ class Ledger:
         new_transactions: dict[str, Transaction] = {}
         encoded: dict[tuple[tuple[str, str], ...], str] = {}  # metadata JSON, shared by equal maps
         bound = actor.current()
-        for i, tx in fresh:
-            tx_id = uuid.uuid4()
-            tx_text = str(tx_id)
-            # Who caused it (ledger.actor): after the fingerprint, so a retry replays; in the hashed document.
-            who = actors[i] if actors is not None else bound
-            metadata = {**tx.metadata, **who.metadata()} if who is not None else dict(tx.metadata)
-            key = tuple(metadata.items())
-            metadata_text = encoded.get(key)
-            if metadata_text is None:
-                metadata_text = encoded[key] = metadata_json(metadata)
-            value_date = tx.value_date
-            day = value_date.isoformat()
-            reverses = str(tx.reverses) if tx.reverses else None
-            for posting in tx.postings:
-                name = posting.account.name
-                signed = posting.signed
-                states[name].posted += signed
-                daily[(name, value_date)] += signed
-            self._check_limits(tx, states, i if field_prefix else None)
-            legs: list[Leg] = []
-            books = tx.parties
-            for party in books:
-                seq, prev = heads[party]
-                seq += 1
-                mine = (
-                    list(enumerate(tx.postings))
-                    if len(books) == 1
-                    else [(j, p) for j, p in enumerate(tx.postings) if p.account.party_id == party]
+        journal = (
+            pg_posting.JournalStream(conn) if stream and postgres and len(fresh) >= pg_posting.STREAM_FROM else None
+        )
+        try:
+            for i, tx in fresh:
+                tx_id = uuid.uuid4()
+                tx_text = str(tx_id)
+                # Who caused it (ledger.actor): after the fingerprint, so a retry replays; in the hashed document.
+                who = actors[i] if actors is not None else bound
+                metadata = {**tx.metadata, **who.metadata()} if who is not None else dict(tx.metadata)
+                key = tuple(metadata.items())
+                metadata_text = encoded.get(key)
+                if metadata_text is None:
+                    metadata_text = encoded[key] = metadata_json(metadata)
+                value_date = tx.value_date
+                day = value_date.isoformat()
+                reverses = str(tx.reverses) if tx.reverses else None
+                for posting in tx.postings:
+                    name = posting.account.name
+                    signed = posting.signed
+                    states[name].posted += signed
+                    daily[(name, value_date)] += signed
+                self._check_limits(tx, states, i if field_prefix else None)
+                legs: list[Leg] = []
+                books = tx.parties
+                for party in books:
+                    seq, prev = heads[party]
+                    seq += 1
+                    mine = (
+                        list(enumerate(tx.postings))
+                        if len(books) == 1
+                        else [(j, p) for j, p in enumerate(tx.postings) if p.account.party_id == party]
+                    )
+                    digest = leg_hash_of(
+                        book=party,
+                        sequence=seq,
+                        prev_hash=prev,
+                        transaction_id=tx_text,
+                        request_id=tx.request_id,
+                        value_date=day,
+                        recorded_at=recorded_at,
+                        description=tx.description,
+                        metadata=metadata_text,
+                        reverses=reverses,
+                        postings=[(p.account.code, p.account.commodity, p.signed) for _, p in mine],
+                    )
+                    heads[party] = (seq, digest)
+                    legs.append(Leg(party, seq, prev, digest))
+                    rows.legs.append((party, seq, tx_id, tx_text, prev, digest))
+                    rows.postings.extend([(party, seq, j, p.account, p.signed) for j, p in mine])
+                rows.transactions.append(
+                    (
+                        tx_id,
+                        tx_text,
+                        tx.request_id,
+                        tx.fingerprint,
+                        value_date,
+                        tx.description,
+                        metadata_text,
+                        tx.reverses,
+                        now,
+                    )
                 )
-                digest = leg_hash_of(
-                    book=party,
-                    sequence=seq,
-                    prev_hash=prev,
-                    transaction_id=tx_text,
+                if metadata:
+                    rows.metadata.extend([(k, v, tx_id, tx_text) for k, v in metadata.items()])
+                new_transactions[tx.request_id] = Transaction(
+                    id=tx_id,
                     request_id=tx.request_id,
-                    value_date=day,
-                    recorded_at=recorded_at,
+                    value_date=value_date,
                     description=tx.description,
-                    metadata=metadata_text,
-                    reverses=reverses,
-                    postings=[(p.account.code, p.account.commodity, p.signed) for _, p in mine],
+                    metadata=metadata,
+                    postings=tx.postings,
+                    legs=tuple(legs),
+                    create_time=now,
+                    reverses=tx.reverses,
                 )
-                heads[party] = (seq, digest)
-                legs.append(Leg(party, seq, prev, digest))
-                rows.legs.append((party, seq, tx_id, tx_text, prev, digest))
-                rows.postings.extend([(party, seq, j, p.account, p.signed) for j, p in mine])
-            rows.transactions.append(
-                (
-                    tx_id,
-                    tx_text,
-                    tx.request_id,
-                    tx.fingerprint,
-                    value_date,
-                    tx.description,
-                    metadata_text,
-                    tx.reverses,
-                    now,
-                )
-            )
-            if metadata:
-                rows.metadata.extend([(k, v, tx_id, tx_text) for k, v in metadata.items()])
-            new_transactions[tx.request_id] = Transaction(
-                id=tx_id,
-                request_id=tx.request_id,
-                value_date=value_date,
-                description=tx.description,
-                metadata=metadata,
-                postings=tx.postings,
-                legs=tuple(legs),
-                create_time=now,
-                reverses=tx.reverses,
-            )
+                if journal is not None and len(rows.transactions) >= pg_posting.STREAM_CHUNK:
+                    journal.send(rows)
+                    rows = bulk.JournalRows()
+        except BaseException:
+            if journal is not None:
+                journal.abandon()  # the caller rolls back what was streamed
+            raise
+        if journal is not None:
+            journal.send(rows)
+            rows = bulk.JournalRows()
+            journal.close()
         if fresh and postgres:
             pg_posting.write_state(
                 conn,

@@ -1,0 +1,159 @@
+"""Large batches on PostgreSQL stream their journal rows (ledger.pg_posting.JournalStream) while posting
+computes the rest: the result must be exactly a non-streamed posting's, and a refusal found after rows
+were streamed must still leave the database untouched (the whole transaction rolls back).
+
+Runs on both databases (SQLite never streams; the same assertions hold there), with group commit on (a
+lone call streams) and off (post_transactions streams in its own unit of work)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from ledger import db, pg_posting
+from ledger.bulk import JournalRows
+from ledger.errors import LedgerError
+from ledger.model import AccountType, PartyKind, PostingSpec, Side, TransactionSpec
+from ledger.store import Ledger
+from tests.integration.dbstate import assert_unchanged, snapshot
+
+# Enough transactions for several streamed chunks and a partial last one.
+COUNT = pg_posting.STREAM_FROM + 3 * pg_posting.STREAM_CHUNK + 17
+
+
+@pytest.fixture(params=[True, False], ids=["group-commit", "no-group-commit"])
+def books(database_url: str, request: pytest.FixtureRequest) -> Iterator[Ledger]:
+    engines = db.create_engines(database_url)
+    ledger = Ledger(engines, group_commit=request.param)
+    for party in ("bank", "arm"):
+        ledger.create_party(request_id=f"p-{party}", party_id=party, display_name=party, kind=PartyKind.BANK_BRANCH)
+        for code, guarded in (("cash", True), ("loans", False), ("equity", False)):
+            ledger.create_account(
+                request_id=f"a-{party}-{code}",
+                party=f"parties/{party}",
+                code=code,
+                display_name=code,
+                type=AccountType.EQUITY if code == "equity" else AccountType.ASSET,
+                commodity="CNY",
+                must_not_go_negative=guarded,
+            )
+    try:
+        yield ledger
+    finally:
+        engines.dispose()
+
+
+@pytest.fixture
+def chunks_sent(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many transactions each JournalStream.send handed over (a spy: the real send still runs)."""
+    sent: list[int] = []
+    real = pg_posting.JournalStream.send
+
+    def spy(self: pg_posting.JournalStream, rows: JournalRows) -> None:
+        sent.append(len(rows.transactions))
+        real(self, rows)
+
+    monkeypatch.setattr(pg_posting.JournalStream, "send", spy)
+    return sent
+
+
+def streams(ledger: Ledger) -> bool:
+    return ledger.engines.writer.dialect.name == "postgresql"
+
+
+def move(request_id: str, party: str, debit: str, credit: str, value: str) -> TransactionSpec:
+    return TransactionSpec(
+        request_id,
+        dt.date(2026, 11, 2),
+        "streamed",
+        {"n": request_id},
+        (
+            PostingSpec(f"parties/{party}/accounts/{debit}", Side.DEBIT, "CNY", value),
+            PostingSpec(f"parties/{party}/accounts/{credit}", Side.CREDIT, "CNY", value),
+        ),
+    )
+
+
+def test_a_streamed_batch_is_stored_whole_and_chained(books: Ledger, chunks_sent: list[int]) -> None:
+    # Capital of 1,000.00 into each book's cash, then COUNT loans of 0.01 to 0.99 alternating books.
+    books.post_transactions([move(f"cap-{p}", p, "cash", "equity", "1000.00") for p in ("bank", "arm")])
+    batch = [move(f"loan-{i}", ("bank", "arm")[i % 2], "loans", "cash", f"0.{i % 99 + 1:02d}") for i in range(COUNT)]
+    result = books.post_transactions(batch)
+    if streams(books):  # every full chunk, then the rest
+        full, rest = divmod(COUNT, pg_posting.STREAM_CHUNK)
+        assert chunks_sent == [pg_posting.STREAM_CHUNK] * full + [rest]
+    else:
+        assert chunks_sent == []
+
+    assert [tx.request_id for tx in result.transactions] == [f"loan-{i}" for i in range(COUNT)]
+    # Each book's legs: 1 for the capital, then its half of the batch in request order.
+    for party, first in (("bank", 0), ("arm", 1)):
+        mine = [tx for tx in result.transactions[first::2]]
+        assert [tx.legs[0].sequence for tx in mine] == list(range(2, len(mine) + 2))
+        report = books.verify_book(party)
+        assert report.ok, report.faults
+        assert report.legs_checked == len(mine) + 1
+        lent = sum(i % 99 + 1 for i in range(first, COUNT, 2))  # in fen, by hand from the amounts above
+        assert books.get_balance(f"parties/{party}/accounts/loans").balance == lent
+        assert books.get_balance(f"parties/{party}/accounts/cash").balance == 100_000 - lent
+    with books.engines.reader.connect() as conn:
+        counts = {
+            table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+            for table in ("transactions", "legs", "postings", "transaction_metadata")
+        }
+    # 2 capital + COUNT loans; one leg each (one book per transaction); two postings; the caller's one
+    # metadata key plus the two the ledger adds for the actor (ledger.actor) only where an actor is bound.
+    assert counts["transactions"] == COUNT + 2
+    assert counts["legs"] == COUNT + 2
+    assert counts["postings"] == 2 * (COUNT + 2)
+    assert counts["transaction_metadata"] >= COUNT + 2
+
+    # A retry of the whole batch replays: the same transactions, nothing written.
+    before = snapshot(books.engines.writer)
+    again = books.post_transactions(batch)
+    assert [tx.id for tx in again.transactions] == [tx.id for tx in result.transactions]
+    assert_unchanged(before, snapshot(books.engines.writer))
+
+
+def test_a_refusal_after_rows_were_streamed_leaves_nothing_behind(books: Ledger, chunks_sent: list[int]) -> None:
+    books.post_transactions([move("cap", "bank", "cash", "equity", "100.00")])
+    # 100.00 of cash lends 0.10 at a time: the 1,001st loan would overdraw it, far past the first chunks.
+    batch = [move(f"loan-{i}", "bank", "loans", "cash", "0.10") for i in range(1_000)]
+    batch.append(move("loan-overdraft", "bank", "loans", "cash", "0.10"))
+    batch.extend(move(f"after-{i}", "bank", "loans", "cash", "0.01") for i in range(10))
+    before = snapshot(books.engines.writer)
+    with pytest.raises(LedgerError) as refused:
+        books.post_transactions(batch)
+    assert refused.value.reason == "INSUFFICIENT_FUNDS"
+    assert "transactions[1000]" in str(refused.value)
+    if streams(books):  # the first three chunks (768 transactions) were already written when it was refused
+        assert chunks_sent == [pg_posting.STREAM_CHUNK] * 3
+    assert_unchanged(before, snapshot(books.engines.writer))
+
+    # The same batch without the overdraft then posts, streamed, and the cash is exactly spent.
+    result = books.post_transactions(batch[:1_000])
+    assert len(result.transactions) == 1_000
+    assert books.get_balance("parties/bank/accounts/cash").balance == 0
+    assert books.verify_book("bank").ok
+
+
+@pytest.mark.postgres
+def test_journal_copy_errors_reach_the_unit_of_work_as_sqlalchemy_errors(postgres_url: str) -> None:
+    """A failed COPY (here a duplicate transaction id) is an sa.exc.IntegrityError with its SQLSTATE, so
+    ledger.unit_of_work retries a lost race and reports an outage as UNAVAILABLE, as for any statement."""
+    engines = db.create_engines(postgres_url)
+    rows = JournalRows()
+    tx_id = uuid.uuid4()
+    now = dt.datetime.now(dt.UTC)
+    rows.transactions.append((tx_id, str(tx_id), "dup", "f" * 64, dt.date(2026, 11, 2), "", "{}", None, now))
+    try:
+        with engines.writer.begin() as conn, pytest.raises(sa.exc.IntegrityError) as caught:
+            rows.write(conn)
+            rows.write(conn)
+        assert getattr(caught.value.orig, "sqlstate", None) == "23505"
+    finally:
+        engines.dispose()
