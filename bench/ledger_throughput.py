@@ -227,7 +227,7 @@ def server_process(url: str, *, profile: bool = False, group_commit: bool = True
             process.join(10)
 
 
-def _request(transfers: Sequence[Transfer], chart: Chart, run_id: str, counter: list[int]) -> Any:
+def _request(transfers: Sequence[Transfer], chart: Chart, run_id: str, counter: list[int], view: int = 0) -> Any:
     today = _today()
     date = date_pb2.Date(year=today.year, month=today.month, day=today.day)
     transactions = []
@@ -253,7 +253,7 @@ def _request(transfers: Sequence[Transfer], chart: Chart, run_id: str, counter: 
                 ],
             )
         )
-    return pb.PostTransactionsRequest(transactions=transactions)
+    return pb.PostTransactionsRequest(transactions=transactions, view=view)
 
 
 @contextmanager
@@ -288,8 +288,11 @@ def run_grpc(
     *,
     profile_dir: Path | None = None,
     py_spy_dir: Path | None = None,
+    basic_from: int | None = None,
     log: Any = print,
 ) -> list[Measurement]:
+    """Measure each plan with the full view; from `basic_from` transfers per call on, with the basic view too
+    (method "grpc-basic": the answer leaves out the postings the client sent, see TransactionView)."""
     run_id = uuid.uuid4().hex[:8]
     counter = [0]
     workload = Workload(chart)
@@ -308,8 +311,15 @@ def run_grpc(
                 response = stub.PostTransactions(request, timeout=600)
                 assert len(response.transactions) == len(request.transactions)
 
-            for plan in plans:
-                spy_out = py_spy_dir / f"py-spy-{backend}-batch{plan.batch}.txt" if py_spy_dir else None
+            runs = [
+                (plan, view)
+                for plan in plans
+                for view in (("full", "basic") if basic_from is not None and plan.batch >= basic_from else ("full",))
+            ]
+            for plan, view in runs:
+                suffix = "" if view == "full" else "-basic"
+                spy_out = py_spy_dir / f"py-spy-{backend}-batch{plan.batch}{suffix}.txt" if py_spy_dir else None
+                code = pb.TRANSACTION_VIEW_BASIC if view == "basic" else pb.TRANSACTION_VIEW_UNSPECIFIED
 
                 def on_start() -> None:
                     if profile_dir is not None:
@@ -318,16 +328,17 @@ def run_grpc(
 
                 with _py_spy(server.pid, spy_out) as start_spy:
                     measured = _measure(
-                        Measurement(backend, "grpc", plan.batch),
+                        Measurement(backend, f"grpc{suffix}", plan.batch),
                         plan,
                         workload,
-                        lambda transfers: _request(transfers, chart, run_id, counter),
+                        lambda transfers, code=code: _request(transfers, chart, run_id, counter, code),  # type: ignore[misc]
                         send,
                         on_start,
                     )
                 if profile_dir is not None:
-                    server.ask("dump-profile", str(profile_dir / f"cprofile-{backend}-batch{plan.batch}.prof"))
-                log(f"  gRPC {backend:10} batch {plan.batch:>5}: {measured.rate:>9,.0f} transfers/s")
+                    stats = profile_dir / f"cprofile-{backend}-batch{plan.batch}{suffix}.prof"
+                    server.ask("dump-profile", str(stats))
+                log(f"  gRPC {backend:10} batch {plan.batch:>5} view {view:5}: {measured.rate:>9,.0f} transfers/s")
                 results.append(measured)
     return results
 
