@@ -407,13 +407,23 @@ class ExerciseDesk:
     def expire_options(self, *, request_id: str, as_of: dt.date, principal: str) -> list[tuple[str, int, int]]:
         """Lapse every right whose exercise window ended before `as_of`: its pending requests expire, its
         remaining units leave the books and its fair value mark is reversed. Returns (deal, units, fair
-        value reversed) per lapsed right. Idempotent: a retry, or a later run, lapses nothing twice."""
+        value reversed) per lapsed right. A later run lapses nothing twice; a retry of `request_id` with the
+        same `as_of` returns the answer recorded by the first call (and posts nothing), with another `as_of`
+        it is refused."""
         errors = ViolationCollector()
         check_request_id(request_id, "request_id", errors)
         check_value_date(as_of, "as_of", errors, self._ledger.today())
         errors.raise_if_any()
+        print_ = fingerprint({"action": "expire_options", "as_of": as_of.isoformat()})
 
         def work(conn: sa.Connection) -> list[tuple[str, int, int]]:
+            done = conn.execute(
+                sa.select(ss.option_lapse_runs).where(ss.option_lapse_runs.c.request_id == request_id)
+            ).first()
+            if done is not None:
+                if done.fingerprint != print_:
+                    raise request_id_reused(request_id)
+                return [(str(d), int(u), int(v)) for d, u, v in json.loads(done.lapsed_json)]
             lapsed = []
             for row in conn.execute(sa.select(ds.deals.c.id).order_by(ds.deals.c.id)).all():
                 deal = self._lock_deal(conn, row.id)
@@ -443,6 +453,18 @@ class ExerciseDesk:
                     if spec.postings:
                         self._ledger.post_within(conn, [spec])
                 lapsed.append((f"deals/{deal.id}", units, fair_value))
+            conn.execute(
+                ss.option_lapse_runs.insert(),
+                {
+                    "id": uuid.uuid4(),
+                    "request_id": request_id,
+                    "fingerprint": print_,
+                    "as_of": as_of,
+                    "principal": principal,
+                    "lapsed_json": json.dumps([list(item) for item in lapsed]),
+                    "created_at": self._ledger.now(),
+                },
+            )
             return lapsed
 
         return uow.run(self._ledger.engines.writer, work, what="ExpireOptions")

@@ -1,4 +1,6 @@
-"""Tables of the exercise workflow: one row per exercise request and an append-only log of its steps.
+"""Tables of the exercise workflow: one row per exercise request, an append-only log of its steps, and one
+row per ExpireOptions request (its idempotency key, payload fingerprint and recorded answer, so that a
+retry returns the original list of lapsed rights; revision 0005).
 
 On the ledger's MetaData (ledger/migrations/env.py imports this module); the ledger never reads them.
 """
@@ -51,5 +53,17 @@ exercise_steps = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("transactions", sa.Text, nullable=False),
+    sa.Column("created_at", Instant, nullable=False),
+)
+
+option_lapse_runs = sa.Table(
+    "option_lapse_runs",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("request_id", sa.String(128), nullable=False, unique=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("principal", sa.String(200), nullable=False),
+    sa.Column("lapsed_json", sa.Text, nullable=False),  # [[deal name, units, fair value reversed in fen], ...]
     sa.Column("created_at", Instant, nullable=False),
 )

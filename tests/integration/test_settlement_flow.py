@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -145,10 +146,14 @@ class Books:
 
 
 @contextmanager
-def unchanged(ledger: Ledger) -> Iterator[None]:
+def unchanged(ledger: Ledger, *, ignore: frozenset[str] = frozenset()) -> Iterator[None]:
     before = snapshot(ledger.engines.writer)
     yield
-    assert_unchanged(before, snapshot(ledger.engines.writer))
+    assert_unchanged(before, snapshot(ledger.engines.writer), ignore=ignore)
+
+
+# An ExpireOptions call that lapses nothing still records its request id and (empty) answer, and nothing else.
+LAPSE_LOG = frozenset({"option_lapse_runs"})
 
 
 def refused(ledger: Ledger, call: Callable[[], Any], code: grpc.StatusCode = FAILED) -> tuple[str, str, dict[str, str]]:
@@ -825,8 +830,8 @@ def test_expire_options_lapses_a_right_whose_window_ended(world: World, ledger: 
     assert world.get(pending.name).state == spb.EXERCISE_STATE_EXPIRED
     books.update({acct(ARM, "options.hz-short"): "0", acct(ARM, "options-granted.hz-short"): "0"}, {})
     books.check()
-    # Again (new request id): nothing more lapses, nothing posts.
-    with unchanged(ledger):
+    # Again (new request id): nothing more lapses, nothing posts (only the request is recorded).
+    with unchanged(ledger, ignore=LAPSE_LOG):
         again = world.settlement.ExpireOptions(
             spb.ExpireOptionsRequest(request_id="lapse-2", as_of=date("2026-07-01")), metadata=BOB
         )
@@ -834,3 +839,48 @@ def test_expire_options_lapses_a_right_whose_window_ended(world: World, ledger: 
     # A request on the lapsed right is refused: outside the window.
     _, reason, _ = refused(ledger, lambda: world.request(1, deal="hz-short", value_date="2026-07-01"))
     assert reason == "OUTSIDE_EXERCISE_WINDOW"
+
+
+def test_a_retried_expire_options_returns_the_first_answer(world: World, ledger: Ledger) -> None:
+    """ExpireOptions is idempotent by request_id like every mutation: a retry (even one racing the first
+    call) answers what the first call lapsed, posts nothing more; another payload under the id is refused."""
+    books = world.books
+    short = deal_terms("2000000.00", "2026-02-01", "2027-02-01", option_terms(end="2026-06-30"), "3000000.00")
+    world.deals.BookLinkedDeal(dpb.BookLinkedDealRequest(request_id="book-short", deal_id="hz-short", terms=short))
+    pending = world.request(5_000, deal="hz-short")
+    books.update(
+        {acct(ARM, "options.hz-short"): "20000", acct(ARM, "options-granted.hz-short"): "20000"},
+        {acct(ARM, "options.hz-short"): "5000", acct(ARM, "cash"): "50000.00"},
+    )
+    request = spb.ExpireOptionsRequest(request_id="lapse-retried", as_of=date("2026-07-01"))
+    expected = [("deals/hz-short", 20_000, Decimal(0))]
+
+    def lapsed(response: spb.ExpireOptionsResponse) -> list[tuple[str, int, Decimal]]:
+        return [(item.deal, item.units, yuan(item.fair_value_reversed)) for item in response.lapsed]
+
+    # The first call and its retries race (a client retrying after a lost answer): each gets the answer.
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda _: world.settlement.ExpireOptions(request, metadata=BOB), range(3)))
+    assert [lapsed(a) for a in answers] == [expected] * 3
+    assert world.get(pending.name).state == spb.EXERCISE_STATE_EXPIRED
+    books.update({acct(ARM, "options.hz-short"): "0", acct(ARM, "options-granted.hz-short"): "0"}, {})
+    books.check()
+    # A later retry: the same answer, nothing posted or changed.
+    with unchanged(ledger):
+        again = world.settlement.ExpireOptions(request, metadata=BOB)
+    assert again == answers[0]
+    # The same request id with another as_of is refused and changes nothing.
+    other = spb.ExpireOptionsRequest(request_id="lapse-retried", as_of=date("2026-07-02"))
+    _, reason, metadata = refused(
+        ledger, lambda: world.settlement.ExpireOptions(other, metadata=BOB), grpc.StatusCode.ALREADY_EXISTS
+    )
+    assert reason == "REQUEST_ID_REUSED" and metadata["request_id"] == "lapse-retried"
+    # A new request id lapses nothing more; its own retry keeps answering its (empty) list, and the first
+    # request id still answers the original list.
+    later = spb.ExpireOptionsRequest(request_id="lapse-later", as_of=date("2026-07-02"))
+    with unchanged(ledger, ignore=LAPSE_LOG):
+        assert lapsed(world.settlement.ExpireOptions(later, metadata=BOB)) == []
+    with unchanged(ledger):
+        assert lapsed(world.settlement.ExpireOptions(later, metadata=BOB)) == []
+        assert lapsed(world.settlement.ExpireOptions(request, metadata=BOB)) == expected
+    books.check()
