@@ -7,6 +7,10 @@ Everything a caller needs is importable from here:
 
     with ToudaiClient("127.0.0.1:50051") as client:
         result = client.post_transfer("bank-hz/cash", "bank-hz/loans", Decimal("100.00"), request_id="loan-1")
+
+Over TLS (mutual TLS with the client certificate and key; docs/security.md):
+
+    ToudaiClient("ledger.bank.internal:443", tls_ca="ca.pem", tls_cert="client.pem", tls_key="client.key")
 """
 
 from clients.client import ToudaiClient
@@ -38,7 +42,8 @@ from clients.resources import (
     ReversalResult,
     Transaction,
 )
-from clients.values import AccountType, CommodityKind, HoldState, PartyKind, Side
+from clients.tls import TlsConfigError, TlsSettings
+from clients.values import AccountType, CommodityKind, HoldState, PartyKind, Side, TransactionView
 
 __all__ = [
     "AbortedError",
@@ -66,10 +71,13 @@ __all__ = [
     "ResourceExhaustedError",
     "ReversalResult",
     "Side",
+    "TlsConfigError",
+    "TlsSettings",
     "ToudaiClient",
     "ToudaiError",
     "Transaction",
     "TransactionInput",
+    "TransactionView",
     "UnauthenticatedError",
     "UnavailableError",
     "credit",

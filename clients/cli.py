@@ -27,7 +27,8 @@ from clients import cli_args, commands, token_command
 from clients.client import DEFAULT_TARGET, ToudaiClient
 from clients.errors import DeadlineExceededError, ToudaiError, UnavailableError
 from clients.postfile import PostFileError
-from clients.values import AccountType, CommodityKind, PartyKind
+from clients.tls import TlsConfigError
+from clients.values import AccountType, CommodityKind, PartyKind, TransactionView
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -41,12 +42,14 @@ exit codes:
   0  ok
   1  the server refused the request; its message and each field or precondition violation go to stderr
      (also: `serve` or `db` could not start, e.g. unknown schema revision or port in use)
-  2  usage error (bad arguments, unreadable transactions file)
-  3  the server is unreachable or the deadline was exceeded
+  2  usage error (bad arguments, unreadable transactions file, unreadable TLS file or a cert without a key)
+  3  the server is unreachable or the deadline was exceeded (also: the TLS handshake failed)
 
 environment:
   TOUDAI_TARGET        default for --target (127.0.0.1:50051)
   TOUDAI_TOKEN         default for --token
+  TOUDAI_TLS           1, true or yes: default for --tls
+  TOUDAI_TLS_CA        default for --tls-ca (and so TOUDAI_TLS_CERT, TOUDAI_TLS_KEY, TOUDAI_TLS_SERVER_NAME)
   TOUDAI_DATABASE_URL  default for --database-url of `serve` and `db` (sqlite:///var/toudai.db)
   TOUDAI_JWT_KEYS      default for --jwt-key of `serve`: [KID=]FILE entries separated by commas
 
@@ -77,7 +80,7 @@ Handler = Callable[[argparse.Namespace, ToudaiClient, Console], int]
 
 
 def _connection_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
-    """--target/--timeout/--token, accepted before or after the subcommand.
+    """--target/--timeout/--token and the TLS options, accepted before or after the subcommand.
 
     The subcommand copies default to SUPPRESS so that they never overwrite a value given before it.
     """
@@ -99,6 +102,39 @@ def _connection_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
     )
     group.add_argument(
         "--token", default=default(os.environ.get("TOUDAI_TOKEN")), help="bearer token (env TOUDAI_TOKEN)"
+    )
+    tls = parser.add_argument_group("TLS (docs/security.md; any of these turns TLS on)")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        default=default(os.environ.get("TOUDAI_TLS", "").lower() in ("1", "true", "yes")),
+        help="connect with TLS, checking the server against the system's trusted roots (env TOUDAI_TLS=1)",
+    )
+    tls.add_argument(
+        "--tls-ca",
+        metavar="FILE",
+        default=default(os.environ.get("TOUDAI_TLS_CA") or None),
+        help="PEM CA certificate(s) that signed the server's certificate (env TOUDAI_TLS_CA)",
+    )
+    tls.add_argument(
+        "--tls-cert",
+        dest="tls_client_cert",
+        metavar="FILE",
+        default=default(os.environ.get("TOUDAI_TLS_CERT") or None),
+        help="PEM client certificate chain for mutual TLS; needs --tls-key (env TOUDAI_TLS_CERT)",
+    )
+    tls.add_argument(
+        "--tls-key",
+        dest="tls_client_key",
+        metavar="FILE",
+        default=default(os.environ.get("TOUDAI_TLS_KEY") or None),
+        help="PEM private key of --tls-cert (env TOUDAI_TLS_KEY)",
+    )
+    tls.add_argument(
+        "--tls-server-name",
+        metavar="NAME",
+        default=default(os.environ.get("TOUDAI_TLS_SERVER_NAME") or None),
+        help="check the server's certificate against NAME instead of the target's host (env TOUDAI_TLS_SERVER_NAME)",
     )
 
 
@@ -264,6 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
         subparsers, "post", commands.post, "post transactions from a YAML or JSON file", description=POST_HELP
     )
     post.add_argument("file", help="path to a .yaml/.yml/.json file, or - for stdin")
+    post.add_argument(
+        "--view",
+        choices=[v.value for v in TransactionView],
+        default=TransactionView.FULL.value,
+        help="full (default): the answer repeats every posting; basic: names, dates and legs only, "
+        "cheaper for large files",
+    )
 
     transfer = _client_command(
         subparsers,
@@ -335,6 +378,22 @@ def report_refusal(error: ToudaiError, console: Console) -> None:
         console.print(f"  reason: {escape(error.reason)}", highlight=False)
 
 
+def _tls_hint(client: ToudaiClient, message: str) -> str:
+    """What to check when a connection failed for a reason that looks like TLS, or '' when it does not."""
+    text = message.lower()
+    if client.tls is None:
+        if "ssl" in text or "handshake" in text or "socket closed" in text or "connection reset" in text:
+            return "if the server serves TLS, connect with --tls-ca FILE (or --tls for a publicly trusted certificate)"
+        return ""
+    if "handshake" in text or "ssl" in text or "certificate" in text or "tls" in text or "socket closed" in text:
+        return (
+            "TLS: the handshake failed; check that --tls-ca is the CA that signed the server's certificate, that "
+            "the certificate names the target's host (or --tls-server-name), and, if the server requires client "
+            "certificates, --tls-cert and --tls-key"
+        )
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (see the module docstring)."""
     parser = build_parser()
@@ -348,13 +407,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(getattr(operate, args.operate)(args))
     try:
-        with ToudaiClient(args.target, timeout=args.timeout, token=args.token) as client:
+        client = ToudaiClient(
+            args.target,
+            timeout=args.timeout,
+            token=args.token,
+            tls=args.tls,
+            tls_ca=args.tls_ca,
+            tls_cert=args.tls_client_cert,
+            tls_key=args.tls_client_key,
+            tls_server_name=args.tls_server_name,
+        )
+    except TlsConfigError as error:
+        errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+        return EXIT_USAGE
+    try:
+        with client:
             return int(args.handler(args, client, _output_console()))
     except (UnavailableError, DeadlineExceededError) as error:
         errors.print(
             f"[bold red]error:[/] cannot reach toudai at {escape(args.target)}: {escape(error.message)}",
             highlight=False,
         )
+        hint = _tls_hint(client, error.message)
+        if hint:
+            errors.print(f"  {escape(hint)}", highlight=False)
         return EXIT_UNREACHABLE
     except ToudaiError as error:
         report_refusal(error, errors)

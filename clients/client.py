@@ -46,11 +46,13 @@ from clients.resources import (
     transaction_from,
 )
 from clients.retry import RetryPolicy
+from clients.tls import PathLike, TlsSettings
 from clients.values import (
     AccountType,
     AmountInput,
     CommodityKind,
     PartyKind,
+    TransactionView,
     account_name,
     decimal_text,
     hold_name,
@@ -94,6 +96,17 @@ class ToudaiClient:
         retries: extra attempts after a transient failure (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED,
             RESOURCE_EXHAUSTED), with exponential backoff and jitter.
         token: a bearer token sent as `authorization` metadata on every call.
+        tls: speak TLS (docs/security.md). Implied by any of the `tls_*` arguments; alone, the server's
+            certificate is checked against the system's trusted roots.
+        tls_ca: PEM file of the CA that signed the server's certificate.
+        tls_cert: PEM file of this client's certificate chain, for mutual TLS (`toudai serve --client-ca`);
+            needs `tls_key`.
+        tls_key: PEM file of this client's private key; needs `tls_cert`.
+        tls_server_name: check the server's certificate against this name instead of the target's host.
+
+    Raises:
+        TlsConfigError (a ValueError): a TLS file is unreadable or not PEM, or a certificate comes without
+            its key (or a key without its certificate).
     """
 
     def __init__(
@@ -103,6 +116,11 @@ class ToudaiClient:
         timeout: float = 10.0,
         retries: int = 4,
         token: str | None = None,
+        tls: bool = False,
+        tls_ca: PathLike | None = None,
+        tls_cert: PathLike | None = None,
+        tls_key: PathLike | None = None,
+        tls_server_name: str | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, not {timeout}")
@@ -112,13 +130,17 @@ class ToudaiClient:
         self._timeout = timeout
         self._retry = RetryPolicy(retries=retries)
         self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
-        self._channel = grpc.insecure_channel(
-            target,
-            options=[
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ],
-        )
+        options: list[tuple[str, Any]] = [
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ]
+        self.tls: TlsSettings | None = None
+        if tls or tls_ca or tls_cert or tls_key or tls_server_name:
+            self.tls = TlsSettings(ca=tls_ca, cert=tls_cert, key=tls_key, server_name=tls_server_name)
+            credentials = self.tls.credentials()  # reads and checks the files before any channel exists
+            self._channel = grpc.secure_channel(target, credentials, options=options + self.tls.channel_options())
+        else:
+            self._channel = grpc.insecure_channel(target, options=options)
         self._stub: Any = pb_grpc.LedgerServiceStub(self._channel)
         self._stubs: dict[Any, Any] = {}
         # An account's commodity never changes, so it is safe to remember for the client's lifetime.
@@ -304,9 +326,19 @@ class ToudaiClient:
 
     # ------------------------------------------------------------------ transactions
 
-    def post_transactions(self, transactions: Sequence[TransactionInput]) -> PostResult:
-        """Post a batch of transactions, all or nothing; returns them and the touched accounts' balances."""
-        request = pb.PostTransactionsRequest(transactions=[self._transaction_message(tx) for tx in transactions])
+    def post_transactions(
+        self, transactions: Sequence[TransactionInput], *, view: TransactionView | str = TransactionView.FULL
+    ) -> PostResult:
+        """Post a batch of transactions, all or nothing; returns them and the touched accounts' balances.
+
+        With `view="basic"` the returned transactions carry their name, request id, value date, create
+        time and legs but no postings, description or metadata (the caller has them): cheaper for large
+        batches. A retry is recognised by request id and payload whatever the view.
+        """
+        request = pb.PostTransactionsRequest(
+            transactions=[self._transaction_message(tx) for tx in transactions],
+            view=proto_enum_name("TRANSACTION_VIEW", TransactionView(view)),
+        )
         response = self._call("PostTransactions", request)
         return PostResult(
             transactions=tuple(transaction_from(tx) for tx in response.transactions),

@@ -116,7 +116,7 @@ def post(args: argparse.Namespace, client: ToudaiClient, console: Console) -> in
             "posting this file again would book them again",
             highlight=False,
         )
-    return _posted(args, console, client.post_transactions(transactions))
+    return _posted(args, console, client.post_transactions(transactions, view=args.view))
 
 
 def transfer(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:

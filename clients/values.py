@@ -52,6 +52,18 @@ class Side(enum.StrEnum):
     CREDIT = "credit"
 
 
+class TransactionView(enum.StrEnum):
+    """How much of each posted transaction PostTransactions answers with (AIP-157).
+
+    FULL echoes everything; BASIC leaves out the postings, description and metadata the caller sent
+    (the transactions come back with their name, request id, value date, create time and legs), which
+    is what a bulk loader needs and much less for both sides to encode and decode.
+    """
+
+    FULL = "full"
+    BASIC = "basic"
+
+
 class HoldState(enum.StrEnum):
     """The life of a hold."""
 

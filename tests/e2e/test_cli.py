@@ -238,6 +238,10 @@ def test_post_reads_stdin_and_reports_every_problem_in_a_bad_file(server: Server
     }
     server.ok("post", "-", stdin=json.dumps(document))
     assert balances(server, "bank-hz/cash") == {"cash": "5.00"}
+    document["transactions"][0]["request_id"] = "stdin-2"
+    basic = server.ok("post", "--view", "basic", "-", stdin=json.dumps(document))
+    assert "stdin-2" in basic.stdout
+    assert balances(server, "bank-hz/cash") == {"cash": "10.00"}
     bad = (
         "transactions:\n"
         "  - postings:\n"

@@ -134,6 +134,31 @@ def test_retry_with_the_same_request_id_does_not_double(client: ToudaiClient, ba
     assert client.get_balance("bank-hz/cash").balance == Decimal("25.00")
 
 
+def test_basic_view_returns_names_and_legs_without_the_postings(client: ToudaiClient, bank: str) -> None:
+    batch = [
+        TransactionInput(
+            postings=[debit("bank-hz/cash", amount), credit("bank-hz/deposits", amount)],
+            request_id=f"bulk-{i}",
+            description="Bulk deposit",
+        )
+        for i, amount in enumerate(("10.00", "2.50", "0.01"))
+    ]
+    result = client.post_transactions(batch, view="basic")
+    assert [t.request_id for t in result.transactions] == ["bulk-0", "bulk-1", "bulk-2"]
+    assert [t.legs[0].sequence for t in result.transactions] == [1, 2, 3]
+    assert all(not t.postings and not t.description for t in result.transactions)
+    # 10.00 + 2.50 + 0.01 in each account.
+    assert {b.account: b.balance for b in result.balances} == {
+        "parties/bank-hz/accounts/cash": Decimal("12.51"),
+        "parties/bank-hz/accounts/deposits": Decimal("12.51"),
+    }
+    stored = client.get_transaction(result.transactions[1].name)
+    assert stored.description == "Bulk deposit"
+    assert {p.amount for p in stored.postings} == {Decimal("2.50")}
+    with pytest.raises(ValueError):
+        client.post_transactions(batch, view="summary")
+
+
 def test_excess_precision_raises_invalid_argument_with_the_field_path(client: ToudaiClient, bank: str) -> None:
     with pytest.raises(InvalidArgumentError) as refused:
         client.post_transactions(
