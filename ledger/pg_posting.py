@@ -39,8 +39,8 @@ COPY_FROM = 200
 
 #: From this many new transactions on, a call that may stream (see JournalStream) sends its journal rows
 #: in chunks of STREAM_CHUNK while it computes the rest.
-STREAM_FROM = 512
-STREAM_CHUNK = 256
+STREAM_FROM = 2_048
+STREAM_CHUNK = 1_024
 
 _NEEDS_ESCAPE = re.compile(r'["\\]')
 

@@ -79,8 +79,8 @@ def move(request_id: str, party: str, debit: str, credit: str, value: str) -> Tr
 
 
 def test_a_streamed_batch_is_stored_whole_and_chained(books: Ledger, chunks_sent: list[int]) -> None:
-    # Capital of 1,000.00 into each book's cash, then COUNT loans of 0.01 to 0.99 alternating books.
-    books.post_transactions([move(f"cap-{p}", p, "cash", "equity", "1000.00") for p in ("bank", "arm")])
+    # Capital of 10,000.00 into each book's cash, then COUNT loans of 0.01 to 0.99 alternating books.
+    books.post_transactions([move(f"cap-{p}", p, "cash", "equity", "10000.00") for p in ("bank", "arm")])
     batch = [move(f"loan-{i}", ("bank", "arm")[i % 2], "loans", "cash", f"0.{i % 99 + 1:02d}") for i in range(COUNT)]
     result = books.post_transactions(batch)
     if streams(books):  # every full chunk, then the rest
@@ -99,7 +99,7 @@ def test_a_streamed_batch_is_stored_whole_and_chained(books: Ledger, chunks_sent
         assert report.legs_checked == len(mine) + 1
         lent = sum(i % 99 + 1 for i in range(first, COUNT, 2))  # in fen, by hand from the amounts above
         assert books.get_balance(f"parties/{party}/accounts/loans").balance == lent
-        assert books.get_balance(f"parties/{party}/accounts/cash").balance == 100_000 - lent
+        assert books.get_balance(f"parties/{party}/accounts/cash").balance == 1_000_000 - lent
     with books.engines.reader.connect() as conn:
         counts = {
             table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
@@ -120,23 +120,25 @@ def test_a_streamed_batch_is_stored_whole_and_chained(books: Ledger, chunks_sent
 
 
 def test_a_refusal_after_rows_were_streamed_leaves_nothing_behind(books: Ledger, chunks_sent: list[int]) -> None:
-    books.post_transactions([move("cap", "bank", "cash", "equity", "100.00")])
-    # 100.00 of cash lends 0.10 at a time: the 1,001st loan would overdraw it, far past the first chunks.
-    batch = [move(f"loan-{i}", "bank", "loans", "cash", "0.10") for i in range(1_000)]
+    loans = pg_posting.STREAM_FROM + pg_posting.STREAM_CHUNK + 100  # the overdraft comes after 3 full chunks
+    capital = loans * 10  # fen: exactly `loans` loans of 0.10
+    books.post_transactions([move("cap", "bank", "cash", "equity", f"{capital // 100}.{capital % 100:02d}")])
+    batch = [move(f"loan-{i}", "bank", "loans", "cash", "0.10") for i in range(loans)]
     batch.append(move("loan-overdraft", "bank", "loans", "cash", "0.10"))
     batch.extend(move(f"after-{i}", "bank", "loans", "cash", "0.01") for i in range(10))
     before = snapshot(books.engines.writer)
     with pytest.raises(LedgerError) as refused:
         books.post_transactions(batch)
     assert refused.value.reason == "INSUFFICIENT_FUNDS"
-    assert "transactions[1000]" in str(refused.value)
-    if streams(books):  # the first three chunks (768 transactions) were already written when it was refused
-        assert chunks_sent == [pg_posting.STREAM_CHUNK] * 3
+    assert f"transactions[{loans}]" in str(refused.value)
+    if streams(books):  # whole chunks were already written when it was refused
+        assert chunks_sent == [pg_posting.STREAM_CHUNK] * (loans // pg_posting.STREAM_CHUNK)
+        assert len(chunks_sent) >= 2
     assert_unchanged(before, snapshot(books.engines.writer))
 
     # The same batch without the overdraft then posts, streamed, and the cash is exactly spent.
-    result = books.post_transactions(batch[:1_000])
-    assert len(result.transactions) == 1_000
+    result = books.post_transactions(batch[:loans])
+    assert len(result.transactions) == loans
     assert books.get_balance("parties/bank/accounts/cash").balance == 0
     assert books.verify_book("bank").ok
 
