@@ -500,6 +500,16 @@ class Ledger:
             self._accounts_by_id[account.id] = account
         return account
 
+    def remember_accounts(self, accounts: Iterable[Account]) -> None:
+        """Cache accounts by name and id once the unit of work that read or opened them has COMMITTED
+        (for example after `uow.run` returned), so later look-ups skip the database: accounts never
+        change once opened. Never call it from inside that unit of work: if it rolled back, the cache
+        would name accounts that do not exist."""
+        with self._cache_lock:
+            for account in accounts:
+                self._accounts_by_name[account.name] = account
+                self._accounts_by_id[account.id] = account
+
     def _resolve_accounts(
         self, account_names: Iterable[str], within: sa.Connection | None = None
     ) -> dict[str, Account]:
@@ -1618,13 +1628,28 @@ class Ledger:
 
     # ------------------------------------------------------------------ inside another package's unit of work
 
-    def post_within(self, conn: sa.Connection, specs: Sequence[TransactionSpec]) -> PostResult:
+    def post_within(
+        self,
+        conn: sa.Connection,
+        specs: Sequence[TransactionSpec],
+        *,
+        accounts: Mapping[str, Account] | None = None,
+    ) -> PostResult:
         """Validate and post `specs` inside the caller's database transaction (used by deals/, settlement/).
 
         Accounts are looked up on `conn`, so accounts opened earlier in the same transaction are seen.
+        `accounts` (by name) are accounts the caller already resolved on `conn` in this same transaction
+        (from `balances_within` or `open_accounts_within`): those are not looked up again. Accounts never
+        change once opened, so such a map is exact for as long as the transaction lasts; it must not be
+        kept beyond it (a rollback may undo the opening).
         System metadata keys (`toudai.*`) are allowed: callers are trusted code, not clients.
         """
-        resolved = self._resolve_accounts([p.account for s in specs for p in s.postings], conn)
+        wanted = [p.account for s in specs for p in s.postings]
+        if accounts:
+            resolved = self._resolve_accounts([n for n in wanted if n not in accounts], conn)
+            resolved.update((n, a) for n in wanted if (a := accounts.get(n)) is not None)
+        else:
+            resolved = self._resolve_accounts(wanted, conn)
         valid = validate_batch(specs, resolved.get, today=self.today(), allow_reserved_metadata=True)
         return self._post(conn, valid, field_prefix="")
 
@@ -1659,11 +1684,14 @@ class Ledger:
         plans: Iterable[tuple[str, str, AccountType, str, bool, str]],
         *,
         commodity_kind: Mapping[str, tuple[CommodityKind, int]] | None = None,
-    ) -> None:
+    ) -> dict[str, Account]:
         """Open every (party, code, type, commodity, must_not_go_negative, display name) not yet open.
 
         Commodities missing from the registry are registered from `commodity_kind` (kind, scale) or, for
         ISO currencies, automatically. Opening is idempotent: existing accounts are left as they are.
+        Returns the accounts this call opened, by name (for `post_within(accounts=...)` in the same
+        transaction; not cached here, since the transaction may yet roll back), but for those on a
+        commodity it registered from `commodity_kind`, whose scale it has not read back.
         """
         plans = list(plans)
         keys = sa.tuple_(t.accounts.c.party_id, t.accounts.c.code)
@@ -1674,14 +1702,18 @@ class Ledger:
         now = self._clock()
         accounts_: list[dict[str, Any]] = []
         balances: list[dict[str, Any]] = []
-        registered: set[str] = set()
+        scales: dict[str, int | None] = {}  # per commodity met: its registered scale (None: registered here)
+        opened_accounts: dict[str, Account] = {}
         for party, code, account_type, commodity, guarded, display_name in plans:
             if (party, code) in existing:
                 continue
-            if commodity not in registered:
-                registered.add(commodity)
-                if self._commodity(conn, commodity, register_iso=True) is None:
+            if commodity not in scales:
+                known = self._commodity(conn, commodity, register_iso=True)
+                if known is not None:
+                    scales[commodity] = known.scale
+                else:
                     kind, scale = (commodity_kind or {})[commodity]
+                    scales[commodity] = None
                     conn.execute(
                         _insert_ignore(conn, t.commodities, ["code"]),
                         {
@@ -1713,10 +1745,25 @@ class Ledger:
             balances.append(
                 {"party_id": party, "account_id": account_id, "posted": 0, "pending_debits": 0, "pending_credits": 0}
             )
+            scale_ = scales[commodity]
+            if scale_ is not None:
+                account = Account(
+                    account_id,
+                    party,
+                    code,
+                    display_name or code,
+                    account_type,
+                    commodity,
+                    scale_,
+                    guarded,
+                    as_utc(now),  # as `_account` reads it back
+                )
+                opened_accounts[account.name] = account
             existing.add((party, code))
         if accounts_:  # one executemany each, not two statements per account
             conn.execute(t.accounts.insert(), accounts_)
             conn.execute(t.balances.insert(), balances)
+        return opened_accounts
 
     def trial_balance(self, party_id: str) -> dict[str, int]:
         """Sum of every account's posted balance per commodity in one book: zero in a sound ledger."""

@@ -8,11 +8,14 @@ posts for each deal the change from its previous mark, so the books always carry
     holder   options-fair-value.{deal}   asset   CNY  the right at fair value (never negative)
              fair-value-gains            income  CNY  changes in fair value through profit and loss
 
-    a rise:  Dr options-fair-value.{deal}   Cr fair-value-gains
-    a fall:  Dr fair-value-gains            Cr options-fair-value.{deal}
+    a rise:  Dr options-fair-value.{deal}   (and the gain to fair-value-gains, netted per batch)
+    a fall:  Cr options-fair-value.{deal}   (and the loss to fair-value-gains, netted per batch)
 
-The changes go on the books as one ledger transaction per holder and batch of up to 128 deals, a
-posting pair per deal (marks.journal); each valuation record names its deal's transaction.
+The changes go on the books as one ledger transaction per holder and batch of up to 255 deals: a
+posting per deal on its fair-value account and one netted posting on fair-value-gains (marks.journal);
+each valuation record names its deal's transaction. The accounts it read or opened are handed to
+`post_within` (not looked up twice) and, once the unit of work has committed, to the ledger's account
+cache, so the next revaluation resolves none of them again.
 
 Idempotency: the same request_id with the same inputs returns the original revaluation and posts
 nothing; with other inputs it is refused (ALREADY_EXISTS). A new request for the same date values
@@ -49,14 +52,14 @@ from ledger.errors import (
     ViolationCollector,
     request_id_reused,
 )
-from ledger.model import AccountType
+from ledger.model import Account, AccountType
 from ledger.store import Ledger
 from ledger.validation import MAX_BATCH, check_request_id, check_value_date
 from marks import schema as ms
 from marks.journal import CNY, FAIR_VALUE_ACCOUNT, GAINS_ACCOUNT, Change, entries, fair_value_account
 from marks.money import fair_value_fen
 from marks.rounds import FundingRound, round_from_row
-from marks.valuing import Assumptions, DealOption, Mark, Skip, value_options
+from marks.valuing import Assumptions, Calibrations, DealOption, Mark, Skip, value_options
 from marks.version import CODE_VERSION
 from valuation import ValuationInputError
 
@@ -65,6 +68,9 @@ __all__ = ["FAIR_VALUE_ACCOUNT", "GAINS_ACCOUNT", "DealValuation", "MarkDesk", "
 _LOOKUP_CHUNK = 2_000
 """Account names per balance lookup: 2 bound parameters each, well inside SQLite's 32,766."""
 _ASSUMPTION_FIELDS = {"volatility": "volatility", "rate": "rate", "years": "exit_years"}
+_INPUTS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, check_circular=False)
+"""A valuation record's inputs as JSON: the text of `json.dumps(inputs, sort_keys=True, ensure_ascii=False)`
+at half its cost (one encoder for all records; the inputs are a flat map of strings, so no cycle check)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +133,14 @@ def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def _deal_option(row: Any) -> DealOption:
-    """The option side of a stored deal, read straight from its terms JSON (deals.codec's encoding).
+def _option_terms(terms_json: str) -> tuple[DealOptionTerms, dt.date | None]:
+    """The option terms of a stored deal and its loan's start, read straight from its terms JSON
+    (deals.codec's encoding).
 
     Only the fields a valuation needs are decoded: `codec.terms_from_json` rebuilds every dataclass
     through `typing.get_type_hints` and was 60% of a 1,000-deal revaluation.
     """
-    data = json.loads(row.terms_json)
+    data = json.loads(terms_json)
     o = data["option"]
     terms = DealOptionTerms(
         holder=o["holder"],
@@ -151,13 +158,25 @@ def _deal_option(row: Any) -> DealOption:
         window_start=_date(o.get("window_start")),
         window_end=_date(o.get("window_end")),
     )
-    start = _date(data["loan"].get("start")) or row.created_at.date()
+    return terms, _date(data["loan"].get("start"))
+
+
+def _deal_option(row: Any, terms_of: dict[str, tuple[DealOptionTerms, dt.date | None]] | None = None) -> DealOption:
+    """The option side of a stored deal. `terms_of` caches decoded terms by deal id: a deal's terms
+    never change once booked (deals/ writes `terms_json` only when booking), its quantity may."""
+    decoded = terms_of.get(row.id) if terms_of is not None else None
+    if decoded is None:
+        decoded = _option_terms(row.terms_json)
+        if terms_of is not None:
+            terms_of[row.id] = decoded
+    terms, start = decoded
+    booked = row.created_at.date()
     return DealOption(
         deal_id=row.id,
         holder=row.holder,
         terms=terms,
         quantity=int(row.option_quantity),
-        booked_on=min(start, row.created_at.date()),
+        booked_on=min(start or booked, booked),
     )
 
 
@@ -183,6 +202,8 @@ class MarkDesk:
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
+        self._terms_of: dict[str, tuple[DealOptionTerms, dt.date | None]] = {}  # by deal id (immutable)
+        self._calibrated: Calibrations = {}  # per round and assumptions (rounds are immutable)
 
     def value_deal(self, *, name: str, as_of: dt.date | None, assumptions: Assumptions) -> DealValuation:
         """Value one deal's option right as of `as_of` (default today); posts nothing."""
@@ -227,14 +248,14 @@ class MarkDesk:
         inputs = {"as_of": as_of.isoformat(), **assumptions.as_inputs()}
         print_ = fingerprint(inputs)
 
-        def work(conn: sa.Connection) -> Revaluation:
+        def work(conn: sa.Connection) -> tuple[Revaluation, dict[str, Account]]:
             previous = conn.execute(
                 sa.select(ms.revaluations).where(ms.revaluations.c.request_id == request_id)
             ).first()
             if previous is not None:
                 if previous.fingerprint != print_:
                     raise request_id_reused(request_id)
-                return self._load(conn, previous)
+                return self._load(conn, previous), {}
             latest = conn.execute(sa.select(sa.func.max(ms.revaluations.c.as_of))).scalar()
             if latest is not None and latest > as_of:
                 raise FailedPrecondition(
@@ -253,15 +274,18 @@ class MarkDesk:
                 .where(ds.deals.c.status != "written_off")
                 .order_by(ds.deals.c.id)
             ).all()
-            options = [_deal_option(r) for r in rows]
+            options = [_deal_option(r, self._terms_of) for r in rows]
             rounds = _rounds(conn, [o.terms.company for o in options], as_of)
             try:
-                marks, skipped = value_options(options, rounds, as_of, assumptions)
+                marks, skipped = value_options(options, rounds, as_of, assumptions, self._calibrated)
             except ValuationInputError as error:
                 raise _model_error(error, "assumptions.") from None
             return self._post_marks(conn, request_id, print_, as_of, inputs, marks, skipped)
 
-        return uow.run(self._ledger.engines.writer, work, what="RevalueOptions")
+        revaluation, accounts = uow.run(self._ledger.engines.writer, work, what="RevalueOptions")
+        # Committed now (uow.run returned): the next revaluation finds these accounts without a query.
+        self._ledger.remember_accounts(accounts.values())
+        return revaluation
 
     # ------------------------------------------------------------------ machinery
 
@@ -274,11 +298,12 @@ class MarkDesk:
         inputs: dict[str, str],
         marks: list[Mark],
         skipped: list[Skip],
-    ) -> Revaluation:
+    ) -> tuple[Revaluation, dict[str, Account]]:
+        """Record and post the marks; returns the revaluation and the holders' accounts it used."""
         holders = sorted({m.holder for m in marks})
         self._ledger.lock_books_within(conn, holders)
         accounts = [fair_value_account(m.holder, m.deal_id) for m in marks]
-        current = self._current_marks(conn, marks, accounts, holders)
+        current, resolved = self._current_marks(conn, marks, accounts, holders)
         revaluation_id = uuid.uuid4()
         now = self._ledger.now()
         records: list[dict[str, Any]] = []
@@ -298,7 +323,7 @@ class MarkDesk:
                     "funding_round_id": mark.funding_round.id if mark.funding_round else None,
                     "engine": mark.engine,
                     "code_version": CODE_VERSION,
-                    "inputs_json": json.dumps(dict(mark.inputs), sort_keys=True, ensure_ascii=False),
+                    "inputs_json": _INPUTS_JSON.encode(mark.inputs),
                     "value_per_share": mark.value_per_share,
                     "quantity": mark.quantity,
                     "fair_value": fair_value,
@@ -311,7 +336,7 @@ class MarkDesk:
         transaction_of: dict[str, uuid.UUID] = {}
         for start in range(0, len(planned), MAX_BATCH):
             chunk = planned[start : start + MAX_BATCH]
-            result = self._ledger.post_within(conn, [spec for spec, _ in chunk])
+            result = self._ledger.post_within(conn, [spec for spec, _ in chunk], accounts=resolved)
             for (_, deals), tx in zip(chunk, result.transactions, strict=True):
                 transaction_of.update(dict.fromkeys(deals, tx.id))
         for record in records:
@@ -342,23 +367,27 @@ class MarkDesk:
             )
             for mark, r in zip(marks, records, strict=True)
         )
-        return Revaluation(revaluation_id, as_of, valuations, tuple(skipped))
+        return Revaluation(revaluation_id, as_of, valuations, tuple(skipped)), resolved
 
     def _current_marks(
         self, conn: sa.Connection, marks: Sequence[Mark], accounts: Sequence[str], holders: Sequence[str]
-    ) -> dict[str, int]:
-        """Each fair-value account's balance (fen), opening the accounts not yet open (balance 0).
+    ) -> tuple[dict[str, int], dict[str, Account]]:
+        """Each fair-value account's balance (fen), opening the accounts not yet open (balance 0), and
+        every gains and fair-value account by name (for `post_within`, so it resolves none again).
 
         Balances are read first, in a few large lookups; only accounts that do not exist yet go through
-        `open_accounts_within`, which checks and inserts them one by one. So a book whose deals were
-        all marked before opens nothing.
+        `open_accounts_within` (one existence query and one insert of them all). So a book whose deals
+        were all marked before opens nothing.
         """
         gains = [names.account_name(h, GAINS_ACCOUNT) for h in holders]
         wanted = [*gains, *accounts]
         current: dict[str, int] = {}
+        resolved: dict[str, Account] = {}
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             found = self._ledger.balances_within(conn, wanted[start : start + _LOOKUP_CHUNK])
-            current.update({name: balance.balance for name, balance in found.items()})
+            for name, balance in found.items():
+                current[name] = balance.balance
+                resolved[name] = balance.account
         plans = [
             (h, GAINS_ACCOUNT, AccountType.INCOME, CNY, False, "Fair-value gains on option rights")
             for h, name in zip(holders, gains, strict=True)
@@ -377,8 +406,8 @@ class MarkDesk:
             if name not in current
         ]
         if plans:
-            self._ledger.open_accounts_within(conn, plans)
-        return current
+            resolved.update(self._ledger.open_accounts_within(conn, plans))
+        return current, resolved
 
     def _load(self, conn: sa.Connection, row: Any) -> Revaluation:
         """A recorded revaluation, rebuilt from its valuation records (a replayed request)."""

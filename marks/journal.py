@@ -4,16 +4,22 @@ A revaluation moves each deal's `options-fair-value.{deal}` account to its new f
 holder's `fair-value-gains`. Posting that as one ledger transaction per deal cost one validation, one
 chain link (leg hash) and a transaction row with six metadata rows per deal, and was most of a
 revaluation's time. Here the changes are grouped: per holder (each entry stays within one book, so
-every party's trial balance stays zero), up to `DEALS_PER_TRANSACTION` deals per transaction, each
-deal as its own balanced posting pair:
+every party's trial balance stays zero), up to `DEALS_PER_TRANSACTION` deals per transaction, as one
+compound entry: a posting per deal on its fair-value account and ONE posting of the batch's net change
+on `fair-value-gains`:
 
-    a rise:  Dr options-fair-value.{deal}   Cr fair-value-gains      (same amount)
-    a fall:  Dr fair-value-gains            Cr options-fair-value.{deal}
+    Dr options-fair-value.{deal}   for each deal whose fair value rose (by the rise)
+    Cr options-fair-value.{deal}   for each deal whose fair value fell (by the fall)
+    Cr fair-value-gains            the net: rises less falls (Dr when the falls are larger;
+                                   no gains posting at all when they cancel out exactly)
 
-The batch size is the ledger's limit of postings per transaction (`ledger.validation.MAX_POSTINGS`,
-256) over two. Per-deal traceability is kept: the posting's account names the deal, the transaction's
-metadata names the revaluation, and the deal's valuation record (revaluation, deal) holds the inputs,
-engine, value per share and the transaction id.
+Every account ends with the same balance as with a balanced pair per deal (each fair-value account
+moves by its deal's change, `fair-value-gains` by the sum of the changes), in N + 1 postings instead of
+2N, which halves the ledger's per-posting work (validation, leg text, posting rows). The batch size is
+the ledger's limit of postings per transaction (`ledger.validation.MAX_POSTINGS`, 256) less the gains
+posting. Per-deal traceability is kept: the posting's account names the deal, the transaction's
+metadata names the revaluation, and the deal's valuation record (revaluation, deal) holds the change,
+inputs, engine, value per share and the transaction id.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ __all__ = ["DEALS_PER_TRANSACTION", "FAIR_VALUE_ACCOUNT", "GAINS_ACCOUNT", "Chan
 FAIR_VALUE_ACCOUNT = "options-fair-value"
 GAINS_ACCOUNT = "fair-value-gains"
 CNY = "CNY"
-DEALS_PER_TRANSACTION = MAX_POSTINGS // 2
+DEALS_PER_TRANSACTION = MAX_POSTINGS - 1
+"""Deals per transaction: a posting each, and one netted `fair-value-gains` posting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,9 @@ def entries(
 ) -> list[tuple[TransactionSpec, tuple[str, ...]]]:
     """The transactions posting `changes`, each with the deals it carries, in holder then given order.
 
+    Each transaction has a posting per deal (in the given order) and then, unless the deals' changes
+    sum to zero, the net change on the holder's `fair-value-gains`.
+
     Request ids are `revaluations/{id}/{holder}/{n}` (n counts the holder's batches from 1), so the
     entries of one revaluation are distinct and a replay inside the same unit of work is recognised.
     """
@@ -68,11 +78,14 @@ def entries(
             batch = mine[start : start + DEALS_PER_TRANSACTION]
             postings: list[PostingSpec] = []
             for change in batch:
-                rise = change.amount > 0
-                amount = format_minor(abs(change.amount), 2)
+                side = Side.DEBIT if change.amount > 0 else Side.CREDIT
                 account = fair_value_account(holder, change.deal_id)
-                postings.append(PostingSpec(account, Side.DEBIT if rise else Side.CREDIT, CNY, amount))
-                postings.append(PostingSpec(gains, Side.CREDIT if rise else Side.DEBIT, CNY, amount))
+                postings.append(PostingSpec(account, side, CNY, format_minor(abs(change.amount), 2)))
+            net = sum(c.amount for c in batch)
+            if net:
+                postings.append(
+                    PostingSpec(gains, Side.CREDIT if net > 0 else Side.DEBIT, CNY, format_minor(abs(net), 2))
+                )
             deals = tuple(c.deal_id for c in batch)
             span = deals[0] if len(deals) == 1 else f"{deals[0]} … {deals[-1]}"
             spec = TransactionSpec(

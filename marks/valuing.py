@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -58,6 +58,7 @@ __all__ = [
     "MC_PATHS",
     "NEXT_ROUND_YEARS",
     "Assumptions",
+    "Calibrations",
     "DealOption",
     "Mark",
     "Skip",
@@ -124,6 +125,12 @@ class Skip:
     message: str
 
 
+Calibrations = MutableMapping[
+    tuple[object, float, float, float], tuple[CapTable, BacksolveResult | ValuationInputError]
+]
+"""(round id, volatility, rate, exit years) → the round's cap table and its backsolve (or why it failed)."""
+
+
 @dataclass(slots=True)
 class _Pending:
     option: DealOption
@@ -146,13 +153,19 @@ def value_options(
     rounds_by_company: Mapping[str, Sequence[FundingRound]],
     as_of: dt.date,
     assumptions: Assumptions,
+    calibrated: Calibrations | None = None,
 ) -> tuple[list[Mark], list[Skip]]:
     """Value every option as of `as_of` from its company's rounds; returns marks and the deals skipped.
+
+    `calibrated`, when given, keeps each round's parsed cap table and backsolve (step 1) per round and
+    assumptions from one call to the next (a round never changes once recorded, and the backsolve does
+    not depend on the valuation date), so a later revaluation backsolves only rounds it has not seen.
 
     Raises:
         ValuationInputError: an assumption is outside the models' domain (`volatility`, `rate`, `years`).
     """
     volatility, rate, exit_years = float(assumptions.volatility), float(assumptions.rate), float(assumptions.exit_years)
+    calibrated = {} if calibrated is None else calibrated
     calibrations: dict[object, BacksolveResult | ValuationInputError] = {}
     tables: dict[object, CapTable] = {}
     marks: list[Mark] = []
@@ -178,21 +191,25 @@ def value_options(
             )
             continue
         if latest.id not in calibrations:
-            table = latest.parsed()
-            tables[latest.id] = table
-            try:
-                calibrations[latest.id] = backsolve(
-                    table,
-                    latest.share_class,
-                    float(Decimal(latest.price_per_share)),
-                    rate=rate,
-                    volatility=volatility,
-                    years=exit_years,
-                )
-            except ValuationInputError as error:
-                if error.field in ("volatility", "rate", "years"):
-                    raise
-                calibrations[latest.id] = error
+            key = (latest.id, volatility, rate, exit_years)
+            found = calibrated.get(key)
+            if found is None:
+                table = latest.parsed()
+                try:
+                    solved: BacksolveResult | ValuationInputError = backsolve(
+                        table,
+                        latest.share_class,
+                        float(Decimal(latest.price_per_share)),
+                        rate=rate,
+                        volatility=volatility,
+                        years=exit_years,
+                    )
+                except ValuationInputError as error:
+                    if error.field in ("volatility", "rate", "years"):
+                        raise
+                    solved = error.with_traceback(None)  # kept in `calibrated`: not with this call's frames
+                found = calibrated[key] = (table, solved)
+            tables[latest.id], calibrations[latest.id] = found
         calibration = calibrations[latest.id]
         if isinstance(calibration, ValuationInputError):
             skipped.append(

@@ -183,8 +183,15 @@ def test_revaluation_marks_the_books_once_and_then_the_difference(
         deal = v.deal.removeprefix("deals/")
         assert _balance(booked, f"options-fair-value.{deal}") == expected
         marks[deal] = expected
-    # One ledger transaction per holder and batch of deals (marks.journal): both deals' pairs in one.
+    # One ledger transaction per holder and batch of deals (marks.journal): a debit per deal's account,
+    # then one credit of their sum to the gains.
     assert first.transactions_posted == 1 and len({v.transaction for v in first.valuations}) == 1
+    entry = ledger.get_transaction(first.valuations[0].transaction)
+    assert [(p.account.code, p.side.value, p.amount) for p in entry.postings] == [
+        ("options-fair-value.large", "debit", marks["large"]),
+        ("options-fair-value.small", "debit", marks["small"]),
+        ("fair-value-gains", "credit", marks["large"] + marks["small"]),
+    ]
     assert _balance(booked, "fair-value-gains") == sum(marks.values())  # shown in its normal (credit) sign
 
     replay = valuation.RevalueOptions(valuation_pb2.RevalueOptionsRequest(request_id="reval-q1", as_of=vf.date(Q1)))
