@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 
@@ -36,16 +37,31 @@ from ledger.validation import ValidTransaction
 #: Transactions per group at most (a call larger than this still goes in alone).
 MAX_GROUP_TRANSACTIONS = 10_000
 
+R = TypeVar("R")
+
+#: Called with a result as soon as it is known, before it is written and committed (ledger.store._post).
+OnComputed = Callable[[PostResult], None]
+
 #: (connection, batch, field prefix for messages, the actor of each transaction, whether the journal rows may
-#: be streamed before every check has passed: ledger.pg_posting.JournalStream) → result
-PostFn = Callable[[sa.Connection, Sequence[ValidTransaction], str, Sequence[actor.Actor | None], bool], PostResult]
+#: be streamed before every check has passed: ledger.pg_posting.JournalStream, OnComputed or None) → result
+PostFn = Callable[
+    [sa.Connection, Sequence[ValidTransaction], str, Sequence[actor.Actor | None], bool, OnComputed | None],
+    PostResult,
+]
 
 
 @dataclass(slots=True)
 class _Call:
     batch: list[ValidTransaction]
     actor: actor.Actor | None  # who called: stamped into each of its transactions by the writer
-    future: Future[PostResult]
+    future: Future[PostResult]  # the committed result, or the call's error
+    # The result as soon as the writer knows it, before the commit (a lone call), else with `future`;
+    # always resolved, so a caller waiting on it never hangs.
+    computed: Future[PostResult] | None = None
+
+    def computed_early(self, result: PostResult) -> None:
+        if self.computed is not None and not self.computed.done():  # (a retried attempt computes again)
+            self.computed.set_result(result)
 
 
 class GroupCommitter:
@@ -61,12 +77,27 @@ class GroupCommitter:
         self.groups_written = 0  # statistics for metrics and tests: groups and the calls in them
         self.calls_written = 0
 
-    def submit(self, batch: Sequence[ValidTransaction]) -> PostResult:
-        """Post `batch` all or nothing, in whatever group it lands in; blocks until committed."""
-        call = _Call(list(batch), actor.current(), Future())  # the writer thread has no caller context
+    def submit_and_answer(self, batch: Sequence[ValidTransaction], answer: Callable[[PostResult], R]) -> R:
+        """Post `batch` all or nothing, in whatever group it lands in, and return `answer(result)`; blocks
+        until committed.
+
+        A lone call's result is handed over before its rows are written, so `answer` runs on this thread
+        while the writer waits for the database (the GIL is free then). The answer is returned only after
+        the commit, and is built again if the committed result is another attempt's (a retried conflict).
+        """
+        call = _Call(list(batch), actor.current(), Future(), Future())  # (the writer has no caller context)
         self._ensure_started()
         self._queue.put(call)
-        return call.future.result()
+        assert call.computed is not None
+        try:
+            early: PostResult | None = call.computed.result()
+        except BaseException:  # the same error comes from call.future below
+            early = None
+        if early is not None:
+            value = answer(early)
+            if call.future.result() is early:
+                return value
+        return answer(call.future.result())
 
     def close(self) -> None:
         if self._started:
@@ -102,18 +133,20 @@ class GroupCommitter:
                 return self._write(conn, calls)
 
             try:
-                outcomes = uow.run(self._engine, write, what="PostTransactions")
+                outcomes: list[PostResult | BaseException] = uow.run(self._engine, write, what="PostTransactions")
             except BaseException as error:  # the whole group failed (database down, ...): each call gets it
-                for call in group:
-                    call.future.set_exception(error)
+                outcomes = [error] * len(group)
             else:
                 self.groups_written += 1
                 self.calls_written += len(group)
-                for call, outcome in zip(group, outcomes, strict=True):
+            for call, outcome in zip(group, outcomes, strict=True):
+                for future in (call.computed, call.future):
+                    if future is None or future.done():
+                        continue
                     if isinstance(outcome, BaseException):
-                        call.future.set_exception(outcome)
+                        future.set_exception(outcome)
                     else:
-                        call.future.set_result(outcome)
+                        future.set_result(outcome)
             if stop:
                 return
 
@@ -133,7 +166,10 @@ class GroupCommitter:
             # A refusal propagates: the unit of work rolls back (what a large batch streamed included) and
             # _run hands the error to the call.
             call = group[0]
-            return [self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), True)]
+            post = self._post(
+                conn, call.batch, "transactions", [call.actor] * len(call.batch), True, call.computed_early
+            )
+            return [post]
         while pending:
             merged: list[ValidTransaction] = []
             actors: list[actor.Actor | None] = []
@@ -146,7 +182,7 @@ class GroupCommitter:
                         merged.append(tx)
                         actors.append(who)
             try:  # no savepoint needed: ledger.store._post refuses before its first write, or not at all
-                result = self._post(conn, merged, "", actors, False)
+                result = self._post(conn, merged, "", actors, False, None)
             except LedgerError as error:
                 culprit = self._culprit(group, pending, error)
                 outcomes[culprit] = self._alone(conn, group[culprit], error)
@@ -174,7 +210,7 @@ class GroupCommitter:
         """The error this call's batch gets when written by itself (so its message names its own index)."""
         savepoint = conn.begin_nested()
         try:
-            self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), False)
+            self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), False, None)
         except LedgerError as error:
             savepoint.rollback()
             return error

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -79,11 +78,12 @@ from ledger.validation import (
     validate_batch,
 )
 
-_USE_COPY = os.environ.get("TOUDAI_COPY") == "1"
 DEFAULT_HOLD_TTL = dt.timedelta(days=7)
 MAX_HOLD_TTL = dt.timedelta(days=366)
 MAX_BATCH_BALANCES = 1_000
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+R = TypeVar("R")
 
 
 def utc_now() -> dt.datetime:
@@ -137,8 +137,8 @@ class Ledger:
         self._committer = (
             GroupCommitter(
                 engines.writer,
-                lambda conn, batch, prefix, actors, stream: self._post(
-                    conn, batch, field_prefix=prefix, actors=actors, stream=stream
+                lambda conn, batch, prefix, actors, stream, on_computed: self._post(
+                    conn, batch, field_prefix=prefix, actors=actors, stream=stream, on_computed=on_computed
                 ),
             )
             if group_commit
@@ -552,14 +552,27 @@ class Ledger:
 
     def post_transactions(self, specs: Sequence[TransactionSpec]) -> PostResult:
         """Post a batch all or nothing; a retried request_id returns the original transaction."""
+        return self.post_and_answer(specs, lambda result: result)
+
+    def post_and_answer(self, specs: Sequence[TransactionSpec], answer: Callable[[PostResult], R]) -> R:
+        """Post like post_transactions and return `answer(result)`, computed while the database commits.
+
+        With group commit, `answer` (a protobuf response, say) may run as soon as the result is known,
+        while the writer thread waits for PostgreSQL or SQLite to write and commit: the two overlap. Its
+        value is returned only once the batch has committed, and if the commit went to another attempt
+        (a retried conflict) it is computed again from that attempt's result, so it always describes
+        what was committed. `answer` must not have side effects.
+        """
         resolved = self._resolve_accounts(p.account for s in specs[:10_001] for p in s.postings)
         valid = validate_batch(specs, resolved.get, today=self.today())
         if self._committer is not None:
-            return self._committer.submit(valid)
-        return uow.run(
-            self._engines.writer,
-            lambda conn: self._post(conn, valid, field_prefix="transactions", stream=True),
-            what="PostTransactions",
+            return self._committer.submit_and_answer(valid, answer)
+        return answer(
+            uow.run(
+                self._engines.writer,
+                lambda conn: self._post(conn, valid, field_prefix="transactions", stream=True),
+                what="PostTransactions",
+            )
         )
 
     def reverse_transaction(
@@ -647,6 +660,7 @@ class Ledger:
         field_prefix: str,
         actors: Sequence[actor.Actor | None] | None = None,
         stream: bool = False,
+        on_computed: Callable[[PostResult], None] | None = None,
     ) -> PostResult:
         """Append a validated batch inside the caller's database transaction.
 
@@ -654,6 +668,11 @@ class Ledger:
         write, so a refused batch leaves the transaction as it found it (only row locks taken). Except
         with `stream` (PostgreSQL, large batches: ledger.pg_posting.JournalStream), which a caller passes
         only when a refusal rolls its whole transaction back.
+
+        `on_computed` is given the result as soon as it is known, before the rows are written and
+        committed (when the batch replays nothing), so a caller on another thread can build its answer
+        while the database works; the same object is returned if this attempt commits. The caller must
+        not act on it before the commit.
 
         Each transaction is stamped with who caused it (ledger.actor): `actors[i]` for `batch[i]` when
         given (the group-commit writer, which posts for several callers), else the actor bound to this call.
@@ -771,6 +790,13 @@ class Ledger:
             if journal is not None:
                 journal.abandon()  # the caller rolls back what was streamed
             raise
+        early = None
+        if on_computed is not None and not existing:
+            early = PostResult(
+                tuple(new_transactions[tx.request_id] for tx in batch),
+                self._balances_of(running, touched),
+            )
+            on_computed(early)
         if journal is not None:
             journal.send(rows)
             rows = bulk.JournalRows()
@@ -800,16 +826,23 @@ class Ledger:
                 .values(head_seq=sa.bindparam("b_seq"), head_hash=sa.bindparam("b_hash")),
                 [{"b_party": p, "b_seq": s, "b_hash": h} for p, (s, h) in heads.items()],
             )
+        if early is not None:
+            return early
         replayed = self._load_transactions(
             conn,
             [existing[tx.request_id][0] for tx in batch if tx.request_id in existing],
         )
         by_request = {**{tx.request_id: tx for tx in replayed}, **new_transactions}
-        balances = [
+        return PostResult(tuple(by_request[tx.request_id] for tx in batch), self._balances_of(running, touched))
+
+    def _balances_of(
+        self, running: Mapping[uuid.UUID, _Running], touched: Mapping[uuid.UUID, Account]
+    ) -> tuple[Balance, ...]:
+        """The touched accounts' balances after a posting, in account name order."""
+        return tuple(
             self._balance(touched[account_id], state)
             for account_id, state in sorted(running.items(), key=lambda kv: touched[kv[0]].name)
-        ]
-        return PostResult(tuple(by_request[tx.request_id] for tx in batch), tuple(balances))
+        )
 
     def _check_limits(
         self,
