@@ -86,6 +86,11 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 R = TypeVar("R")
 
 
+def _by_uuid(item: tuple[uuid.UUID, Any]) -> int:
+    """Sort key of a (UUID, value) pair: the UUID's integer, which is how UUIDs order (UUID.__lt__ is Python)."""
+    return item[0].int
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -805,11 +810,14 @@ class Ledger:
             pg_posting.write_state(
                 conn,
                 rows,
-                [(k, v.posted, v.pending_debits, v.pending_credits) for k, v in sorted(running.items())],
+                [(k, v.posted, v.pending_debits, v.pending_credits) for k, v in sorted(running.items(), key=_by_uuid)],
                 sorted(
-                    (by_name[name].party_id, by_name[name].id, day, delta)
-                    for (name, day), delta in daily.items()
-                    if delta
+                    (
+                        (by_name[name].party_id, by_name[name].id, day, delta)
+                        for (name, day), delta in daily.items()
+                        if delta
+                    ),
+                    key=lambda row: (row[0], row[1].int, row[2]),
                 ),
                 [(party, seq, digest) for party, (seq, digest) in heads.items()],
             )
@@ -926,7 +934,11 @@ class Ledger:
     ) -> None:
         bulk.update_balances(
             conn,
-            [(k, v.posted, v.pending_debits, v.pending_credits) for k, v in sorted(running.items()) if k in touched],
+            [
+                (k, v.posted, v.pending_debits, v.pending_credits)
+                for k, v in sorted(running.items(), key=_by_uuid)  # (the order UUIDs sort in, without UUID.__lt__)
+                if k in touched
+            ],
         )
 
     def _write_daily(self, conn: sa.Connection, daily: Mapping[tuple[str, uuid.UUID, dt.date], int]) -> None:
@@ -934,7 +946,7 @@ class Ledger:
             conn,
             [
                 {"party_id": p, "account_id": a, "value_date": d, "delta": delta}
-                for (p, a, d), delta in sorted(daily.items())
+                for (p, a, d), delta in sorted(daily.items(), key=lambda kv: (kv[0][0], kv[0][1].int, kv[0][2]))
                 if delta
             ],
         )
