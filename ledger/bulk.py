@@ -19,7 +19,6 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects import sqlite
 
 from ledger import schema as t
 from ledger.model import Account
@@ -136,21 +135,32 @@ class JournalRows:
 def _executemany(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
-    # The dialect's own implementation of each type (e.g. SQLite's DATETIME writes no UTC offset), as
-    # SQLAlchemy's compiled statements use: the generic type's processor would store other text.
+    placeholders = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608 - our names
+        _bound(conn, table, columns, rows),
+    )
+
+
+def _bound(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> list[Any]:
+    """Rows with each value as the driver stores it, for a statement run with exec_driver_sql.
+
+    Each column type's *dialect* implementation converts (e.g. SQLite's DATETIME writes no UTC offset and
+    its UUID is 32 hex digits), as SQLAlchemy's compiled statements do: the generic type's processor
+    would store other text. Plain tuples skip SQLAlchemy's per-row parameter handling.
+    """
     dialect = conn.dialect
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
     converting = [(i, f) for i, f in enumerate(processors) if f is not None]
-    if converting:
-        converted = []
-        for row in rows:
-            values = list(row)
-            for i, convert in converting:
-                values[i] = convert(values[i])
-            converted.append(tuple(values))
-        rows = converted
-    placeholders = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", rows)  # noqa: S608 - table and column names are ours, not input
+    if not converting:
+        return rows
+    converted = []
+    for row in rows:
+        values = list(row)
+        for i, convert in converting:
+            values[i] = convert(values[i])
+        converted.append(tuple(values))
+    return converted
 
 
 def _transaction_lines(
@@ -206,14 +216,16 @@ def add_daily(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     # (PostgreSQL posts through ledger.pg_posting, which writes the per-day totals in its one statement.)
     if conn.dialect.name == "postgresql":
         raise NotImplementedError("per-day totals on PostgreSQL are written by ledger.pg_posting.write_state")
-    conn.execute(_SQLITE_ADD_DAILY, list(rows))  # one compiled statement, executemany
+    columns = ("party_id", "account_id", "value_date", "delta")
+    conn.exec_driver_sql(
+        _SQLITE_ADD_DAILY, _bound(conn, t.daily_balances, columns, [tuple(r[c] for c in columns) for r in rows])
+    )
 
 
-_sqlite_insert_daily = sqlite.insert(t.daily_balances)
-#: SQLite: add a row's delta to its day's total, creating the row if new (compiled once, run per row).
-_SQLITE_ADD_DAILY = _sqlite_insert_daily.on_conflict_do_update(
-    index_elements=["party_id", "account_id", "value_date"],
-    set_={"delta": t.daily_balances.c.delta + _sqlite_insert_daily.excluded.delta},
+#: SQLite: add a row's delta to its day's total, creating the row if new (one statement, executemany).
+_SQLITE_ADD_DAILY = (
+    "INSERT INTO daily_balances (party_id, account_id, value_date, delta) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (party_id, account_id, value_date) DO UPDATE SET delta = daily_balances.delta + excluded.delta"
 )
 
 
@@ -245,10 +257,21 @@ def running_totals(conn: sa.Connection, account_ids: Sequence[uuid.UUID]) -> lis
             (list(account_ids),),
         )
         return [(r[0], r[1], r[2], r[3]) for r in result]
-    found: list[tuple[uuid.UUID, int, int, int]] = []
-    for start in range(0, len(account_ids), CHUNK):
-        query = sa.select(b.c.account_id, b.c.posted, b.c.pending_debits, b.c.pending_credits).where(
-            b.c.account_id.in_(account_ids[start : start + CHUNK])
+    # SQLite: the ids as stored (the column type's own text), answered rows mapped back to the given UUIDs.
+    by_key = {
+        key: account
+        for (key,), account in zip(
+            _bound(conn, b, ("account_id",), [(a,) for a in account_ids]), account_ids, strict=True
         )
-        found.extend((r.account_id, r.posted, r.pending_debits, r.pending_credits) for r in conn.execute(query))
+    }
+    keys = list(by_key)
+    found: list[tuple[uuid.UUID, int, int, int]] = []
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        rows = conn.exec_driver_sql(
+            "SELECT account_id, posted, pending_debits, pending_credits FROM balances "  # noqa: S608 - placeholders
+            f"WHERE account_id IN ({', '.join('?' * len(chunk))})",
+            tuple(chunk),
+        )
+        found.extend((by_key[r[0]], r[1], r[2], r[3]) for r in rows)
     return found
