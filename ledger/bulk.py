@@ -37,9 +37,12 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         return
     raw = conn.connection.driver_connection
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row(tuple(row[c] for c in columns))
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(tuple(row[c] for c in columns))
+    except psycopg.Error as error:  # as SQLAlchemy would raise it: unit_of_work retries races, reports outages
+        raise sa_exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
 _NULL = "\\N"  # COPY text format's NULL

@@ -1805,9 +1805,10 @@ class Ledger:
                 )
                 opened_accounts[account.name] = account
             existing.add((party, code))
-        if accounts_:  # one executemany each, not two statements per account
-            conn.execute(t.accounts.insert(), accounts_)
-            conn.execute(t.balances.insert(), balances)
+        # One bulk insert each (ledger.bulk: COPY on PostgreSQL, plain executemany on SQLite), not two
+        # statements per account.
+        bulk.insert_rows(conn, t.accounts, accounts_)
+        bulk.insert_rows(conn, t.balances, balances)
         return opened_accounts
 
     def trial_balance(self, party_id: str) -> dict[str, int]:
