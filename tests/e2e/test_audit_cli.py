@@ -22,19 +22,14 @@ from pathlib import Path
 import grpc
 import pytest
 
-from tests.e2e import test_cli as cli_tests
-from tests.e2e.test_cli import TOUDAI, Server, cli_env, run
 from tests.integration.test_audit_seed import seed, transfer
+from tests.serving import TOUDAI, Server, cli_env, run
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import ledger_pb2_grpc
 
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BEAN_CHECK = Path(sys.executable).parent / "bean-check"
-
-# The served-database fixtures of the CLI tests: `toudai serve` on SQLite and on PostgreSQL.
-served_database_url = cli_tests.served_database_url
-server = cli_tests.server
 
 
 def _seed(target: str, **options: int) -> ledger_pb2_grpc.LedgerServiceStub:

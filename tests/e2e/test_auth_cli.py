@@ -9,11 +9,12 @@ from __future__ import annotations
 import secrets
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import GRACE_SECONDS, TOUDAI, cli_env, free_port, wait_until_serving
+from tests.serving import TOUDAI, cli_env, free_port, toudai_serve
 
 
 def toudai(*args: str, env: dict[str, str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -37,29 +38,17 @@ def dev_env(tmp_path: Path) -> dict[str, str]:
     return {**cli_env(), "TOUDAI_DEV_SECRET_FILE": str(tmp_path / "dev-jwt-secret")}
 
 
+@contextmanager
 def _serve(tmp_path: Path, env: dict[str, str], *extra: str) -> Iterator[str]:
-    target = f"127.0.0.1:{free_port()}"
-    log = (tmp_path / "serve.log").open("w+")
-    process = subprocess.Popen(
-        [TOUDAI, "serve", "--listen", target, "--database-url", f"sqlite:///{tmp_path}/t.db", *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-    )
-    try:
-        wait_until_serving(target, process)
-        yield target
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=GRACE_SECONDS)
-        log.close()
+    """`toudai serve` on an SQLite file in `tmp_path`, in `env`, its stderr in tmp_path/serve.log."""
+    database_url = f"sqlite:///{tmp_path}/t.db"
+    log = tmp_path / "serve.log"
+    with toudai_serve(database_url, log, *extra, env=env, cwd=tmp_path, graceful_stop=True) as server:
+        yield server.target
 
 
 def test_development_tokens_from_toudai_token_work_with_the_cli(tmp_path: Path, dev_env: dict[str, str]) -> None:
-    for target in _serve(tmp_path, dev_env):
+    with _serve(tmp_path, dev_env) as target:
         assert "DEVELOPMENT MODE" in (tmp_path / "serve.log").read_text()
         created = toudai("--target", target, "party", "create", "bank-hz", "--name", "杭州", "--kind", "bank_branch",
                          env=dev_env, cwd=tmp_path)  # fmt: skip
@@ -89,7 +78,7 @@ def test_with_keys_a_token_is_required_and_keys_rotate_by_kid(tmp_path: Path) ->
     new.write_text(secrets.token_urlsafe(48))
     # Both keys on the command line and in TOUDAI_JWT_KEYS would do; here the env names the old one.
     served_env = {**env, "TOUDAI_JWT_KEYS": f"2025={old},2026={new}"}
-    for target in _serve(tmp_path, served_env):
+    with _serve(tmp_path, served_env) as target:
         assert "DEVELOPMENT MODE" not in (tmp_path / "serve.log").read_text()
         anonymous = toudai("--target", target, "party", "list", env=env, cwd=tmp_path)
         assert anonymous.returncode == 1 and "UNAUTHENTICATED" in anonymous.stderr

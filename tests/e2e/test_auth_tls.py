@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
 
-from ledger import db
-from ledger.store import Ledger
-from server.app import create_server
 from server.auth import server_credentials
 from tests.pki import make_pki
+from tests.serving import serve_in_process
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import ledger_pb2_grpc
 
@@ -21,18 +18,6 @@ from toudai.v1 import ledger_pb2_grpc
 @pytest.fixture
 def pki(tmp_path: Path) -> dict[str, str]:
     return make_pki(tmp_path)
-
-
-def _serve(tmp_path: Path, credentials: grpc.ServerCredentials) -> Iterator[str]:
-    engines = db.create_engines(f"sqlite:///{tmp_path}/t.db")
-    db.upgrade(engines.writer)
-    server, port = create_server(Ledger(engines), "127.0.0.1:0", credentials=credentials)
-    server.start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.stop(0).wait()
-        engines.dispose()
 
 
 def _list(target: str, credentials: grpc.ChannelCredentials | None) -> pb.ListPartiesResponse:
@@ -46,7 +31,7 @@ def _list(target: str, credentials: grpc.ChannelCredentials | None) -> pb.ListPa
 
 def test_tls_serves_verified_clients_only(tmp_path: Path, pki: dict[str, str]) -> None:
     ca = Path(pki["ca"]).read_bytes()
-    for target in _serve(tmp_path, server_credentials(pki["server_cert"], pki["server_key"])):
+    with serve_in_process(tmp_path, server_credentials(pki["server_cert"], pki["server_key"])) as target:
         assert _list(target, grpc.ssl_channel_credentials(root_certificates=ca)) is not None
         with pytest.raises(grpc.RpcError) as plaintext:
             _list(target, None)
@@ -56,7 +41,7 @@ def test_tls_serves_verified_clients_only(tmp_path: Path, pki: dict[str, str]) -
 def test_mutual_tls_requires_a_client_certificate(tmp_path: Path, pki: dict[str, str]) -> None:
     ca = Path(pki["ca"]).read_bytes()
     credentials = server_credentials(pki["server_cert"], pki["server_key"], pki["ca"])
-    for target in _serve(tmp_path, credentials):
+    with serve_in_process(tmp_path, credentials) as target:
         with_cert = grpc.ssl_channel_credentials(
             root_certificates=ca,
             private_key=Path(pki["client_key"]).read_bytes(),

@@ -1,117 +1,18 @@
 """End to end: `toudai serve` as a subprocess, driven by the `toudai` CLI as subprocesses.
 
 This is what an operator and a script see: real processes, real exit codes, real stdout/stderr, and a
-real SIGTERM at the end. The same flow runs on an SQLite file and on PostgreSQL.
+real SIGTERM at the end. The same flow runs on an SQLite file and on PostgreSQL (the `server` fixture of
+tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
 import socket
 import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import grpc
-import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-TOUDAI = shutil.which("toudai", path=str(Path(sys.executable).parent)) or str(Path(sys.executable).parent / "toudai")
-GRACE_SECONDS = 15
-START_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cli_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOUDAI_")}
-    env["COLUMNS"] = "200"
-    return env
-
-
-def run(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [TOUDAI, *args], input=stdin, capture_output=True, text=True, timeout=timeout, env=cli_env(), check=False
-    )
-
-
-def wait_until_serving(target: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    with grpc.insecure_channel(target) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"toudai serve exited with {process.returncode}: {process.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                response = health.Check(health_pb2.HealthCheckRequest(service="toudai.v1.LedgerService"), timeout=1)
-                if response.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.1)
-    raise AssertionError(f"toudai serve did not answer health checks on {target} within {START_SECONDS} s")
-
-
-@dataclass
-class Server:
-    target: str
-    process: subprocess.Popen[str]
-
-    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return run("--target", self.target, *args, stdin=stdin)
-
-    def ok(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        result = self.cli(*args, stdin=stdin)
-        assert result.returncode == 0, f"toudai {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
-        return result
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.ok(*args, "--json").stdout)
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=GRACE_SECONDS)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def served_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/t.db"  # a fresh file: `serve` migrates it on start
-    return str(request.getfixturevalue("postgres_url"))
-
-
-@pytest.fixture
-def server(served_database_url: str, tmp_path: Path) -> Iterator[Server]:
-    target = f"127.0.0.1:{free_port()}"
-    log = (tmp_path / "serve.log").open("w+")
-    process = subprocess.Popen(
-        [TOUDAI, "serve", "--listen", target, "--database-url", served_database_url],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
-        env=cli_env(),
-    )
-    try:
-        wait_until_serving(target, process)
-        yield Server(target, process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=GRACE_SECONDS)
-        log.close()
-
+from tests.serving import Server, free_port, run
 
 POSTINGS_YAML = """\
 transactions:

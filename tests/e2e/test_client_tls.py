@@ -10,25 +10,20 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clients import PartyKind, TlsConfigError, ToudaiClient, UnavailableError
 from clients.cli import EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, main
 from clients.deal_client import DealClient
 from clients.exercise_client import ExerciseClient
-from ledger import db
-from ledger.store import Ledger
-from server.app import create_server
 from server.auth import server_credentials
-from tests.e2e.test_cli import GRACE_SECONDS, START_SECONDS, TOUDAI, cli_env, free_port
 from tests.pki import make_pki
+from tests.serving import TOUDAI, cli_env, serve_in_process, toudai_serve
 
 Pki = dict[str, str]
 
@@ -44,26 +39,16 @@ def other_pki(tmp_path: Path) -> Pki:
     return make_pki(tmp_path / "other", ca_name="some other CA")
 
 
-def _serve(tmp_path: Path, credentials: grpc.ServerCredentials) -> Iterator[str]:
-    engines = db.create_engines(f"sqlite:///{tmp_path}/t.db")
-    db.upgrade(engines.writer)
-    server, port = create_server(Ledger(engines), "127.0.0.1:0", credentials=credentials)
-    server.start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.stop(0).wait()
-        engines.dispose()
-
-
 @pytest.fixture
 def tls_server(tmp_path: Path, pki: Pki) -> Iterator[str]:
-    yield from _serve(tmp_path, server_credentials(pki["server_cert"], pki["server_key"]))
+    with serve_in_process(tmp_path, server_credentials(pki["server_cert"], pki["server_key"])) as target:
+        yield target
 
 
 @pytest.fixture
 def mtls_server(tmp_path: Path, pki: Pki) -> Iterator[str]:
-    yield from _serve(tmp_path, server_credentials(pki["server_cert"], pki["server_key"], pki["ca"]))
+    with serve_in_process(tmp_path, server_credentials(pki["server_cert"], pki["server_key"], pki["ca"])) as target:
+        yield target
 
 
 def _unreachable(**kwargs: Any) -> UnavailableError:
@@ -94,7 +79,7 @@ def test_client_over_tls_with_the_servers_ca(tls_server: str, pki: Pki, other_pk
 def test_server_name_override(tmp_path: Path) -> None:
     """A certificate for ledger.internal only: checked against that name when told, refused otherwise."""
     pki = make_pki(tmp_path / "pki", hosts=("ledger.internal",))
-    for target in _serve(tmp_path, server_credentials(pki["server_cert"], pki["server_key"])):
+    with serve_in_process(tmp_path, server_credentials(pki["server_cert"], pki["server_key"])) as target:
         with ToudaiClient(target, tls_ca=pki["ca"], tls_server_name="ledger.internal") as client:
             assert list(client.list_parties()) == []
         _unreachable(target=target, tls_ca=pki["ca"])  # 127.0.0.1 is not in the certificate
@@ -192,54 +177,38 @@ def test_cli_over_mutual_tls_and_its_environment(
 # ---------------------------------------------------------------------- the processes an operator runs
 
 
-def _wait_until_serving_tls(target: str, pki: Pki, process: subprocess.Popen[str]) -> None:
-    credentials = grpc.ssl_channel_credentials(
+def test_toudai_serve_with_mutual_tls_and_the_cli(tmp_path: Path, pki: Pki) -> None:
+    env = {**cli_env(), "TOUDAI_DEV_SECRET_FILE": str(tmp_path / "dev-jwt-secret")}
+    tls = ["--tls-cert", pki["server_cert"], "--tls-key", pki["server_key"], "--client-ca", pki["ca"]]
+    health_credentials = grpc.ssl_channel_credentials(
         root_certificates=Path(pki["ca"]).read_bytes(),
         private_key=Path(pki["client_key"]).read_bytes(),
         certificate_chain=Path(pki["client_cert"]).read_bytes(),
     )
-    deadline = time.monotonic() + START_SECONDS
-    with grpc.secure_channel(target, credentials) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            assert process.poll() is None, f"toudai serve exited with {process.returncode}"
-            try:
-                response = health.Check(health_pb2.HealthCheckRequest(service="toudai.v1.LedgerService"), timeout=1)
-                if response.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.1)
-    raise AssertionError(f"toudai serve did not answer health checks over TLS on {target}")
+    database_url = f"sqlite:///{tmp_path}/t.db"
+    with toudai_serve(
+        database_url,
+        tmp_path / "serve.log",
+        *tls,
+        env=env,
+        cwd=tmp_path,
+        health_credentials=health_credentials,
+        graceful_stop=True,
+    ) as server:
+        target = server.target
 
+        def toudai(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [TOUDAI, "--target", target, *args],
+                capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path, check=False,
+            )  # fmt: skip
 
-def test_toudai_serve_with_mutual_tls_and_the_cli(tmp_path: Path, pki: Pki) -> None:
-    target = f"127.0.0.1:{free_port()}"
-    env = {**cli_env(), "TOUDAI_DEV_SECRET_FILE": str(tmp_path / "dev-jwt-secret")}
-    serve = [TOUDAI, "serve", "--listen", target, "--database-url", f"sqlite:///{tmp_path}/t.db"]
-    tls = ["--tls-cert", pki["server_cert"], "--tls-key", pki["server_key"], "--client-ca", pki["ca"]]
-    with (tmp_path / "serve.log").open("w+") as log:
-        process = subprocess.Popen(
-            [*serve, *tls], stdout=subprocess.DEVNULL, stderr=log, text=True, env=env, cwd=tmp_path
-        )
-        try:
-            _wait_until_serving_tls(target, pki, process)
-
-            def toudai(*args: str) -> subprocess.CompletedProcess[str]:
-                return subprocess.run(
-                    [TOUDAI, "--target", target, *args],
-                    capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path, check=False,
-                )  # fmt: skip
-
-            client_tls = ("--tls-ca", pki["ca"], "--tls-cert", pki["client_cert"], "--tls-key", pki["client_key"])
-            created = toudai(*client_tls, "party", "create", "pool-zj", "--name", "浙江风险池", "--kind", "risk_pool")
-            assert created.returncode == EXIT_OK, created.stderr
-            listed = toudai(*client_tls, "party", "list", "--json")
-            assert listed.returncode == EXIT_OK, listed.stderr
-            assert [p["party_id"] for p in json.loads(listed.stdout)] == ["pool-zj"]
-            anonymous = toudai("--tls-ca", pki["ca"], "party", "list")
-            assert anonymous.returncode == EXIT_UNREACHABLE, anonymous.stderr
-            assert "cannot reach toudai" in anonymous.stderr
-        finally:
-            process.terminate()
-            process.wait(timeout=GRACE_SECONDS)
+        client_tls = ("--tls-ca", pki["ca"], "--tls-cert", pki["client_cert"], "--tls-key", pki["client_key"])
+        created = toudai(*client_tls, "party", "create", "pool-zj", "--name", "浙江风险池", "--kind", "risk_pool")
+        assert created.returncode == EXIT_OK, created.stderr
+        listed = toudai(*client_tls, "party", "list", "--json")
+        assert listed.returncode == EXIT_OK, listed.stderr
+        assert [p["party_id"] for p in json.loads(listed.stdout)] == ["pool-zj"]
+        anonymous = toudai("--tls-ca", pki["ca"], "party", "list")
+        assert anonymous.returncode == EXIT_UNREACHABLE, anonymous.stderr
+        assert "cannot reach toudai" in anonymous.stderr

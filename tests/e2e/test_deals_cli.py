@@ -7,15 +7,11 @@ comments, from the terms in examples/worked-example.yaml.
 
 from __future__ import annotations
 
-import subprocess
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from tests.e2e.test_cli import GRACE_SECONDS, TOUDAI, Server, cli_env, free_port, wait_until_serving
+from tests.serving import Server
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "worked-example.yaml"
 DEAL = "deals/hz-2026-001"
@@ -24,34 +20,6 @@ PARTIES = (
     ("invest-arm", "科创投资有限公司", "investment_arm"),
     ("risk-pool", "科技信贷风险补偿资金池", "risk_pool"),
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def served_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/deals.db"  # a fresh file: `serve` migrates it on start
-    return str(request.getfixturevalue("postgres_url"))
-
-
-@pytest.fixture
-def server(served_database_url: str, tmp_path: Path) -> Iterator[Server]:
-    target = f"127.0.0.1:{free_port()}"
-    log = (tmp_path / "serve.log").open("w+")
-    process = subprocess.Popen(
-        [TOUDAI, "serve", "--listen", target, "--database-url", served_database_url],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
-        env=cli_env(),
-    )
-    try:
-        wait_until_serving(target, process)
-        yield Server(target, process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=GRACE_SECONDS)
-        log.close()
 
 
 def balance_of(server: Server, account: str) -> str:

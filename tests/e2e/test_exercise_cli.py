@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.e2e.test_cli import GRACE_SECONDS, TOUDAI, Server, cli_env, free_port, wait_until_serving
+from tests.serving import TOUDAI, Server, cli_env
 
 COMPANY = "嘉兴光子科技有限公司"
 
@@ -60,34 +57,6 @@ classes:
   - {name: A, shares: 1000000}
   - {name: B, shares: 2000000}
 """
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def served_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/exercise.db"
-    return str(request.getfixturevalue("postgres_url"))
-
-
-@pytest.fixture
-def server(served_database_url: str, tmp_path: Path) -> Iterator[Server]:
-    target = f"127.0.0.1:{free_port()}"
-    log = (tmp_path / "serve.log").open("w+")
-    process = subprocess.Popen(
-        [TOUDAI, "serve", "--listen", target, "--database-url", served_database_url],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
-        env=cli_env(),
-    )
-    try:
-        wait_until_serving(target, process)
-        yield Server(target, process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=GRACE_SECONDS)
-        log.close()
 
 
 def balance(server: Server, account: str) -> str:

@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
 
-from tests.e2e.test_cli import TOUDAI, Server, cli_env, free_port, run, wait_until_serving
 from tests.integration import valuation_fixtures as vf
+from tests.serving import Server, run
 
 HULL = ["--spot", "42", "--strike", "40", "--rate", "0.1", "--volatility", "0.2", "--years", "0.5"]
 
@@ -75,28 +74,10 @@ def test_warrant_and_usage_errors() -> None:
     assert bad.returncode == 2 and "volatility" in bad.stderr
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    import subprocess
-
-    url = f"sqlite:///{tmp_path}/t.db" if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
-    target = f"127.0.0.1:{free_port()}"
-    log = (tmp_path / "serve.log").open("w+")
-    process = subprocess.Popen(
-        [TOUDAI, "serve", "--listen", target, "--database-url", url],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
-        env=cli_env(),
-    )
-    try:
-        wait_until_serving(target, process)
-        yield Server(target, process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=15)
-        log.close()
+@pytest.fixture
+def served(server: Server) -> Server:
+    """`toudai serve` on SQLite and on PostgreSQL: the `server` fixture of tests/e2e/conftest.py."""
+    return server
 
 
 def test_rounds_cap_tables_and_revaluation_through_the_cli(served: Server, tmp_path: Path) -> None:

@@ -18,9 +18,9 @@ from decimal import Decimal
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from ledger.store import Ledger
+from tests.serving import free_port, wait_until_serving
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import ledger_pb2_grpc
 
@@ -178,49 +178,26 @@ def test_same_request_id_from_many_threads_posts_once(stub: ledger_pb2_grpc.Ledg
     assert first.balance == 100_000 - 1_000 and second.balance == 100_000 + 1_000
 
 
-def _wait_serving(address: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited early: {process.stderr.read().decode() if process.stderr else ''}")
-        try:
-            with grpc.insecure_channel(address) as channel:
-                reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-        except grpc.RpcError:
-            time.sleep(0.1)
-    raise AssertionError(f"server at {address} did not become ready")
-
-
 @pytest.fixture
 def two_servers(postgres_url: str) -> Iterator[list[str]]:
     """Two server processes serving the same PostgreSQL database."""
     processes = []
     addresses = []
     for _ in range(2):
-        port = _free_port()
+        port = free_port()
         address = f"127.0.0.1:{port}"
         code = f"from server.app import serve; serve({address!r}, {postgres_url!r}, migrate=False)"
         processes.append(subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE))
         addresses.append(address)
     try:
         for address, process in zip(addresses, processes, strict=True):
-            _wait_serving(address, process)
+            wait_until_serving(address, process, timeout=30)
         yield addresses
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             assert process.wait(timeout=30) == 0
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.postgres

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from ledger import db
 from ledger.store import Ledger
@@ -36,6 +33,7 @@ from tests.integration.test_settlement_flow import (
     exercise_of,
     split_of,
 )
+from tests.serving import free_port, wait_until_serving
 from toudai.v1 import ledger_pb2_grpc, settlement_pb2_grpc
 from toudai.v1 import settlement_pb2 as spb
 
@@ -134,38 +132,17 @@ def test_twenty_concurrent_requests_never_reserve_more_units_than_exist(
     world.books.check()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_serving(address: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited early: {process.stderr.read().decode() if process.stderr else ''}")
-        try:
-            with grpc.insecure_channel(address) as channel:
-                reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-        except grpc.RpcError:
-            time.sleep(0.1)
-    raise AssertionError(f"server at {address} did not become ready")
-
-
 @pytest.fixture
 def served(postgres_url: str) -> Iterator[dict[str, Any]]:
     """A toudai server process on `postgres_url` that the test can kill and restart."""
     state: dict[str, Any] = {"url": postgres_url, "process": None}
 
     def start() -> str:
-        address = f"127.0.0.1:{_free_port()}"
+        address = f"127.0.0.1:{free_port()}"
         code = f"from server.app import serve; serve({address!r}, {postgres_url!r}, migrate=False)"
         process = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)  # never fills a pipe
         state["process"] = process
-        _wait_serving(address, process)
+        wait_until_serving(address, process, timeout=30)
         return address
 
     state["start"] = start

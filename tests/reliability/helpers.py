@@ -10,15 +10,11 @@ from __future__ import annotations
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
-import time
 from decimal import Decimal
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
+from tests.serving import free_port, wait_until_serving
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import ledger_pb2_grpc
 
@@ -29,27 +25,6 @@ SOAK_SECONDS = float(os.environ.get("TOUDAI_SOAK_SECONDS", "0") or 0)
 def soak(short: float) -> float:
     """The duration (or count) to use: `short` normally, scaled up under `make soak`."""
     return max(short, SOAK_SECONDS) if SOAK_SECONDS else short
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_serving(address: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"server at {address} exited early with {process.returncode}")
-        try:
-            with grpc.insecure_channel(address) as channel:
-                reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-        except grpc.RpcError:
-            time.sleep(0.05)
-    raise AssertionError(f"server at {address} did not become ready")
 
 
 class ServerProcess:
@@ -76,7 +51,7 @@ class ServerProcess:
             self.process = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=log)
         self.starts += 1
         if wait:
-            wait_serving(self.address, self.process)
+            wait_until_serving(self.address, self.process, timeout=30, log=self.log_path)
 
     def kill(self) -> None:
         assert self.process is not None

@@ -25,7 +25,8 @@ import pytest
 
 from ledger import db
 from ledger.store import Ledger
-from tests.reliability.helpers import ServerProcess, setup_book, soak, transfer, wait_serving
+from tests.reliability.helpers import ServerProcess, setup_book, soak, transfer
+from tests.serving import wait_until_serving
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import ledger_pb2_grpc
 
@@ -261,7 +262,7 @@ def test_bank_three_servers_on_postgres_with_kills(postgres_url: str, tmp_path: 
         s.start(wait=False)
     try:
         for s in servers:
-            wait_serving(s.address, s.process)
+            wait_until_serving(s.address, s.process, timeout=30, log=s.log_path)
         history, stats = run_bank(
             servers,
             servers[:1],

@@ -29,7 +29,8 @@ from ledger import db
 from ledger.store import Ledger
 from server.app import create_server
 from tests.conftest import IN_CI
-from tests.reliability.helpers import ServerProcess, free_port, setup_book, transfer
+from tests.reliability.helpers import ServerProcess, setup_book, transfer
+from tests.serving import free_port
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import ledger_pb2_grpc
 
