@@ -226,19 +226,26 @@ def serve(
     )
     if metrics is not None and metrics_listen:
         log.info("metrics on http://%s/metrics", metrics_listen.rsplit(":", 1)[0] + f":{metrics.start(metrics_listen)}")
-    server.start()
-    tune_gc()  # after startup: see server/runtime.py
-    expirer = HoldExpirer(ledger, hold_expiry_interval)
-    expirer.start()
-    host = listen.rsplit(":", 1)[0]
-    log.info("toudai listening on %s:%d (database: %s)", host, port, _redact(database_url))
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s; draining calls for up to %.0f s", signal.Signals(signum).name, grace_seconds)
         stopping.set()
 
+    # Installed before the port opens: a SIGTERM sent as soon as health checks pass must drain the server,
+    # not kill it with the default handler.
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.start()
+    except BaseException:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        raise
+    tune_gc()  # after startup: see server/runtime.py
+    expirer = HoldExpirer(ledger, hold_expiry_interval)
+    expirer.start()
+    host = listen.rsplit(":", 1)[0]
+    log.info("toudai listening on %s:%d (database: %s)", host, port, _redact(database_url))
     if ready is not None:
         ready.set()
     try:

@@ -8,11 +8,14 @@ tests/e2e/conftest.py).
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
-from tests.serving import Server, free_port, run
+from tests.serving import GRACE_SECONDS, START_SECONDS, TOUDAI, Server, cli_env, free_port, run
 
 POSTINGS_YAML = """\
 transactions:
@@ -190,3 +193,31 @@ def test_serve_refuses_an_unknown_schema_revision(tmp_path: Path) -> None:
     revision = run("db", "revision", "--database-url", f"sqlite:///{database}", "--json")
     assert revision.returncode == 1
     assert json.loads(revision.stdout)["current"] == "ffffffffffff"
+
+
+def test_sigterm_as_soon_as_the_port_opens_is_a_clean_drain(tmp_path: Path) -> None:
+    """serve() installs its signal handlers before the port opens: a SIGTERM sent the moment the port
+    accepts connections drains and exits 0, instead of meeting Python's default handler (-15), which is
+    what happened while the handlers were installed only after startup (GC tuning, hold expirer, log)."""
+    target = f"127.0.0.1:{free_port()}"
+    host, port = target.split(":")
+    process = subprocess.Popen(
+        [TOUDAI, "serve", "--listen", target, "--database-url", f"sqlite:///{tmp_path}/t.db"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline and process.poll() is None:
+            with socket.socket() as probe:
+                if probe.connect_ex((host, int(port))) == 0:
+                    break
+            time.sleep(0.001)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=GRACE_SECONDS) == 0, process.stderr.read() if process.stderr else ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
