@@ -42,10 +42,9 @@ R = TypeVar("R")
 #: Called with a result as soon as it is known, before it is written and committed (ledger.store._post).
 OnComputed = Callable[[PostResult], None]
 
-#: (connection, batch, field prefix for messages, the actor of each transaction, whether the journal rows may
-#: be streamed before every check has passed: ledger.pg_posting.JournalStream, OnComputed or None) → result
+#: (connection, batch, field prefix for messages, the actor of each transaction, OnComputed or None) → result
 PostFn = Callable[
-    [sa.Connection, Sequence[ValidTransaction], str, Sequence[actor.Actor | None], bool, OnComputed | None],
+    [sa.Connection, Sequence[ValidTransaction], str, Sequence[actor.Actor | None], OnComputed | None],
     PostResult,
 ]
 
@@ -163,12 +162,9 @@ class GroupCommitter:
                     pending.remove(index)
                     break
         if len(group) == 1 and pending:  # alone in its group: no savepoint, its own field paths in errors
-            # A refusal propagates: the unit of work rolls back (what a large batch streamed included) and
-            # _run hands the error to the call.
+            # A refusal propagates: the unit of work rolls back and _run hands the error to the call.
             call = group[0]
-            post = self._post(
-                conn, call.batch, "transactions", [call.actor] * len(call.batch), True, call.computed_early
-            )
+            post = self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), call.computed_early)
             return [post]
         while pending:
             merged: list[ValidTransaction] = []
@@ -182,7 +178,7 @@ class GroupCommitter:
                         merged.append(tx)
                         actors.append(who)
             try:  # no savepoint needed: ledger.store._post refuses before its first write, or not at all
-                result = self._post(conn, merged, "", actors, False, None)
+                result = self._post(conn, merged, "", actors, None)
             except LedgerError as error:
                 culprit = self._culprit(group, pending, error)
                 outcomes[culprit] = self._alone(conn, group[culprit], error)
@@ -210,7 +206,7 @@ class GroupCommitter:
         """The error this call's batch gets when written by itself (so its message names its own index)."""
         savepoint = conn.begin_nested()
         try:
-            self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), False, None)
+            self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), None)
         except LedgerError as error:
             savepoint.rollback()
             return error

@@ -23,9 +23,7 @@ ledger/bulk.py keeps the SQLite path; docs/performance.md records what this boug
 from __future__ import annotations
 
 import datetime as dt
-import queue
 import re
-import threading
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -36,11 +34,6 @@ from ledger.bulk import JournalRows
 
 #: From this many transactions on, journal rows go in with COPY (see above).
 COPY_FROM = 200
-
-#: From this many new transactions on, a call that may stream (see JournalStream) sends its journal rows
-#: in chunks of STREAM_CHUNK while it computes the rest.
-STREAM_FROM = 2_048
-STREAM_CHUNK = 1_024
 
 _NEEDS_ESCAPE = re.compile(r'["\\]')
 
@@ -176,51 +169,3 @@ def write_state(
         "h_hash": plain_array([r[2] for r in heads]),
     }
     conn.connection.driver_connection.execute(_WRITE, parameters)  # type: ignore[union-attr]
-
-
-class JournalStream:
-    """COPY a large batch's journal rows from a second thread while the posting computes the next chunk.
-
-    Posting is Python (ids, running totals, limits, hashes) and then PostgreSQL's work (parsing COPY data,
-    inserting, indexing); done one after the other, PostgreSQL's share is dead time for the server and
-    the poster's share dead time for PostgreSQL. Streaming the rows chunk by chunk lets PostgreSQL ingest
-    chunk k on the other core while Python computes chunk k + 1 (the driver waits without the GIL).
-
-    The rows go into the caller's database transaction, so they are written before every check of the
-    batch has passed: only a caller whose refusal rolls back the whole transaction may stream (a lone
-    call; never a merged group commit, which relies on refusals coming before any write). The poster
-    must not use the connection until close() returns.
-    """
-
-    def __init__(self, conn: sa.Connection) -> None:
-        self._conn = conn
-        self._chunks: queue.SimpleQueue[JournalRows | None] = queue.SimpleQueue()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="toudai-journal-copy", daemon=True)
-        self._thread.start()
-
-    def send(self, rows: JournalRows) -> None:
-        """Queue `rows` to be written; the caller hands them over and must not change them."""
-        self._chunks.put(rows)
-
-    def close(self) -> None:
-        """Wait until every chunk is written; raise the first error writing one met."""
-        self._stop()
-        if self._error is not None:
-            raise self._error
-
-    def abandon(self) -> None:
-        """Wait for the writer to stop, ignoring its error (the caller is already failing and will roll back)."""
-        self._stop()
-
-    def _stop(self) -> None:
-        self._chunks.put(None)
-        self._thread.join()
-
-    def _run(self) -> None:
-        while (rows := self._chunks.get()) is not None:
-            if self._error is None:  # after a failure the transaction is aborted: drain without writing
-                try:
-                    rows.write(self._conn)
-                except BaseException as error:  # handed to the poster by close()
-                    self._error = error

@@ -142,8 +142,8 @@ class Ledger:
         self._committer = (
             GroupCommitter(
                 engines.writer,
-                lambda conn, batch, prefix, actors, stream, on_computed: self._post(
-                    conn, batch, field_prefix=prefix, actors=actors, stream=stream, on_computed=on_computed
+                lambda conn, batch, prefix, actors, on_computed: self._post(
+                    conn, batch, field_prefix=prefix, actors=actors, on_computed=on_computed
                 ),
             )
             if group_commit
@@ -575,7 +575,7 @@ class Ledger:
         return answer(
             uow.run(
                 self._engines.writer,
-                lambda conn: self._post(conn, valid, field_prefix="transactions", stream=True),
+                lambda conn: self._post(conn, valid, field_prefix="transactions"),
                 what="PostTransactions",
             )
         )
@@ -664,15 +664,12 @@ class Ledger:
         *,
         field_prefix: str,
         actors: Sequence[actor.Actor | None] | None = None,
-        stream: bool = False,
         on_computed: Callable[[PostResult], None] | None = None,
     ) -> PostResult:
         """Append a validated batch inside the caller's database transaction.
 
         Invariant the group committer relies on: every refusal (LedgerError) is raised before the first
-        write, so a refused batch leaves the transaction as it found it (only row locks taken). Except
-        with `stream` (PostgreSQL, large batches: ledger.pg_posting.JournalStream), which a caller passes
-        only when a refusal rolls its whole transaction back.
+        write, so a refused batch leaves the transaction as it found it (only row locks taken).
 
         `on_computed` is given the result as soon as it is known, before the rows are written and
         committed (when the batch replays nothing), so a caller on another thread can build its answer
@@ -712,89 +709,78 @@ class Ledger:
         new_transactions: dict[str, Transaction] = {}
         encoded: dict[tuple[tuple[str, str], ...], str] = {}  # metadata JSON, shared by equal maps
         bound = actor.current()
-        journal = (
-            pg_posting.JournalStream(conn) if stream and postgres and len(fresh) >= pg_posting.STREAM_FROM else None
-        )
-        try:
-            for i, tx in fresh:
-                tx_id = uuid.uuid4()
-                tx_text = str(tx_id)
-                # Who caused it (ledger.actor): after the fingerprint, so a retry replays; in the hashed document.
-                who = actors[i] if actors is not None else bound
-                metadata = {**tx.metadata, **who.metadata()} if who is not None else dict(tx.metadata)
-                key = tuple(metadata.items())
-                metadata_text = encoded.get(key)
-                if metadata_text is None:
-                    metadata_text = encoded[key] = metadata_json(metadata)
-                value_date = tx.value_date
-                day = value_date.isoformat()
-                reverses = str(tx.reverses) if tx.reverses else None
-                for posting in tx.postings:
-                    name = posting.account.name
-                    signed = posting.signed
-                    states[name].posted += signed
-                    daily[(name, value_date)] += signed
-                self._check_limits(tx, states, i if field_prefix else None)
-                legs: list[Leg] = []
-                books = tx.parties
-                for party in books:
-                    seq, prev = heads[party]
-                    seq += 1
-                    mine = (
-                        list(enumerate(tx.postings))
-                        if len(books) == 1
-                        else [(j, p) for j, p in enumerate(tx.postings) if p.account.party_id == party]
-                    )
-                    digest = leg_hash_of(
-                        book=party,
-                        sequence=seq,
-                        prev_hash=prev,
-                        transaction_id=tx_text,
-                        request_id=tx.request_id,
-                        value_date=day,
-                        recorded_at=recorded_at,
-                        description=tx.description,
-                        metadata=metadata_text,
-                        reverses=reverses,
-                        postings=[(p.account.code, p.account.commodity, p.signed) for _, p in mine],
-                    )
-                    heads[party] = (seq, digest)
-                    legs.append(Leg(party, seq, prev, digest))
-                    rows.legs.append((party, seq, tx_id, tx_text, prev, digest))
-                    rows.postings.extend([(party, seq, j, p.account, p.signed) for j, p in mine])
-                rows.transactions.append(
-                    (
-                        tx_id,
-                        tx_text,
-                        tx.request_id,
-                        tx.fingerprint,
-                        value_date,
-                        tx.description,
-                        metadata_text,
-                        tx.reverses,
-                        now,
-                    )
+        for i, tx in fresh:
+            tx_id = uuid.uuid4()
+            tx_text = str(tx_id)
+            # Who caused it (ledger.actor): after the fingerprint, so a retry replays; in the hashed document.
+            who = actors[i] if actors is not None else bound
+            metadata = {**tx.metadata, **who.metadata()} if who is not None else dict(tx.metadata)
+            key = tuple(metadata.items())
+            metadata_text = encoded.get(key)
+            if metadata_text is None:
+                metadata_text = encoded[key] = metadata_json(metadata)
+            value_date = tx.value_date
+            day = value_date.isoformat()
+            reverses = str(tx.reverses) if tx.reverses else None
+            for posting in tx.postings:
+                name = posting.account.name
+                signed = posting.signed
+                states[name].posted += signed
+                daily[(name, value_date)] += signed
+            self._check_limits(tx, states, i if field_prefix else None)
+            legs: list[Leg] = []
+            books = tx.parties
+            for party in books:
+                seq, prev = heads[party]
+                seq += 1
+                mine = (
+                    list(enumerate(tx.postings))
+                    if len(books) == 1
+                    else [(j, p) for j, p in enumerate(tx.postings) if p.account.party_id == party]
                 )
-                if metadata:
-                    rows.metadata.extend([(k, v, tx_id, tx_text) for k, v in metadata.items()])
-                new_transactions[tx.request_id] = Transaction(
-                    id=tx_id,
+                digest = leg_hash_of(
+                    book=party,
+                    sequence=seq,
+                    prev_hash=prev,
+                    transaction_id=tx_text,
                     request_id=tx.request_id,
-                    value_date=value_date,
+                    value_date=day,
+                    recorded_at=recorded_at,
                     description=tx.description,
-                    metadata=metadata,
-                    postings=tx.postings,
-                    legs=tuple(legs),
-                    create_time=now,
-                    reverses=tx.reverses,
+                    metadata=metadata_text,
+                    reverses=reverses,
+                    postings=[(p.account.code, p.account.commodity, p.signed) for _, p in mine],
                 )
-                if journal is not None and len(rows.transactions) >= pg_posting.STREAM_CHUNK:
-                    journal.send(rows)
-                    rows = bulk.JournalRows()
-        except BaseException:
-            if journal is not None:
-                journal.abandon()  # the caller rolls back what was streamed
-            raise
+                heads[party] = (seq, digest)
+                legs.append(Leg(party, seq, prev, digest))
+                rows.legs.append((party, seq, tx_id, tx_text, prev, digest))
+                rows.postings.extend([(party, seq, j, p.account, p.signed) for j, p in mine])
+            rows.transactions.append(
+                (
+                    tx_id,
+                    tx_text,
+                    tx.request_id,
+                    tx.fingerprint,
+                    value_date,
+                    tx.description,
+                    metadata_text,
+                    tx.reverses,
+                    now,
+                )
+            )
+            if metadata:
+                rows.metadata.extend([(k, v, tx_id, tx_text) for k, v in metadata.items()])
+            new_transactions[tx.request_id] = Transaction(
+                id=tx_id,
+                request_id=tx.request_id,
+                value_date=value_date,
+                description=tx.description,
+                metadata=metadata,
+                postings=tx.postings,
+                legs=tuple(legs),
+                create_time=now,
+                reverses=tx.reverses,
+            )
         early = None
         if on_computed is not None and not existing:
             early = PostResult(
@@ -802,10 +788,6 @@ class Ledger:
                 self._balances_of(running, touched),
             )
             on_computed(early)
-        if journal is not None:
-            journal.send(rows)
-            rows = bulk.JournalRows()
-            journal.close()
         if fresh and postgres:
             pg_posting.write_state(
                 conn,

@@ -78,11 +78,10 @@ def committer(
             batch: Sequence[ValidTransaction],
             prefix: str,
             actors: Sequence[Any],
-            stream: bool,
             on_computed: OnComputed | None,
         ) -> PostResult:
             def attempt(hook: OnComputed | None) -> PostResult:
-                return ledger._post(conn, batch, field_prefix=prefix, actors=actors, stream=stream, on_computed=hook)
+                return ledger._post(conn, batch, field_prefix=prefix, actors=actors, on_computed=hook)
 
             return wrap(on_computed, attempt)
 
