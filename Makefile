@@ -97,7 +97,7 @@ check-stubs: $(STAMP) ## Fail if the committed toudai/v1 stubs differ from what 
 	fi; \
 	echo "toudai/v1 stubs are up to date"
 
-bench: $(STAMP) ## Every benchmark (ledger, concurrent, balances, export, valuation; ~5 min); results in docs/performance.md
+bench: $(STAMP) ## Every benchmark (ledger, concurrent, balances, export, valuation; 5-8 min); results in docs/performance.md
 	$(PY) -m bench
 
 demo: $(STAMP) ## A scripted CLI tour against a temporary server and database
