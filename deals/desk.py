@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from deals import accounting, codec
+from deals import accounting, codec, uscc
 from deals import schema as ds
 from deals.accrual import AccrualState, accrue, start_segment
 from deals.schedule import Period, build_schedule, round_fen
@@ -353,6 +353,11 @@ class DealDesk:
                     parties[field] = names.parse_party_name(value)
                 except names.BadName as exc:
                     errors.add(field, str(exc))
+        if borrower_uscc:  # a malformed code matches nothing; say so (and keep e.g. NUL out of the query)
+            try:
+                uscc.validate(borrower_uscc)
+            except uscc.InvalidUSCC as exc:
+                errors.add("borrower_uscc", f"is not a valid unified social credit code: {exc}", "INVALID_USCC")
         errors.raise_if_any()
         filters = {
             "list": "deals",

@@ -225,6 +225,23 @@ def test_a_wrong_uscc_alone_is_invalid_argument_naming_the_field(stub: Stub, dea
     assert "I, O, S, V, Z" in violations[0].description
 
 
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("\x00", "18 characters long (got 1)"),  # (a NUL would otherwise reach PostgreSQL, which refuses it)
+        ("91350100M000I00Y4\x00", "'\\x00', 'I'"),
+        ("91350100M000100Y44", "check character is '4'"),
+    ],
+)
+def test_listing_by_a_malformed_uscc_is_invalid_argument(
+    stub: Stub, deals: Deals, ledger: Ledger, code: str, says: str
+) -> None:
+    request = dpb.ListDealsRequest(borrower_uscc=code)
+    violations, _ = details(refused(deals.ListDeals, request, INVALID, ledger))
+    assert [(v.field, v.reason) for v in violations] == [("borrower_uscc", "INVALID_USCC")]
+    assert says in violations[0].description
+
+
 def test_unknown_parties_are_invalid_argument_naming_each_field(stub: Stub, deals: Deals, ledger: Ledger) -> None:
     create_parties(stub, {k: v for k, v in PARTIES.items() if k in (BANK, POOL)})  # no arm, fund or insurer
     request = dpb.BookLinkedDealRequest(request_id="b", deal_id="hz-1", terms=deal_terms())
