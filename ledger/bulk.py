@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -37,11 +38,18 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         return
     raw = conn.connection.driver_connection
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with _as_sqlalchemy_errors(statement), raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(tuple(row[c] for c in columns))
+
+
+@contextmanager
+def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
+    """Driver errors of work done on the raw psycopg connection, raised as SQLAlchemy raises them, so that
+    ledger.unit_of_work retries a lost race and reports an outage as for any statement."""
     try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(tuple(row[c] for c in columns))
-    except psycopg.Error as error:  # as SQLAlchemy would raise it: unit_of_work retries races, reports outages
+        yield
+    except psycopg.Error as error:
         raise sa_exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
@@ -97,10 +105,8 @@ class JournalRows:
         if conn.dialect.name != "postgresql":
             self._insert(conn)
             return
-        try:
+        with _as_sqlalchemy_errors("COPY journal rows"):
             self._copy(conn.connection.driver_connection)
-        except psycopg.Error as error:  # as SQLAlchemy would raise it: unit_of_work retries races, reports outages
-            raise sa_exc.DBAPIError.instance("COPY journal rows", None, error, psycopg.Error) from error
 
     def _copy(self, raw: Any) -> None:
         with raw.cursor() as cursor:
