@@ -162,10 +162,13 @@ class GroupCommitter:
                     pending.remove(index)
                     break
         if len(group) == 1 and pending:  # alone in its group: no savepoint, its own field paths in errors
-            # A refusal propagates: the unit of work rolls back and _run hands the error to the call.
             call = group[0]
-            post = self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), call.computed_early)
-            return [post]
+            try:
+                return [
+                    self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), call.computed_early)
+                ]
+            except LedgerError as error:  # refused before anything was written (ledger.store._post checks first)
+                return [error]
         while pending:
             merged: list[ValidTransaction] = []
             actors: list[actor.Actor | None] = []
