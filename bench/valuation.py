@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from valuation import backsolve as opm_backsolve
-from valuation import bsm_greeks, bsm_price, crr_price, parse_cap_table
+from valuation.pricing import backsolve as opm_backsolve
+from valuation.pricing import bsm_greeks, bsm_price, crr_price, parse_cap_table
 
 CAP_TABLE = {
     "classes": [
@@ -202,9 +202,9 @@ def bench_revalue(deals: int) -> list[str]:
     from ledger import db
     from ledger.model import PartyKind
     from ledger.store import Ledger
-    from marks.rounds import RoundBook
     from server.app import create_server
     from toudai.v1 import valuation_pb2, valuation_pb2_grpc
+    from valuation.rounds import RoundBook
 
     with tempfile.TemporaryDirectory(prefix="toudai-bench-val-") as directory:
         engines = db.create_engines(f"sqlite:///{directory}/v.db")

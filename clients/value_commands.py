@@ -1,7 +1,7 @@
 """`toudai value|round|captable|revalue`: option pricing for people and scripts, and ValuationService calls.
 
 `value option`, `value warrant` and `value backsolve` compute **locally** with the same code the server
-runs (`marks.pricing`, `valuation.backsolve`): no server is needed, so a desk can price terms on a
+runs (`valuation.price_option`, `valuation.backsolve`): no server is needed, so a desk can price terms on a
 laptop, and a script gets the same numbers the service would give. With `--json` they print one JSON
 object whose figures are JSON numbers (float64, full precision); without it, a table.
 Model input errors exit with 2 (usage) and name the field.
@@ -46,7 +46,7 @@ def _local(compute: Callable[[argparse.Namespace, Console], int]) -> Handler:
     """A handler that computes in-process: model errors are usage errors naming the field."""
 
     def handler(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
-        from valuation import ValuationInputError  # numpy and scipy load only when a command prices
+        from valuation.pricing import ValuationInputError  # numpy and scipy load only when a command prices
 
         try:
             return compute(args, console)
@@ -77,7 +77,7 @@ def _emit(args: argparse.Namespace, console: Console, data: Mapping[str, Any], *
 
 
 def _option(args: argparse.Namespace, console: Console) -> int:
-    from marks.pricing import price_option
+    from valuation.price_option import price_option
 
     priced = price_option(
         args.model,
@@ -105,7 +105,7 @@ def _option(args: argparse.Namespace, console: Console) -> int:
 
 
 def _warrant(args: argparse.Namespace, console: Console) -> int:
-    from marks.pricing import price_option
+    from valuation.price_option import price_option
 
     priced = price_option(
         "warrant",
@@ -132,7 +132,7 @@ def _load_document(path: str) -> Any:
 
 
 def _backsolve(args: argparse.Namespace, console: Console) -> int:
-    from valuation import backsolve, parse_cap_table
+    from valuation.pricing import backsolve, parse_cap_table
 
     try:
         document = _load_document(args.cap_table)

@@ -68,6 +68,7 @@ from ledger.model import (
     Transaction,
     TransactionSpec,
 )
+from ledger.session import LedgerSession
 from ledger.validation import (
     ValidTransaction,
     check_metadata,
@@ -162,6 +163,24 @@ class Ledger:
     def today(self) -> dt.date:
         """The business date in the ledger's time zone (Asia/Shanghai by default)."""
         return self._clock().astimezone(self._zone).date()
+
+    def write(self, work: Callable[[LedgerSession], R], *, what: str = "write") -> R:
+        """Run `work` in one retryable unit of work (ledger.session); the accounts it opened or read are
+        cached once it has committed."""
+        sessions: list[LedgerSession] = []
+
+        def attempt(conn: sa.Connection) -> R:
+            session = LedgerSession(self, conn)
+            sessions.append(session)
+            return work(session)
+
+        result = uow.run(self._engines.writer, attempt, what=what)
+        self.remember_accounts(sessions[-1].accounts_seen())  # the last attempt is the one that committed
+        return result
+
+    def read(self, work: Callable[[LedgerSession], R]) -> R:
+        """Run a read-only `work` on the reader engine (one connection, no retries)."""
+        return uow.read(self._engines.reader, lambda conn: work(LedgerSession(self, conn)))
 
     # ------------------------------------------------------------------ commodities
 
@@ -943,8 +962,11 @@ class Ledger:
     # ------------------------------------------------------------------ reading the journal
 
     def get_transaction(self, name: str) -> Transaction:
+        return uow.read(self._engines.reader, lambda c: self.get_transaction_within(c, name))
+
+    def get_transaction_within(self, conn: sa.Connection, name: str) -> Transaction:
         tx_id = _parse(lambda n: names.parse_uuid_name(n, "transactions"), name, "name")
-        found = uow.read(self._engines.reader, lambda c: self._load_transactions(c, [tx_id]))
+        found = self._load_transactions(conn, [tx_id])
         if not found:
             raise NotFound(name, "transaction")
         return found[0]

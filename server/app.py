@@ -24,8 +24,6 @@ from grpc_reflection.v1alpha import reflection
 from deals.desk import DealDesk
 from ledger import actor, db
 from ledger.store import Ledger
-from marks.desk import MarkDesk
-from marks.rounds import RoundBook
 from server.audit_servicer import AuditServicer
 from server.auth import (
     AuthConfigError,
@@ -55,6 +53,8 @@ from toudai.v1 import (
     valuation_pb2,
     valuation_pb2_grpc,
 )
+from valuation.desk import MarkDesk
+from valuation.rounds import RoundBook
 
 log = logging.getLogger("toudai.server")
 

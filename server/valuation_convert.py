@@ -14,13 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.errors import FieldViolation, InvalidArgument, ViolationCollector
-from marks.desk import DealValuation, Revaluation
-from marks.rounds import FundingRound
-from marks.valuing import DEFAULT_EXIT_YEARS, DEFAULT_RATE, DEFAULT_VOLATILITY, Assumptions
 from server.convert import date_out, instant_out
 from server.deal_convert import decimal_in, money_out
 from toudai.v1 import valuation_pb2 as pb
-from valuation import ValuationInputError
+from valuation.desk import DealValuation, Revaluation
+from valuation.pricing import ValuationInputError
+from valuation.rounds import FundingRound
+from valuation.valuing import DEFAULT_EXIT_YEARS, DEFAULT_RATE, DEFAULT_VOLATILITY, Assumptions
 
 __all__ = [
     "assumptions_in",

@@ -10,15 +10,15 @@ import grpc
 
 from deals.desk import DealDesk
 from ledger.errors import ViolationCollector
-from marks.desk import MarkDesk
-from marks.pricing import price_option
-from marks.rounds import RoundBook
-from marks.version import CODE_VERSION
 from server import authz
 from server import valuation_convert as vc
 from server.convert import optional_date_in
 from toudai.v1 import valuation_pb2 as pb
 from toudai.v1 import valuation_pb2_grpc as pb_grpc
+from valuation.desk import MarkDesk
+from valuation.price_option import price_option
+from valuation.rounds import RoundBook
+from valuation.version import CODE_VERSION
 
 MODELS = {
     pb.PRICING_MODEL_BSM: "bsm",

@@ -587,7 +587,7 @@ class ExerciseDesk:
         """Check the trigger event against the deal's terms and return the price per share to use."""
         option = terms.option
         if spec.trigger in (Trigger.QUALIFYING_ROUND, Trigger.VALUATION_THRESHOLD):
-            from marks import schema as ms
+            from valuation import schema as ms
 
             round_id = _round_id(spec.funding_round)
             found = conn.execute(sa.select(ms.funding_rounds).where(ms.funding_rounds.c.id == round_id)).first()

@@ -1,76 +1,14 @@
-"""Pure option pricing for the fair-value marks of 投贷联动 option rights (认股选择权).
+"""The valuation module (ValuationService): funding rounds and cap tables, option prices, fair-value marks.
 
-QuantLib's separation, kept throughout: *instrument terms* (`OptionTerms`, `WarrantTerms`,
-`RoundLinkedOption`, `CapTable`) say what is owned; *market data* (`MarketData`, or rate/volatility/
-years for an OPM) say what the world looks like at an explicit valuation date; *engines* (functions
-`price_bsm`, `price_crr`, `price_monte_carlo`, `warrant_value`, `backsolve`, and the vectorized
-`bsm_price`/`bsm_greeks`/`crr_price` kernels) combine the two. Times are years from the valuation
-date, ACT/365F (`year_fraction`); rates are continuously compounded.
+Two layers, the lower one pure:
 
-Everything here is float64 and side-effect free: no I/O, no clock, no grpc, SQL or ledger imports.
-Converting a value to money is the caller's job, done once with explicit rounding. Bad inputs raise
-`ValuationInputError` (a `ValueError`) naming the field, for the gRPC edge to map to INVALID_ARGUMENT.
-docs/valuation.md describes every model, its conventions and its limits.
+- `valuation.pricing`: the pricing engines (Black-Scholes with dilution, binomial, Monte Carlo, OPM
+  backsolve, cap-table waterfalls). float64 maths with no I/O, no clock, no database, grpc or protobuf;
+  an import contract (`make lint`) keeps it so.
+- the service layer in this package: `rounds` (funding rounds and their cap tables), `valuing` (a deal's
+  option right valued from the rounds), `journal` (the fair-value postings), `money` (the one rounding
+  of a price to fen), `price_option` (ad-hoc pricing for PriceOption) and `desk` (the application
+  service behind the RPCs, reaching the books through `ledger.session`).
+
+docs/valuation.md explains the models and the service.
 """
-
-from valuation.binomial import TreeProbability, crr_price, price_crr
-from valuation.bsm import BsmGreeks, OptionValue, bsm_greeks, bsm_price, price_bsm
-from valuation.captable import CapTable, OptionPool, Preference, ShareClass, parse_cap_table
-from valuation.dilution import warrant_value, warrant_value_hull, warrant_values
-from valuation.dlom import finnerty_dlom
-from valuation.errors import ValuationError, ValuationInputError
-from valuation.market import MarketData
-from valuation.montecarlo import MonteCarloResult, price_monte_carlo
-from valuation.opm import BacksolveResult, OpmResult, backsolve, value_classes
-from valuation.terms import (
-    DAYS_PER_YEAR,
-    NextRoundStrike,
-    OptionTerms,
-    Right,
-    RoundLinkedOption,
-    Style,
-    WarrantTerms,
-    year_fraction,
-)
-from valuation.waterfall import Tranche, breakpoints, distribute, tranches
-
-__all__ = [
-    "DAYS_PER_YEAR",
-    "BacksolveResult",
-    "BsmGreeks",
-    "CapTable",
-    "MarketData",
-    "MonteCarloResult",
-    "NextRoundStrike",
-    "OpmResult",
-    "OptionPool",
-    "OptionTerms",
-    "OptionValue",
-    "Preference",
-    "Right",
-    "RoundLinkedOption",
-    "ShareClass",
-    "Style",
-    "Tranche",
-    "TreeProbability",
-    "ValuationError",
-    "ValuationInputError",
-    "WarrantTerms",
-    "backsolve",
-    "breakpoints",
-    "bsm_greeks",
-    "bsm_price",
-    "crr_price",
-    "distribute",
-    "finnerty_dlom",
-    "parse_cap_table",
-    "price_bsm",
-    "price_crr",
-    "price_monte_carlo",
-    "tranches",
-    "value_classes",
-    "warrant_value",
-    "warrant_value_hull",
-    "warrant_values",
-    "year_fraction",
-]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 import deals.schema  # noqa: F401 - registers the deal tables on the shared MetaData
-import marks.schema  # noqa: F401 - registers the valuation tables on the shared MetaData
 import settlement.schema  # noqa: F401 - registers the exercise tables on the shared MetaData
+import valuation.schema  # noqa: F401 - registers the valuation tables on the shared MetaData
 from ledger.schema import metadata
 
 connection = context.config.attributes.get("connection")

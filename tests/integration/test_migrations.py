@@ -14,8 +14,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import deals.schema  # noqa: F401 - the deal tables share the ledger's MetaData and migration history
-import marks.schema  # noqa: F401 - so do the valuation tables
 import settlement.schema  # noqa: F401 - and the exercise tables
+import valuation.schema  # noqa: F401 - so do the valuation tables
 from ledger import db
 from ledger.errors import SchemaMismatch
 from ledger.schema import metadata

@@ -1,4 +1,4 @@
-"""Revaluation entries (marks.journal) on the real ledger, SQLite and PostgreSQL: a posting per deal and one
+"""Revaluation entries (valuation.journal) on the real ledger, SQLite and PostgreSQL: a posting per deal and one
 netted `fair-value-gains` posting leave every account exactly where a balanced pair per deal would; and
 the ledger calls the valuation desk relies on (accounts returned by `open_accounts_within` and handed to
 `post_within`, never cached before their unit of work commits).
@@ -17,7 +17,7 @@ from ledger import unit_of_work as uow
 from ledger.errors import InvalidArgument, NotFound
 from ledger.model import AccountType, CommodityKind, PartyKind, PostingSpec, Side, TransactionSpec
 from ledger.store import Ledger
-from marks.journal import Change, entries
+from valuation.journal import Change, entries
 
 Q1, Q2, Q3 = dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 9, 30)
 DEALS = ("a", "b", "c")

@@ -183,7 +183,7 @@ def test_revaluation_marks_the_books_once_and_then_the_difference(
         deal = v.deal.removeprefix("deals/")
         assert _balance(booked, f"options-fair-value.{deal}") == expected
         marks[deal] = expected
-    # One ledger transaction per holder and batch of deals (marks.journal): a debit per deal's account,
+    # One ledger transaction per holder and batch of deals (valuation.journal): a debit per deal's account,
     # then one credit of their sum to the gains.
     assert first.transactions_posted == 1 and len({v.transaction for v in first.valuations}) == 1
     entry = ledger.get_transaction(first.valuations[0].transaction)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.unit.valuation.reference import black_scholes
-from valuation import MarketData, OptionTerms, TreeProbability, ValuationInputError, crr_price, price_crr
+from valuation.pricing import MarketData, OptionTerms, TreeProbability, ValuationInputError, crr_price, price_crr
 
 
 @pytest.mark.parametrize(("steps", "expected"), [(5, 4.49), (30, 4.263), (50, 4.272), (100, 4.278), (500, 4.283)])
@@ -84,7 +84,7 @@ def test_skipping_the_exercise_region_gives_the_full_roll_backs_bits(
     # Batches of 16+ Americans roll back only above the exercise boundary (valuation/binomial.py). That is
     # exact, not an approximation: the same batches through the plain roll-back give the same bits. Puts
     # and calls (the reflected tree), dividends, negative rates, deep in and out of the money.
-    from valuation import binomial
+    from valuation.pricing import binomial
 
     rng = np.random.default_rng(11)
     cases = []

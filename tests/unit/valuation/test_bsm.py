@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.unit.valuation.reference import black_scholes
-from valuation import MarketData, OptionTerms, ValuationInputError, bsm_greeks, bsm_price, price_bsm
+from valuation.pricing import MarketData, OptionTerms, ValuationInputError, bsm_greeks, bsm_price, price_bsm
 
 
 def test_hull_example_call_and_put() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from valuation import CapTable, ShareClass, ValuationInputError, parse_cap_table
+from valuation.pricing import CapTable, ShareClass, ValuationInputError, parse_cap_table
 
 SAMPLE: dict[str, Any] = {
     "classes": [

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.unit.valuation.reference import black_scholes
-from valuation import (
+from valuation.pricing import (
     MarketData,
     OptionTerms,
     ValuationInputError,

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from tests.unit.valuation.reference import norm_cdf
-from valuation import ValuationInputError, finnerty_dlom
+from valuation.pricing import ValuationInputError, finnerty_dlom
 
 
 def finnerty(sigma: float, t: float, q: float = 0.0) -> float:

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from tests.unit.valuation.reference import black_scholes
-from valuation import (
+from valuation.pricing import (
     MarketData,
     NextRoundStrike,
     OptionTerms,

@@ -8,7 +8,15 @@ import pytest
 
 from tests.unit.valuation.reference import black_scholes
 from tests.unit.valuation.test_captable import SAMPLE
-from valuation import ValuationInputError, backsolve, breakpoints, distribute, parse_cap_table, tranches, value_classes
+from valuation.pricing import (
+    ValuationInputError,
+    backsolve,
+    breakpoints,
+    distribute,
+    parse_cap_table,
+    tranches,
+    value_classes,
+)
 
 
 def call(v: float, strike: float, r: float, sigma: float, t: float) -> float:

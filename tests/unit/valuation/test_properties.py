@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from valuation import bsm_price, crr_price, distribute, parse_cap_table, value_classes
+from valuation.pricing import bsm_price, crr_price, distribute, parse_cap_table, value_classes
 
 spots = st.floats(0.01, 1000.0)
 strikes = st.floats(0.01, 1000.0)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from valuation import TreeProbability, bsm_greeks, crr_price
+from valuation.pricing import TreeProbability, bsm_greeks, crr_price
 
 try:
     import QuantLib as _quantlib  # noqa: N813 - module-private alias, None when missing
@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - exercised only where QuantLib is missi
     _quantlib = None
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-DAYS_PER_YEAR = 365.0  # QuantLib's Actual365Fixed, as valuation.terms uses
+DAYS_PER_YEAR = 365.0  # QuantLib's Actual365Fixed, as valuation.pricing.terms uses
 
 # (S, K, r, q, σ, days to expiry)
 CASES = [

@@ -27,8 +27,8 @@ from ledger.errors import InvalidArgument, NotFound, ViolationCollector, request
 from ledger.model import Page
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_value_date
-from marks import schema as ms
-from valuation import CapTable, ValuationInputError, parse_cap_table
+from valuation import schema as ms
+from valuation.pricing import CapTable, ValuationInputError, parse_cap_table
 
 __all__ = ["FundingRound", "RoundBook", "check_company", "round_from_row"]
 

@@ -12,7 +12,7 @@ posts for each deal the change from its previous mark, so the books always carry
     a fall:  Cr options-fair-value.{deal}   (and the loss to fair-value-gains, netted per batch)
 
 The changes go on the books as one ledger transaction per holder and batch of up to 255 deals: a
-posting per deal on its fair-value account and one netted posting on fair-value-gains (marks.journal);
+posting per deal on its fair-value account and one netted posting on fair-value-gains (valuation.journal);
 each valuation record names its deal's transaction. The accounts it read or opened are handed to
 `post_within` (not looked up twice) and, once the unit of work has committed, to the ledger's account
 cache, so the next revaluation resolves none of them again.
@@ -55,13 +55,13 @@ from ledger.errors import (
 from ledger.model import Account, AccountType
 from ledger.store import Ledger
 from ledger.validation import MAX_BATCH, check_request_id, check_value_date
-from marks import schema as ms
-from marks.journal import CNY, FAIR_VALUE_ACCOUNT, GAINS_ACCOUNT, Change, entries, fair_value_account
-from marks.money import fair_value_fen
-from marks.rounds import FundingRound, round_from_row
-from marks.valuing import Assumptions, Calibrations, DealOption, Mark, Skip, value_options
-from marks.version import CODE_VERSION
-from valuation import ValuationInputError
+from valuation import schema as ms
+from valuation.journal import CNY, FAIR_VALUE_ACCOUNT, GAINS_ACCOUNT, Change, entries, fair_value_account
+from valuation.money import fair_value_fen
+from valuation.pricing import ValuationInputError
+from valuation.rounds import FundingRound, round_from_row
+from valuation.valuing import Assumptions, Calibrations, DealOption, Mark, Skip, value_options
+from valuation.version import CODE_VERSION
 
 __all__ = ["FAIR_VALUE_ACCOUNT", "GAINS_ACCOUNT", "DealValuation", "MarkDesk", "Revaluation"]
 
@@ -111,7 +111,7 @@ class Revaluation:
 
     @property
     def transactions_posted(self) -> int:
-        """Ledger transactions posted: one per holder and batch of deals (marks.journal), not per deal."""
+        """Ledger transactions posted: one per holder and batch of deals (valuation.journal), not per deal."""
         return len({v.transaction for v in self.valuations if v.transaction})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from valuation.terms import check_finite, check_non_negative
+from valuation.pricing.terms import check_finite, check_non_negative
 
 __all__ = ["MarketData"]
 

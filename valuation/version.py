@@ -1,7 +1,7 @@
 """The code version recorded with every valuation, so that a mark can be traced to the code that made it.
 
 `CODE_VERSION` is the installed toudai version plus the first 12 hex digits of a SHA-256 over the
-sources of the pricing code (`valuation/*.py` and `marks/valuing.py`): two marks with the same code
+sources of the pricing code (`valuation/pricing/*.py` and `valuation/valuing.py`): two marks with the same code
 version were computed by the same models, whatever the package version says.
 """
 
@@ -11,14 +11,14 @@ import hashlib
 import importlib.metadata
 from pathlib import Path
 
-import valuation
+from valuation import pricing
 
 __all__ = ["CODE_VERSION"]
 
 
 def _sources_digest() -> str:
     digest = hashlib.sha256()
-    files = [*sorted(Path(valuation.__file__).parent.glob("*.py")), Path(__file__).parent / "valuing.py"]
+    files = [*sorted(Path(pricing.__file__).parent.glob("*.py")), Path(__file__).parent / "valuing.py"]
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -1,6 +1,6 @@
 """A company's capitalisation table: share classes, their liquidation preferences, and option pools.
 
-This is the instrument side of an OPM (`valuation.opm`): who is owed what when the company is sold or
+This is the instrument side of an OPM (`valuation.pricing.opm`): who is owed what when the company is sold or
 wound up. Conventions (the same as the cap-table files the CLI reads, see docs/valuation.md):
 
 - A class without `preference` is common stock. A preferred class has a liquidation preference of
@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from valuation.errors import ValuationInputError
+from valuation.pricing.errors import ValuationInputError
 
 __all__ = ["CapTable", "OptionPool", "Preference", "ShareClass", "parse_cap_table"]
 

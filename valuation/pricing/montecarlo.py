@@ -22,10 +22,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from valuation._arrays import FloatArray
-from valuation.errors import ValuationInputError
-from valuation.market import MarketData
-from valuation.terms import OptionTerms, Right, RoundLinkedOption, Style
+from valuation.pricing._arrays import FloatArray
+from valuation.pricing.errors import ValuationInputError
+from valuation.pricing.market import MarketData
+from valuation.pricing.terms import OptionTerms, Right, RoundLinkedOption, Style
 
 __all__ = ["MonteCarloResult", "price_monte_carlo"]
 

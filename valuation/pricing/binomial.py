@@ -34,10 +34,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import gammaln, xlog1py, xlogy  # type: ignore[import-untyped,unused-ignore]
 
-from valuation._arrays import FloatArray, RightLike, finite, non_negative, sign_of_right
-from valuation.errors import ValuationInputError
-from valuation.market import MarketData
-from valuation.terms import OptionTerms, Style
+from valuation.pricing._arrays import FloatArray, RightLike, finite, non_negative, sign_of_right
+from valuation.pricing.errors import ValuationInputError
+from valuation.pricing.market import MarketData
+from valuation.pricing.terms import OptionTerms, Style
 
 __all__ = ["TreeProbability", "crr_price", "price_crr"]
 
@@ -263,7 +263,7 @@ def crr_price(
     """Binomial (CRR) prices of European and/or American options, element-wise over broadcast inputs.
 
     Args:
-        right: call/put, as in `valuation.bsm.bsm_price`.
+        right: call/put, as in `valuation.pricing.bsm.bsm_price`.
         style: `Style`, "european"/"american", or an array of them or of booleans (True = American).
         spot, strike, rate, volatility, expiry_years, dividend_yield: as in `bsm_price`; volatility must be
             positive where the time to expiry is (a tree with no spread has no nodes to choose between).

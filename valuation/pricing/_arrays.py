@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from valuation.errors import ValuationInputError
-from valuation.terms import Right
+from valuation.pricing.errors import ValuationInputError
+from valuation.pricing.terms import Right
 
 FloatArray = npt.NDArray[np.float64]
 """A float64 array; scalars are 0-d arrays."""

@@ -1,6 +1,6 @@
 """Instrument terms: what an option *is*, apart from the market it is priced in and the engine.
 
-Following QuantLib, an instrument holds only its contractual terms; market data (`valuation.market`)
+Following QuantLib, an instrument holds only its contractual terms; market data (`valuation.pricing.market`)
 and the pricing engine are passed separately, so one set of terms can be priced by several engines and
 every engine can be checked against another.
 
@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from valuation.errors import ValuationInputError
+from valuation.pricing.errors import ValuationInputError
 
 __all__ = [
     "DAYS_PER_YEAR",
@@ -107,7 +107,7 @@ class WarrantTerms:
 
     `shares_outstanding` (N) is the number of shares before exercise; `option` holds strike and expiry
     per warrant (one warrant buys one share). Dilution makes a warrant worth less than a call on a
-    share traded between investors; see `valuation.dilution`.
+    share traded between investors; see `valuation.pricing.dilution`.
     """
 
     option: OptionTerms

@@ -8,9 +8,9 @@ import uuid
 from decimal import Decimal
 
 from deals.terms import OptionTerms, QuantityBasis, StrikeBasis
-from marks.rounds import FundingRound
-from marks.valuing import Assumptions, Calibrations, DealOption, value_options
-from valuation import ValuationInputError, parse_cap_table
+from valuation.pricing import ValuationInputError, parse_cap_table
+from valuation.rounds import FundingRound
+from valuation.valuing import Assumptions, Calibrations, DealOption, value_options
 
 Q1, Q2 = dt.date(2026, 3, 31), dt.date(2026, 6, 30)
 CAP_TABLE = {

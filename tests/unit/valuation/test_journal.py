@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ledger.model import PostingSpec, Side
-from marks.journal import DEALS_PER_TRANSACTION, Change, entries
+from valuation.journal import DEALS_PER_TRANSACTION, Change, entries
 
 AS_OF = dt.date(2026, 3, 31)
 GAINS = "parties/arm/accounts/fair-value-gains"

@@ -4,7 +4,7 @@ At an exit (sale or liquidation) worth V, each class's payout is a piecewise-lin
 function of V. Its kinks are the *breakpoints*: the points where a preference is fully paid, an
 option pool comes into the money, a non-participating class converts, or a participation cap starts
 or stops to bind. Between two breakpoints every extra yuan is split in fixed fractions; a `Tranche`
-records those fractions. The OPM (`valuation.opm`) values each tranche as a call spread.
+records those fractions. The OPM (`valuation.pricing.opm`) values each tranche as a call spread.
 
 How the breakpoints are found:
 
@@ -29,8 +29,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from valuation.captable import CapTable
-from valuation.errors import ValuationInputError
+from valuation.pricing.captable import CapTable
+from valuation.pricing.errors import ValuationInputError
 
 __all__ = ["Tranche", "breakpoints", "distribute", "tranches"]
 

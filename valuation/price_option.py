@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from valuation import (
+from valuation.pricing import (
     MarketData,
     OptionTerms,
     Right,

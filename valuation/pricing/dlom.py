@@ -21,7 +21,7 @@ import math
 
 from scipy.special import ndtr  # type: ignore[import-untyped,unused-ignore]
 
-from valuation.terms import check_finite, check_non_negative
+from valuation.pricing.terms import check_finite, check_non_negative
 
 __all__ = ["finnerty_dlom"]
 

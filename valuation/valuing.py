@@ -19,7 +19,7 @@ For each deal (the practice of ASC 820 / IFRS 13 marks, docs/valuation.md "Deal 
    c. a right whose window has ended is worth 0 (engine "lapsed").
 
 Warrants are priced in one vectorized call for a whole revaluation (the reason this is a batch
-function). Money is not made here: `marks.money` turns the value per share into fen, once.
+function). Money is not made here: `valuation.money` turns the value per share into fen, once.
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ import numpy as np
 
 from deals.terms import OptionTerms as DealOptionTerms
 from deals.terms import StrikeBasis
-from marks.money import value_text
-from marks.rounds import FundingRound
-from valuation import (
+from valuation.money import value_text
+from valuation.pricing import (
     BacksolveResult,
     CapTable,
     MarketData,
@@ -49,6 +48,7 @@ from valuation import (
     warrant_values,
     year_fraction,
 )
+from valuation.rounds import FundingRound
 
 __all__ = [
     "DEFAULT_EXIT_YEARS",

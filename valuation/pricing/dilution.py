@@ -30,11 +30,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import brentq  # type: ignore[import-untyped,unused-ignore]
 
-from valuation._arrays import FloatArray, non_negative
-from valuation.bsm import bsm_greeks, bsm_price
-from valuation.errors import ValuationInputError
-from valuation.market import MarketData
-from valuation.terms import Right, Style, WarrantTerms
+from valuation.pricing._arrays import FloatArray, non_negative
+from valuation.pricing.bsm import bsm_greeks, bsm_price
+from valuation.pricing.errors import ValuationInputError
+from valuation.pricing.market import MarketData
+from valuation.pricing.terms import Right, Style, WarrantTerms
 
 __all__ = ["warrant_value", "warrant_value_hull", "warrant_values"]
 

@@ -31,10 +31,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr  # type: ignore[import-untyped,unused-ignore]
 
-from valuation._arrays import FloatArray, RightLike, finite, non_negative, sign_of_right
-from valuation.errors import ValuationInputError
-from valuation.market import MarketData
-from valuation.terms import OptionTerms, Style
+from valuation.pricing._arrays import FloatArray, RightLike, finite, non_negative, sign_of_right
+from valuation.pricing.errors import ValuationInputError
+from valuation.pricing.market import MarketData
+from valuation.pricing.terms import OptionTerms, Style
 
 __all__ = ["BsmGreeks", "OptionValue", "bsm_greeks", "bsm_price", "price_bsm"]
 
@@ -182,7 +182,7 @@ def price_bsm(terms: OptionTerms, market: MarketData) -> OptionValue:
     """The Black-Scholes-Merton engine for one European option: price and greeks as floats.
 
     Raises:
-        ValuationInputError: the terms are American (field `style`): use `valuation.binomial`.
+        ValuationInputError: the terms are American (field `style`): use `valuation.pricing.binomial`.
     """
     if terms.style is not Style.EUROPEAN:
         raise ValuationInputError("style", "Black-Scholes-Merton prices European options; use the binomial engine")

@@ -1,7 +1,7 @@
 """The option-pricing method (OPM) for a private company's share classes, and its backsolve.
 
 Idea: the classes of a venture-backed company are claims on one underlying, the company's equity
-value at exit. Each tranche of the waterfall (`valuation.waterfall`), the slice of exit value
+value at exit. Each tranche of the waterfall (`valuation.pricing.waterfall`), the slice of exit value
 between breakpoints B_i and B_(i+1), is worth today a *call spread*: C(V, B_i) − C(V, B_(i+1)), with
 C the Black-Scholes call on the total equity value V, no dividends, the risk-free rate r, the equity
 volatility σ and the time T to the expected exit (C(V, 0) = V; the last tranche has no upper leg).
@@ -14,7 +14,7 @@ that is how ASC 820 / IFRS 13 and 409A practice calibrate to a transaction. The 
 strictly increasing in V (each call spread is), so the root is unique; the bracket starts at 0,
 where every class is worth 0, and doubles until the class is worth more than the price.
 
-A discount for lack of marketability (e.g. `valuation.dlom.finnerty_dlom`) may then apply to the
+A discount for lack of marketability (e.g. `valuation.pricing.dlom.finnerty_dlom`) may then apply to the
 classes the holder cannot sell (common stock by default); the target class is solved before it.
 All values are float64: the caller converts to money and rounds once, explicitly.
 """
@@ -28,12 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq  # type: ignore[import-untyped,unused-ignore]
 
-from valuation._arrays import FloatArray
-from valuation.bsm import bsm_price
-from valuation.captable import CapTable
-from valuation.errors import ValuationInputError
-from valuation.terms import Right, check_finite, check_non_negative
-from valuation.waterfall import Tranche, tranches
+from valuation.pricing._arrays import FloatArray
+from valuation.pricing.bsm import bsm_price
+from valuation.pricing.captable import CapTable
+from valuation.pricing.errors import ValuationInputError
+from valuation.pricing.terms import Right, check_finite, check_non_negative
+from valuation.pricing.waterfall import Tranche, tranches
 
 __all__ = ["BacksolveResult", "OpmResult", "backsolve", "value_classes"]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from clients.cli import main
-from marks.money import fair_value_fen, value_text
+from valuation.money import fair_value_fen, value_text
 
 R, SIGMA, T = 0.03, 0.6, 2.0
 
