@@ -25,12 +25,13 @@ from ledger.canonical import fingerprint
 from ledger.db import as_utc
 from ledger.errors import InvalidArgument, NotFound, ViolationCollector, request_id_reused
 from ledger.model import Page
+from ledger.session import LedgerSession
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_value_date
 from valuation import schema as ms
 from valuation.pricing import CapTable, ValuationInputError, parse_cap_table
 
-__all__ = ["FundingRound", "RoundBook", "check_company", "round_from_row"]
+__all__ = ["FundingRound", "RoundBook", "check_company", "funding_round", "round_from_row"]
 
 COMPANY = re.compile(r"^[^\s/\x00-\x1f][^/\x00-\x1f]{0,127}$")
 
@@ -63,6 +64,19 @@ class FundingRound:
 
     def parsed(self) -> CapTable:
         return parse_cap_table(self.cap_table)
+
+    @property
+    def fully_diluted_shares(self) -> int:
+        """Every share of every class plus every option pool's shares, after the round."""
+        return sum(int(c["shares"]) for c in self.cap_table.get("classes", [])) + sum(
+            int(p["shares"]) for p in self.cap_table.get("option_pools", [])
+        )
+
+
+def funding_round(session: LedgerSession, round_id: uuid.UUID) -> FundingRound | None:
+    """A recorded round by id, read in the caller's unit of work (settlement checks exercise triggers with it)."""
+    row = session.connection.execute(sa.select(ms.funding_rounds).where(ms.funding_rounds.c.id == round_id)).first()
+    return round_from_row(row) if row is not None else None
 
 
 def check_company(company: str, path: str, errors: ViolationCollector) -> None:
