@@ -52,6 +52,24 @@ def parse_minor(text: str, scale: int) -> int:
     return minor
 
 
+def parse_plain_decimal(text: str) -> Decimal:
+    """Exact decimal text as a Decimal: the one parser for prices, rates and quantities at the edges.
+
+    "Plain" means what a person writes: an optional sign, digits, an optional '.' and digits (ASCII
+    only). Exponents ("1e3"), NaN and infinities, spaces, thousands separators, underscores and other
+    scripts' digits are refused, since each would let the text show one number while meaning another.
+    """
+    if not isinstance(text, str) or not text:
+        raise AmountError('is empty; give a decimal number such as "3.00"')
+    if _DECIMAL_TEXT.match(text) is None:
+        try:
+            Decimal(text)
+        except InvalidOperation:
+            raise AmountError(f"{text!r} is not a decimal number") from None
+        raise AmountError(f"{text!r} is not a plain decimal number (digits and an optional '.' only)")
+    return Decimal(text)
+
+
 def format_minor(minor: int, scale: int) -> str:
     """Render minor units as exact decimal text with exactly `scale` places (123450, 2 → "1234.50")."""
     sign = "-" if minor < 0 else ""

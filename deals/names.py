@@ -1,0 +1,22 @@
+"""Deal resource names (`deals/{deal}`): the one parser, used by deals, settlement and valuation alike."""
+
+from __future__ import annotations
+
+from ledger import names
+
+__all__ = ["DEAL_ID_MAX", "deal_name", "parse_deal_name"]
+
+#: A deal id is a party-id-shaped slug of at most this many characters (it becomes part of account codes).
+DEAL_ID_MAX = 40
+
+
+def deal_name(deal_id: str) -> str:
+    return f"deals/{deal_id}"
+
+
+def parse_deal_name(name: str) -> str:
+    """The deal id of `deals/{deal}`; raises ledger.names.BadName with a message a person can act on."""
+    deal_id = name[6:] if name.startswith("deals/") else ""
+    if not deal_id or not names.PARTY_ID.match(deal_id) or len(deal_id) > DEAL_ID_MAX:
+        raise names.BadName(f"{name!r} is not a deal name; expected deals/{{deal}} such as deals/hz-2026-001")
+    return deal_id
