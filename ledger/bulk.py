@@ -38,13 +38,13 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         return
     raw = conn.connection.driver_connection
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with _as_sqlalchemy_errors(statement), raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+    with driver_errors(statement), raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         for row in rows:
             copy.write_row(tuple(row[c] for c in columns))
 
 
 @contextmanager
-def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
+def driver_errors(statement: str) -> Iterator[None]:
     """Driver errors of work done on the raw psycopg connection, raised as SQLAlchemy raises them, so that
     ledger.unit_of_work retries a lost race and reports an outage as for any statement."""
     try:
@@ -105,7 +105,7 @@ class JournalRows:
         if conn.dialect.name != "postgresql":
             self._insert(conn)
             return
-        with _as_sqlalchemy_errors("COPY journal rows"):
+        with driver_errors("COPY journal rows"):
             self._copy(conn.connection.driver_connection)
 
     def _copy(self, raw: Any) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger.bulk import JournalRows
+from ledger.bulk import JournalRows, driver_errors
 
 #: From this many transactions on, journal rows go in with COPY (see above).
 COPY_FROM = 200
@@ -66,7 +66,9 @@ def read_state(
 ) -> tuple[list[Any], list[Any], list[Any]]:
     """(book heads, locked in party order; existing (request_id, id, fingerprint); running totals)."""
     raw = conn.connection.driver_connection
-    with raw.pipeline():  # type: ignore[union-attr]
+    # Errors of the raw driver become SQLAlchemy's (bulk.driver_errors), so the unit of work retries a
+    # conflict and reports an outage (tests/integration/test_pg_driver_faults.py).
+    with driver_errors("read posting state"), raw.pipeline():  # type: ignore[union-attr]
         heads = raw.execute(  # type: ignore[union-attr]
             "SELECT party_id, head_seq, head_hash FROM books WHERE party_id = ANY(%s::varchar[]) "
             "ORDER BY party_id FOR UPDATE",
@@ -81,7 +83,8 @@ def read_state(
             "WHERE account_id = ANY(%s::uuid[])",
             (plain_array(account_ids),),
         )
-    return heads.fetchall(), existing.fetchall(), running.fetchall()
+    with driver_errors("read posting state"):  # a pipeline's error may surface when its results are read
+        return heads.fetchall(), existing.fetchall(), running.fetchall()
 
 
 _WRITE = """
@@ -168,4 +171,5 @@ def write_state(
         "h_seq": plain_array([r[1] for r in heads]),
         "h_hash": plain_array([r[2] for r in heads]),
     }
-    conn.connection.driver_connection.execute(_WRITE, parameters)  # type: ignore[union-attr]
+    with driver_errors(_WRITE):
+        conn.connection.driver_connection.execute(_WRITE, parameters)  # type: ignore[union-attr]
