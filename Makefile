@@ -15,12 +15,17 @@ BIN := $(VENV)/bin
 BUF := node_modules/.bin/buf
 LISTEN ?= 127.0.0.1:50051
 PYTEST_ARGS ?=
+# Parallel test workers (pytest-xdist); each worker makes its own databases. 3 on 2 cores: the tests
+# wait on subprocesses, sockets and PostgreSQL often enough that a third worker still gains.
+TEST_WORKERS ?= 3
+# Debian's chromium, for the HTML audit report test (opened in a real headless browser).
+CHROMIUM := /usr/bin/chromium
 STAMP := $(VENV)/.installed-stamp
 NPM_STAMP := node_modules/.installed-stamp
 # buf breaking compares the proto with this git branch (no network needed: buf reads .git itself).
 BREAKING_AGAINST ?= main
 
-.PHONY: help install run test soak lint typecheck buf-lint buf-breaking proto check-stubs bench demo clean
+.PHONY: help install browser run test slow soak lint typecheck buf-lint buf-breaking proto check-stubs bench demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,8 +49,23 @@ $(NPM_STAMP): package.json package-lock.json
 run: $(STAMP) ## Serve on 127.0.0.1:50051 (SQLite in var/toudai.db; TOUDAI_DATABASE_URL overrides)
 	$(BIN)/toudai serve --listen $(LISTEN)
 
-test: install lint typecheck buf-lint buf-breaking check-stubs ## Lint, type checks, buf, stale stubs, then every test (SQLite and PostgreSQL)
-	$(BIN)/pytest $(PYTEST_ARGS)
+# The browser test needs Debian's chromium: installed here when missing (needs root and Debian's apt
+# registry), otherwise the target stops and says what to install.
+browser: ## Install Debian's chromium for the HTML report test, if missing (apt-get; root)
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the HTML report test (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "make test needs Debian's chromium at $(CHROMIUM) for the HTML report test: run 'sudo apt-get install chromium'" >&2; exit 1; \
+	  fi; \
+	fi
+
+test: install browser lint typecheck buf-lint buf-breaking check-stubs ## The fast lane: lint, types, import contract, buf, stubs, then every test but the slow ones, on parallel workers (SQLite and PostgreSQL)
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
+
+slow: install browser ## The slow-by-design tests (SIGKILL bank runs, fuzzer, outages, CLI walk-throughs); CI runs them after make test
+	$(BIN)/pytest -n $(TEST_WORKERS) -m slow $(PYTEST_ARGS)
 
 # The reliability tests (bank with SIGKILLs, fuzzing, outages, limits) for longer: the bank tests run
 # SOAK_SECONDS each and the fuzzer tries 4 x SOAK_SECONDS requests per RPC. Figures go in docs/reliability.md.
@@ -53,9 +73,10 @@ SOAK_SECONDS ?= 300
 soak: $(STAMP) ## The reliability tests for longer (SOAK_SECONDS=300: bank runs, 1,200 fuzz requests per RPC)
 	TOUDAI_SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/pytest tests/reliability -s -o timeout=0 $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff check and ruff format --check
+lint: $(STAMP) ## ruff check, ruff format --check, and the layering contract (lint-imports, .importlinter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP) ## mypy --strict over the packages listed in pyproject.toml
 	$(BIN)/mypy

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ledger import db
 from ledger.model import AccountType, PartyKind
 from ledger.store import Ledger
+from server import database
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PARTIES = ("bench-hz", "bench-sh")
@@ -74,7 +75,7 @@ def migrate_and_seed(url: str, accounts: int) -> Chart:
     """Migrate to head, then create the parties and `accounts` CNY accounts spread evenly over them."""
     engines = db.create_engines(url, pool_size=2)
     try:
-        db.upgrade(engines.writer)
+        database.upgrade(engines.writer)
         ledger = Ledger(engines)
         per_party = max(2, accounts // len(PARTIES))
         codes = tuple(f"acct-{i:04d}" for i in range(per_party))

@@ -202,13 +202,14 @@ def bench_revalue(deals: int) -> list[str]:
     from ledger import db
     from ledger.model import PartyKind
     from ledger.store import Ledger
+    from server import database
     from server.app import create_server
     from toudai.v1 import valuation_pb2, valuation_pb2_grpc
     from valuation.rounds import RoundBook
 
     with tempfile.TemporaryDirectory(prefix="toudai-bench-val-") as directory:
         engines = db.create_engines(f"sqlite:///{directory}/v.db")
-        db.upgrade(engines.writer)
+        database.upgrade(engines.writer)
         ledger = Ledger(engines)
         for party, kind in (
             ("bank-hz", PartyKind.BANK_BRANCH),

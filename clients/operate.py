@@ -17,6 +17,7 @@ from rich.console import Console
 
 from ledger import db
 from ledger.errors import SchemaMismatch
+from server import database
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -87,8 +88,8 @@ def db_upgrade(args: argparse.Namespace) -> int:
     except ValueError as error:
         return _fail(str(error))
     try:
-        db.upgrade(engines.writer)
-        current = db.current_revision(engines.writer)
+        database.upgrade(engines.writer)
+        current = database.current_revision(engines.writer)
     except SchemaMismatch as error:
         return _fail(error.message)
     except sqlalchemy.exc.SQLAlchemyError as error:
@@ -105,13 +106,13 @@ def db_revision(args: argparse.Namespace) -> int:
     except ValueError as error:
         return _fail(str(error))
     try:
-        current = db.current_revision(engines.writer)
+        current = database.current_revision(engines.writer)
     except sqlalchemy.exc.SQLAlchemyError as error:
         return _fail(f"cannot read the database: {str(error).splitlines()[0]}")
     finally:
         engines.dispose()
-    head = db.head_revision()
-    known = current is None or current in db.known_revisions()
+    head = database.head_revision()
+    known = current is None or current in database.known_revisions()
     if args.json:
         sys.stdout.write(json.dumps({"current": current, "head": head, "up_to_date": current == head}) + "\n")
     else:

@@ -1,6 +1,6 @@
 """Tables of the deal desk: one row per deal with its accrual state, and its event log.
 
-They live on the ledger's MetaData so one Alembic history migrates both (ledger/migrations/env.py
+They live on the ledger's MetaData so one Alembic history migrates both (server/migrations/env.py
 imports this module); the ledger's own code never reads them.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ledger.schema import Instant, metadata
+from ledger.db import Instant, metadata
 
 deals = sa.Table(
     "deals",

@@ -1,4 +1,8 @@
-"""Database engines and schema migrations for SQLite (embedded default) and PostgreSQL.
+"""Database engines for SQLite (embedded default) and PostgreSQL, and the ledger's MetaData.
+
+Schema migrations are the application's (server/database.py, server/migrations/): the tables of deals,
+settlement and valuation share the ledger's MetaData (`metadata`, one naming convention) and one Alembic
+history. `Instant` is the column type of every recorded instant (aware, UTC).
 
 SQLite runs in WAL mode with synchronous=FULL (an acknowledged write survives a power cut) and every
 writing unit of work starts with BEGIN IMMEDIATE, which takes SQLite's single write lock up front: the
@@ -17,15 +21,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from ledger.schema import Instant, metadata
 
-from ledger.errors import SchemaMismatch
+__all__ = [
+    "DEFAULT_SQLITE_PATH",
+    "Engines",
+    "Instant",
+    "as_utc",
+    "create_engines",
+    "default_url",
+    "metadata",
+    "normalise_url",
+    "transaction",
+]
 
 DEFAULT_SQLITE_PATH = "var/toudai.db"
-MIGRATIONS_DIR = pathlib.Path(__file__).resolve().parent / "migrations"
 STATEMENT_TIMEOUT_MS = 30_000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
 
@@ -120,54 +130,6 @@ def _sqlite_engine(url: str, *, immediate: bool) -> sa.Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
-
-
-def alembic_config(connection: sa.Connection | None = None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
-
-
-def known_revisions() -> set[str]:
-    script = ScriptDirectory.from_config(alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}
-
-
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
-
-
-def current_revision(engine: sa.Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
-
-
-def upgrade(engine: sa.Engine) -> None:
-    """Bring the schema to the latest revision this code knows (refusing unknown revisions)."""
-    check_revision(engine, allow_behind=True)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")  # a migration may take its time
-        command.upgrade(alembic_config(connection), "head")
-
-
-def check_revision(engine: sa.Engine, *, allow_behind: bool = False) -> None:
-    """Refuse a database at a revision this code does not know, or (unless allowed) one not at head."""
-    current = current_revision(engine)
-    if current is not None and current not in known_revisions():
-        raise SchemaMismatch(
-            f"the database is at schema revision {current}, which this version of toudai does not know; "
-            "run a newer toudai or restore the matching database"
-        )
-    if not allow_behind and current != head_revision():
-        raise SchemaMismatch(
-            f"the database is at schema revision {current or '(empty)'}, not {head_revision()}; "
-            "run `toudai db upgrade` first"
-        )
 
 
 @contextmanager

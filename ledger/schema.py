@@ -1,4 +1,5 @@
-"""The ledger's tables (SQLAlchemy Core). Migrations in ledger/migrations create and evolve them.
+"""The ledger's tables (SQLAlchemy Core). The application's migrations
+(server/migrations) create and evolve them.
 
 Every table that belongs to a book carries `party_id` (the book id) in its key, so books can later be
 spread over partitions without a schema change. Row ids are UUIDs. Amounts are BIGINT minor units,

@@ -24,6 +24,7 @@ from grpc_reflection.v1alpha import reflection
 from deals.desk import DealDesk
 from ledger import actor, db
 from ledger.store import Ledger
+from server import database
 from server.audit_servicer import AuditServicer
 from server.auth import (
     AuthConfigError,
@@ -143,9 +144,9 @@ def open_ledger(database_url: str, *, migrate: bool) -> Ledger:
     engines = db.create_engines(database_url)
     try:
         if migrate:
-            db.upgrade(engines.writer)
+            database.upgrade(engines.writer)
         else:
-            db.check_revision(engines.writer)
+            database.check_revision(engines.writer)
     except BaseException:
         engines.dispose()
         raise

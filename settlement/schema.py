@@ -2,14 +2,14 @@
 row per ExpireOptions request (its idempotency key, payload fingerprint and recorded answer, so that a
 retry returns the original list of lapsed rights; revision 0005).
 
-On the ledger's MetaData (ledger/migrations/env.py imports this module); the ledger never reads them.
+On the ledger's MetaData (server/migrations/env.py imports this module); the ledger never reads them.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ledger.schema import Instant, metadata
+from ledger.db import Instant, metadata
 
 exercises = sa.Table(
     "exercises",

@@ -20,10 +20,33 @@ import sqlalchemy as sa
 
 from ledger import db
 from ledger.store import Ledger
+from server import database
 from server.app import create_server
 from toudai.v1 import ledger_pb2_grpc
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+#: Slow by design (SIGKILL runs, fuzzing, outages, whole-CLI walk-throughs in subprocesses): marked
+#: `slow`, left out of `make test` (the fast lane) and run by `make slow`, which CI (.ci/run) runs too.
+#: Node-id prefixes, so a whole file or one test (all its parameters) can be named.
+SLOW_TESTS = (
+    "tests/reliability/test_bank.py",
+    "tests/reliability/test_fuzz.py",
+    "tests/reliability/test_outage.py",
+    "tests/e2e/test_deals_cli.py::test_worked_example_through_the_cli",
+    "tests/e2e/test_deals_cli.py::test_demo_books_a_portfolio_once",
+    "tests/e2e/test_exercise_cli.py::test_worked_example_exercise_through_the_cli",
+    "tests/e2e/test_cli.py::test_cli_drives_a_served_ledger",
+    "tests/e2e/test_audit_cli.py::test_export_verify_offline_and_tampered",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
+
+
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -90,7 +113,7 @@ def postgres_template(postgres_admin_url: str) -> Iterator[str]:
     name = f"toudai_tpl_{uuid.uuid4().hex[:10]}"
     _admin_execute(postgres_admin_url, f'CREATE DATABASE "{name}"')
     engines = db.create_engines(_database_url(postgres_admin_url, name))
-    db.upgrade(engines.writer)
+    database.upgrade(engines.writer)
     engines.dispose()
     yield name
     _admin_execute(postgres_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -111,7 +134,7 @@ def sqlite_url(tmp_path: object) -> str:
     """A fresh, migrated SQLite database file for one test."""
     url = f"sqlite:///{tmp_path}/toudai.db"
     engines = db.create_engines(url)
-    db.upgrade(engines.writer)
+    database.upgrade(engines.writer)
     engines.dispose()
     return url
 

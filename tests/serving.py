@@ -30,6 +30,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from ledger import db
 from ledger.store import Ledger
+from server import database
 from server.app import create_server
 
 TOUDAI = shutil.which("toudai", path=str(Path(sys.executable).parent)) or str(Path(sys.executable).parent / "toudai")
@@ -171,7 +172,7 @@ def serve_in_process(directory: Path, credentials: grpc.ServerCredentials) -> It
     """A server in this process on a free port with `credentials` (server.auth.server_credentials), on a
     fresh SQLite file in `directory`; yields its target. Stopped at once on the way out."""
     engines = db.create_engines(f"sqlite:///{directory}/t.db")
-    db.upgrade(engines.writer)
+    database.upgrade(engines.writer)
     server, port = create_server(Ledger(engines), "127.0.0.1:0", credentials=credentials)
     server.start()
     try:

@@ -1,6 +1,6 @@
 """Tables of the valuation side: funding rounds with their cap tables, revaluations and their records.
 
-They live on the ledger's MetaData so one Alembic history migrates everything (ledger/migrations/env.py
+They live on the ledger's MetaData so one Alembic history migrates everything (server/migrations/env.py
 imports this module; revision 0003 creates them); the ledger's own code never reads them.
 
 - `funding_rounds`: one row per recorded round; the post-round cap table is stored as canonical JSON in
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ledger.schema import Instant, metadata
+from ledger.db import Instant, metadata
 
 funding_rounds = sa.Table(
     "funding_rounds",

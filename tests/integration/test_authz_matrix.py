@@ -34,6 +34,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from ledger import db
+from server import database
 from ledger.store import Ledger
 from server.app import create_server
 from server.auth import POLICY, Access, Authenticator, Foreign, Role, load_key_set, mint_token
@@ -137,7 +138,7 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keyed]:
     keys = load_key_set([str(base / "k1.secret"), f"ed={base / 'ed.pem'}"])
     url = f"sqlite:///{base}/toudai.db"
     engines = db.create_engines(url)
-    db.upgrade(engines.writer)
+    database.upgrade(engines.writer)
     ledger = Ledger(engines)
     server, port = create_server(ledger, "127.0.0.1:0", authenticator=Authenticator(keys))
     server.start()

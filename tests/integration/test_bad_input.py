@@ -33,6 +33,7 @@ from google.type import date_pb2
 from grpc_status import rpc_status
 
 from ledger import db
+from server import database
 from ledger.store import Ledger
 from server.app import create_server
 from tests.integration.dbstate import assert_unchanged, snapshot
@@ -134,7 +135,7 @@ def _create_database(request: pytest.FixtureRequest, backend: str, tmp_path_fact
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('bad-input')}/toudai.db"
         engines = db.create_engines(url)
-        db.upgrade(engines.writer)
+        database.upgrade(engines.writer)
         engines.dispose()
         return url
     admin_url = str(request.getfixturevalue("postgres_admin_url"))

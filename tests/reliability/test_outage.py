@@ -27,6 +27,7 @@ import pytest
 
 from ledger import db
 from ledger.store import Ledger
+from server import database
 from server.app import create_server
 from tests.conftest import IN_CI
 from tests.reliability.helpers import ServerProcess, setup_book, transfer
@@ -95,7 +96,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 @pytest.mark.postgres
 def test_database_outage_gives_unavailable_and_recovers(private_postgres: PrivatePostgres) -> None:
     engines = db.create_engines(private_postgres.url)
-    db.upgrade(engines.writer)
+    database.upgrade(engines.writer)
     ledger = Ledger(engines)
     server, port = create_server(ledger, "127.0.0.1:0")
     server.start()
