@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from ledger import schema as t
-from ledger.model import Account
+from ledger.posting import JournalRows
 
 #: Rows per multi-row statement: keeps SQLite under its bound-parameter limit and PostgreSQL statements small.
 CHUNK = 2_000
@@ -64,81 +64,53 @@ def copy_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-class JournalRows:
-    """The journal rows of one batch (transactions, legs, postings, metadata), written in one go.
+def write_journal(conn: sa.Connection, rows: JournalRows) -> None:
+    """Write a batch's journal rows: on PostgreSQL encoded straight into COPY's text format, one buffer per
+    table, with encoders that know each column's type (no per-value type dispatch, no psycopg per-row call);
+    elsewhere handed to executemany. Identifiers, party ids, account codes and hashes cannot contain COPY's
+    special characters (their formats are validated), so only free text (request ids, descriptions,
+    metadata) is escaped."""
+    if not rows.transactions:
+        return
+    if conn.dialect.name != "postgresql":
+        _insert_journal(conn, rows)
+        return
+    with driver_errors("COPY journal rows"):
+        _copy_journal(conn.connection.driver_connection, rows)
 
-    Rows are kept as tuples in column order while the batch is built. On PostgreSQL `write` encodes them
-    straight into COPY's text format, one buffer per table, with encoders that know each column's type
-    (so no per-value type dispatch and no psycopg per-row call); elsewhere it hands them to executemany.
-    Identifiers, party ids, account codes and hashes cannot contain COPY's special characters (their
-    formats are validated), so only free text (request ids, descriptions, metadata) is escaped.
-    """
 
-    TRANSACTION_COLUMNS = (
-        "id",
-        "request_id",
-        "fingerprint",
-        "value_date",
-        "description",
-        "metadata_json",
-        "reverses",
-        "created_at",
-    )
-    LEG_COLUMNS = ("party_id", "seq", "transaction_id", "prev_hash", "hash")
-    POSTING_COLUMNS = ("party_id", "seq", "idx", "account_id", "amount")
-    METADATA_COLUMNS = ("key", "value", "transaction_id")
-
-    __slots__ = ("legs", "metadata", "postings", "transactions")
-
-    def __init__(self) -> None:
-        # Identifiers travel as (UUID, its text): SQLAlchemy binds the UUID, COPY takes the text.
-        self.transactions: list[
-            tuple[uuid.UUID, str, str, str, dt.date, str, str, uuid.UUID | None, dt.datetime]
-        ] = []  # (id, id text, request_id, fingerprint, value_date, description, metadata, reverses, created)
-        self.legs: list[tuple[str, int, uuid.UUID, str, str, str]] = []  # (party, seq, tx, tx text, prev, hash)
-        self.postings: list[tuple[str, int, int, Account, int]] = []  # (party, seq, idx, account, amount)
-        self.metadata: list[tuple[str, str, uuid.UUID, str]] = []  # (key, value, tx, tx text)
-
-    def write(self, conn: sa.Connection) -> None:
-        if not self.transactions:
-            return
-        if conn.dialect.name != "postgresql":
-            self._insert(conn)
-            return
-        with driver_errors("COPY journal rows"):
-            self._copy(conn.connection.driver_connection)
-
-    def _copy(self, raw: Any) -> None:
-        with raw.cursor() as cursor:
-            _copy(cursor, "transactions", self.TRANSACTION_COLUMNS, _transaction_lines(self.transactions))
+def _copy_journal(raw: Any, rows: JournalRows) -> None:
+    with raw.cursor() as cursor:
+        _copy(cursor, "transactions", rows.TRANSACTION_COLUMNS, _transaction_lines(rows.transactions))
+        _copy(
+            cursor,
+            "legs",
+            rows.LEG_COLUMNS,
+            [f"{p}\t{s}\t{tx}\t{prev}\t{h}\n" for p, s, _, tx, prev, h in rows.legs],
+        )
+        _copy(
+            cursor,
+            "postings",
+            rows.POSTING_COLUMNS,
+            [f"{p}\t{s}\t{i}\t{a.id_text}\t{m}\n" for p, s, i, a, m in rows.postings],
+        )
+        if rows.metadata:
             _copy(
                 cursor,
-                "legs",
-                self.LEG_COLUMNS,
-                [f"{p}\t{s}\t{tx}\t{prev}\t{h}\n" for p, s, _, tx, prev, h in self.legs],
+                "transaction_metadata",
+                rows.METADATA_COLUMNS,
+                [f"{copy_text(k)}\t{copy_text(v)}\t{tx}\n" for k, v, _, tx in rows.metadata],
             )
-            _copy(
-                cursor,
-                "postings",
-                self.POSTING_COLUMNS,
-                [f"{p}\t{s}\t{i}\t{a.id_text}\t{m}\n" for p, s, i, a, m in self.postings],
-            )
-            if self.metadata:
-                _copy(
-                    cursor,
-                    "transaction_metadata",
-                    self.METADATA_COLUMNS,
-                    [f"{copy_text(k)}\t{copy_text(v)}\t{tx}\n" for k, v, _, tx in self.metadata],
-                )
 
-    def _insert(self, conn: sa.Connection) -> None:
-        """Elsewhere (SQLite): executemany of plain tuples, each value converted by the column type's own
-        bind processor, so the stored text is exactly what SQLAlchemy would store, without its per-row
-        dictionary handling."""
-        _executemany(conn, t.transactions, self.TRANSACTION_COLUMNS, [(r[0], *r[2:]) for r in self.transactions])
-        _executemany(conn, t.legs, self.LEG_COLUMNS, [(p, s, tx, prev, h) for p, s, tx, _, prev, h in self.legs])
-        _executemany(conn, t.postings, self.POSTING_COLUMNS, [(p, s, i, a.id, m) for p, s, i, a, m in self.postings])
-        _executemany(conn, t.transaction_metadata, self.METADATA_COLUMNS, [(k, v, tx) for k, v, tx, _ in self.metadata])
+
+def _insert_journal(conn: sa.Connection, rows: JournalRows) -> None:
+    """Elsewhere (SQLite): executemany of plain tuples, each value converted by the column type's own bind
+    processor, so the stored text is exactly what SQLAlchemy would store, without its per-row dictionary
+    handling."""
+    _executemany(conn, t.transactions, rows.TRANSACTION_COLUMNS, [(r[0], *r[2:]) for r in rows.transactions])
+    _executemany(conn, t.legs, rows.LEG_COLUMNS, [(p, s, tx, prev, h) for p, s, tx, _, prev, h in rows.legs])
+    _executemany(conn, t.postings, rows.POSTING_COLUMNS, [(p, s, i, a.id, m) for p, s, i, a, m in rows.postings])
+    _executemany(conn, t.transaction_metadata, rows.METADATA_COLUMNS, [(k, v, tx) for k, v, tx, _ in rows.metadata])
 
 
 def _executemany(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:

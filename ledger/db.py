@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+
 from ledger.schema import Instant, metadata
 
 __all__ = [

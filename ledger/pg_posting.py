@@ -30,7 +30,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger.bulk import JournalRows, driver_errors
+from ledger.bulk import driver_errors, write_journal
+from ledger.posting import JournalRows
 
 #: From this many transactions on, journal rows go in with COPY (see above).
 COPY_FROM = 200
@@ -130,7 +131,7 @@ def write_state(
 ) -> None:
     """Every write of a posting batch: one statement, preceded by COPY for a large batch's journal rows."""
     if len(rows.transactions) >= COPY_FROM:
-        rows.write(conn)
+        write_journal(conn, rows)
         rows = JournalRows()  # written: the statement below then inserts nothing more
     txs = rows.transactions
     legs = rows.legs

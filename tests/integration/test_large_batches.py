@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from ledger import db
-from ledger.bulk import JournalRows
+from ledger import bulk, db
 from ledger.errors import LedgerError
 from ledger.model import AccountType, PartyKind, PostingSpec, Side, TransactionSpec
+from ledger.posting import JournalRows
 from ledger.store import Ledger
 from tests.integration.dbstate import assert_unchanged, snapshot
 
@@ -124,8 +124,8 @@ def test_journal_copy_errors_reach_the_unit_of_work_as_sqlalchemy_errors(postgre
     rows.transactions.append((tx_id, str(tx_id), "dup", "f" * 64, dt.date(2026, 11, 2), "", "{}", None, now))
     try:
         with engines.writer.begin() as conn, pytest.raises(sa.exc.IntegrityError) as caught:
-            rows.write(conn)
-            rows.write(conn)
+            bulk.write_journal(conn, rows)
+            bulk.write_journal(conn, rows)
         assert getattr(caught.value.orig, "sqlstate", None) == "23505"
     finally:
         engines.dispose()

@@ -1,0 +1,99 @@
+"""Reading and writing the state around a posting (the I/O on either side of ledger.posting.compute).
+
+Reading takes the touched books' locks in party-id order (no deadlocks), finds the request ids already
+posted and loads the touched accounts' running totals; writing inserts the journal rows, the running
+totals, the per-day totals and the new heads. PostgreSQL does each side in one round trip
+(ledger/pg_posting.py); SQLite, in-process, runs plain statements (ledger/bulk.py). Both run inside the
+caller's database transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+
+import sqlalchemy as sa
+
+from ledger import bulk, pg_posting
+from ledger import schema as t
+from ledger.errors import NotFound
+from ledger.model import Account
+from ledger.posting import Computed, Running, State, by_uuid
+
+
+def read_state(
+    conn: sa.Connection, parties: Sequence[str], request_ids: Sequence[str], account_ids: Iterable[uuid.UUID]
+) -> State:
+    """Lock `parties`' books (sorted) and read what posting decides on."""
+    if conn.dialect.name != "postgresql":
+        return State(lock_books(conn, parties), existing_requests(conn, request_ids), load_running(conn, account_ids))
+    head_rows, existing_rows, running_rows = pg_posting.read_state(conn, parties, request_ids, list(account_ids))
+    heads = {party: (seq, digest) for party, seq, digest in head_rows}
+    if len(heads) != len(parties):  # pragma: no cover - accounts cannot exist without their book
+        raise NotFound(f"parties/{sorted(set(parties) - heads.keys())[0]}", "book of party")
+    return State(
+        heads,
+        {request_id: (tx_id, print_) for request_id, tx_id, print_ in existing_rows},
+        {a: Running(p, d, c) for a, p, d, c in running_rows},
+    )
+
+
+def write_state(conn: sa.Connection, computed: Computed) -> None:
+    """Write what `compute` built (nothing when every transaction replayed)."""
+    if not computed.fresh:
+        return
+    running = [
+        (k, v.posted, v.pending_debits, v.pending_credits) for k, v in sorted(computed.running.items(), key=by_uuid)
+    ]
+    if conn.dialect.name == "postgresql":
+        pg_posting.write_state(conn, computed.rows, running, computed.daily, computed.heads)
+        return
+    bulk.write_journal(conn, computed.rows)
+    bulk.update_balances(conn, running)
+    bulk.add_daily(
+        conn,
+        [{"party_id": p, "account_id": a, "value_date": d, "delta": delta} for p, a, d, delta in computed.daily],
+    )
+    conn.execute(
+        t.books.update()
+        .where(t.books.c.party_id == sa.bindparam("b_party"))
+        .values(head_seq=sa.bindparam("b_seq"), head_hash=sa.bindparam("b_hash")),
+        [{"b_party": p, "b_seq": s, "b_hash": h} for p, s, h in computed.heads],
+    )
+
+
+def lock_books(conn: sa.Connection, parties: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Lock the books' heads in party-id order (no deadlocks) and return (sequence, hash) per book."""
+    query = (
+        sa.select(t.books.c.party_id, t.books.c.head_seq, t.books.c.head_hash)
+        .where(t.books.c.party_id.in_(parties))
+        .order_by(t.books.c.party_id)
+        .with_for_update()
+    )
+    heads = {row.party_id: (row.head_seq, row.head_hash) for row in conn.execute(query)}
+    missing = set(parties) - heads.keys()
+    if missing:  # pragma: no cover - accounts cannot exist without their party's book
+        raise NotFound(f"parties/{sorted(missing)[0]}", "book of party")
+    return heads
+
+
+def existing_requests(conn: sa.Connection, request_ids: Sequence[str]) -> dict[str, tuple[uuid.UUID, str]]:
+    """request_id → (transaction id, fingerprint) for those already posted."""
+    return {request_id: (tx_id, print_) for request_id, tx_id, print_ in bulk.existing_requests(conn, request_ids)}
+
+
+def load_running(conn: sa.Connection, account_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Running]:
+    return {a: Running(p, d, c) for a, p, d, c in bulk.running_totals(conn, list(account_ids))}
+
+
+def write_running(
+    conn: sa.Connection, running: Mapping[uuid.UUID, Running], touched: Mapping[uuid.UUID, Account]
+) -> None:
+    bulk.update_balances(
+        conn,
+        [
+            (k, v.posted, v.pending_debits, v.pending_credits)
+            for k, v in sorted(running.items(), key=by_uuid)  # (the order UUIDs sort in, without UUID.__lt__)
+            if k in touched
+        ],
+    )
