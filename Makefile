@@ -25,7 +25,7 @@ NPM_STAMP := node_modules/.installed-stamp
 # buf breaking compares the proto with this git branch (no network needed: buf reads .git itself).
 BREAKING_AGAINST ?= main
 
-.PHONY: help install browser run test slow soak lint typecheck buf-lint buf-breaking proto check-stubs bench demo clean
+.PHONY: help install browser run test slow soak lint typecheck buf-lint buf-breaking proto check-stubs docs bench demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -117,6 +117,9 @@ check-stubs: $(STAMP) ## Fail if the committed toudai/v1 stubs differ from what 
 	  exit 1; \
 	fi; \
 	echo "toudai/v1 stubs are up to date"
+
+docs: $(STAMP) ## Regenerate the map in docs/architecture.md from the code (a test fails when it is stale)
+	$(PY) scripts/architecture_map.py --write
 
 bench: $(STAMP) ## Every benchmark (ledger, concurrent, balances, export, valuation; 5-8 min); results in docs/performance.md
 	$(PY) -m bench

@@ -5,7 +5,7 @@ the previous group was being written), merges their transactions into one batch 
 unit of work, so the fsync of the commit, the book locks and every bulk statement are paid once per
 group instead of once per call. Each call still succeeds or fails alone:
 
-- the merged batch is written in one go; if it is refused (which ledger.store._post does before it writes
+- the merged batch is written in one go; if it is refused (which ledger.posting.compute does before it writes
   anything), the error names the transaction (its request_id) that caused it, the call that sent it is
   failed with exactly the error it would have had alone (its batch is re-run by itself under a savepoint,
   rolled back, to get it), and the rest is merged again;
@@ -39,7 +39,7 @@ MAX_GROUP_TRANSACTIONS = 10_000
 
 R = TypeVar("R")
 
-#: Called with a result as soon as it is known, before it is written and committed (ledger.store._post).
+#: Called with a result as soon as it is known, before it is written and committed (ledger.posting.compute).
 OnComputed = Callable[[PostResult], None]
 
 #: (connection, batch, field prefix for messages, the actor of each transaction, OnComputed or None) → result
@@ -167,7 +167,7 @@ class GroupCommitter:
                 return [
                     self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), call.computed_early)
                 ]
-            except LedgerError as error:  # refused before anything was written (ledger.store._post checks first)
+            except LedgerError as error:  # refused before anything was written (ledger.posting.compute checks first)
                 return [error]
         while pending:
             merged: list[ValidTransaction] = []
@@ -180,7 +180,7 @@ class GroupCommitter:
                         seen.add(tx.request_id)
                         merged.append(tx)
                         actors.append(who)
-            try:  # no savepoint needed: ledger.store._post refuses before its first write, or not at all
+            try:  # no savepoint needed: ledger.posting.compute refuses before its first write, or not at all
                 result = self._post(conn, merged, "", actors, None)
             except LedgerError as error:
                 culprit = self._culprit(group, pending, error)

@@ -62,7 +62,16 @@ def utc_now() -> dt.datetime:
 
 
 class Ledger:
-    """The double-entry, multi-party, multi-commodity ledger on one database."""
+    """The double-entry, multi-party, multi-commodity ledger on one database.
+
+    It offers its parts' public methods as its own (create_party is Catalog.create_party, get_balance is
+    Balances.get_balance, ...): the server holds this one object.
+    """
+
+    catalog: Catalog
+    journal: Journal
+    balances: Balances
+    holds: Holds
 
     def __init__(
         self,
