@@ -100,7 +100,9 @@ def rpc_rows() -> Iterator[tuple[str, str, str]]:
             if not (isinstance(node, ast.ClassDef) and node.name.endswith("Servicer")):
                 continue
             cls = getattr(module, node.name)
-            service = next(b.__name__.removesuffix("Servicer") for b in cls.__mro__[1:] if b.__name__.endswith("Servicer"))
+            service = next(
+                b.__name__.removesuffix("Servicer") for b in cls.__mro__[1:] if b.__name__.endswith("Servicer")
+            )
             parts = _constructor_parts(cls)
             for item in node.body:
                 if isinstance(item, ast.FunctionDef) and item.name[:1].isupper():

@@ -12,7 +12,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def test_the_architecture_map_matches_the_code() -> None:
     result = subprocess.run(
-        [sys.executable, "scripts/architecture_map.py", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "scripts/architecture_map.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr + "\nRun `make docs` and commit docs/architecture.md."
 

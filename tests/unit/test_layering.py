@@ -52,7 +52,13 @@ def test_the_tree_as_it_is_keeps_every_contract(tree: pathlib.Path) -> None:
         ("valuation.pricing.bsm", "import sqlalchemy  # noqa: E402,F401", "valuation.pricing is pure"),
         ("settlement.split", "from ledger import schema  # noqa: E402,F401", "only its documented API"),
     ],
-    ids=["ledger-imports-deals", "deals-imports-server", "core-imports-grpc", "pricing-imports-sql", "ledger-internals"],
+    ids=[
+        "ledger-imports-deals",
+        "deals-imports-server",
+        "core-imports-grpc",
+        "pricing-imports-sql",
+        "ledger-internals",
+    ],
 )
 def test_a_planted_forbidden_import_fails_the_lint(tree: pathlib.Path, module: str, line: str, contract: str) -> None:
     plant(tree, module, line)
