@@ -71,8 +71,9 @@ class Holds:
 
     # ------------------------------------------------------------------ holds
 
-    def create_hold(
+    def create_hold_in(
         self,
+        conn: sa.Connection,
         *,
         request_id: str,
         debit_account: str,
@@ -82,11 +83,10 @@ class Holds:
         expire_time: dt.datetime | None = None,
         description: str = "",
         metadata: Mapping[str, str] | None = None,
-        within: sa.Connection | None = None,
     ) -> Hold:
         """Reserve `value` to move from debit to credit account: it counts against must-not-go-negative.
 
-        With `within`, the hold is created inside the caller's database transaction (settlement/).
+        Runs inside the caller's database transaction `conn` (create_hold runs it in its own).
         """
         metadata = dict(metadata or {})
         errors = ViolationCollector()
@@ -99,7 +99,7 @@ class Holds:
             errors.add("expire_time", "is in the past")
         elif expire_at > now + MAX_HOLD_TTL:
             errors.add("expire_time", f"is more than {MAX_HOLD_TTL.days} days ahead")
-        found = self._catalog.resolve_accounts([debit_account, credit_account], within)
+        found = self._catalog.resolve_accounts([debit_account, credit_account], conn)
         debit, credit = (
             self._hold_account(name, path, found, errors)
             for name, path in (
@@ -189,7 +189,7 @@ class Holds:
             posting_state.write_running(conn, running, {debit.id: debit, credit.id: credit})
             return hold
 
-        return work(within) if within is not None else uow.run(self._engines.writer, work, what="CreateHold")
+        return work(conn)
 
     def _hold_account(
         self,
@@ -245,17 +245,17 @@ class Holds:
         touched = self._catalog.accounts_by_ids(conn, running.keys())
         posting_state.write_running(conn, running, touched)
 
-    def capture_hold(
+    def capture_hold_in(
         self,
+        conn: sa.Connection,
         *,
         request_id: str,
         name: str,
         value: str | None = None,
         value_date: dt.date | None = None,
-        within: sa.Connection | None = None,
     ) -> tuple[Hold, Transaction]:
         """Post all or part of a pending hold and release the rest, in one database transaction
-        (the caller's, with `within`)."""
+        (the caller's `conn`; capture_hold runs it in its own)."""
         errors = ViolationCollector()
         check_request_id(request_id, "request_id", errors)
         hold_id = None
@@ -336,10 +336,10 @@ class Holds:
                 conn.execute(sa.select(t.holds).where(t.holds.c.id == hold.id)).one(),
             ), posted
 
-        return work(within) if within is not None else uow.run(self._engines.writer, work, what="CaptureHold")
+        return work(conn)
 
-    def void_hold(self, *, request_id: str, name: str, within: sa.Connection | None = None) -> Hold:
-        """Release a pending hold (inside the caller's database transaction with `within`)."""
+    def void_hold_in(self, conn: sa.Connection, *, request_id: str, name: str) -> Hold:
+        """Release a pending hold, inside the caller's database transaction `conn` (void_hold runs it in its own)."""
         errors = ViolationCollector()
         check_request_id(request_id, "request_id", errors)
         hold_id = None
@@ -372,7 +372,58 @@ class Holds:
                 conn.execute(sa.select(t.holds).where(t.holds.c.id == hold.id)).one(),
             )
 
-        return work(within) if within is not None else uow.run(self._engines.writer, work, what="VoidHold")
+        return work(conn)
+
+    # ------------------------------------------------------------------ each in its own unit of work
+
+    def create_hold(
+        self,
+        *,
+        request_id: str,
+        debit_account: str,
+        credit_account: str,
+        commodity: str,
+        value: str,
+        expire_time: dt.datetime | None = None,
+        description: str = "",
+        metadata: Mapping[str, str] | None = None,
+    ) -> Hold:
+        """CreateHold: `create_hold_in` in a unit of work of its own."""
+        return uow.run(
+            self._engines.writer,
+            lambda conn: self.create_hold_in(
+                conn,
+                request_id=request_id,
+                debit_account=debit_account,
+                credit_account=credit_account,
+                commodity=commodity,
+                value=value,
+                expire_time=expire_time,
+                description=description,
+                metadata=metadata,
+            ),
+            what="CreateHold",
+        )
+
+    def capture_hold(
+        self, *, request_id: str, name: str, value: str | None = None, value_date: dt.date | None = None
+    ) -> tuple[Hold, Transaction]:
+        """CaptureHold: `capture_hold_in` in a unit of work of its own."""
+        return uow.run(
+            self._engines.writer,
+            lambda conn: self.capture_hold_in(
+                conn, request_id=request_id, name=name, value=value, value_date=value_date
+            ),
+            what="CaptureHold",
+        )
+
+    def void_hold(self, *, request_id: str, name: str) -> Hold:
+        """VoidHold: `void_hold_in` in a unit of work of its own."""
+        return uow.run(
+            self._engines.writer,
+            lambda conn: self.void_hold_in(conn, request_id=request_id, name=name),
+            what="VoidHold",
+        )
 
     def get_hold(self, name: str) -> Hold:
         hold_id = parse_field(lambda n: names.parse_uuid_name(n, "holds"), name, "name")

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from ledger import posting_state
 from ledger.model import Account, AccountType, Balance, CommodityKind, Hold, PostResult, Transaction, TransactionSpec
 from ledger.unit_of_work import AfterCommit
 
@@ -69,11 +70,11 @@ class LedgerSession:
     def lock_books(self, parties: Iterable[str]) -> None:
         """Lock these books' heads now, in party-id order, before work that posts several times: a fixed
         order means two units of work touching the same books never deadlock."""
-        self._ledger.lock_books_within(self.connection, parties)
+        posting_state.lock_books(self.connection, sorted(set(parties)))
 
     def existing_parties(self, party_ids: Iterable[str]) -> set[str]:
         """Which of these party ids exist."""
-        return self._ledger.existing_parties_within(self.connection, party_ids)
+        return self._ledger.catalog.existing_parties(self.connection, party_ids)
 
     def open_accounts(
         self,
@@ -86,13 +87,13 @@ class LedgerSession:
         Commodities missing from the registry are registered from `commodity_kind` (kind, scale) or,
         for ISO currencies, automatically.
         """
-        opened = self._ledger.open_accounts_within(self.connection, plans, commodity_kind=commodity_kind)
+        opened = self._ledger.catalog.open_accounts(self.connection, plans, commodity_kind=commodity_kind)
         self._seen.update(opened)
         return opened
 
     def balances(self, account_names: Sequence[str]) -> dict[str, Balance]:
         """Current balances, seeing this transaction's own postings; names that do not exist are left out."""
-        found = self._ledger.balances_within(self.connection, account_names)
+        found = self._ledger.balances.balances_within(self.connection, account_names)
         self._seen.update((name, balance.account) for name, balance in found.items())
         return found
 
@@ -109,11 +110,11 @@ class LedgerSession:
 
     def posted_requests(self, request_ids: Sequence[str]) -> dict[str, tuple[uuid.UUID, str]]:
         """request_id → (transaction id, fingerprint) for those already posted."""
-        return self._ledger.existing_transactions_within(self.connection, request_ids)
+        return posting_state.existing_requests(self.connection, request_ids)
 
     def transaction(self, name: str) -> Transaction:
         """One transaction by name (transactions/{uuid}), read in this transaction."""
-        return self._ledger.get_transaction_within(self.connection, name)
+        return self._ledger.journal.get_transaction_within(self.connection, name)
 
     # ------------------------------------------------------------------ holds
 
@@ -130,7 +131,8 @@ class LedgerSession:
         metadata: Mapping[str, str] | None = None,
     ) -> Hold:
         """Reserve `value` to move from the debit to the credit account (one book); see Ledger.create_hold."""
-        return self._ledger.create_hold(
+        return self._ledger.holds.create_hold_in(
+            self.connection,
             request_id=request_id,
             debit_account=debit_account,
             credit_account=credit_account,
@@ -139,7 +141,6 @@ class LedgerSession:
             expire_time=expire_time,
             description=description,
             metadata=metadata,
-            within=self.connection,
         )
 
     def capture_hold(
@@ -151,17 +152,17 @@ class LedgerSession:
         value_date: dt.date | None = None,
     ) -> tuple[Hold, Transaction]:
         """Post all or part of a pending hold and release the rest; see Ledger.capture_hold."""
-        return self._ledger.capture_hold(
-            request_id=request_id, name=name, value=value, value_date=value_date, within=self.connection
+        return self._ledger.holds.capture_hold_in(
+            self.connection, request_id=request_id, name=name, value=value, value_date=value_date
         )
 
     def void_hold(self, *, request_id: str, name: str) -> Hold:
         """Release a pending hold."""
-        return self._ledger.void_hold(request_id=request_id, name=name, within=self.connection)
+        return self._ledger.holds.void_hold_in(self.connection, request_id=request_id, name=name)
 
     def hold(self, hold_id: uuid.UUID) -> Hold:
         """A hold by id, read in this transaction."""
-        return self._ledger.get_hold_within(self.connection, hold_id)
+        return self._ledger.holds.get_hold_within(self.connection, hold_id)
 
     # ------------------------------------------------------------------ bookkeeping for the ledger
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -116,9 +116,9 @@ class Ledger:
         self.get_balance = self.balances.get_balance
         self.batch_get_balances = self.balances.batch_get_balances
         self.trial_balance = self.balances.trial_balance
-        self.create_hold = self.holds.create_hold
-        self.capture_hold = self.holds.capture_hold
-        self.void_hold = self.holds.void_hold
+        self.create_hold = self.create_hold_compat  # TEMPORARY: self.holds.create_hold
+        self.capture_hold = self.capture_hold_compat  # TEMPORARY: self.holds.capture_hold
+        self.void_hold = self.void_hold_compat  # TEMPORARY: self.holds.void_hold
         self.get_hold = self.holds.get_hold
         self.expire_holds = self.holds.expire_holds
 
@@ -318,14 +318,13 @@ class Ledger:
         valid = validate_batch(specs, resolved.get, today=self.today(), allow_reserved_metadata=True)
         return self._post(conn, valid)
 
+    # TEMPORARY (removed once deals/, settlement/ and valuation/ reach the ledger through ledger.session)
     def existing_transactions_within(
         self, conn: sa.Connection, request_ids: Sequence[str]
     ) -> dict[str, tuple[uuid.UUID, str]]:
-        """request_id → (transaction id, fingerprint) for those already posted."""
         return posting_state.existing_requests(conn, request_ids)
 
     def lock_books_within(self, conn: sa.Connection, parties: Iterable[str]) -> None:
-        """Lock these books' heads now, in party-id order, before a unit of work that posts several times."""
         posting_state.lock_books(conn, sorted(set(parties)))
 
     def balances_within(self, conn: sa.Connection, account_names: Sequence[str]) -> dict[str, Balance]:
@@ -343,11 +342,21 @@ class Ledger:
     ) -> dict[str, Account]:
         return self.catalog.open_accounts(conn, plans, commodity_kind=commodity_kind)
 
-    def get_transaction_within(self, conn: sa.Connection, name: str) -> Transaction:
-        return self.journal.get_transaction_within(conn, name)
-
     def get_hold_within(self, conn: sa.Connection, hold_id: uuid.UUID) -> Hold:
         return self.holds.get_hold_within(conn, hold_id)
+
+    def create_hold_compat(self, *, within: sa.Connection | None = None, **request: Any) -> Hold:
+        return self.holds.create_hold_in(within, **request) if within is not None else self.holds.create_hold(**request)
+
+    def capture_hold_compat(self, *, within: sa.Connection | None = None, **request: Any) -> tuple[Hold, Transaction]:
+        return (
+            self.holds.capture_hold_in(within, **request) if within is not None else self.holds.capture_hold(**request)
+        )
+
+    def void_hold_compat(self, *, within: sa.Connection | None = None, **request: Any) -> Hold:
+        return self.holds.void_hold_in(within, **request) if within is not None else self.holds.void_hold(**request)
+
+    # END TEMPORARY
 
     def remember_accounts(self, accounts: Iterable[Account]) -> None:
         """Cache accounts after the unit of work that read or opened them committed (see Catalog.remember)."""
