@@ -102,7 +102,7 @@ def create_engines(url: str, *, pool_size: int = 10) -> Engines:
                 # partitioned server after 60 s, so its book locks cannot stall the other replicas.
                 # plan_cache_mode: psycopg prepares a statement run five times; PostgreSQL may then switch it
                 # to a generic plan, which cannot see how long an `= ANY(array)` parameter is and, for a
-                # batch of 8,000 request ids, chose a plan 3-4x slower than the custom one
+                # large batch of request ids, chose a much slower plan than the custom one
                 # (docs/performance.md). Custom plans keep the saved parse and plan with the real values.
                 "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} "
                 f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS} "

@@ -8,8 +8,8 @@ most of a small call's time and of a group commit's. Here:
 
 - the three reads go as one pipelined round trip (psycopg pipeline mode);
 - from COPY_FROM transactions on, the journal rows (transactions, legs, postings, metadata) go in with
-  COPY, which PostgreSQL ingests fastest (measured: ~20 % more transfers/s at 4,000 per batch than
-  unnest), and the statement below carries only the running totals and heads;
+  COPY, which PostgreSQL ingests fastest for large batches (docs/performance.md, "Figures that were in
+  code comments"), and the statement below carries only the running totals and heads;
 - the writes are ONE statement: data-modifying CTEs, each `INSERT ... SELECT FROM unnest(...)` or
   `UPDATE ... FROM unnest(...)`, so PostgreSQL does all of it after one parse (and, repeated, one plan);
 - every array parameter is sent as PostgreSQL array *text* built with `str.join`, not as a Python list:
