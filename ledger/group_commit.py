@@ -24,7 +24,6 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TypeVar
 
 import sqlalchemy as sa
 
@@ -37,16 +36,8 @@ from ledger.validation import ValidTransaction
 #: Transactions per group at most (a call larger than this still goes in alone).
 MAX_GROUP_TRANSACTIONS = 10_000
 
-R = TypeVar("R")
-
-#: Called with a result as soon as it is known, before it is written and committed (ledger.posting.compute).
-OnComputed = Callable[[PostResult], None]
-
-#: (connection, batch, field prefix for messages, the actor of each transaction, OnComputed or None) → result
-PostFn = Callable[
-    [sa.Connection, Sequence[ValidTransaction], str, Sequence[actor.Actor | None], OnComputed | None],
-    PostResult,
-]
+#: (connection, batch, field prefix for messages, the actor of each transaction) → result
+PostFn = Callable[[sa.Connection, Sequence[ValidTransaction], str, Sequence[actor.Actor | None]], PostResult]
 
 
 @dataclass(slots=True)
@@ -54,13 +45,6 @@ class _Call:
     batch: list[ValidTransaction]
     actor: actor.Actor | None  # who called: stamped into each of its transactions by the writer
     future: Future[PostResult]  # the committed result, or the call's error
-    # The result as soon as the writer knows it, before the commit (a lone call), else with `future`;
-    # always resolved, so a caller waiting on it never hangs.
-    computed: Future[PostResult] | None = None
-
-    def computed_early(self, result: PostResult) -> None:
-        if self.computed is not None and not self.computed.done():  # (a retried attempt computes again)
-            self.computed.set_result(result)
 
 
 class GroupCommitter:
@@ -76,27 +60,12 @@ class GroupCommitter:
         self.groups_written = 0  # statistics for metrics and tests: groups and the calls in them
         self.calls_written = 0
 
-    def submit_and_answer(self, batch: Sequence[ValidTransaction], answer: Callable[[PostResult], R]) -> R:
-        """Post `batch` all or nothing, in whatever group it lands in, and return `answer(result)`; blocks
-        until committed.
-
-        A lone call's result is handed over before its rows are written, so `answer` runs on this thread
-        while the writer waits for the database (the GIL is free then). The answer is returned only after
-        the commit, and is built again if the committed result is another attempt's (a retried conflict).
-        """
-        call = _Call(list(batch), actor.current(), Future(), Future())  # (the writer has no caller context)
+    def submit(self, batch: Sequence[ValidTransaction]) -> PostResult:
+        """Post `batch` all or nothing, in whatever group it lands in; blocks until committed (or refused)."""
+        call = _Call(list(batch), actor.current(), Future())  # (the writer has no caller context)
         self._ensure_started()
         self._queue.put(call)
-        assert call.computed is not None
-        try:
-            early: PostResult | None = call.computed.result()
-        except BaseException:  # the same error comes from call.future below
-            early = None
-        if early is not None:
-            value = answer(early)
-            if call.future.result() is early:
-                return value
-        return answer(call.future.result())
+        return call.future.result()
 
     def close(self) -> None:
         if self._started:
@@ -139,13 +108,10 @@ class GroupCommitter:
                 self.groups_written += 1
                 self.calls_written += len(group)
             for call, outcome in zip(group, outcomes, strict=True):
-                for future in (call.computed, call.future):
-                    if future is None or future.done():
-                        continue
-                    if isinstance(outcome, BaseException):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
+                if isinstance(outcome, BaseException):
+                    call.future.set_exception(outcome)
+                else:
+                    call.future.set_result(outcome)
             if stop:
                 return
 
@@ -164,9 +130,7 @@ class GroupCommitter:
         if len(group) == 1 and pending:  # alone in its group: no savepoint, its own field paths in errors
             call = group[0]
             try:
-                return [
-                    self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), call.computed_early)
-                ]
+                return [self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch))]
             except LedgerError as error:  # refused before anything was written (ledger.posting.compute checks first)
                 return [error]
         while pending:
@@ -181,7 +145,7 @@ class GroupCommitter:
                         merged.append(tx)
                         actors.append(who)
             try:  # no savepoint needed: ledger.posting.compute refuses before its first write, or not at all
-                result = self._post(conn, merged, "", actors, None)
+                result = self._post(conn, merged, "", actors)
             except LedgerError as error:
                 culprit = self._culprit(group, pending, error)
                 outcomes[culprit] = self._alone(conn, group[culprit], error)
@@ -209,7 +173,7 @@ class GroupCommitter:
         """The error this call's batch gets when written by itself (so its message names its own index)."""
         savepoint = conn.begin_nested()
         try:
-            self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch), None)
+            self._post(conn, call.batch, "transactions", [call.actor] * len(call.batch))
         except LedgerError as error:
             savepoint.rollback()
             return error

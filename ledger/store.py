@@ -35,7 +35,7 @@ from ledger.balances import Balances
 from ledger.catalog import Catalog
 from ledger.db import Engines
 from ledger.errors import FailedPrecondition, NotFound, PreconditionViolation, ViolationCollector
-from ledger.group_commit import GroupCommitter, OnComputed
+from ledger.group_commit import GroupCommitter
 from ledger.holds import Holds
 from ledger.journal import Journal
 from ledger.model import (
@@ -93,9 +93,7 @@ class Ledger:
         self._committer = (
             GroupCommitter(
                 engines.writer,
-                lambda conn, batch, prefix, actors, on_computed: self._post(
-                    conn, batch, field_prefix=prefix, actors=actors, on_computed=on_computed
-                ),
+                lambda conn, batch, prefix, actors: self._post(conn, batch, field_prefix=prefix, actors=actors),
             )
             if group_commit
             else None
@@ -163,28 +161,19 @@ class Ledger:
     # ------------------------------------------------------------------ posting
 
     def post_transactions(self, specs: Sequence[TransactionSpec]) -> PostResult:
-        """Post a batch all or nothing; a retried request_id returns the original transaction."""
-        return self.post_and_answer(specs, lambda result: result)
+        """Post a batch all or nothing; a retried request_id returns the original transaction.
 
-    def post_and_answer(self, specs: Sequence[TransactionSpec], answer: Callable[[PostResult], R]) -> R:
-        """Post like post_transactions and return `answer(result)`, computed while the database commits.
-
-        With group commit, `answer` (a protobuf response, say) may run as soon as the result is known,
-        while the writer thread waits for PostgreSQL or SQLite to write and commit: the two overlap. Its
-        value is returned only once the batch has committed, and if the commit went to another attempt
-        (a retried conflict) it is computed again from that attempt's result, so it always describes
-        what was committed. `answer` must not have side effects.
+        Validation runs here, in the caller's thread; the write goes through the group committer when
+        enabled (concurrent calls share a database transaction), else in a unit of work of its own.
         """
         resolved = self.catalog.resolve_accounts(p.account for s in specs[:10_001] for p in s.postings)
         valid = validate_batch(specs, resolved.get, today=self.today())
         if self._committer is not None:
-            return self._committer.submit_and_answer(valid, answer)
-        return answer(
-            uow.run(
-                self._engines.writer,
-                lambda conn: self._post(conn, valid, field_prefix="transactions"),
-                what="PostTransactions",
-            )
+            return self._committer.submit(valid)
+        return uow.run(
+            self._engines.writer,
+            lambda conn: self._post(conn, valid, field_prefix="transactions"),
+            what="PostTransactions",
         )
 
     def reverse_transaction(
@@ -268,32 +257,19 @@ class Ledger:
         *,
         field_prefix: str = "",
         actors: Sequence[actor.Actor | None] | None = None,
-        on_computed: OnComputed | None = None,
     ) -> PostResult:
         """Append a validated batch inside the caller's database transaction: read state, compute, write.
 
         Every refusal (LedgerError) is raised by `posting.compute`, before the first write, so a refused
         batch leaves the transaction as it found it (only row locks taken): the group committer relies on it.
-
-        `on_computed` is given the result as soon as it is known, before the rows are written and
-        committed (when the batch replays nothing), so a caller on another thread can build its answer
-        while the database works; the same object is returned if this attempt commits. The caller must
-        not act on it before the commit.
         """
         parties = sorted({party for tx in batch for party in tx.parties})
         touched = {p.account.id: p.account for tx in batch for p in tx.postings}
         state = posting_state.read_state(conn, parties, [tx.request_id for tx in batch], touched)
-        replays = bool(state.existing)
         computed = posting.compute(
             batch, state, now=self._clock(), field_prefix=field_prefix, actors=actors, bound=actor.current()
         )
-        early = None
-        if on_computed is not None and not replays:
-            early = posting.result_of(batch, computed, (), touched)
-            on_computed(early)
         posting_state.write_state(conn, computed)
-        if early is not None:
-            return early
         replayed = self.journal.load_transactions(
             conn, [state.existing[tx.request_id][0] for tx in batch if tx.request_id in state.existing]
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import grpc
 
 from ledger.errors import ViolationCollector
-from ledger.model import PostResult
 from ledger.store import Ledger
 from server import authz
 from server import convert as cv
@@ -144,12 +143,10 @@ class LedgerServicer(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]
         errors.raise_if_any()
         basic = request.view == pb.TRANSACTION_VIEW_BASIC
 
-        def answer(result: PostResult) -> pb.PostTransactionsResponse:  # built while the database commits
-            response = pb.PostTransactionsResponse(balances=cv.balances_out(result.balances))
-            cv.transactions_into(response.transactions, result.transactions, basic=basic)
-            return response
-
-        return self._ledger.post_and_answer(specs, answer)
+        result = self._ledger.post_transactions(specs)
+        response = pb.PostTransactionsResponse(balances=cv.balances_out(result.balances))
+        cv.transactions_into(response.transactions, result.transactions, basic=basic)
+        return response
 
     def ReverseTransaction(
         self, request: pb.ReverseTransactionRequest, context: grpc.ServicerContext
