@@ -15,6 +15,7 @@ from ledger.amounts import (
     format_minor,
     iso_currency_scale,
     parse_minor,
+    parse_plain_decimal,
     to_decimal,
 )
 
@@ -211,3 +212,37 @@ def test_trailing_zeros_accepted_extra_digit_refused(minor: int, scale: int, ext
     refused = text + ("0" * (extra - 1) + "1" if scale else "." + "0" * (extra - 1) + "1")
     with pytest.raises(AmountError, match="decimal places"):
         parse_minor(refused, scale)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("3.00", Decimal("3.00")), ("0.0435", Decimal("0.0435")), ("-12", Decimal(-12)), ("+7.5", Decimal("7.5"))],
+)
+def test_parse_plain_decimal_is_exact(text: str, value: Decimal) -> None:
+    parsed = parse_plain_decimal(text)
+    assert parsed == value and str(parsed) == text.lstrip("+")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " 3.00",
+        "3.00 ",
+        "1e3",
+        "1E+2",
+        "NaN",
+        "Infinity",
+        "1_000",
+        "1,000",
+        "١٢٣",
+        "３",
+        ".5",
+        "5.",
+        "0x10",
+        "3.0.0",
+    ],
+)
+def test_parse_plain_decimal_refuses_what_could_show_one_number_and_mean_another(text: str) -> None:
+    with pytest.raises(AmountError):
+        parse_plain_decimal(text)
