@@ -61,7 +61,9 @@ def box_of(module: str) -> str | None:
 def package_edges() -> list[tuple[str, str]]:
     import grimp
 
-    graph = grimp.build_graph("ledger", "deals", "settlement", "valuation", "audit", "server", "clients", "toudai")
+    graph = grimp.build_graph(
+        "ledger", "deals", "settlement", "valuation", "audit", "server", "clients", "toudai", cache_dir=None
+    )
     edges = set()
     for module in graph.modules:
         source = box_of(module)
