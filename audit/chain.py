@@ -1,7 +1,7 @@
-"""Checking one book's chain from its legs, in one pass and flat memory.
+"""Checking one book's chain from its legs, in one pass and flat memory: toudai's one chain verifier.
 
-The same checker runs on the server (VerifyChain, over the database's rows) and offline (over an
-exported file), so both name faults alike. Legs are fed in the order they were found; the checker
+The same checker runs on the server (`verify_book`, what VerifyChain answers, over the database's rows)
+and offline (over an exported file), so both name faults alike. Legs are fed in the order they were found; the checker
 remembers only what it still waits for: the hash of a leg whose successor has not come yet, the `prev`
 of a leg whose predecessor has not come yet, and the sequence ranges not yet seen. For an export in
 (book, seq) order that is a handful of entries, whatever the book's size.
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from audit.model import (
     BROKEN_LINK,
@@ -23,6 +25,62 @@ from audit.model import (
     Fault,
     LegRow,
 )
+from ledger.errors import InvalidArgument, NotFound
+
+if TYPE_CHECKING:
+    from audit.reader import JournalReader
+
+
+@dataclass(frozen=True, slots=True)
+class BookVerification:
+    """One book's chain re-verified from the stored rows over a range of sequence numbers."""
+
+    party: str
+    legs_checked: int
+    head_sequence: int
+    head_hash: str
+    computed_hash: str  # the stored hash of the range's last leg, as the checker found it ("" if none)
+    faults: tuple[Fault, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.faults
+
+    @property
+    def first_bad(self) -> int:
+        """The lowest sequence number with a fault (0 if none)."""
+        return min((f.seq for f in self.faults), default=0)
+
+
+def verify_book(reader: JournalReader, party: str, first: int = 1, last: int = 0) -> BookVerification:
+    """Re-verify `party`'s chain from `first` to `last` (0: to the head) from the database's rows.
+
+    Every leg's hash is recomputed from its stored content, every link and the sequence checked, and
+    the range read on past the head (a leg stored beyond the head is an inserted row). Raises NotFound
+    for an unknown party and InvalidArgument for an empty or negative range.
+    """
+    if first < 0 or last < 0:
+        raise InvalidArgument.one("from_sequence", "sequence numbers must not be negative")
+    heads = {b: (s, h) for b, s, h in reader.heads()}
+    if party not in heads:
+        raise NotFound(f"parties/{party}", "party")
+    head_seq, head_hash = heads[party]
+    first = max(first, 1)
+    to_head = last == 0 or last >= head_seq
+    last = head_seq if to_head else last
+    if last < first and not (to_head and head_seq == 0):
+        raise InvalidArgument.one("to_sequence", f"the range {first}..{last} is empty (the head is {head_seq})")
+    checker = ChainChecker(
+        party,
+        first,
+        last,
+        prev_hash=reader.hash_at(party, first - 1) or None,
+        head_hash=head_hash if to_head else None,
+    )
+    for row in reader.legs(party, first, None if to_head else last):
+        checker.feed(row)
+    faults = checker.finish()
+    return BookVerification(party, checker.checked, head_seq, head_hash, checker.last_hash or "", tuple(faults))
 
 
 class ChainChecker:

@@ -19,14 +19,14 @@ from typing import Any, TypeVar
 import grpc
 
 from audit import follow as follow_
-from audit.chain import ChainChecker
+from audit.chain import verify_book
 from audit.export import export_journal
 from audit.manifest import Filters
 from audit.model import LegRow
 from audit.reader import JournalReader, account_key_of, party_id_of
 from ledger import amounts
 from ledger.canonical import ENCODING_VERSION, checkpoint_hash
-from ledger.errors import InvalidArgument, LedgerError, NotFound, ViolationCollector
+from ledger.errors import InvalidArgument, LedgerError, ViolationCollector
 from ledger.model import AccountType, PartyKind
 from ledger.store import Ledger
 from server import convert as cv
@@ -256,37 +256,16 @@ class AuditServicer(pb_grpc.AuditServiceServicer):  # type: ignore[misc]
 
     def VerifyChain(self, request: pb.VerifyChainRequest, context: grpc.ServicerContext) -> pb.VerifyChainResponse:
         party = party_id_of(request.party, "party")
-        if request.from_sequence < 0 or request.to_sequence < 0:
-            raise InvalidArgument.one("from_sequence", "sequence numbers must not be negative")
-        heads = {b: (s, h) for b, s, h in self._reader.heads()}
-        if party not in heads:
-            raise NotFound(f"parties/{party}", "party")
-        head_seq, head_hash = heads[party]
-        first = max(request.from_sequence, 1)
-        to_head = request.to_sequence == 0 or request.to_sequence >= head_seq
-        last = head_seq if to_head else request.to_sequence
-        if last < first and not (to_head and head_seq == 0):
-            raise InvalidArgument.one("to_sequence", f"the range {first}..{last} is empty (the head is {head_seq})")
-        checker = ChainChecker(
-            party,
-            first,
-            last,
-            prev_hash=self._reader.hash_at(party, first - 1) or None,
-            head_hash=head_hash if to_head else None,
-        )
-        # Up to the head, read on past it too: a leg stored beyond the head is an inserted row.
-        for row in self._reader.legs(party, first, None if to_head else last):
-            checker.feed(row)
-        faults = checker.finish()
+        checked = verify_book(self._reader, party, request.from_sequence, request.to_sequence)
         return pb.VerifyChainResponse(
             party=f"parties/{party}",
-            ok=not faults,
-            legs_checked=checker.checked,
-            first_bad_sequence=checker.first_bad,
-            faults=[pb.ChainFault(sequence=f.seq, kind=f.kind, description=f.message) for f in faults],
-            head_sequence=head_seq,
-            head_hash=head_hash,
-            computed_hash=checker.last_hash or "",
+            ok=checked.ok,
+            legs_checked=checked.legs_checked,
+            first_bad_sequence=checked.first_bad,
+            faults=[pb.ChainFault(sequence=f.seq, kind=f.kind, description=f.message) for f in checked.faults],
+            head_sequence=checked.head_sequence,
+            head_hash=checked.head_hash,
+            computed_hash=checked.computed_hash,
         )
 
     def GetChainHead(self, request: pb.GetChainHeadRequest, context: grpc.ServicerContext) -> pb.GetChainHeadResponse:

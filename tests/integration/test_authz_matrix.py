@@ -34,10 +34,11 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from ledger import db
-from server import database
 from ledger.store import Ledger
+from server import database
 from server.app import create_server
 from server.auth import POLICY, Access, Authenticator, Foreign, Role, load_key_set, mint_token
+from tests.chains import verify_book
 from tests.integration.test_settlement_flow import (
     ARM,
     BANK,
@@ -495,7 +496,7 @@ def test_the_principal_and_role_are_recorded_and_chained(keyed: Keyed) -> None:
         metadata=bearer(token(Role.ADMIN, sub="root")),
     ).transactions[0]
     assert again.name == posted.name and again.metadata["toudai.principal"] == "zhang.wei"
-    assert keyed.world.ledger.verify_book(BANK).ok
+    assert verify_book(keyed.world.ledger, BANK).ok
     # Clients may not forge the reserved keys.
     with pytest.raises(grpc.RpcError) as forged:
         stub.PostTransactions(

@@ -33,8 +33,8 @@ from google.type import date_pb2
 from grpc_status import rpc_status
 
 from ledger import db
-from server import database
 from ledger.store import Ledger
+from server import database
 from server.app import create_server
 from tests.integration.dbstate import assert_unchanged, snapshot
 from toudai.v1 import ledger_pb2 as pb

@@ -12,6 +12,7 @@ from ledger import db
 from ledger.canonical import GENESIS_HASH
 from ledger.model import AccountType, HoldState, PartyKind
 from ledger.store import Ledger
+from tests.chains import verify_book
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import ledger_pb2_grpc
 
@@ -341,7 +342,7 @@ def test_holds_expire_and_release_their_amount(database_url: str) -> None:
         # The refusal still released the hold, durably.
         assert ledger.get_hold(second.name).state is HoldState.EXPIRED
         assert ledger.get_balance(cash.name).available == 1000
-        assert ledger.verify_book("bank").ok
+        assert verify_book(ledger, "bank").ok
     finally:
         engines.dispose()
 

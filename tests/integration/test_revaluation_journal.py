@@ -17,6 +17,7 @@ from ledger import unit_of_work as uow
 from ledger.errors import InvalidArgument, NotFound
 from ledger.model import AccountType, CommodityKind, PartyKind, PostingSpec, Side, TransactionSpec
 from ledger.store import Ledger
+from tests.chains import verify_book
 from valuation.journal import Change, entries
 
 Q1, Q2, Q3 = dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 9, 30)
@@ -99,7 +100,7 @@ def test_netted_gains_leave_every_balance_where_pairs_would(holders: Ledger) -> 
         assert balance(party, "options-fair-value.a", Q2) == 600 and balance(party, "options-fair-value.b", Q2) == 500
         assert balance(party, "fair-value-gains", Q2) == 1100 and balance(party, "fair-value-gains", Q1) == 1550
     for party in ("arm", "fund"):
-        assert ledger.verify_book(party).ok
+        assert verify_book(ledger, party).ok
 
 
 def test_opened_accounts_are_returned_and_not_cached_before_their_unit_of_work_commits(holders: Ledger) -> None:

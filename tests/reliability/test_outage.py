@@ -29,6 +29,7 @@ from ledger import db
 from ledger.store import Ledger
 from server import database
 from server.app import create_server
+from tests.chains import verify_book
 from tests.conftest import IN_CI
 from tests.reliability.helpers import ServerProcess, setup_book, transfer
 from tests.serving import free_port
@@ -134,7 +135,7 @@ def test_database_outage_gives_unavailable_and_recovers(private_postgres: Privat
         assert [b.balance.value for b in reply.balances] == ["95.00", "105.00"]
         page = ledger.list_transactions(party="parties/bank", page_size=100)
         assert [tx.request_id for tx in page.items].count("across-outage") == 1
-        assert ledger.verify_book("bank").ok
+        assert verify_book(ledger, "bank").ok
         print(f"\n[outage] {outage_calls} calls answered UNAVAILABLE while PostgreSQL was down; recovered")
     finally:
         channel.close()
@@ -190,7 +191,7 @@ def test_sigterm_drains_a_call_in_flight(sqlite_url: str, tmp_path: pathlib.Path
     try:
         page = Ledger(engines).list_transactions(party="parties/bank", page_size=1)
         assert page.items
-        assert Ledger(engines).verify_book("bank").legs_checked == 8000 + 2
+        assert verify_book(Ledger(engines), "bank").legs_checked == 8000 + 2
     finally:
         engines.dispose()
     print(f"\n[drain] 8000-transaction batch answered {outcome['answered_at'] - sigterm_at:.2f} s after SIGTERM")  # type: ignore[operator]
