@@ -2,15 +2,17 @@
 
 The pieces, from the inside out:
 
-- `audit.model`: the immutable rows an export is made of (a leg with its postings) and faults.
+- reading the journal is the ledger's job, through its public read modules: `ledger.journal_reader`
+  (streaming reads of the books in chunks, flat memory: legs, heads, trial-balance lines, balance
+  histories) and `ledger.journal_export` (an export's legs as tuples of text, read in ranges of
+  sequence numbers; on PostgreSQL through the driver, one range read ahead);
+- `audit.model`: the faults found in a book or an export (and, re-exported, the row types it reads);
 - `audit.leg_text`: the canonical leg document written straight from its fields (the same bytes as
-  json.dumps, several times faster), for the exporter and the verifier.
-- `audit.export_source`: an export's legs as tuples of text, read in ranges of sequence numbers (on
-  PostgreSQL through the driver, one range read ahead).
+  json.dumps, without building a dict per leg), for the exporter and the verifier;
+- `audit.chain`: the one chain verifier, over the database's rows (`verify_book`, VerifyChain) or an
+  exported file;
 - `audit.encode`: pure encoders from batches of legs to CSV, JSON Lines and Beancount bytes.
 - `audit.manifest`: the running totals of an export and the manifest that ends it.
-- `audit.reader`: streaming reads of the ledger's tables in chunks (flat memory), trial balances,
-  balance histories and the server-side chain check.
 - `audit.export`: an export end to end (source → encoder → manifest), as a stream of byte chunks.
 - `audit.verify`: the offline verifier of an exported file and its manifest (no server, no database).
 - `audit.report`: a self-contained HTML report with inline SVG charts.

@@ -28,7 +28,7 @@ from audit.model import (
 from ledger.errors import InvalidArgument, NotFound
 
 if TYPE_CHECKING:
-    from audit.reader import JournalReader
+    from ledger.journal_reader import JournalReader
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Every encoder has the same shape: `header()` once, `legs(book, batch)` per batch of one book's legs in
 (book, seq) order, `footer()` once; each returns bytes, so the exporter can hash and stream them without
-holding the file. Encoders work on `ExportLeg` tuples of text (audit.export_source) and encode what
+holding the file. Encoders work on `ExportLeg` tuples of text (ledger.journal_export) and encode what
 repeats (an account's name, code and commodity) once, since they run once per leg of the journal. The
 formats, and the Beancount naming rules, are specified in docs/audit.md.
 """
@@ -15,11 +15,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from audit.export_source import ExportLeg
 from audit.leg_text import quote
 from audit.model import AccountInfo
 from ledger.amounts import format_minor
 from ledger.canonical import ENCODING_VERSION
+from ledger.journal_export import ExportLeg
 
 CSV_COLUMNS = (
     "v",

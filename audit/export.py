@@ -2,7 +2,7 @@
 
 `export_journal` yields `ExportPiece`s: byte chunks of the file (a few hundred KiB each), then one piece
 with the manifest. The server does all the encoding: the client writes the bytes out unchanged. Legs are
-read a range of sequence numbers at a time as text (audit.export_source, the next range read while this
+read a range of sequence numbers at a time as text (ledger.journal_export, the next range read while this
 one is encoded) and encoded a few hundred at a time, so memory holds about two ranges whatever the size
 of the journal. The books' heads are read first and fix the end of every range, so legs committed
 during a long export are left for the next one and the export is a consistent snapshot.
@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.encode import BeancountEncoder, CsvEncoder, Encoder, JsonLinesEncoder, NameClash, accounts_by_book
-from audit.export_source import export_legs
 from audit.manifest import BookRange, Filters, ManifestBuilder
 from audit.model import AccountInfo
-from audit.reader import JournalReader
 from ledger.errors import FailedPrecondition, InvalidArgument, PreconditionViolation
+from ledger.journal_export import export_legs
+from ledger.journal_reader import JournalReader
 
 CHUNK_BYTES = 256 * 1024  # at most this many bytes per message
 ENCODE_LEGS = 500  # legs encoded at a time: about one message
@@ -69,7 +69,7 @@ def plan_books(
 
 
 def _key(account: str) -> tuple[str, str]:
-    from audit.reader import account_key_of
+    from ledger.journal_reader import account_key_of
 
     return account_key_of(account, "accounts")
 

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 
 from audit.model import LegRow
-from audit.reader import JournalReader
 from ledger.errors import InvalidArgument
+from ledger.journal_reader import JournalReader
 
 CURSOR_VERSION = 1
 

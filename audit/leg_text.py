@@ -17,33 +17,12 @@ this module adds what reading stored or tampered rows needs (metadata text in an
 
 from __future__ import annotations
 
-import json
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from ledger.canonical import ENCODING_VERSION, canonical_json, leg_text
 
 quote = encode_basestring  # a JSON string literal with non-ASCII kept raw, exactly as json.dumps writes it
-
-_METADATA_CACHE: dict[str, str] = {}
-_METADATA_CACHE_LIMIT = 4_096
-
-
-def metadata_text(stored: str) -> str:
-    """The canonical JSON text of a metadata object stored as JSON text (in any spacing or key order).
-
-    Metadata repeats across legs (every leg of a transaction, often whole batches), so results are
-    memoised in a small bounded cache.
-    """
-    if stored == "{}":
-        return stored
-    found = _METADATA_CACHE.get(stored)
-    if found is None:
-        found = canonical_json(dict(json.loads(stored))).decode("utf-8")
-        if len(_METADATA_CACHE) >= _METADATA_CACHE_LIMIT:
-            _METADATA_CACHE.clear()
-        _METADATA_CACHE[stored] = found
-    return found
 
 
 def metadata_of(value: Any) -> str:

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.export_source import ExportLeg
 from audit.model import AccountInfo
 from ledger.canonical import ENCODING_VERSION, GENESIS_HASH, checkpoint_hash, format_instant
+from ledger.journal_export import ExportLeg
 
 MANIFEST_VERSION = 1
 

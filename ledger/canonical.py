@@ -202,3 +202,24 @@ def transaction_fingerprint_of(
         + "}"
     )  # fmt: skip
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_METADATA_CACHE: dict[str, str] = {}
+_METADATA_CACHE_LIMIT = 4_096
+
+
+def metadata_text(stored: str) -> str:
+    """The canonical JSON text of a metadata object stored as JSON text (in any spacing or key order).
+
+    Metadata repeats across legs (every leg of a transaction, often whole batches), so results are
+    memoised in a small bounded cache.
+    """
+    if stored == "{}":
+        return stored
+    found = _METADATA_CACHE.get(stored)
+    if found is None:
+        found = canonical_json(dict(json.loads(stored))).decode("utf-8")
+        if len(_METADATA_CACHE) >= _METADATA_CACHE_LIMIT:
+            _METADATA_CACHE.clear()
+        _METADATA_CACHE[stored] = found
+    return found

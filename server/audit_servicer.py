@@ -23,10 +23,10 @@ from audit.chain import verify_book
 from audit.export import export_journal
 from audit.manifest import Filters
 from audit.model import LegRow
-from audit.reader import JournalReader, account_key_of, party_id_of
 from ledger import amounts
 from ledger.canonical import ENCODING_VERSION, checkpoint_hash
 from ledger.errors import InvalidArgument, LedgerError, ViolationCollector
+from ledger.journal_reader import JournalReader, account_key_of, party_id_of
 from ledger.model import AccountType, PartyKind
 from ledger.store import Ledger
 from server import convert as cv

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from audit.chain import BookVerification
 from audit.chain import verify_book as verify
-from audit.reader import JournalReader
+from ledger.journal_reader import JournalReader
 from ledger.store import Ledger
 
 

@@ -135,7 +135,7 @@ def test_html_report_renders_charts_in_chromium(server: Server, tmp_path: Path) 
     assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in text
     assert "<script" not in text
     if not CHROMIUM.exists():
-        message = "Debian's chromium is not installed (.ci/run installs it)"
+        message = "Debian's chromium is not installed (make test installs it: make browser)"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)

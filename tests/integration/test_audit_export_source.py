@@ -1,6 +1,6 @@
 """The fast export path against the reference one, on SQLite and PostgreSQL.
 
-audit.export_source reads legs as text (on PostgreSQL through the driver, in ranges, one range read
+ledger.journal_export reads legs as text (on PostgreSQL through the driver, in ranges, one range read
 ahead) and the encoders write them without json.dumps or csv.writer. Here the exported bytes are
 compared with what the ledger's own reader (`JournalReader.legs` → `LegRow`) and the reference
 serialisations give, over descriptions and metadata with quotes, backslashes, tabs, line breaks,
@@ -18,11 +18,11 @@ import pathlib
 import grpc
 
 from audit.encode import CSV_COLUMNS
-from audit.export_source import export_legs
-from audit.reader import JournalReader
 from audit.verify import verify_export
 from ledger import schema as t
 from ledger.canonical import canonical_json
+from ledger.journal_export import export_legs
+from ledger.journal_reader import JournalReader
 from ledger.store import Ledger
 from tests.integration.test_audit_export import export
 from tests.integration.test_audit_seed import seed, transfer

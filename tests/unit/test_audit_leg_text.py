@@ -1,7 +1,7 @@
 """The export's hand-written encodings against the reference ones, for arbitrary values.
 
 audit.leg_text writes the canonical leg document without json.dumps, the CSV encoder writes rows
-without csv.writer, and audit.export_source turns PostgreSQL's timestamp text into `recorded_at`
+without csv.writer, and ledger.journal_export turns PostgreSQL's timestamp text into `recorded_at`
 without datetime: each must give exactly the reference bytes, or hashes and files would change.
 """
 
@@ -18,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.encode import CSV_COLUMNS, CsvEncoder, JsonLinesEncoder, csv_field
-from audit.export_source import ExportLeg, _instant
-from audit.leg_text import document_text, metadata_of, metadata_text
+from audit.leg_text import document_text, metadata_of
 from audit.model import AccountInfo, LegRow, PostingRow
-from ledger.canonical import canonical_json, format_instant, postings_text
+from ledger.canonical import canonical_json, format_instant, metadata_text, postings_text
+from ledger.journal_export import ExportLeg, _instant
 
 text = st.text(st.characters(codec="utf-8"), max_size=20)  # any Unicode scalar: quotes, controls, CJK, U+2028
 metadata = st.dictionaries(text, text, max_size=4)

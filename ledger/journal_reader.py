@@ -19,16 +19,85 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from audit.model import AccountInfo, LegRow, PostingRow
 from ledger import names
 from ledger import schema as t
 from ledger import unit_of_work as uow
-from ledger.canonical import GENESIS_HASH, format_instant
+from ledger.canonical import ENCODING_VERSION, GENESIS_HASH, canonical_json, format_instant, sha256_hex
 from ledger.db import Engines, as_utc
 from ledger.errors import InvalidArgument, NotFound
 
 DEFAULT_CHUNK = 2_000
 MAX_HISTORY_ACCOUNTS = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class PostingRow:
+    """One posting of a leg: the account's code in the book, the commodity, signed minor units (debit +)."""
+
+    account: str
+    commodity: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class LegRow:
+    """One leg as exported: the canonical leg document's fields and the stored hash."""
+
+    book: str
+    seq: int
+    prev: str
+    hash: str
+    tx: str
+    request_id: str
+    value_date: str
+    recorded_at: str
+    description: str
+    metadata: Mapping[str, str]
+    reverses: str | None
+    postings: tuple[PostingRow, ...]
+    v: int = ENCODING_VERSION
+
+    def document(self) -> dict[str, Any]:
+        """The canonical leg document (without the hash), as ledger.canonical.leg_document builds it."""
+        return {
+            "v": self.v,
+            "book": self.book,
+            "seq": self.seq,
+            "prev": self.prev,
+            "tx": self.tx,
+            "request_id": self.request_id,
+            "value_date": self.value_date,
+            "recorded_at": self.recorded_at,
+            "description": self.description,
+            "metadata": dict(self.metadata),
+            "reverses": self.reverses,
+            "postings": [{"account": p.account, "commodity": p.commodity, "amount": p.amount} for p in self.postings],
+        }
+
+    def computed_hash(self) -> str:
+        """SHA-256 of the canonical serialisation of `document()`."""
+        return sha256_hex(canonical_json(self.document()))
+
+    def row(self) -> dict[str, Any]:
+        """The JSON Lines row: the document plus `hash`."""
+        row = self.document()
+        row["hash"] = self.hash
+        return row
+
+    @property
+    def date(self) -> dt.date:
+        return dt.date.fromisoformat(self.value_date)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    """What an export needs to know of an account: its book, code, type, commodity and opening date."""
+
+    book: str
+    code: str
+    type: str  # asset, liability, equity, income, expense
+    commodity: str
+    opened: dt.date
 
 
 def party_id_of(value: str, path: str) -> str:

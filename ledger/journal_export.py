@@ -21,10 +21,9 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from audit.leg_text import metadata_text
 from ledger import schema as t
 from ledger import unit_of_work as uow
-from ledger.canonical import format_instant
+from ledger.canonical import format_instant, metadata_text
 from ledger.db import Engines, as_utc
 from ledger.errors import StoreUnavailable
 
