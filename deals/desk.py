@@ -28,7 +28,6 @@ from deals.accrual import AccrualState, accrue, start_segment
 from deals.schedule import Period, build_schedule, round_fen
 from deals.terms import DealTerms, option_quantity, validate_terms
 from ledger import names, pagination
-from ledger import unit_of_work as uow
 from ledger.amounts import format_minor
 from ledger.canonical import fingerprint
 from ledger.db import as_utc
@@ -43,6 +42,7 @@ from ledger.errors import (
     request_id_reused,
 )
 from ledger.model import CommodityKind, Page
+from ledger.session import LedgerSession
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_value_date
 
@@ -159,16 +159,18 @@ class DealDesk:
         booking = self._prepare(Booking(request_id, deal_id, terms), "", errors)
         errors.raise_if_any()
 
-        def work(conn: sa.Connection) -> Deal:
+        def work(session: LedgerSession) -> Deal:
+
+            conn = session.connection
             row = conn.execute(sa.select(ds.deals).where(ds.deals.c.request_id == request_id)).first()
             if row is not None:
                 if row.fingerprint != booking.fingerprint:
                     raise request_id_reused(request_id)
-                return self._deal(conn, row)
-            self._insert_bookings(conn, [booking], lambda _: "")
-            return self._deal(conn, self._locked(conn, deal_id))
+                return self._deal(session, row)
+            self._insert_bookings(session, [booking], lambda _: "")
+            return self._deal(session, self._locked(conn, deal_id))
 
-        return uow.run(self._ledger.engines.writer, work, what="BookLinkedDeal")
+        return self._ledger.write(work, what="BookLinkedDeal")
 
     def book_many(self, bookings: Sequence[Booking]) -> tuple[str, ...]:
         """Book up to `BOOK_MANY_LIMIT` deals in one unit of work, all or nothing; returns their names.
@@ -195,7 +197,9 @@ class DealDesk:
         errors.raise_if_any()
         index = {b.request_id: i for i, b in enumerate(bookings)}
 
-        def work(conn: sa.Connection) -> tuple[str, ...]:
+        def work(session: LedgerSession) -> tuple[str, ...]:
+
+            conn = session.connection
             recorded = {
                 r.request_id: r.fingerprint
                 for start in range(0, len(prepared), 500)
@@ -210,10 +214,10 @@ class DealDesk:
                     raise request_id_reused(request_id)
             fresh = [p for p in prepared if p.request_id not in recorded]
             if fresh:
-                self._insert_bookings(conn, fresh, lambda p: f"bookings[{index[p.request_id]}].")
+                self._insert_bookings(session, fresh, lambda p: f"bookings[{index[p.request_id]}].")
             return tuple(f"deals/{p.deal_id}" for p in prepared)
 
-        return uow.run(self._ledger.engines.writer, work, what="BookLinkedDeals")
+        return self._ledger.write(work, what="BookLinkedDeals")
 
     def _prepare(self, booking: Booking, prefix: str, errors: ViolationCollector) -> _Prepared:
         """Check one booking (violations go to `errors`, fields under `prefix`) and encode its terms."""
@@ -235,9 +239,10 @@ class DealDesk:
         )
 
     def _insert_bookings(
-        self, conn: sa.Connection, bookings: Sequence[_Prepared], prefix: Callable[[_Prepared], str]
+        self, session: LedgerSession, bookings: Sequence[_Prepared], prefix: Callable[[_Prepared], str]
     ) -> None:
         """Record new deals (checked, not yet recorded) inside the caller's unit of work."""
+        conn = session.connection
         ids = [b.deal_id for b in bookings]
         taken = {
             r.id
@@ -248,7 +253,7 @@ class DealDesk:
             first = next(i for i in ids if i in taken)
             raise AlreadyExists(f"deal deals/{first} already exists", reason="DEAL_EXISTS")
         parties = sorted({p for b in bookings for p in b.terms.parties()})
-        missing = set(parties) - self._ledger.existing_parties_within(conn, parties)
+        missing = set(parties) - session.existing_parties(parties)
         if missing:
             raise InvalidArgument(
                 [
@@ -257,10 +262,9 @@ class DealDesk:
                     for v in _party_violations(b.terms, missing)
                 ]
             )
-        self._ledger.lock_books_within(conn, parties)
-        now = self._ledger.now()
-        self._ledger.open_accounts_within(
-            conn,
+        session.lock_books(parties)
+        now = session.now()
+        session.open_accounts(
             [
                 (p.party, p.code, p.type, p.commodity, p.guarded, p.display_name)
                 for b in bookings
@@ -288,10 +292,9 @@ class DealDesk:
                 for b in bookings
             ],
         )
-        today = self._ledger.today()
+        today = session.today()
         booked_on = [min(b.terms.loan.start, today) for b in bookings]
-        posted = self._ledger.post_within(
-            conn,
+        posted = session.post(
             [
                 accounting.grant_option(
                     b.accounts,  # type: ignore[arg-type]  # set for every checked booking
@@ -326,13 +329,15 @@ class DealDesk:
     def get(self, name: str) -> Deal:
         deal_id = _deal_id(name, "name")
 
-        def work(conn: sa.Connection) -> Deal:
+        def work(session: LedgerSession) -> Deal:
+
+            conn = session.connection
             row = conn.execute(sa.select(ds.deals).where(ds.deals.c.id == deal_id)).first()
             if row is None:
                 raise NotFound(name, "deal")
-            return self._deal(conn, row)
+            return self._deal(session, row)
 
-        return uow.read(self._ledger.engines.reader, work)
+        return self._ledger.read(work)
 
     def list_deals(
         self,
@@ -379,10 +384,12 @@ class DealDesk:
         if after:
             query = query.where(ds.deals.c.id > after[0])
 
-        def work(conn: sa.Connection) -> list[Deal]:
-            return [self._deal(conn, row) for row in conn.execute(query).all()]
+        def work(session: LedgerSession) -> list[Deal]:
 
-        found = uow.read(self._ledger.engines.reader, work)
+            conn = session.connection
+            return [self._deal(session, row) for row in conn.execute(query).all()]
+
+        found = self._ledger.read(work)
         items = found[:size]
         token = pagination.encode(filters, [items[-1].id]) if len(found) > size else ""
         return Page(tuple(items), token)
@@ -466,7 +473,7 @@ class DealDesk:
             compensation = round_fen(Decimal(loss) * risk.compensation_rate)
             if risk.cap:
                 compensation = min(compensation, risk.cap)
-            pool_cash = ctx.desk._ledger.balances_within(ctx.conn, [names.account_name(risk.pool, "cash")])
+            pool_cash = ctx.session.balances([names.account_name(risk.pool, "cash")])
             available = max(next(iter(pool_cash.values())).available, 0)
             paid = min(compensation, available)
             insurer = round_fen(Decimal(loss) * risk.insurer_rate) if risk.insurer else 0
@@ -547,28 +554,28 @@ class DealDesk:
         errors.raise_if_any()
         ledger_request = f"pool-funding:{request_id}"
 
-        def work(conn: sa.Connection) -> tuple[int, tuple[str, ...]]:
-            if not self._ledger.existing_parties_within(conn, [pool_id]):
+        def work(session: LedgerSession) -> tuple[int, tuple[str, ...]]:
+
+            conn = session.connection
+            if not session.existing_parties([pool_id]):
                 raise NotFound(pool, "risk pool")
             claims = conn.execute(
                 sa.select(ds.deals.c.id, ds.deals.c.terms_json, ds.deals.c.branch)
                 .where(ds.deals.c.pool == pool_id, ds.deals.c.defaulted_at.is_not(None))
                 .order_by(ds.deals.c.defaulted_at, ds.deals.c.id)
             ).all()
-            self._ledger.lock_books_within(conn, [pool_id, *(r.branch for r in claims)])
+            session.lock_books([pool_id, *(r.branch for r in claims)])
             # A pool may be funded before any deal names it: open its cash and capital accounts if needed.
-            self._ledger.open_accounts_within(
-                conn,
+            session.open_accounts(
                 [
                     (p.party, p.code, p.type, p.commodity, p.guarded, p.display_name)
                     for p in accounting.DealAccounts(deal="-", branch="-", holder="-", pool=pool_id).plan()
                     if p.party == pool_id and p.code in ("cash", "capital")
                 ],
             )
-            replay = ledger_request in self._ledger.existing_transactions_within(conn, [ledger_request])
+            replay = ledger_request in session.posted_requests([ledger_request])
             # The ledger refuses the same request_id with another pool, amount or date (REQUEST_ID_REUSED).
-            funding = self._ledger.post_within(
-                conn,
+            funding = session.post(
                 [
                     accounting.fund_pool(
                         pool_id, ledger_request, value_date, amount, {"toudai.pool_funding": request_id}
@@ -581,12 +588,12 @@ class DealDesk:
                 rows = conn.execute(payments).all()
                 paid = sum(int(json.loads(r.details_json)["paid"]) for r in rows)
                 return paid, tuple(posted + [f"transactions/{r.transaction_id}" for r in rows])
-            cash = self._ledger.balances_within(conn, [names.account_name(pool_id, "cash")])
+            cash = session.balances([names.account_name(pool_id, "cash")])
             remaining = max(next(iter(cash.values())).available, 0)
             total = 0
             for i, row in enumerate(claims):
                 accounts = _accounts(row.id, self._terms(row.id, row.terms_json))
-                owed = self._ledger.balances_within(conn, [accounts.deal_account(pool_id, "claims-payable")])
+                owed = session.balances([accounts.deal_account(pool_id, "claims-payable")])
                 pay = min(next(iter(owed.values())).balance, remaining)
                 if pay <= 0:
                     continue
@@ -594,7 +601,7 @@ class DealDesk:
                 spec = accounting.pay_claim(
                     accounts, _ledger_request(row.id, seq, 0), value_date, pay, _meta(row.id, "claim_paid")
                 )
-                result = self._ledger.post_within(conn, [spec])
+                result = session.post([spec])
                 self._append_event(
                     conn,
                     row.id,
@@ -605,14 +612,14 @@ class DealDesk:
                     value_date,
                     result.transactions[0].id,
                     {"paid": str(pay)},
-                    self._ledger.now(),
+                    session.now(),
                 )
                 posted.append(result.transactions[0].name)
                 remaining -= pay
                 total += pay
             return total, tuple(posted)
 
-        return uow.run(self._ledger.engines.writer, work, what="FundRiskPool")
+        return self._ledger.write(work, what="FundRiskPool")
 
     # ------------------------------------------------------------------ machinery
 
@@ -639,7 +646,9 @@ class DealDesk:
         errors.raise_if_any()
         print_ = fingerprint({"deal": deal_id, "kind": kind, **payload})
 
-        def work(conn: sa.Connection) -> StepResult:
+        def work(session: LedgerSession) -> StepResult:
+
+            conn = session.connection
             row = self._locked(conn, deal_id)
             previous = conn.execute(sa.select(ds.deal_events).where(ds.deal_events.c.request_id == request_id)).first()
             if previous is not None:
@@ -647,15 +656,15 @@ class DealDesk:
                     raise request_id_reused(request_id)
                 details = json.loads(previous.details_json)
                 return StepResult(
-                    self._deal(conn, row),
+                    self._deal(session, row),
                     {k: int(v) for k, v in details.items() if k != "note" and str(v).lstrip("-").isdigit()},
                     tuple(f"transactions/{t}" for t in details.get("transactions", "").split(",") if t),
                 )
             terms = codec.terms_from_json(row.terms_json)
-            self._ledger.lock_books_within(conn, terms.parties())
-            ctx = _Step(self, conn, row, terms, value_date)
+            session.lock_books(terms.parties())
+            ctx = _Step(self, session, row, terms, value_date)
             apply(ctx)
-            now = self._ledger.now()
+            now = session.now()
             updates: dict[str, Any] = {"status": ctx.status.value, "updated_at": now}
             if ctx.state is not None:
                 updates.update(
@@ -680,18 +689,18 @@ class DealDesk:
                 kind,
                 request_id,
                 print_,
-                ctx.day or value_date or self._ledger.today(),
+                ctx.day or value_date or session.today(),
                 ctx.posted[0] if ctx.posted else None,
                 details,
                 now,
             )
             return StepResult(
-                self._deal(conn, self._locked(conn, deal_id)),
+                self._deal(session, self._locked(conn, deal_id)),
                 dict(ctx.amounts),
                 tuple(f"transactions/{t}" for t in ctx.posted),
             )
 
-        return uow.run(self._ledger.engines.writer, work, what=f"deal step {kind}")
+        return self._ledger.write(work, what=f"deal step {kind}")
 
     def _locked(self, conn: sa.Connection, deal_id: str) -> Any:
         row = conn.execute(sa.select(ds.deals).where(ds.deals.c.id == deal_id).with_for_update()).first()
@@ -731,7 +740,8 @@ class DealDesk:
                 self._terms_cache[deal_id] = cached
         return cached
 
-    def _deal(self, conn: sa.Connection, row: Any) -> Deal:
+    def _deal(self, session: LedgerSession, row: Any) -> Deal:
+        conn = session.connection
         terms = self._terms(row.id, row.terms_json)
         accounts = _accounts(row.id, terms)
         wanted = {
@@ -739,7 +749,7 @@ class DealDesk:
             "interest-receivable": accounts.deal_account(terms.branch, "interest-receivable"),
             "subsidy-receivable": accounts.deal_account(terms.branch, "subsidy-receivable"),
         }
-        balances = self._ledger.balances_within(conn, list(wanted.values()))
+        balances = session.balances(list(wanted.values()))
         events = conn.execute(
             sa.select(ds.deal_events).where(ds.deal_events.c.deal_id == row.id).order_by(ds.deal_events.c.seq)
         ).all()
@@ -770,9 +780,12 @@ class DealDesk:
 class _Step:
     """The context one deal step works in: its connection, terms, state and what it posted."""
 
-    def __init__(self, desk: DealDesk, conn: sa.Connection, row: Any, terms: DealTerms, value_date: dt.date | None):
+    def __init__(
+        self, desk: DealDesk, session: LedgerSession, row: Any, terms: DealTerms, value_date: dt.date | None
+    ) -> None:
         self.desk = desk
-        self.conn = conn
+        self.session = session
+        self.conn = session.connection
         self.row = row
         self.deal_id: str = row.id
         self.terms = terms
@@ -795,7 +808,7 @@ class _Step:
         self.defaulted = False
         self.amounts: dict[str, int] = {}
         self.posted: list[Any] = []
-        self.seq = desk._next_seq(conn, row.id)
+        self.seq = desk._next_seq(self.conn, row.id)
         self._count = 0
 
     def require(self, *allowed: DealStatus, verb: str) -> None:
@@ -819,7 +832,7 @@ class _Step:
     def post(self, spec: Any) -> None:
         if not spec.postings:
             return
-        result = self.desk._ledger.post_within(self.conn, [spec])
+        result = self.session.post([spec])
         self.posted.append(result.transactions[0].id)
 
     def balances(self) -> dict[str, int]:
@@ -828,7 +841,7 @@ class _Step:
             key: a.deal_account(self.terms.branch, key)
             for key in ("loans", "interest-receivable", "subsidy-receivable")
         }
-        found = self.desk._ledger.balances_within(self.conn, list(wanted.values()))
+        found = self.session.balances(list(wanted.values()))
         return {key: found[name].balance for key, name in wanted.items()}
 
     def accrual(self) -> AccrualState:

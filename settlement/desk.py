@@ -27,12 +27,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from deals import accounting as deal_accounting
-from deals import schema as ds
+from deals import queries as deal_queries
 from deals.desk import DealDesk
+from deals.queries import DealRecord
 from deals.schedule import round_fen
 from deals.terms import DealTerms, StrikeBasis, Trigger
 from ledger import names, pagination
-from ledger import unit_of_work as uow
 from ledger.amounts import format_minor
 from ledger.canonical import fingerprint
 from ledger.db import as_utc
@@ -45,11 +45,13 @@ from ledger.errors import (
     request_id_reused,
 )
 from ledger.model import CommodityKind, Page
+from ledger.session import AfterCommit, LedgerSession
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_text, check_value_date
 from settlement import accounting
 from settlement import schema as ss
 from settlement.split import Waterfall, waterfall
+from valuation.rounds import funding_round
 
 DEFAULT_REQUEST_TTL = dt.timedelta(days=7)
 
@@ -197,14 +199,15 @@ class ExerciseDesk:
             }
         )
 
-        def work(conn: sa.Connection) -> Exercise:
+        def work(session: LedgerSession) -> Exercise:
+            conn = session.connection
             existing = conn.execute(sa.select(ss.exercises).where(ss.exercises.c.request_id == request_id)).first()
             if existing is not None:
                 if existing.fingerprint != print_:
                     raise request_id_reused(request_id)
-                return self._exercise(conn, existing)
-            deal = self._lock_deal(conn, deal_id)
-            terms = self._deals._terms(deal.id, deal.terms_json)
+                return self._exercise(session, existing)
+            deal = self._lock_deal(session, deal_id)
+            terms = deal.terms
             if deal.status == "written_off":
                 raise _precondition(
                     f"deals/{deal_id} is written off; its option right cannot be exercised", "DEAL_WRITTEN_OFF"
@@ -224,7 +227,7 @@ class ExerciseDesk:
                     + ", ".join(t.value for t in option.triggers),
                     "TRIGGER_NOT_IN_TERMS",
                 )
-            price = self._trigger_price(conn, terms, spec, value_date)
+            price = self._trigger_price(session, terms, spec, value_date)
             strike = _strike(terms, price)
             if method is Method.NET and price <= strike:
                 raise _precondition(
@@ -233,14 +236,13 @@ class ExerciseDesk:
                     "OUT_OF_THE_MONEY",
                 )
             accounts = _accounts(deal_id, terms)
-            self._ledger.lock_books_within(conn, [accounts.holder, accounts.branch, accounts.pool])
-            self._ledger.open_accounts_within(
-                conn,
+            session.lock_books([accounts.holder, accounts.branch, accounts.pool])
+            session.open_accounts(
                 [(p.party, p.code, p.type, p.commodity, p.guarded, p.display_name) for p in accounts.plan()],
                 commodity_kind={accounting.share_commodity(deal_id): (CommodityKind.SHARE, 0)},
             )
             exercise_id = uuid.uuid4()
-            units = self._ledger.create_hold(
+            units = session.create_hold(
                 request_id=f"exercises/{exercise_id}/units",
                 debit_account=accounts.deal_account(accounts.holder, "options-exercised"),
                 credit_account=accounts.deal_account(accounts.holder, "options"),
@@ -248,12 +250,11 @@ class ExerciseDesk:
                 value=str(spec.quantity),
                 expire_time=expire_at,
                 description=f"Option units of exercises/{exercise_id}",
-                within=conn,
             )
             cash_hold = None
             strike_total = _money(strike * spec.quantity)
             if method is Method.CASH_AND_SALE and strike_total > 0:
-                cash_hold = self._ledger.create_hold(
+                cash_hold = session.create_hold(
                     request_id=f"exercises/{exercise_id}/cash",
                     debit_account=accounts.deal_account(accounts.holder, "exercise-clearing"),
                     credit_account=accounts.holder_account("cash"),
@@ -261,7 +262,6 @@ class ExerciseDesk:
                     value=format_minor(strike_total, 2),
                     expire_time=expire_at,
                     description=f"Strike of exercises/{exercise_id}",
-                    within=conn,
                 )
             conn.execute(
                 ss.exercises.insert(),
@@ -288,15 +288,15 @@ class ExerciseDesk:
                     "updated_at": now,
                 },
             )
-            self._record(conn, exercise_id, None, State.REQUESTED, principal, request_id, print_, "", [], now)
-            return self._exercise(conn, self._row(conn, exercise_id))
+            self._record(session, exercise_id, None, State.REQUESTED, principal, request_id, print_, "", [], now)
+            return self._exercise(session, self._row(session, exercise_id))
 
-        return uow.run(self._ledger.engines.writer, work, what="RequestExercise")
+        return self._ledger.write(work, what="RequestExercise")
 
     # ------------------------------------------------------------------ decisions
 
     def approve(self, *, request_id: str, name: str, principal: str, reason: str = "") -> Exercise:
-        def step(conn: sa.Connection, row: Any) -> tuple[State, list[str]]:
+        def step(session: LedgerSession, row: Any) -> tuple[State, list[str]]:
             _require(row, State.REQUESTED, "approved")
             if principal == row.requested_by:
                 raise FailedPrecondition(
@@ -309,15 +309,15 @@ class ExerciseDesk:
         return self._transition(request_id, name, principal, reason, "approve", step)
 
     def reject(self, *, request_id: str, name: str, principal: str, reason: str = "") -> Exercise:
-        def step(conn: sa.Connection, row: Any) -> tuple[State, list[str]]:
+        def step(session: LedgerSession, row: Any) -> tuple[State, list[str]]:
             _require(row, State.REQUESTED, "rejected")
-            self._release(conn, row)
+            self._release(session, row)
             return State.REJECTED, []
 
         return self._transition(request_id, name, principal, reason, "reject", step)
 
     def cancel(self, *, request_id: str, name: str, principal: str, reason: str = "") -> Exercise:
-        def step(conn: sa.Connection, row: Any) -> tuple[State, list[str]]:
+        def step(session: LedgerSession, row: Any) -> tuple[State, list[str]]:
             _require(row, State.REQUESTED, "cancelled")
             if principal != row.requested_by:
                 raise FailedPrecondition(
@@ -325,15 +325,15 @@ class ExerciseDesk:
                     [PreconditionViolation("NOT_REQUESTER", f"exercises/{row.id}", "only the requester may cancel")],
                     reason="NOT_REQUESTER",
                 )
-            self._release(conn, row)
+            self._release(session, row)
             return State.CANCELLED, []
 
         return self._transition(request_id, name, principal, reason, "cancel", step)
 
     def settle(self, *, request_id: str, name: str, principal: str) -> Exercise:
-        def step(conn: sa.Connection, row: Any) -> tuple[State, list[str]]:
+        def step(session: LedgerSession, row: Any) -> tuple[State, list[str]]:
             _require(row, State.APPROVED, "settled")
-            return State.SETTLED, self._settle(conn, row)
+            return State.SETTLED, self._settle(session, row)
 
         return self._transition(request_id, name, principal, "", "settle", step)
 
@@ -343,17 +343,17 @@ class ExerciseDesk:
         query = sa.select(ss.exercises.c.id).where(
             ss.exercises.c.state.in_([State.REQUESTED.value, State.APPROVED.value]), ss.exercises.c.expire_at <= now
         )
-        due = uow.read(self._ledger.engines.reader, lambda c: [r.id for r in c.execute(query)])
+        due = self._ledger.read(lambda session: [r.id for r in session.connection.execute(query)])
         for exercise_id in due:
 
-            def work(conn: sa.Connection, exercise_id: uuid.UUID = exercise_id) -> None:
-                row = self._row(conn, exercise_id)
-                self._lock_deal(conn, row.deal_id)
-                row = self._row(conn, exercise_id)
+            def work(session: LedgerSession, exercise_id: uuid.UUID = exercise_id) -> None:
+                row = self._row(session, exercise_id)
+                self._lock_deal(session, row.deal_id)
+                row = self._row(session, exercise_id)
                 if row.state in (State.REQUESTED.value, State.APPROVED.value):
-                    self._expire(conn, row, self._ledger.now())
+                    self._expire(session, row, self._ledger.now())
 
-            uow.run(self._ledger.engines.writer, work, what="ExpireExercise")
+            self._ledger.write(work, what="ExpireExercise")
         return len(due)
 
     def record_exit(
@@ -371,17 +371,17 @@ class ExerciseDesk:
         errors.raise_if_any()
         payload = {"shares": shares, "price": format(price_per_share, "f"), "date": value_date.isoformat()}
 
-        def step(conn: sa.Connection, row: Any) -> tuple[State, list[str]]:
+        def step(session: LedgerSession, row: Any) -> tuple[State, list[str]]:
             _require(row, State.SETTLED, "exited")
             if row.method != Method.NET.value:
                 raise _precondition(
                     f"exercises/{row.id} was a {row.method} exercise; only a net exercise keeps shares", "NOT_NET"
                 )
-            terms = self._deals._terms(row.deal_id, self._deal_row(conn, row.deal_id).terms_json)
+            terms = self._deal_row(session, row.deal_id).terms
             a = _accounts(row.deal_id, terms)
-            self._ledger.lock_books_within(conn, [a.holder, a.branch, a.pool])
+            session.lock_books([a.holder, a.branch, a.pool])
             wanted = [a.deal_account(a.holder, k) for k in ("shares", "shares-at-cost", "due-to-bank", "due-to-pool")]
-            held = self._ledger.balances_within(conn, wanted)
+            held = session.balances(wanted)
             remaining, cost_left, bank_left, pool_left = (held[n].balance for n in wanted)
             if shares > remaining:
                 raise _precondition(
@@ -399,7 +399,7 @@ class ExerciseDesk:
                 ),
                 accounting.pay_shares(a, f"{base}/pay", value_date, to_bank, to_pool, meta),
             ]
-            posted = [self._ledger.post_within(conn, [spec]).transactions[0].name for spec in specs if spec.postings]
+            posted = [session.post([spec]).transactions[0].name for spec in specs if spec.postings]
             return State.SETTLED, posted
 
         return self._transition(request_id, name, principal, json.dumps(payload), "exit", step)
@@ -416,7 +416,8 @@ class ExerciseDesk:
         errors.raise_if_any()
         print_ = fingerprint({"action": "expire_options", "as_of": as_of.isoformat()})
 
-        def work(conn: sa.Connection) -> list[tuple[str, int, int]]:
+        def work(session: LedgerSession) -> list[tuple[str, int, int]]:
+            conn = session.connection
             done = conn.execute(
                 sa.select(ss.option_lapse_runs).where(ss.option_lapse_runs.c.request_id == request_id)
             ).first()
@@ -425,9 +426,9 @@ class ExerciseDesk:
                     raise request_id_reused(request_id)
                 return [(str(d), int(u), int(v)) for d, u, v in json.loads(done.lapsed_json)]
             lapsed = []
-            for row in conn.execute(sa.select(ds.deals.c.id).order_by(ds.deals.c.id)).all():
-                deal = self._lock_deal(conn, row.id)
-                terms = self._deals._terms(deal.id, deal.terms_json)
+            for deal_id in deal_queries.all_deal_ids(session):
+                deal = self._lock_deal(session, deal_id)
+                terms = deal.terms
                 end = terms.option.window_end
                 if end is None or end >= as_of:
                     continue
@@ -438,12 +439,12 @@ class ExerciseDesk:
                     )
                 ).all()
                 for exercise in pending:
-                    self._expire(conn, exercise, self._ledger.now())
+                    self._expire(session, exercise, self._ledger.now())
                 a = _accounts(deal.id, terms)
-                self._ledger.lock_books_within(conn, [a.holder])
+                session.lock_books([a.holder])
                 options = a.deal_account(a.holder, "options")
                 mark = a.deal_account(a.holder, "options-fair-value")
-                balances = self._ledger.balances_within(conn, [options, mark])
+                balances = session.balances([options, mark])
                 units = balances[options].available if options in balances else 0
                 fair_value = balances[mark].balance if mark in balances else 0
                 if units <= 0 and fair_value <= 0:
@@ -451,7 +452,7 @@ class ExerciseDesk:
                 meta = {"toudai.deal": deal.id, "toudai.lapse": request_id}
                 for spec in accounting.lapse(a, f"lapse/{deal.id}", end, units=units, fair_value=fair_value, meta=meta):
                     if spec.postings:
-                        self._ledger.post_within(conn, [spec])
+                        session.post([spec])
                 lapsed.append((f"deals/{deal.id}", units, fair_value))
             conn.execute(
                 ss.option_lapse_runs.insert(),
@@ -467,17 +468,17 @@ class ExerciseDesk:
             )
             return lapsed
 
-        return uow.run(self._ledger.engines.writer, work, what="ExpireOptions")
+        return self._ledger.write(work, what="ExpireOptions")
 
     # ------------------------------------------------------------------ reading
 
     def get(self, name: str) -> Exercise:
         exercise_id = _exercise_id(name)
 
-        def work(conn: sa.Connection) -> Exercise:
-            return self._exercise(conn, self._row(conn, exercise_id))
+        def work(session: LedgerSession) -> Exercise:
+            return self._exercise(session, self._row(session, exercise_id))
 
-        return uow.read(self._ledger.engines.reader, work)
+        return self._ledger.read(work)
 
     def list_exercises(
         self, *, deal: str = "", state: State | None = None, page_size: int = 0, page_token: str = ""
@@ -499,11 +500,12 @@ class ExerciseDesk:
                 sa.or_(e.c.created_at > after[0], sa.and_(e.c.created_at == after[0], e.c.id > after[1]))
             )
 
-        def work(conn: sa.Connection) -> tuple[list[Exercise], list[Any]]:
+        def work(session: LedgerSession) -> tuple[list[Exercise], list[Any]]:
+            conn = session.connection
             rows = list(conn.execute(query).all())
-            return [self._exercise(conn, r) for r in rows[:size]], rows
+            return [self._exercise(session, r) for r in rows[:size]], rows
 
-        items, rows = uow.read(self._ledger.engines.reader, work)
+        items, rows = self._ledger.read(work)
         token = ""
         if len(rows) > size:
             last = rows[size - 1]
@@ -514,12 +516,12 @@ class ExerciseDesk:
         """The split settling `name` would produce, computed from the books as they are now."""
         exercise_id = _exercise_id(name)
 
-        def work(conn: sa.Connection) -> Preview:
-            row = self._row(conn, exercise_id)
-            terms = self._deals._terms(row.deal_id, self._deal_row(conn, row.deal_id).terms_json)
-            return self._compute(conn, row, terms)
+        def work(session: LedgerSession) -> Preview:
+            row = self._row(session, exercise_id)
+            terms = self._deal_row(session, row.deal_id).terms
+            return self._compute(session, row, terms)
 
-        return uow.read(self._ledger.engines.reader, work)
+        return self._ledger.read(work)
 
     # ------------------------------------------------------------------ machinery
 
@@ -530,7 +532,7 @@ class ExerciseDesk:
         principal: str,
         reason: str,
         action: str,
-        apply: Callable[[sa.Connection, Any], tuple[State, list[str]]],
+        apply: Callable[[LedgerSession, Any], tuple[State, list[str]]],
     ) -> Exercise:
         errors = ViolationCollector()
         check_request_id(request_id, "request_id", errors)
@@ -544,21 +546,22 @@ class ExerciseDesk:
         assert exercise_id is not None
         print_ = fingerprint({"exercise": str(exercise_id), "action": action, "reason": reason})
 
-        def work(conn: sa.Connection) -> Exercise:
+        def work(session: LedgerSession) -> Exercise:
+            conn = session.connection
             done = conn.execute(
                 sa.select(ss.exercise_steps).where(ss.exercise_steps.c.request_id == request_id)
             ).first()
             if done is not None:
                 if done.fingerprint != print_:
                     raise request_id_reused(request_id)
-                return self._exercise(conn, self._row(conn, exercise_id))
-            row = self._row(conn, exercise_id)
-            self._lock_deal(conn, row.deal_id)
-            row = self._row(conn, exercise_id)
+                return self._exercise(session, self._row(session, exercise_id))
+            row = self._row(session, exercise_id)
+            self._lock_deal(session, row.deal_id)
+            row = self._row(session, exercise_id)
             now = self._ledger.now()
             if row.state in (State.REQUESTED.value, State.APPROVED.value) and as_utc(row.expire_at) <= now:
-                self._expire(conn, row, now)
-                raise uow.AfterCommit(
+                self._expire(session, row, now)
+                raise AfterCommit(
                     FailedPrecondition(
                         f"exercises/{row.id} expired at {as_utc(row.expire_at).isoformat()}; its holds were released",
                         [PreconditionViolation("EXERCISE_EXPIRED", f"exercises/{row.id}", "expired")],
@@ -566,7 +569,7 @@ class ExerciseDesk:
                         metadata={"state": State.EXPIRED.value},
                     )
                 )
-            new_state, transactions = apply(conn, row)
+            new_state, transactions = apply(session, row)
             conn.execute(
                 ss.exercises.update()
                 .where(ss.exercises.c.id == row.id)
@@ -577,20 +580,17 @@ class ExerciseDesk:
                 )
             )
             self._record(
-                conn, row.id, State(row.state), new_state, principal, request_id, print_, reason, transactions, now
+                session, row.id, State(row.state), new_state, principal, request_id, print_, reason, transactions, now
             )
-            return self._exercise(conn, self._row(conn, exercise_id))
+            return self._exercise(session, self._row(session, exercise_id))
 
-        return uow.run(self._ledger.engines.writer, work, what=f"{action.capitalize()}Exercise")
+        return self._ledger.write(work, what=f"{action.capitalize()}Exercise")
 
-    def _trigger_price(self, conn: sa.Connection, terms: DealTerms, spec: ExerciseInput, day: dt.date) -> Decimal:
+    def _trigger_price(self, session: LedgerSession, terms: DealTerms, spec: ExerciseInput, day: dt.date) -> Decimal:
         """Check the trigger event against the deal's terms and return the price per share to use."""
         option = terms.option
         if spec.trigger in (Trigger.QUALIFYING_ROUND, Trigger.VALUATION_THRESHOLD):
-            from valuation import schema as ms
-
-            round_id = _round_id(spec.funding_round)
-            found = conn.execute(sa.select(ms.funding_rounds).where(ms.funding_rounds.c.id == round_id)).first()
+            found = funding_round(session, _round_id(spec.funding_round))
             if found is None or found.company != option.company:
                 raise NotFound(spec.funding_round, f"funding round of {option.company}")
             if found.round_date > day:
@@ -607,11 +607,7 @@ class ExerciseDesk:
                         "TRIGGER_NOT_MET",
                     )
             else:
-                table = json.loads(found.cap_table_json)
-                total = sum(int(c["shares"]) for c in table.get("classes", [])) + sum(
-                    int(p["shares"]) for p in table.get("option_pools", [])
-                )
-                valuation = _money(round_price * total)
+                valuation = _money(round_price * found.fully_diluted_shares)
                 if valuation < option.valuation_threshold:
                     raise _precondition(
                         f"the post-money valuation {format_minor(valuation, 2)} CNY is below the threshold "
@@ -621,7 +617,7 @@ class ExerciseDesk:
             return spec.price_per_share or round_price
         return spec.price_per_share
 
-    def _compute(self, conn: sa.Connection, row: Any, terms: DealTerms) -> Preview:
+    def _compute(self, session: LedgerSession, row: Any, terms: DealTerms) -> Preview:
         method = Method(row.method)
         price = Decimal(row.price_per_share)
         strike = Decimal(row.strike_per_share)
@@ -642,28 +638,17 @@ class ExerciseDesk:
             gain = proceeds
         split = waterfall(
             gain,
-            reimbursement_due=self._reimbursement_due(conn, row.deal_id, terms),
+            reimbursement_due=self._reimbursement_due(session, row.deal_id, terms),
             advisory_fee=terms.split.advisory_fee,
             bps=(terms.split.bank_bps, terms.split.arm_bps, terms.split.pool_bps),
         )
         return Preview(gain, proceeds, strike_paid, shares, fraction_cash, split)
 
-    def _reimbursement_due(self, conn: sa.Connection, deal_id: str, terms: DealTerms) -> int:
+    def _reimbursement_due(self, session: LedgerSession, deal_id: str, terms: DealTerms) -> int:
         """What the pool paid or owes on this borrower's defaults, less what settlements gave back already."""
-        deals_of_borrower = conn.execute(
-            sa.select(ds.deals.c.id).where(
-                ds.deals.c.borrower_uscc == terms.borrower.uscc, ds.deals.c.pool == terms.risk.pool
-            )
-        ).all()
-        ids = [r.id for r in deals_of_borrower]
-        compensated = 0
-        for event in conn.execute(
-            sa.select(ds.deal_events.c.details_json).where(
-                ds.deal_events.c.deal_id.in_(ids), ds.deal_events.c.kind == "defaulted"
-            )
-        ):
-            details = json.loads(event.details_json)
-            compensated += int(details.get("compensation_paid", 0)) + int(details.get("compensation_claim", 0))
+        conn = session.connection
+        ids = [d.id for d in deal_queries.deals_of_borrower(session, terms.borrower.uscc, terms.risk.pool)]
+        compensated = deal_queries.pool_compensation_on_borrower(session, ids)
         reimbursed = 0
         settled = sa.select(ss.exercises.c.split_json).where(
             ss.exercises.c.deal_id.in_(ids), ss.exercises.c.state == State.SETTLED.value
@@ -672,25 +657,24 @@ class ExerciseDesk:
             reimbursed += int(json.loads(exercise.split_json or "{}").get("pool_reimbursement", 0))
         return max(compensated - reimbursed, 0)
 
-    def _settle(self, conn: sa.Connection, row: Any) -> list[str]:
-        deal = self._deal_row(conn, row.deal_id)
-        terms = self._deals._terms(deal.id, deal.terms_json)
+    def _settle(self, session: LedgerSession, row: Any) -> list[str]:
+        conn = session.connection
+        deal = self._deal_row(session, row.deal_id)
+        terms = deal.terms
         accounts = _accounts(row.deal_id, terms)
-        self._ledger.lock_books_within(conn, [accounts.holder, accounts.branch, accounts.pool])
-        computed = self._compute(conn, row, terms)
+        session.lock_books([accounts.holder, accounts.branch, accounts.pool])
+        computed = self._compute(session, row, terms)
         split = computed.split
         day = row.value_date
         meta = {"toudai.deal": row.deal_id, "toudai.exercise": str(row.id)}
         base = f"exercises/{row.id}/settle"
         posted: list[str] = []
-        _, units = self._ledger.capture_hold(
-            request_id=f"{base}/units", name=f"holds/{row.units_hold_id}", value_date=day, within=conn
-        )
+        _, units = session.capture_hold(request_id=f"{base}/units", name=f"holds/{row.units_hold_id}", value_date=day)
         posted.append(units.name)
         method = Method(row.method)
         if row.cash_hold_id is not None:
-            _, cash = self._ledger.capture_hold(
-                request_id=f"{base}/strike", name=f"holds/{row.cash_hold_id}", value_date=day, within=conn
+            _, cash = session.capture_hold(
+                request_id=f"{base}/strike", name=f"holds/{row.cash_hold_id}", value_date=day
             )
             posted.append(cash.name)
         specs = []
@@ -725,9 +709,9 @@ class ExerciseDesk:
                 specs.append(accounting.pay_shares(accounts, f"{base}/pay", day, split.to_bank, split.to_pool, meta))
         for spec in specs:
             if spec.postings:
-                posted.append(self._ledger.post_within(conn, [spec]).transactions[0].name)
+                posted.append(session.post([spec]).transactions[0].name)
         if method is not Method.NET and split.pool_reimbursement:
-            posted += self._pay_open_claims(conn, terms, day, f"{base}/claims", meta)
+            posted += self._pay_open_claims(session, terms, day, f"{base}/claims", meta)
         conn.execute(
             ss.exercises.update()
             .where(ss.exercises.c.id == row.id)
@@ -736,50 +720,45 @@ class ExerciseDesk:
         return posted
 
     def _pay_open_claims(
-        self, conn: sa.Connection, terms: DealTerms, day: dt.date, base: str, meta: Mapping[str, str]
+        self, session: LedgerSession, terms: DealTerms, day: dt.date, base: str, meta: Mapping[str, str]
     ) -> list[str]:
         """The reimbursed pool settles what it still owes the bank on this borrower's defaults."""
         posted = []
-        rows = conn.execute(
-            sa.select(ds.deals.c.id, ds.deals.c.terms_json)
-            .where(ds.deals.c.borrower_uscc == terms.borrower.uscc, ds.deals.c.pool == terms.risk.pool)
-            .order_by(ds.deals.c.defaulted_at, ds.deals.c.id)
-        ).all()
+        rows = deal_queries.deals_of_borrower(session, terms.borrower.uscc, terms.risk.pool)
         for i, found in enumerate(rows):
             deal_accounts = deal_accounting.DealAccounts(
                 deal=found.id,
-                branch=self._deals._terms(found.id, found.terms_json).branch,
+                branch=found.terms.branch,
                 holder=terms.option.holder,
                 pool=terms.risk.pool,
             )
             claim = deal_accounts.deal_account(terms.risk.pool, "claims-payable")
             cash = names.account_name(terms.risk.pool, "cash")
-            balances = self._ledger.balances_within(conn, [claim, cash])
+            balances = session.balances([claim, cash])
             if claim not in balances:
                 continue
             pay = min(balances[claim].balance, max(balances[cash].available, 0))
             if pay > 0:
                 spec = deal_accounting.pay_claim(deal_accounts, f"{base}/{i}", day, pay, meta)
-                posted.append(self._ledger.post_within(conn, [spec]).transactions[0].name)
+                posted.append(session.post([spec]).transactions[0].name)
         return posted
 
-    def _release(self, conn: sa.Connection, row: Any) -> None:
+    def _release(self, session: LedgerSession, row: Any) -> None:
         for hold_id, part in ((row.units_hold_id, "units"), (row.cash_hold_id, "cash")):
             if hold_id is None:
                 continue
-            hold = self._ledger.get_hold_within(conn, hold_id)
+            hold = session.hold(hold_id)
             if hold.state.value == "pending":
-                self._ledger.void_hold(
-                    request_id=f"exercises/{row.id}/release/{part}", name=f"holds/{hold_id}", within=conn
-                )
+                session.void_hold(request_id=f"exercises/{row.id}/release/{part}", name=f"holds/{hold_id}")
 
-    def _expire(self, conn: sa.Connection, row: Any, now: dt.datetime) -> None:
-        self._release(conn, row)
+    def _expire(self, session: LedgerSession, row: Any, now: dt.datetime) -> None:
+        conn = session.connection
+        self._release(session, row)
         conn.execute(
             ss.exercises.update().where(ss.exercises.c.id == row.id).values(state=State.EXPIRED.value, updated_at=now)
         )
         self._record(
-            conn,
+            session,
             row.id,
             State(row.state),
             State.EXPIRED,
@@ -793,7 +772,7 @@ class ExerciseDesk:
 
     def _record(
         self,
-        conn: sa.Connection,
+        session: LedgerSession,
         exercise_id: uuid.UUID,
         from_state: State | None,
         to_state: State,
@@ -804,6 +783,7 @@ class ExerciseDesk:
         transactions: list[str],
         now: dt.datetime,
     ) -> None:
+        conn = session.connection
         seq = conn.execute(
             sa.select(sa.func.count())
             .select_from(ss.exercise_steps)
@@ -825,25 +805,27 @@ class ExerciseDesk:
             },
         )
 
-    def _row(self, conn: sa.Connection, exercise_id: uuid.UUID) -> Any:
+    def _row(self, session: LedgerSession, exercise_id: uuid.UUID) -> Any:
+        conn = session.connection
         row = conn.execute(sa.select(ss.exercises).where(ss.exercises.c.id == exercise_id)).first()
         if row is None:
             raise NotFound(f"exercises/{exercise_id}", "exercise")
         return row
 
-    def _deal_row(self, conn: sa.Connection, deal_id: str) -> Any:
-        row = conn.execute(sa.select(ds.deals).where(ds.deals.c.id == deal_id)).first()
-        if row is None:
+    def _deal_row(self, session: LedgerSession, deal_id: str) -> DealRecord:
+        found = deal_queries.deal_record(session, deal_id)
+        if found is None:
             raise NotFound(f"deals/{deal_id}", "deal")
-        return row
+        return found
 
-    def _lock_deal(self, conn: sa.Connection, deal_id: str) -> Any:
-        row = conn.execute(sa.select(ds.deals).where(ds.deals.c.id == deal_id).with_for_update()).first()
-        if row is None:
+    def _lock_deal(self, session: LedgerSession, deal_id: str) -> DealRecord:
+        found = deal_queries.deal_record(session, deal_id, lock=True)
+        if found is None:
             raise NotFound(f"deals/{deal_id}", "deal")
-        return row
+        return found
 
-    def _exercise(self, conn: sa.Connection, row: Any) -> Exercise:
+    def _exercise(self, session: LedgerSession, row: Any) -> Exercise:
+        conn = session.connection
         steps = conn.execute(
             sa.select(ss.exercise_steps)
             .where(ss.exercise_steps.c.exercise_id == row.id)

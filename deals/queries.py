@@ -1,0 +1,91 @@
+"""What other packages may know of a deal, as typed values read in their own unit of work.
+
+Settlement and valuation never read the deal tables or the deal events' JSON themselves: they call these
+functions with their `LedgerSession`, so the deal desk can change how it stores a deal without breaking
+them. Terms are decoded once per distinct stored text (they never change after booking).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from deals import codec
+from deals import schema as ds
+from deals.terms import DealTerms
+from ledger.session import LedgerSession
+
+__all__ = [
+    "DealRecord",
+    "all_deal_ids",
+    "deal_record",
+    "decoded_terms",
+    "deals_of_borrower",
+    "pool_compensation_on_borrower",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DealRecord:
+    """A deal as another package sees it: its id, status, terms and option units."""
+
+    id: str
+    status: str  # deals.desk.DealStatus's value ("booked", "disbursed", ...)
+    terms: DealTerms
+    option_quantity: int
+    defaulted_at: dt.datetime | None
+
+
+@functools.lru_cache(maxsize=65_536)
+def decoded_terms(terms_json: str) -> DealTerms:
+    """A deal's terms from their stored JSON text, decoded once per distinct text (terms are immutable)."""
+    return codec.terms_from_json(terms_json)
+
+
+def deal_record(session: LedgerSession, deal_id: str, *, lock: bool = False) -> DealRecord | None:
+    """The deal `deal_id`, or None. With `lock`, its row is locked until the unit of work ends, so steps on
+    one deal (a repayment, an exercise) serialise."""
+    query = sa.select(ds.deals).where(ds.deals.c.id == deal_id)
+    row = session.connection.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        return None
+    return DealRecord(row.id, row.status, decoded_terms(row.terms_json), int(row.option_quantity), row.defaulted_at)
+
+
+def all_deal_ids(session: LedgerSession) -> list[str]:
+    """Every deal's id, in id order."""
+    return [r.id for r in session.connection.execute(sa.select(ds.deals.c.id).order_by(ds.deals.c.id))]
+
+
+def deals_of_borrower(session: LedgerSession, borrower_uscc: str, pool: str) -> list[DealRecord]:
+    """The borrower's deals covered by `pool`, by default date (the database's NULL order for those never
+    defaulted), then id."""
+    rows = session.connection.execute(
+        sa.select(ds.deals)
+        .where(ds.deals.c.borrower_uscc == borrower_uscc, ds.deals.c.pool == pool)
+        .order_by(ds.deals.c.defaulted_at, ds.deals.c.id)
+    ).all()
+    return [
+        DealRecord(r.id, r.status, decoded_terms(r.terms_json), int(r.option_quantity), r.defaulted_at) for r in rows
+    ]
+
+
+def pool_compensation_on_borrower(session: LedgerSession, deal_ids: Sequence[str]) -> int:
+    """What the pool paid, or owes as a claim, at the defaults of these deals, in fen: the amount a later
+    option gain reimburses it first."""
+    if not deal_ids:
+        return 0
+    total = 0
+    for event in session.connection.execute(
+        sa.select(ds.deal_events.c.details_json).where(
+            ds.deal_events.c.deal_id.in_(list(deal_ids)), ds.deal_events.c.kind == "defaulted"
+        )
+    ):
+        details = json.loads(event.details_json)
+        total += int(details.get("compensation_paid", 0)) + int(details.get("compensation_claim", 0))
+    return total
