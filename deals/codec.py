@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from deals.schedule import LoanTerms, Subsidy
-from deals.terms import Borrower, DealTerms, OptionTerms, RiskSharing, Split
+from deals.terms import Borrower, DealTerms, OptionTerms, QuantityBasis, RiskSharing, Split, StrikeBasis
 
 
 def _plain(value: Any) -> Any:
@@ -86,3 +86,37 @@ def terms_from_json(text: str) -> DealTerms:
         subsidy=_build(Subsidy, data["subsidy"]),
         subsidy_fund=data.get("subsidy_fund", ""),
     )
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+@functools.lru_cache(maxsize=65_536)
+def option_terms_from_json(text: str) -> tuple[OptionTerms, dt.date | None]:
+    """The option terms of stored deal terms and the loan's start date, decoded from the same JSON as
+    `terms_from_json` but only the fields a valuation needs, and once per distinct text.
+
+    A revaluation reads every open deal: `terms_from_json` rebuilds every dataclass through
+    `typing.get_type_hints`, which dominated a large revaluation (docs/performance.md). Triggers and the
+    round thresholds are left at their defaults: valuation does not use them.
+    """
+    data = json.loads(text)
+    o = data["option"]
+    terms = OptionTerms(
+        holder=o["holder"],
+        company=o["company"],
+        share_class=o["share_class"],
+        quantity_basis=QuantityBasis(o["quantity_basis"]) if o.get("quantity_basis") else None,
+        shares=int(o.get("shares") or 0),
+        stake=Decimal(str(o.get("stake") or 0)),
+        coverage=Decimal(str(o.get("coverage") or 0)),
+        fully_diluted_shares=int(o.get("fully_diluted_shares") or 0),
+        strike_basis=StrikeBasis(o["strike_basis"]) if o.get("strike_basis") else None,
+        strike_price=Decimal(str(o.get("strike_price") or 0)),
+        discount=Decimal(str(o.get("discount") or 0)),
+        valuation_cap=int(o.get("valuation_cap") or 0),
+        window_start=_date(o.get("window_start")),
+        window_end=_date(o.get("window_end")),
+    )
+    return terms, _date(data["loan"].get("start"))

@@ -12,20 +12,24 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
 from deals import codec
 from deals import schema as ds
-from deals.terms import DealTerms
+from deals.terms import DealTerms, OptionTerms
 from ledger.session import LedgerSession
 
 __all__ = [
     "DealRecord",
+    "OptionRight",
     "all_deal_ids",
     "deal_record",
-    "decoded_terms",
     "deals_of_borrower",
+    "decoded_terms",
+    "open_option_rights",
+    "option_right",
     "pool_compensation_on_borrower",
 ]
 
@@ -89,3 +93,41 @@ def pool_compensation_on_borrower(session: LedgerSession, deal_ids: Sequence[str
         details = json.loads(event.details_json)
         total += int(details.get("compensation_paid", 0)) + int(details.get("compensation_claim", 0))
     return total
+
+
+@dataclass(frozen=True, slots=True)
+class OptionRight:
+    """A deal's option right as valuation needs it: who holds it, its terms, how many units, since when."""
+
+    deal_id: str
+    holder: str
+    terms: OptionTerms
+    quantity: int
+    booked_on: dt.date  # the loan's start or the booking date, whichever is earlier
+
+
+def _option_right(row: Any) -> OptionRight:
+    terms, start = codec.option_terms_from_json(row.terms_json)
+    booked = row.created_at.date()
+    return OptionRight(row.id, row.holder, terms, int(row.option_quantity), min(start or booked, booked))
+
+
+_OPTION_COLUMNS = (
+    ds.deals.c.id,
+    ds.deals.c.holder,
+    ds.deals.c.terms_json,
+    ds.deals.c.option_quantity,
+    ds.deals.c.created_at,
+)
+
+
+def option_right(session: LedgerSession, deal_id: str) -> OptionRight | None:
+    """The option right of the deal `deal_id`, or None if there is no such deal."""
+    row = session.connection.execute(sa.select(*_OPTION_COLUMNS).where(ds.deals.c.id == deal_id)).first()
+    return _option_right(row) if row is not None else None
+
+
+def open_option_rights(session: LedgerSession) -> list[OptionRight]:
+    """Every deal's option right but those of written-off deals, in deal id order (one query)."""
+    query = sa.select(*_OPTION_COLUMNS).where(ds.deals.c.status != "written_off").order_by(ds.deals.c.id)
+    return [_option_right(row) for row in session.connection.execute(query)]

@@ -22,9 +22,8 @@ gapless, chains linear and must-not-go-negative checks honest.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -40,13 +39,8 @@ from ledger.holds import Holds
 from ledger.journal import Journal
 from ledger.model import (
     Account,
-    AccountType,
-    Balance,
-    CommodityKind,
-    Hold,
     PostingSpec,
     PostResult,
-    Transaction,
     TransactionSpec,
 )
 from ledger.session import LedgerSession
@@ -114,9 +108,9 @@ class Ledger:
         self.get_balance = self.balances.get_balance
         self.batch_get_balances = self.balances.batch_get_balances
         self.trial_balance = self.balances.trial_balance
-        self.create_hold = self.create_hold_compat  # TEMPORARY: self.holds.create_hold
-        self.capture_hold = self.capture_hold_compat  # TEMPORARY: self.holds.capture_hold
-        self.void_hold = self.void_hold_compat  # TEMPORARY: self.holds.void_hold
+        self.create_hold = self.holds.create_hold
+        self.capture_hold = self.holds.capture_hold
+        self.void_hold = self.holds.void_hold
         self.get_hold = self.holds.get_hold
         self.expire_holds = self.holds.expire_holds
 
@@ -293,50 +287,3 @@ class Ledger:
             resolved = self.catalog.resolve_accounts(wanted, conn)
         valid = validate_batch(specs, resolved.get, today=self.today(), allow_reserved_metadata=True)
         return self._post(conn, valid)
-
-    # TEMPORARY (removed once deals/, settlement/ and valuation/ reach the ledger through ledger.session)
-    def existing_transactions_within(
-        self, conn: sa.Connection, request_ids: Sequence[str]
-    ) -> dict[str, tuple[uuid.UUID, str]]:
-        return posting_state.existing_requests(conn, request_ids)
-
-    def lock_books_within(self, conn: sa.Connection, parties: Iterable[str]) -> None:
-        posting_state.lock_books(conn, sorted(set(parties)))
-
-    def balances_within(self, conn: sa.Connection, account_names: Sequence[str]) -> dict[str, Balance]:
-        return self.balances.balances_within(conn, account_names)
-
-    def existing_parties_within(self, conn: sa.Connection, party_ids: Iterable[str]) -> set[str]:
-        return self.catalog.existing_parties(conn, party_ids)
-
-    def open_accounts_within(
-        self,
-        conn: sa.Connection,
-        plans: Iterable[tuple[str, str, AccountType, str, bool, str]],
-        *,
-        commodity_kind: Mapping[str, tuple[CommodityKind, int]] | None = None,
-    ) -> dict[str, Account]:
-        return self.catalog.open_accounts(conn, plans, commodity_kind=commodity_kind)
-
-    def get_hold_within(self, conn: sa.Connection, hold_id: uuid.UUID) -> Hold:
-        return self.holds.get_hold_within(conn, hold_id)
-
-    def create_hold_compat(self, *, within: sa.Connection | None = None, **request: Any) -> Hold:
-        return self.holds.create_hold_in(within, **request) if within is not None else self.holds.create_hold(**request)
-
-    def capture_hold_compat(self, *, within: sa.Connection | None = None, **request: Any) -> tuple[Hold, Transaction]:
-        return (
-            self.holds.capture_hold_in(within, **request) if within is not None else self.holds.capture_hold(**request)
-        )
-
-    def void_hold_compat(self, *, within: sa.Connection | None = None, **request: Any) -> Hold:
-        return self.holds.void_hold_in(within, **request) if within is not None else self.holds.void_hold(**request)
-
-    # END TEMPORARY
-
-    def remember_accounts(self, accounts: Iterable[Account]) -> None:
-        """Cache accounts after the unit of work that read or opened them committed (see Catalog.remember)."""
-        self.catalog.remember(accounts)
-
-    def _resolve_accounts(self, account_names: Iterable[str]) -> dict[str, Account]:
-        return self.catalog.resolve_accounts(account_names)

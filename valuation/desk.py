@@ -14,8 +14,8 @@ posts for each deal the change from its previous mark, so the books always carry
 The changes go on the books as one ledger transaction per holder and batch of up to 255 deals: a
 posting per deal on its fair-value account and one netted posting on fair-value-gains (valuation.journal);
 each valuation record names its deal's transaction. The accounts it read or opened are handed to
-`post_within` (not looked up twice) and, once the unit of work has committed, to the ledger's account
-cache, so the next revaluation resolves none of them again.
+`LedgerSession.post` (not looked up twice) and, once the unit of work has committed, cached by the ledger
+(`Ledger.write`), so the next revaluation resolves none of them again.
 
 Idempotency: the same request_id with the same inputs returns the original revaluation and posts
 nothing; with other inputs it is refused (ALREADY_EXISTS). A new request for the same date values
@@ -37,11 +37,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from deals import schema as ds
-from deals.terms import OptionTerms as DealOptionTerms
-from deals.terms import QuantityBasis, StrikeBasis
-from ledger import bulk, names
-from ledger import unit_of_work as uow
+from deals import queries as deal_queries
+from deals.queries import OptionRight
+from ledger import names
 from ledger.canonical import fingerprint
 from ledger.errors import (
     FailedPrecondition,
@@ -53,6 +51,7 @@ from ledger.errors import (
     request_id_reused,
 )
 from ledger.model import Account, AccountType
+from ledger.session import LedgerSession
 from ledger.store import Ledger
 from ledger.validation import MAX_BATCH, check_request_id, check_value_date
 from valuation import schema as ms
@@ -129,58 +128,18 @@ def check_assumptions(assumptions: Assumptions, prefix: str, errors: ViolationCo
         errors.add(f"{prefix}rate", f"must be between -1 and 1 (a fraction per year), got {assumptions.rate}")
 
 
-def _date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
-
-
-def _option_terms(terms_json: str) -> tuple[DealOptionTerms, dt.date | None]:
-    """The option terms of a stored deal and its loan's start, read straight from its terms JSON
-    (deals.codec's encoding).
-
-    Only the fields a valuation needs are decoded: `codec.terms_from_json` rebuilds every dataclass
-    through `typing.get_type_hints` and was 60% of a 1,000-deal revaluation.
-    """
-    data = json.loads(terms_json)
-    o = data["option"]
-    terms = DealOptionTerms(
-        holder=o["holder"],
-        company=o["company"],
-        share_class=o["share_class"],
-        quantity_basis=QuantityBasis(o["quantity_basis"]) if o.get("quantity_basis") else None,
-        shares=int(o.get("shares") or 0),
-        stake=Decimal(str(o.get("stake") or 0)),
-        coverage=Decimal(str(o.get("coverage") or 0)),
-        fully_diluted_shares=int(o.get("fully_diluted_shares") or 0),
-        strike_basis=StrikeBasis(o["strike_basis"]) if o.get("strike_basis") else None,
-        strike_price=Decimal(str(o.get("strike_price") or 0)),
-        discount=Decimal(str(o.get("discount") or 0)),
-        valuation_cap=int(o.get("valuation_cap") or 0),
-        window_start=_date(o.get("window_start")),
-        window_end=_date(o.get("window_end")),
-    )
-    return terms, _date(data["loan"].get("start"))
-
-
-def _deal_option(row: Any, terms_of: dict[str, tuple[DealOptionTerms, dt.date | None]] | None = None) -> DealOption:
-    """The option side of a stored deal. `terms_of` caches decoded terms by deal id: a deal's terms
-    never change once booked (deals/ writes `terms_json` only when booking), its quantity may."""
-    decoded = terms_of.get(row.id) if terms_of is not None else None
-    if decoded is None:
-        decoded = _option_terms(row.terms_json)
-        if terms_of is not None:
-            terms_of[row.id] = decoded
-    terms, start = decoded
-    booked = row.created_at.date()
+def _deal_option(right: OptionRight) -> DealOption:
     return DealOption(
-        deal_id=row.id,
-        holder=row.holder,
-        terms=terms,
-        quantity=int(row.option_quantity),
-        booked_on=min(start or booked, booked),
+        deal_id=right.deal_id,
+        holder=right.holder,
+        terms=right.terms,
+        quantity=right.quantity,
+        booked_on=right.booked_on,
     )
 
 
-def _rounds(conn: sa.Connection, companies: Sequence[str], as_of: dt.date) -> dict[str, list[FundingRound]]:
+def _rounds(session: LedgerSession, companies: Sequence[str], as_of: dt.date) -> dict[str, list[FundingRound]]:
+    conn = session.connection
     found: dict[str, list[FundingRound]] = defaultdict(list)
     wanted = sorted(set(companies))
     for start in range(0, len(wanted), 500):
@@ -202,7 +161,6 @@ class MarkDesk:
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
-        self._terms_of: dict[str, tuple[DealOptionTerms, dt.date | None]] = {}  # by deal id (immutable)
         self._calibrated: Calibrations = {}  # per round and assumptions (rounds are immutable)
 
     def value_deal(self, *, name: str, as_of: dt.date | None, assumptions: Assumptions) -> DealValuation:
@@ -219,14 +177,14 @@ class MarkDesk:
         check_assumptions(assumptions, "assumptions.", errors)
         errors.raise_if_any()
 
-        def work(conn: sa.Connection) -> tuple[DealOption, dict[str, list[FundingRound]]]:
-            row = conn.execute(sa.select(ds.deals).where(ds.deals.c.id == deal_id)).first()
-            if row is None:
+        def work(session: LedgerSession) -> tuple[DealOption, dict[str, list[FundingRound]]]:
+            right = deal_queries.option_right(session, deal_id)
+            if right is None:
                 raise NotFound(name, "deal")
-            option = _deal_option(row)
-            return option, _rounds(conn, [option.terms.company], day)
+            option = _deal_option(right)
+            return option, _rounds(session, [option.terms.company], day)
 
-        option, rounds = uow.read(self._ledger.engines.reader, work)
+        option, rounds = self._ledger.read(work)
         try:
             marks, skipped = value_options([option], rounds, day, assumptions)
         except ValuationInputError as error:
@@ -248,14 +206,15 @@ class MarkDesk:
         inputs = {"as_of": as_of.isoformat(), **assumptions.as_inputs()}
         print_ = fingerprint(inputs)
 
-        def work(conn: sa.Connection) -> tuple[Revaluation, dict[str, Account]]:
+        def work(session: LedgerSession) -> tuple[Revaluation, dict[str, Account]]:
+            conn = session.connection
             previous = conn.execute(
                 sa.select(ms.revaluations).where(ms.revaluations.c.request_id == request_id)
             ).first()
             if previous is not None:
                 if previous.fingerprint != print_:
                     raise request_id_reused(request_id)
-                return self._load(conn, previous), {}
+                return self._load(session, previous), {}
             latest = conn.execute(sa.select(sa.func.max(ms.revaluations.c.as_of))).scalar()
             if latest is not None and latest > as_of:
                 raise FailedPrecondition(
@@ -263,35 +222,24 @@ class MarkDesk:
                     [PreconditionViolation("REVALUATION_OUT_OF_ORDER", "revaluations", f"latest is {latest}")],
                     reason="REVALUATION_OUT_OF_ORDER",
                 )
-            rows = conn.execute(
-                sa.select(
-                    ds.deals.c.id,
-                    ds.deals.c.holder,
-                    ds.deals.c.terms_json,
-                    ds.deals.c.option_quantity,
-                    ds.deals.c.created_at,
-                )
-                .where(ds.deals.c.status != "written_off")
-                .order_by(ds.deals.c.id)
-            ).all()
-            options = [_deal_option(r, self._terms_of) for r in rows]
-            rounds = _rounds(conn, [o.terms.company for o in options], as_of)
+            options = [_deal_option(right) for right in deal_queries.open_option_rights(session)]
+            rounds = _rounds(session, [o.terms.company for o in options], as_of)
             try:
                 marks, skipped = value_options(options, rounds, as_of, assumptions, self._calibrated)
             except ValuationInputError as error:
                 raise _model_error(error, "assumptions.") from None
-            return self._post_marks(conn, request_id, print_, as_of, inputs, marks, skipped)
+            return self._post_marks(session, request_id, print_, as_of, inputs, marks, skipped)
 
-        revaluation, accounts = uow.run(self._ledger.engines.writer, work, what="RevalueOptions")
-        # Committed now (uow.run returned): the next revaluation finds these accounts without a query.
-        self._ledger.remember_accounts(accounts.values())
+        # Ledger.write caches the accounts this opened or read once it has committed, so the next
+        # revaluation finds them without a query.
+        revaluation, _ = self._ledger.write(work, what="RevalueOptions")
         return revaluation
 
     # ------------------------------------------------------------------ machinery
 
     def _post_marks(
         self,
-        conn: sa.Connection,
+        session: LedgerSession,
         request_id: str,
         print_: str,
         as_of: dt.date,
@@ -300,10 +248,11 @@ class MarkDesk:
         skipped: list[Skip],
     ) -> tuple[Revaluation, dict[str, Account]]:
         """Record and post the marks; returns the revaluation and the holders' accounts it used."""
+        conn = session.connection
         holders = sorted({m.holder for m in marks})
-        self._ledger.lock_books_within(conn, holders)
+        session.lock_books(holders)
         accounts = [fair_value_account(m.holder, m.deal_id) for m in marks]
-        current, resolved = self._current_marks(conn, marks, accounts, holders)
+        current, resolved = self._current_marks(session, marks, accounts, holders)
         revaluation_id = uuid.uuid4()
         now = self._ledger.now()
         records: list[dict[str, Any]] = []
@@ -336,7 +285,7 @@ class MarkDesk:
         transaction_of: dict[str, uuid.UUID] = {}
         for start in range(0, len(planned), MAX_BATCH):
             chunk = planned[start : start + MAX_BATCH]
-            result = self._ledger.post_within(conn, [spec for spec, _ in chunk], accounts=resolved)
+            result = session.post([spec for spec, _ in chunk], accounts=resolved)
             for (_, deals), tx in zip(chunk, result.transactions, strict=True):
                 transaction_of.update(dict.fromkeys(deals, tx.id))
         for record in records:
@@ -356,7 +305,7 @@ class MarkDesk:
                 "created_at": now,
             },
         )
-        bulk.insert_rows(conn, ms.valuation_records, records)
+        session.insert_rows(ms.valuation_records, records)
         valuations = tuple(
             DealValuation(
                 mark,
@@ -370,13 +319,13 @@ class MarkDesk:
         return Revaluation(revaluation_id, as_of, valuations, tuple(skipped)), resolved
 
     def _current_marks(
-        self, conn: sa.Connection, marks: Sequence[Mark], accounts: Sequence[str], holders: Sequence[str]
+        self, session: LedgerSession, marks: Sequence[Mark], accounts: Sequence[str], holders: Sequence[str]
     ) -> tuple[dict[str, int], dict[str, Account]]:
         """Each fair-value account's balance (fen), opening the accounts not yet open (balance 0), and
-        every gains and fair-value account by name (for `post_within`, so it resolves none again).
+        every gains and fair-value account by name (for `session.post`, so it resolves none again).
 
         Balances are read first, in a few large lookups; only accounts that do not exist yet go through
-        `open_accounts_within` (one existence query and one insert of them all). So a book whose deals
+        `session.open_accounts` (one existence query and one insert of them all). So a book whose deals
         were all marked before opens nothing.
         """
         gains = [names.account_name(h, GAINS_ACCOUNT) for h in holders]
@@ -384,7 +333,7 @@ class MarkDesk:
         current: dict[str, int] = {}
         resolved: dict[str, Account] = {}
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            found = self._ledger.balances_within(conn, wanted[start : start + _LOOKUP_CHUNK])
+            found = session.balances(wanted[start : start + _LOOKUP_CHUNK])
             for name, balance in found.items():
                 current[name] = balance.balance
                 resolved[name] = balance.account
@@ -406,11 +355,12 @@ class MarkDesk:
             if name not in current
         ]
         if plans:
-            resolved.update(self._ledger.open_accounts_within(conn, plans))
+            resolved.update(session.open_accounts(plans))
         return current, resolved
 
-    def _load(self, conn: sa.Connection, row: Any) -> Revaluation:
+    def _load(self, session: LedgerSession, row: Any) -> Revaluation:
         """A recorded revaluation, rebuilt from its valuation records (a replayed request)."""
+        conn = session.connection
         records = conn.execute(
             sa.select(ms.valuation_records)
             .where(ms.valuation_records.c.revaluation_id == row.id)

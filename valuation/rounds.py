@@ -20,7 +20,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger import pagination
-from ledger import unit_of_work as uow
 from ledger.canonical import fingerprint
 from ledger.db import as_utc
 from ledger.errors import InvalidArgument, NotFound, ViolationCollector, request_id_reused
@@ -205,7 +204,8 @@ class RoundBook:
         )
         document = json.dumps(cap_table, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
-        def work(conn: sa.Connection) -> FundingRound:
+        def work(session: LedgerSession) -> FundingRound:
+            conn = session.connection
             row = conn.execute(sa.select(ms.funding_rounds).where(ms.funding_rounds.c.request_id == request_id)).first()
             if row is not None:
                 if row.fingerprint != print_:
@@ -226,7 +226,7 @@ class RoundBook:
             conn.execute(ms.funding_rounds.insert(), values)
             return round_from_row(_Row(values))
 
-        return uow.run(self._ledger.engines.writer, work, what="RecordFundingRound")
+        return self._ledger.write(work, what="RecordFundingRound")
 
     def cap_table_as_of(self, company: str, as_of: dt.date | None) -> FundingRound:
         """The latest round of `company` on or before `as_of` (default today); NotFound if none."""
@@ -240,7 +240,7 @@ class RoundBook:
             .order_by(ms.funding_rounds.c.round_date.desc(), ms.funding_rounds.c.created_at.desc())
             .limit(1)
         )
-        row = uow.read(self._ledger.engines.reader, lambda conn: conn.execute(query).first())
+        row = self._ledger.read(lambda session: session.connection.execute(query).first())
         if row is None:
             raise NotFound(f"companies/{company}/fundingRounds (on or before {day.isoformat()})", "funding round")
         return round_from_row(row)
@@ -261,7 +261,7 @@ class RoundBook:
             .offset(offset)
             .limit(size + 1)
         )
-        rows = uow.read(self._ledger.engines.reader, lambda conn: conn.execute(query).all())
+        rows = self._ledger.read(lambda session: session.connection.execute(query).all())
         items = tuple(round_from_row(r) for r in rows[:size])
         token = pagination.encode(filters, [offset + size]) if len(rows) > size else ""
         return Page(items, token)

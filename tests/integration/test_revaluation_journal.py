@@ -1,7 +1,7 @@
 """Revaluation entries (valuation.journal) on the real ledger, SQLite and PostgreSQL: a posting per deal and one
 netted `fair-value-gains` posting leave every account exactly where a balanced pair per deal would; and
-the ledger calls the valuation desk relies on (accounts returned by `open_accounts_within` and handed to
-`post_within`, never cached before their unit of work commits).
+the ledger calls the valuation desk relies on (accounts returned by `LedgerSession.open_accounts` and handed to
+`LedgerSession.post`, never cached before their unit of work commits).
 
 Expected balances are worked out by hand in the comments, not read back from the code under test.
 """
@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import sqlalchemy as sa
 
-from ledger import unit_of_work as uow
 from ledger.errors import InvalidArgument, NotFound
 from ledger.model import AccountType, CommodityKind, PartyKind, PostingSpec, Side, TransactionSpec
+from ledger.session import LedgerSession
 from ledger.store import Ledger
 from tests.chains import verify_book
 from valuation.journal import Change, entries
@@ -70,20 +69,20 @@ def test_netted_gains_leave_every_balance_where_pairs_would(holders: Ledger) -> 
         planned = entries(arm, revaluation=f"r{n}", as_of=day, code_version="v")
 
         def work(
-            conn: sa.Connection,
+            session: LedgerSession,
             planned: list[tuple[TransactionSpec, tuple[str, ...]]] = planned,
             fund: list[Change] = fund,
             n: int = n,
             day: dt.date = day,
         ) -> int:
-            opened = ledger.open_accounts_within(conn, [*_plans("arm"), *_plans("fund")])
+            opened = session.open_accounts([*_plans("arm"), *_plans("fund")])
             # Accounts opened here are handed over (but c's, to be looked up with those of earlier quarters).
             handed = {name: account for name, account in opened.items() if not name.endswith(".c")}
-            result = ledger.post_within(conn, [spec for spec, _ in planned], accounts=handed)
-            ledger.post_within(conn, [_pairs(fund, f"pairs-{n}", day)])
+            result = session.post([spec for spec, _ in planned], accounts=handed)
+            session.post([_pairs(fund, f"pairs-{n}", day)])
             return len(result.transactions[0].postings)
 
-        posting_counts.append(uow.run(ledger.engines.writer, work))
+        posting_counts.append(ledger.write(work))
     assert posting_counts == [4, 4, 2]  # a posting per deal, then the gains (none when the net is 0)
 
     def balance(party: str, code: str, as_of: dt.date | None = None) -> int:
@@ -106,18 +105,18 @@ def test_netted_gains_leave_every_balance_where_pairs_would(holders: Ledger) -> 
 def test_opened_accounts_are_returned_and_not_cached_before_their_unit_of_work_commits(holders: Ledger) -> None:
     ledger = holders
     plan = ("arm", "options-fair-value.z", AccountType.ASSET, "CNY", True, "Option z")
-    uow.run(ledger.engines.writer, lambda conn: ledger.open_accounts_within(conn, _plans("arm")[:1]))  # gains
+    ledger.write(lambda session: session.open_accounts(_plans("arm")[:1]))  # gains
 
     class Abandon(Exception):
         pass
 
-    def opened_then_abandoned(conn: sa.Connection) -> None:
-        opened = ledger.open_accounts_within(conn, [plan])
+    def opened_then_abandoned(session: LedgerSession) -> None:
+        opened = session.open_accounts([plan])
         assert list(opened) == ["parties/arm/accounts/options-fair-value.z"]
         raise Abandon
 
     with pytest.raises(Abandon):
-        uow.run(ledger.engines.writer, opened_then_abandoned)
+        ledger.write(opened_then_abandoned)
     with pytest.raises(NotFound):  # rolled back, and remembered nowhere
         ledger.get_account("parties/arm/accounts/options-fair-value.z")
     with pytest.raises(InvalidArgument, match=r"options-fair-value\.z"):
@@ -136,18 +135,17 @@ def test_opened_accounts_are_returned_and_not_cached_before_their_unit_of_work_c
             ]
         )
 
-    opened = uow.run(ledger.engines.writer, lambda conn: ledger.open_accounts_within(conn, [plan]))
+    opened = ledger.write(lambda session: session.open_accounts([plan]))
     account = opened["parties/arm/accounts/options-fair-value.z"]
     assert ledger.get_account(account.name) == account  # what the database holds, field for field
-    again = uow.run(ledger.engines.writer, lambda conn: ledger.open_accounts_within(conn, [plan]))
+    again = ledger.write(lambda session: session.open_accounts([plan]))
     assert again == {}  # already open: nothing opened, nothing returned
 
     # On a commodity registered by the same call (from commodity_kind), opened but not returned: its
-    # scale is the registry's once committed, so post_within looks such an account up itself.
+    # scale is the registry's once committed, so session.post looks such an account up itself.
     units = ("arm", "options.z", AccountType.ASSET, "OPT-Z", True, "Option units z")
-    with_units = uow.run(
-        ledger.engines.writer,
-        lambda conn: ledger.open_accounts_within(conn, [units], commodity_kind={"OPT-Z": (CommodityKind.OPTION, 0)}),
+    with_units = ledger.write(
+        lambda session: session.open_accounts([units], commodity_kind={"OPT-Z": (CommodityKind.OPTION, 0)})
     )
     assert with_units == {}
     assert ledger.get_account("parties/arm/accounts/options.z").scale == 0
