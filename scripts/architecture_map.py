@@ -5,7 +5,8 @@ Two parts, written between the markers in docs/architecture.md:
 - the packages and which imports which (read from the import graph by grimp, the engine of
   import-linter), as a Mermaid diagram and a list of each package's modules with the first line of
   their docstrings;
-- every RPC: its servicer method (protobuf in and out) and the application code it calls, found by
+- every RPC: its servicer method (protobuf in and out) and the application code it calls (class or module
+  function and file; no line numbers, so that the map changes only when the structure does), found by
   reading the servicer method's body for `self._<part>.<method>(...)` calls and resolving `<part>`'s type
   from the servicer's constructor annotations.
 
@@ -108,7 +109,7 @@ def rpc_rows() -> Iterator[tuple[str, str, str]]:
             parts = _constructor_parts(cls)
             for item in node.body:
                 if isinstance(item, ast.FunctionDef) and item.name[:1].isupper():
-                    where = f"{module_name.replace('.', '/')}.py:{item.lineno}"
+                    where = f"`{node.name}.{item.name}` ({module_name.replace('.', '/')}.py)"
                     calls = sorted(_calls(item, parts) | _function_calls(item, vars(module)))
                     yield f"{service}.{item.name}", where, ", ".join(calls) or "(servicer only)"
 
@@ -165,8 +166,7 @@ def _calls(function: ast.FunctionDef, parts: dict[str, type]) -> set[str]:
             target = inspect.unwrap(target)
             try:
                 path = pathlib.Path(inspect.getsourcefile(target) or "").resolve().relative_to(ROOT)
-                line = inspect.getsourcelines(target)[1]
-                found.add(f"`{cls.__name__}.{node.func.attr}` ({path}:{line})")
+                found.add(f"`{cls.__name__}.{node.func.attr}` ({path})")
             except (TypeError, OSError, ValueError):
                 found.add(f"`{cls.__name__}.{node.func.attr}`")
     return found
@@ -193,7 +193,7 @@ def _function_calls(function: ast.FunctionDef, scope: dict[str, object]) -> set[
         if target.__module__.split(".")[0] == "ledger" and target.__module__ != "ledger.store":
             continue  # value helpers (names, amounts, errors): not where an RPC's logic lives
         path = pathlib.Path(inspect.getsourcefile(target) or "").resolve().relative_to(ROOT)
-        found.add(f"`{target.__module__}.{target.__name__}` ({path}:{inspect.getsourcelines(target)[1]})")
+        found.add(f"`{target.__module__}.{target.__name__}` ({path})")
     return found
 
 
