@@ -186,7 +186,8 @@ def bench_revalue(deals: int) -> list[str]:
     import grpc
     from google.type import date_pb2
 
-    from deals.desk import BOOK_MANY_LIMIT, Booking, DealDesk
+    from deals.desk import DealDesk
+    from deals.model import BOOK_MANY_LIMIT, Booking
     from deals.schedule import LoanTerms
     from deals.terms import (
         Borrower,

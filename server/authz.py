@@ -17,7 +17,8 @@ from collections.abc import Iterable
 
 import grpc
 
-from deals.desk import Deal, DealDesk
+from deals.desk import DealDesk
+from deals.model import Deal
 from ledger import names
 from ledger.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from ledger.model import Hold, Transaction

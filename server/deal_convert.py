@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from google.type import date_pb2, money_pb2
 
-from deals.desk import Deal, DealEvent, DealStatus
+from deals.model import Deal, DealEvent, DealStatus
 from deals.schedule import (
     BusinessDay,
     DayCount,

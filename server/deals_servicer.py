@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import grpc
 
-from deals.desk import DealDesk, StepResult
+from deals.desk import DealDesk
+from deals.model import StepResult
 from ledger.errors import NotFound, ViolationCollector
 from server import authz
 from server import deal_convert as dc

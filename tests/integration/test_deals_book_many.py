@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from deals.desk import Booking, DealDesk, DealStatus
+from deals.desk import DealDesk
+from deals.model import Booking, DealStatus
 from deals.schedule import LoanTerms
 from deals.terms import (
     Borrower,

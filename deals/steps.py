@@ -1,0 +1,104 @@
+"""The context one deal step works in (a disbursement, an accrual, a repayment, a default, ...): the deal's
+row, terms and accrual state, the ledger session it posts through, and what it has posted so far."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from deals import accounting
+from deals.accrual import AccrualState, accrue
+from deals.model import DealStatus, deal_accounts, deal_meta, ledger_request
+from deals.records import next_seq
+from deals.terms import DealTerms
+from ledger.errors import FailedPrecondition, PreconditionViolation
+from ledger.session import LedgerSession
+
+
+class StepContext:
+    """The context one deal step works in: its connection, terms, state and what it posted."""
+
+    def __init__(self, session: LedgerSession, row: Any, terms: DealTerms, value_date: dt.date | None) -> None:
+        self.session = session
+        self.conn = session.connection
+        self.row = row
+        self.deal_id: str = row.id
+        self.terms = terms
+        self.accounts = deal_accounts(row.id, terms)
+        self.value_date = value_date
+        self.day: dt.date | None = None
+        self.status = DealStatus(row.status)
+        self.state: AccrualState | None = (
+            AccrualState(
+                accrued_to=row.accrued_to,
+                segment_start=row.segment_start,
+                segment_interest=row.segment_interest,
+                segment_subsidy=row.segment_subsidy,
+                subsidy_before_segment=row.subsidy_before_segment,
+                period_borrower_interest=row.period_borrower_interest,
+            )
+            if row.accrued_to is not None
+            else None
+        )
+        self.defaulted = False
+        self.amounts: dict[str, int] = {}
+        self.posted: list[Any] = []
+        self.seq = next_seq(self.conn, row.id)
+        self._count = 0
+
+    def require(self, *allowed: DealStatus, verb: str) -> None:
+        if self.status not in allowed:
+            expected = " or ".join(s.value for s in allowed)
+            raise FailedPrecondition(
+                f"deals/{self.deal_id} is {self.status.value}; it can only be {verb} when {expected}",
+                [PreconditionViolation("DEAL_STATE", f"deals/{self.deal_id}", f"status is {self.status.value}")],
+                reason="ILLEGAL_DEAL_TRANSITION",
+                metadata={"status": self.status.value},
+            )
+
+    def ledger_request(self) -> str:
+        request = ledger_request(self.deal_id, self.seq, self._count)
+        self._count += 1
+        return request
+
+    def meta(self) -> dict[str, str]:
+        return deal_meta(self.deal_id, "")
+
+    def post(self, spec: Any) -> None:
+        if not spec.postings:
+            return
+        result = self.session.post([spec])
+        self.posted.append(result.transactions[0].id)
+
+    def balances(self) -> dict[str, int]:
+        a = self.accounts
+        wanted = {
+            key: a.deal_account(self.terms.branch, key)
+            for key in ("loans", "interest-receivable", "subsidy-receivable")
+        }
+        found = self.session.balances(list(wanted.values()))
+        return {key: found[name].balance for key, name in wanted.items()}
+
+    def accrual(self) -> AccrualState:
+        if self.state is None:  # pragma: no cover - every state that accrues has been disbursed
+            raise AssertionError(f"deals/{self.deal_id} has no accrual state")
+        return self.state
+
+    def accrue_to(self, to: dt.date) -> None:
+        """Accrue interest up to `to` (nothing if already there) and post it."""
+        self.state = self.accrual()
+        if to < self.state.accrued_to:
+            self.amounts.setdefault("accrued", 0)
+            self.amounts.setdefault("accrued_subsidy", 0)
+            return
+        principal = self.balances()["loans"]
+        self.state, accrued = accrue(self.state, to, principal, self.terms.loan, self.terms.subsidy)
+        if accrued.interest:
+            self.post(
+                accounting.accrue(
+                    self.accounts, self.ledger_request(), to, accrued.borrower, accrued.subsidy, self.meta()
+                )
+            )
+        self.amounts["accrued"] = self.amounts.get("accrued", 0) + accrued.interest
+        self.amounts["accrued_subsidy"] = self.amounts.get("accrued_subsidy", 0) + accrued.subsidy
+        self.day = self.day or to
