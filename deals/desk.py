@@ -25,6 +25,7 @@ from deals.accrual import AccrualState, start_segment
 from deals.booking import insert_bookings, prepare_booking
 from deals.model import (
     BOOK_MANY_LIMIT,
+    DEFAULTED_EVENT,
     Booking,
     Deal,
     DealStatus,
@@ -307,7 +308,7 @@ class DealDesk:
         return self._step(
             request_id,
             name,
-            "defaulted",
+            DEFAULTED_EVENT,
             value_date,
             step,
             payload={"date": value_date.isoformat(), "reason": reason},

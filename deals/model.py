@@ -14,6 +14,9 @@ from deals import accounting
 from deals.terms import DealTerms
 from ledger.amounts import format_minor
 
+#: The kind of the event a default records (its details carry compensation_paid and compensation_claim).
+DEFAULTED_EVENT = "defaulted"
+
 BOOK_MANY_LIMIT = 500
 """Deals per `book_many` call: their accounts (about 10 each) are looked up in one query, which keeps its
 bound parameters (two per account) inside SQLite's limit of 32,766."""

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from deals import codec
 from deals import schema as ds
+from deals.model import DEFAULTED_EVENT, DealStatus
 from deals.terms import DealTerms, OptionTerms
 from ledger.session import LedgerSession
 
@@ -39,7 +40,7 @@ class DealRecord:
     """A deal as another package sees it: its id, status, terms and option units."""
 
     id: str
-    status: str  # deals.desk.DealStatus's value ("booked", "disbursed", ...)
+    status: DealStatus
     terms: DealTerms
     option_quantity: int
     defaulted_at: dt.datetime | None
@@ -58,7 +59,9 @@ def deal_record(session: LedgerSession, deal_id: str, *, lock: bool = False) -> 
     row = session.connection.execute(query.with_for_update() if lock else query).first()
     if row is None:
         return None
-    return DealRecord(row.id, row.status, decoded_terms(row.terms_json), int(row.option_quantity), row.defaulted_at)
+    return DealRecord(
+        row.id, DealStatus(row.status), decoded_terms(row.terms_json), int(row.option_quantity), row.defaulted_at
+    )
 
 
 def all_deal_ids(session: LedgerSession) -> list[str]:
@@ -75,7 +78,8 @@ def deals_of_borrower(session: LedgerSession, borrower_uscc: str, pool: str) -> 
         .order_by(ds.deals.c.defaulted_at, ds.deals.c.id)
     ).all()
     return [
-        DealRecord(r.id, r.status, decoded_terms(r.terms_json), int(r.option_quantity), r.defaulted_at) for r in rows
+        DealRecord(r.id, DealStatus(r.status), decoded_terms(r.terms_json), int(r.option_quantity), r.defaulted_at)
+        for r in rows
     ]
 
 
@@ -87,7 +91,7 @@ def pool_compensation_on_borrower(session: LedgerSession, deal_ids: Sequence[str
     total = 0
     for event in session.connection.execute(
         sa.select(ds.deal_events.c.details_json).where(
-            ds.deal_events.c.deal_id.in_(list(deal_ids)), ds.deal_events.c.kind == "defaulted"
+            ds.deal_events.c.deal_id.in_(list(deal_ids)), ds.deal_events.c.kind == DEFAULTED_EVENT
         )
     ):
         details = json.loads(event.details_json)
@@ -129,5 +133,5 @@ def option_right(session: LedgerSession, deal_id: str) -> OptionRight | None:
 
 def open_option_rights(session: LedgerSession) -> list[OptionRight]:
     """Every deal's option right but those of written-off deals, in deal id order (one query)."""
-    query = sa.select(*_OPTION_COLUMNS).where(ds.deals.c.status != "written_off").order_by(ds.deals.c.id)
+    query = sa.select(*_OPTION_COLUMNS).where(ds.deals.c.status != DealStatus.WRITTEN_OFF.value).order_by(ds.deals.c.id)
     return [_option_right(row) for row in session.connection.execute(query)]

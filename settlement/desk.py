@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from deals import accounting as deal_accounting
 from deals import queries as deal_queries
 from deals.desk import DealDesk
+from deals.model import DealStatus
 from deals.queries import DealRecord
 from deals.schedule import round_fen
 from deals.terms import DealTerms, StrikeBasis, Trigger
@@ -44,7 +45,7 @@ from ledger.errors import (
     ViolationCollector,
     request_id_reused,
 )
-from ledger.model import CommodityKind, Page
+from ledger.model import CommodityKind, HoldState, Page
 from ledger.session import AfterCommit, LedgerSession
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_text, check_value_date
@@ -208,7 +209,7 @@ class ExerciseDesk:
                 return self._exercise(session, existing)
             deal = self._lock_deal(session, deal_id)
             terms = deal.terms
-            if deal.status == "written_off":
+            if deal.status is DealStatus.WRITTEN_OFF:
                 raise _precondition(
                     f"deals/{deal_id} is written off; its option right cannot be exercised", "DEAL_WRITTEN_OFF"
                 )
@@ -748,7 +749,7 @@ class ExerciseDesk:
             if hold_id is None:
                 continue
             hold = session.hold(hold_id)
-            if hold.state.value == "pending":
+            if hold.state is HoldState.PENDING:
                 session.void_hold(request_id=f"exercises/{row.id}/release/{part}", name=f"holds/{hold_id}")
 
     def _expire(self, session: LedgerSession, row: Any, now: dt.datetime) -> None:
