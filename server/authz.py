@@ -23,7 +23,7 @@ from ledger import names
 from ledger.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from ledger.model import Hold, Transaction
 from server.auth import Call, Role, bound_call
-from settlement.desk import Exercise
+from settlement.model import Exercise
 
 
 def call_of(context: grpc.ServicerContext) -> Call:

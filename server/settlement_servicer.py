@@ -11,7 +11,9 @@ from server import authz
 from server import deal_convert as dc
 from server.convert import date_out, instant_out, optional_date_in, optional_instant_in, required_date_in
 from server.identity import principal_of
-from settlement.desk import Exercise, ExerciseDesk, ExerciseInput, Method, State, parse_decimal
+from settlement.desk import ExerciseDesk
+from settlement.model import Exercise, ExerciseInput, Method, State
+from settlement.rules import parse_decimal
 from settlement.split import Waterfall
 from toudai.v1 import settlement_pb2 as pb
 from toudai.v1 import settlement_pb2_grpc as pb_grpc
