@@ -119,7 +119,7 @@ def create_server(
     deal_desk = DealDesk(ledger)
     deals_pb2_grpc.add_DealServiceServicer_to_server(DealServicer(deal_desk), server)
     settlement_pb2_grpc.add_SettlementServiceServicer_to_server(
-        SettlementServicer(ExerciseDesk(ledger, deal_desk), deal_desk), server
+        SettlementServicer(ExerciseDesk(ledger), deal_desk), server
     )
     audit_grpc.add_AuditServiceServicer_to_server(AuditServicer(ledger), server)
     valuation_pb2_grpc.add_ValuationServiceServicer_to_server(
@@ -172,7 +172,7 @@ class HoldExpirer(threading.Thread):
     def _loop(self) -> None:
         while not self._stop_event.wait(self._interval):
             try:
-                expired = ExerciseDesk(self._ledger, DealDesk(self._ledger)).expire_requests()
+                expired = ExerciseDesk(self._ledger).expire_requests()
                 if expired:
                     log.info("expired %d exercise request(s) and released their holds", expired)
                 released = self._ledger.expire_holds()

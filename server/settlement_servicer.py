@@ -89,9 +89,9 @@ def exercise_out(exercise: Exercise) -> pb.Exercise:
 class SettlementServicer(pb_grpc.SettlementServiceServicer):  # type: ignore[misc]
     """Implements toudai.v1.SettlementService on an `ExerciseDesk`."""
 
-    def __init__(self, desk: ExerciseDesk, deals: DealDesk | None = None) -> None:
+    def __init__(self, desk: ExerciseDesk, deals: DealDesk) -> None:
         self._desk = desk
-        self._deals = deals if deals is not None else desk._deals  # for scoping calls to the deal's parties
+        self._deals = deals  # for scoping calls to the deal's parties
 
     def _own(self, context: grpc.ServicerContext, name: str) -> None:
         """A scoped caller may act on the exercise only if its deal is the caller's (else NOT_FOUND)."""

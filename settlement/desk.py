@@ -26,7 +26,6 @@ import sqlalchemy as sa
 
 from deals import accounting as deal_accounting
 from deals import queries as deal_queries
-from deals.desk import DealDesk
 from deals.model import DealStatus
 from deals.terms import Trigger
 from ledger import pagination
@@ -62,11 +61,10 @@ from settlement.settle import settle_postings
 
 
 class ExerciseDesk:
-    """The exercise workflow on a Ledger and its DealDesk (same database)."""
+    """The exercise workflow on a Ledger (deals are read through deals.queries, in the same database)."""
 
-    def __init__(self, ledger: Ledger, deals: DealDesk) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
-        self._deals = deals
 
     # ------------------------------------------------------------------ request
 
