@@ -11,6 +11,18 @@ Everything a caller needs is importable from here:
 Over TLS (mutual TLS with the client certificate and key; docs/security.md):
 
     ToudaiClient("ledger.bank.internal:443", tls_ca="ca.pem", tls_cert="client.pem", tls_key="client.key")
+
+Two parts share this package:
+
+- the client SDK: `clients` (this module), `clients.client`, `clients.deal_client`,
+  `clients.exercise_client`, `clients.value_client`, `clients.errors`, `clients.inputs`,
+  `clients.resources`, `clients.retry`, `clients.tls`, `clients.values`. They import only the generated
+  code (toudai.v1), grpc, protobuf and googleapis-common-protos: never the server or the core packages
+  (`.importlinter` and tests/unit/test_client_sdk_imports.py check it);
+- the `toudai` CLI: `clients.cli` and the modules it runs (`cli_args`, `commands`, `deal_commands`,
+  `deal_files`, `demo`, `exercise_commands`, `value_commands`, `audit_commands`, `postfile`, `render`,
+  `operate`, `token_command`). It may use the core packages (the offline audit verifier, for instance);
+  it loads the server only inside the commands that run it (`toudai serve`, `toudai db`, `toudai token`).
 """
 
 from clients.client import ToudaiClient

@@ -1,7 +1,8 @@
 """The `toudai` subcommands that run the server or manage its database: `serve`, `db upgrade`, `db revision`.
 
-These are the only CLI commands that import the server and the ledger store; the rest speak gRPC. A
-failure to start (unknown schema revision, port taken, database unreachable) is reported in one line an
+These are the only CLI commands that import the server and the ledger, and only when they run (the
+imports are inside the commands), so `import clients.cli` and the client SDK never load them; the rest
+speak gRPC. A failure to start (unknown schema revision, port taken, database unreachable) is reported in one line an
 operator can act on, and exits 1 instead of dumping a traceback.
 """
 
@@ -12,12 +13,7 @@ import json
 import logging
 import sys
 
-import sqlalchemy.exc
 from rich.console import Console
-
-from ledger import db
-from ledger.errors import SchemaMismatch
-from server import database
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -49,6 +45,9 @@ def _fail(message: str) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    import sqlalchemy.exc
+
+    from ledger.errors import SchemaMismatch
     from server.app import serve as run_server  # grpc server machinery only when serving
     from server.auth import key_specs_from_env
 
@@ -83,6 +82,12 @@ def token(args: argparse.Namespace) -> int:
 
 
 def db_upgrade(args: argparse.Namespace) -> int:
+    import sqlalchemy.exc
+
+    from ledger import db
+    from ledger.errors import SchemaMismatch
+    from server import database
+
     try:
         engines = db.create_engines(args.database_url)
     except ValueError as error:
@@ -101,6 +106,11 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 
 def db_revision(args: argparse.Namespace) -> int:
+    import sqlalchemy.exc
+
+    from ledger import db
+    from server import database
+
     try:
         engines = db.create_engines(args.database_url)
     except ValueError as error:

@@ -51,6 +51,7 @@ def test_the_tree_as_it_is_keeps_every_contract(tree: pathlib.Path) -> None:
         ("ledger.amounts", "import grpc  # noqa: E402,F401", "never imports grpc or protobuf"),
         ("valuation.pricing.bsm", "import sqlalchemy  # noqa: E402,F401", "valuation.pricing is pure"),
         ("settlement.split", "from ledger import schema  # noqa: E402,F401", "only its documented API"),
+        ("clients.values", "import ledger.amounts  # noqa: E402,F401", "The client SDK imports only"),
     ],
     ids=[
         "ledger-imports-deals",
@@ -58,6 +59,7 @@ def test_the_tree_as_it_is_keeps_every_contract(tree: pathlib.Path) -> None:
         "core-imports-grpc",
         "pricing-imports-sql",
         "ledger-internals",
+        "sdk-imports-core",
     ],
 )
 def test_a_planted_forbidden_import_fails_the_lint(tree: pathlib.Path, module: str, line: str, contract: str) -> None:

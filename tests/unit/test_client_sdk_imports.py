@@ -1,0 +1,57 @@
+"""The client SDK a bank installs is light: importing it loads none of toudai's server or core packages,
+and the CLI loads the server only for the commands that run it (`toudai serve`, `db`, `token`).
+
+Each check runs in a fresh interpreter, so nothing imported by other tests can hide an import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+#: The client SDK (clients/__init__.py lists it): typed calls over the generated code.
+SDK = (
+    "clients",
+    "clients.client",
+    "clients.deal_client",
+    "clients.exercise_client",
+    "clients.value_client",
+    "clients.errors",
+    "clients.inputs",
+    "clients.resources",
+    "clients.retry",
+    "clients.tls",
+    "clients.values",
+)
+SERVER_AND_CORE = ("server", "ledger", "deals", "settlement", "valuation", "audit")
+
+
+def loaded_after(statement: str) -> set[str]:
+    code = f"import sys\n{statement}\nprint('\\n'.join(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize("module", SDK)
+def test_the_sdk_loads_no_server_or_core_package(module: str) -> None:
+    loaded = loaded_after(f"import {module}")
+    assert module in loaded
+    assert not {m for m in loaded if m.split(".")[0] in SERVER_AND_CORE}
+
+
+def test_the_sdk_still_works_without_them() -> None:
+    """Building a client and its calls needs only the generated code (no server, no connection made)."""
+    loaded = loaded_after(
+        "from decimal import Decimal\n"
+        "from clients import ToudaiClient, debit, credit\n"
+        "client = ToudaiClient('127.0.0.1:1')\n"
+        "debit('bank-hz/cash', Decimal('1.00')); credit('bank-hz/loans', Decimal('1.00'))\n"
+        "client.close()"
+    )
+    assert not {m for m in loaded if m.split(".")[0] in SERVER_AND_CORE}
+
+
+def test_the_cli_loads_the_server_only_for_server_commands() -> None:
+    loaded = loaded_after("import clients.cli")
+    assert not {m for m in loaded if m.split(".")[0] == "server"}
