@@ -14,7 +14,8 @@ Over TLS (mutual TLS with the client certificate and key; docs/security.md):
 
 Two parts share this package:
 
-- the client SDK: `clients` (this module), `clients.client`, `clients.deal_client`,
+- the client SDK: `clients` (this module), `clients.client`, `clients.deal_client` (with
+  `clients.deal_types` and `clients.deal_convert`),
   `clients.exercise_client`, `clients.value_client`, `clients.errors`, `clients.inputs`,
   `clients.resources`, `clients.retry`, `clients.tls`, `clients.values`. They import only the generated
   code (toudai.v1), grpc, protobuf and googleapis-common-protos: never the server or the core packages

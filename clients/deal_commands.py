@@ -21,9 +21,12 @@ from rich.table import Table
 from clients import cli_args, render
 from clients.client import ToudaiClient
 from clients.deal_client import (
+    DealClient,
+)
+from clients.deal_files import DealFileError, load_deals
+from clients.deal_types import (
     Accrual,
     Deal,
-    DealClient,
     DealStatus,
     Default,
     Disbursement,
@@ -33,7 +36,6 @@ from clients.deal_client import (
     SubsidyType,
     WriteOff,
 )
-from clients.deal_files import DealFileError, load_deals
 
 EXIT_OK = 0
 

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from clients.deal_client import (
+from clients.deal_types import (
     Borrower,
     BorrowerStage,
     BusinessDay,

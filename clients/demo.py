@@ -33,12 +33,14 @@ from rich.table import Table
 from clients import render
 from clients.client import ToudaiClient
 from clients.deal_client import (
+    DealClient,
+)
+from clients.deal_types import (
     Borrower,
     BorrowerStage,
     BusinessDay,
     DayCount,
     Deal,
-    DealClient,
     DealTerms,
     ExerciseTrigger,
     InterestFrequency,

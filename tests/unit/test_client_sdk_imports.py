@@ -15,6 +15,8 @@ SDK = (
     "clients",
     "clients.client",
     "clients.deal_client",
+    "clients.deal_types",
+    "clients.deal_convert",
     "clients.exercise_client",
     "clients.value_client",
     "clients.errors",

@@ -1,0 +1,325 @@
+"""The values of the deal client: deal terms in and deals, schedules and step results out, as frozen
+dataclasses with `Decimal` money in CNY and enums spelled as the CLI and deal files spell them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TypeVar
+
+CNY = "CNY"
+FEN = Decimal("0.01")
+NANOS = 10**9
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+# ---------------------------------------------------------------- enums (values as the CLI and files spell them)
+
+
+class DealStatus(enum.StrEnum):
+    """Where a deal is in its life: booked → disbursed → repaying → closed | defaulted → written_off."""
+
+    BOOKED = "booked"
+    DISBURSED = "disbursed"
+    REPAYING = "repaying"
+    CLOSED = "closed"
+    DEFAULTED = "defaulted"
+    WRITTEN_OFF = "written_off"
+
+
+class BorrowerStage(enum.StrEnum):
+    """The borrower's lifecycle stage."""
+
+    START_UP = "start_up"
+    GROWTH = "growth"
+    MATURE = "mature"
+
+
+class ScheduleType(enum.StrEnum):
+    """How principal is repaid."""
+
+    BULLET = "bullet"
+    EQUAL_PRINCIPAL = "equal_principal"  # 等额本金
+    EQUAL_INSTALMENT = "equal_instalment"  # 等额本息
+
+
+class InterestFrequency(enum.StrEnum):
+    """How often interest is paid."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+class DayCount(enum.StrEnum):
+    """The day count of interest."""
+
+    ACT_360 = "act_360"
+    ACT_365F = "act_365f"
+
+
+class BusinessDay(enum.StrEnum):
+    """How a payment date on a weekend moves."""
+
+    UNADJUSTED = "unadjusted"
+    FOLLOWING = "following"
+    MODIFIED_FOLLOWING = "modified_following"
+    PRECEDING = "preceding"
+
+
+class SubsidyType(enum.StrEnum):
+    """How interest is subsidised (贴息)."""
+
+    NONE = "none"
+    RATE_POINTS = "rate_points"
+    INTEREST_SHARE = "interest_share"
+
+
+class QuantityBasis(enum.StrEnum):
+    """How the option's quantity is stated."""
+
+    SHARES = "shares"
+    STAKE = "stake"
+    COVERAGE = "coverage"
+
+
+class StrikeBasis(enum.StrEnum):
+    """How the strike price is fixed."""
+
+    FIXED_PRICE = "fixed_price"
+    LAST_ROUND_PRICE = "last_round_price"
+    NEXT_ROUND_DISCOUNT = "next_round_discount"
+    VALUATION_CAP = "valuation_cap"
+
+
+class ExerciseTrigger(enum.StrEnum):
+    """Events that open the exercise window."""
+
+    QUALIFYING_ROUND = "qualifying_round"
+    IPO = "ipo"
+    MERGER = "merger"
+    VALUATION_THRESHOLD = "valuation_threshold"
+
+
+# ---------------------------------------------------------------- terms
+
+
+@dataclass(frozen=True, slots=True)
+class Borrower:
+    """The borrowing company; `uscc` is its 18-character unified social credit code."""
+
+    name: str
+    uscc: str
+    stage: BorrowerStage | None = None
+    credit_score: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoanTerms:
+    """The loan: principal in CNY, annual rate as a fraction (0.0435 = 4.35%), dates and conventions."""
+
+    principal: Decimal
+    annual_rate: Decimal
+    start_date: dt.date
+    maturity_date: dt.date
+    schedule: ScheduleType = ScheduleType.BULLET
+    frequency: InterestFrequency = InterestFrequency.MONTHLY
+    day_count: DayCount = DayCount.ACT_360
+    business_day: BusinessDay = BusinessDay.MODIFIED_FOLLOWING
+    end_of_month: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SubsidyTerms:
+    """The interest subsidy (贴息) and the party that pays it."""
+
+    type: SubsidyType = SubsidyType.NONE
+    subsidy_fund: str = ""
+    rate_points: Decimal | None = None
+    share: Decimal | None = None
+    cap: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptionTerms:
+    """The equity-option right (认股选择权); prices in CNY per share."""
+
+    holder: str
+    company: str
+    share_class: str
+    quantity_basis: QuantityBasis | None
+    strike_basis: StrikeBasis | None
+    shares: int = 0
+    stake: Decimal | None = None
+    coverage: Decimal | None = None
+    fully_diluted_shares: int = 0
+    strike_price: Decimal | None = None
+    discount: Decimal | None = None
+    valuation_cap: Decimal | None = None
+    exercise_window_start: dt.date | None = None
+    exercise_window_end: dt.date | None = None
+    triggers: tuple[ExerciseTrigger, ...] = ()
+    qualifying_round_size: Decimal | None = None
+    valuation_threshold: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RiskSharingTerms:
+    """Risk-pool compensation by tier, its cap per loan, and an optional insurer's share."""
+
+    risk_pool: str
+    base_rate: Decimal
+    first_loan: bool = False
+    first_loan_rate: Decimal | None = None
+    unsecured_share: Decimal | None = None
+    unsecured_threshold: Decimal | None = None
+    unsecured_rate: Decimal | None = None
+    cap: Decimal | None = None
+    insurer: str = ""
+    insurer_rate: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProceedsSplit:
+    """Gain split in basis points (summing to 10,000) and an optional advisory fee to the bank."""
+
+    bank_bps: int
+    investment_arm_bps: int
+    risk_pool_bps: int
+    advisory_fee: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DealTerms:
+    """Everything agreed at signing."""
+
+    branch: str
+    borrower: Borrower
+    loan: LoanTerms
+    option: OptionTerms
+    risk_sharing: RiskSharingTerms
+    split: ProceedsSplit
+    subsidy: SubsidyTerms = field(default_factory=SubsidyTerms)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class DealEvent:
+    """One step of a deal's life; `details` are the step's amounts and notes as text."""
+
+    kind: str
+    value_date: dt.date | None
+    request_id: str
+    transaction: str
+    create_time: dt.datetime | None
+    details: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    """A linked deal with its live balances (CNY)."""
+
+    name: str
+    deal_id: str
+    status: DealStatus
+    terms: DealTerms
+    option_quantity: int
+    option_commodity: str
+    principal_outstanding: Decimal
+    interest_receivable: Decimal
+    subsidy_receivable: Decimal
+    accrued_to: dt.date | None
+    create_time: dt.datetime | None
+    events: tuple[DealEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulePeriod:
+    """One period of the repayment schedule (CNY)."""
+
+    number: int
+    accrual_start: dt.date | None
+    accrual_end: dt.date | None
+    payment_date: dt.date | None
+    days: int
+    opening_principal: Decimal
+    principal: Decimal
+    interest: Decimal
+    subsidy: Decimal
+    borrower_interest: Decimal
+    borrower_payment: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A deal's full schedule and its totals."""
+
+    deal: str
+    periods: tuple[SchedulePeriod, ...]
+    total_principal: Decimal
+    total_interest: Decimal
+    total_subsidy: Decimal
+    total_borrower_interest: Decimal
+    total_borrower_payment: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Disbursement:
+    deal: Deal
+    transaction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Accrual:
+    """Interest accrued by one call (zero if already accrued to the date) and the subsidy fund's part."""
+
+    deal: Deal
+    accrued: Decimal
+    subsidy: Decimal
+    transaction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Repayment:
+    """How a payment was allocated: overdue interest, then current interest, then principal."""
+
+    deal: Deal
+    overdue_interest: Decimal
+    interest: Decimal
+    principal: Decimal
+    subsidy: Decimal
+    transaction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Default:
+    """A default's loss and who covers it: pool paid now, pool claim outstanding, insurer."""
+
+    deal: Deal
+    loss: Decimal
+    compensation_paid: Decimal
+    compensation_claim: Decimal
+    insurer_share: Decimal
+    transaction: str
+
+
+@dataclass(frozen=True, slots=True)
+class PoolFunding:
+    """A contribution to a risk pool and the open claims it paid."""
+
+    risk_pool: str
+    amount: Decimal
+    claims_paid: Decimal
+    transactions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOff:
+    deal: Deal
+    written_off: Decimal
+    transaction: str
