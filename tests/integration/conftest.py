@@ -1,9 +1,13 @@
-"""Fixtures shared by several integration test modules.
+"""Fixtures shared by several integration test modules (a module may still define its own).
 
-`book`: the bad-input tests' realistic book, built once per database and test module
-(tests/integration/bad_input_book.py).
+- `book`: the bad-input tests' realistic book, built once per database and test module
+  (tests/integration/bad_input_book.py);
+- `world`: the exercise-workflow tests' parties, deals and funding round (tests/integration/settlement_world.py);
+- `deals`: a DealService stub for the linked-deal tests (tests/integration/deals_world.py).
 """
 
 from tests.integration.bad_input_book import book
+from tests.integration.deals_world import deals
+from tests.integration.settlement_world import world
 
-__all__ = ["book"]
+__all__ = ["book", "deals", "world"]

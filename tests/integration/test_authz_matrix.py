@@ -39,7 +39,7 @@ from server import database
 from server.app import create_server
 from server.auth import POLICY, Access, Authenticator, Foreign, Role, load_key_set, mint_token
 from tests.chains import verify_book
-from tests.integration.test_settlement_flow import (
+from tests.integration.settlement_world import (
     ARM,
     BANK,
     COMPANY,

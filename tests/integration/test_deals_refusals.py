@@ -13,7 +13,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from ledger.store import Ledger
-from tests.integration.test_deals_flow import (
+from tests.integration.deals_world import (
     ARM,
     BANK,
     PARTIES,

@@ -20,7 +20,7 @@ import pytest
 
 from ledger import db
 from ledger.store import Ledger
-from tests.integration.test_settlement_flow import (
+from tests.integration.settlement_world import (
     ALICE,
     ARM,
     BANK,
