@@ -1,5 +1,15 @@
-"""The shared book of the bad-input tests (test_bad_input*.py): one realistic 投贷联动 book per database,
-request builders, and the checks every refusal must pass (status, message, details, nothing changed).
+"""The shared book of the bad-input tests (test_bad_input*.py), the request builders and the checks.
+
+One realistic 投贷联动 book per database: a bank sub-branch, the bank's investment arm and a government
+risk pool, with CNY accounts (guarded cash accounts, due-to / due-from accounts between the books), an
+option commodity of scale 0, posted transactions (so every chain is non-empty), a reversal, a pending
+and a voided hold. Every case sends one bad request and checks four things: the exact status code (never
+INTERNAL or UNKNOWN), a message a person can act on, the google.rpc details (BadRequest field paths,
+PreconditionFailure, ErrorInfo reason), and that the database is exactly as it was (every table's rows,
+every book's chain head, every running balance).
+
+The book is built once per database and test module and shared: a refused call must leave it unchanged,
+which is what each case checks before the next one runs.
 """
 
 from __future__ import annotations

@@ -1,16 +1,9 @@
 """Bad input in fields, dates, metadata, page tokens, reversals, parties and accounts gets a clear error and
 changes nothing, over real gRPC on SQLite and PostgreSQL.
 
-One realistic 投贷联动 book per database: a bank sub-branch, the bank's investment arm and a government
-risk pool, with CNY accounts (guarded cash accounts, due-to / due-from accounts between the books), an
-option commodity of scale 0, posted transactions (so every chain is non-empty), a reversal, a pending
-and a voided hold. Every case sends one bad request and checks four things: the exact status code (never
-INTERNAL or UNKNOWN), a message a person can act on, the google.rpc details (BadRequest field paths,
-PreconditionFailure, ErrorInfo reason), and that the database is exactly as it was (every table's rows,
-every book's chain head, every running balance).
-
-The book is built once per database and test module and shared: a refused call must leave it unchanged,
-which is what each case checks before the next one runs. tests/integration/bad_input_book.py builds it.
+Every case sends one bad request to the shared book of tests/integration/bad_input_book.py (which says
+what it holds) and checks the status code (never INTERNAL or UNKNOWN), a message a person can act on,
+the google.rpc details, and that the database is exactly as it was.
 """
 
 from __future__ import annotations
