@@ -13,6 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from ledger import amounts, names
 from ledger.canonical import transaction_fingerprint_of
@@ -81,6 +82,21 @@ def check_value_date(value: dt.date | None, path: str, errors: ViolationCollecto
             f"to {latest.isoformat()} ({MAX_DAYS_AHEAD} days ahead)",
             "VALUE_DATE_OUT_OF_RANGE",
         )
+
+
+def check_decimal(text: str, path: str, errors: ViolationCollector, *, required: str = "") -> Decimal:
+    """A plain decimal from request text (ledger.amounts.parse_plain_decimal: the one parser), or 0 with
+    a violation (reason INVALID_DECIMAL) naming `path`. Empty text is 0, unless `required` gives an
+    example to ask for ("3.00"), which makes it a violation."""
+    if not text:
+        if required:
+            errors.add(path, f'is required: a decimal such as "{required}"')
+        return Decimal(0)
+    try:
+        return amounts.parse_plain_decimal(text)
+    except amounts.AmountError as exc:
+        errors.add(path, str(exc), "INVALID_DECIMAL")
+        return Decimal(0)
 
 
 def check_text(value: str, path: str, errors: ViolationCollector, limit: int = MAX_DESCRIPTION) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from google.type import date_pb2, money_pb2
@@ -34,6 +34,7 @@ from deals.terms import (
 from ledger import names
 from ledger.amounts import format_minor
 from ledger.errors import ViolationCollector
+from ledger.validation import check_decimal
 from server.convert import date_in, date_out, instant_out
 from toudai.v1 import deals_pb2 as pb
 
@@ -131,20 +132,8 @@ def money_out(fen: int) -> money_pb2.Money:
 
 
 def decimal_in(text: str, path: str, errors: ViolationCollector, *, required: bool = False) -> Decimal:
-    """An exact decimal string such as "0.0435"; junk, exponents and non-finite values are refused."""
-    if not text:
-        if required:
-            errors.add(path, 'is required: a decimal such as "0.0435"')
-        return Decimal(0)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        errors.add(path, f"{text!r} is not a decimal number", "INVALID_DECIMAL")
-        return Decimal(0)
-    if not value.is_finite() or "e" in text.lower() or text.strip() != text:
-        errors.add(path, f"{text!r} is not a plain decimal number", "INVALID_DECIMAL")
-        return Decimal(0)
-    return value
+    """An exact decimal string such as "0.0435"; junk, exponents, spaces and non-finite values are refused."""
+    return check_decimal(text, path, errors, required="0.0435" if required else "")
 
 
 def _party(name: str, path: str, errors: ViolationCollector, *, required: bool = True) -> str:

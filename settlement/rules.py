@@ -4,9 +4,10 @@ refusals it raises, the accounts an exercise moves, the strike per share."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from deals.names import parse_deal_name
 from deals.terms import DealTerms, StrikeBasis
 from ledger import names
 from ledger.errors import (
@@ -15,6 +16,7 @@ from ledger.errors import (
     PreconditionViolation,
     ViolationCollector,
 )
+from ledger.validation import check_decimal
 from settlement import accounting
 from settlement.model import State
 
@@ -35,10 +37,12 @@ def precondition(message: str, reason: str) -> FailedPrecondition:
 
 
 def deal_id_of(name: str, errors: ViolationCollector) -> str:
-    deal_id = name.removeprefix("deals/")
-    if not names.PARTY_ID.match(deal_id):
-        errors.add("deal", f"{name!r} is not a deal name; expected deals/{{deal}}")
-    return deal_id
+    """The deal id of `deals/{deal}` (deals.names.parse_deal_name), or a violation on field `deal`."""
+    try:
+        return parse_deal_name(name)
+    except names.BadName as exc:
+        errors.add("deal", str(exc))
+        return ""
 
 
 def exercise_id_of(name: str) -> uuid.UUID:
@@ -62,18 +66,8 @@ def round_id_of(name: str) -> uuid.UUID:
 
 
 def parse_decimal(text: str, path: str, errors: ViolationCollector) -> Decimal:
-    """Exact decimal text (a price per share); junk is a violation."""
-    if not text:
-        return Decimal(0)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        errors.add(path, f"{text!r} is not a decimal number")
-        return Decimal(0)
-    if not value.is_finite() or "e" in text.lower():
-        errors.add(path, f"{text!r} is not a plain decimal number")
-        return Decimal(0)
-    return value
+    """Exact decimal text (a price per share; empty is 0); junk is a violation (ledger.validation.check_decimal)."""
+    return check_decimal(text, path, errors)
 
 
 def exercise_accounts(deal_id: str, terms: DealTerms) -> accounting.ExerciseAccounts:

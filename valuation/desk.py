@@ -38,6 +38,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from deals import queries as deal_queries
+from deals.names import parse_deal_name
 from deals.queries import OptionRight
 from ledger import names
 from ledger.canonical import fingerprint
@@ -167,10 +168,10 @@ class MarkDesk:
         """Value one deal's option right as of `as_of` (default today); posts nothing."""
         errors = ViolationCollector()
         deal_id = ""
-        if not name.startswith("deals/") or not names.PARTY_ID.match(name[6:]) or len(name) > 46:
-            errors.add("name", f"{name!r} is not a deal name; expected deals/{{deal}} such as deals/hz-2026-001")
-        else:
-            deal_id = name[6:]
+        try:
+            deal_id = parse_deal_name(name)
+        except names.BadName as exc:
+            errors.add("name", str(exc))
         day = as_of or self._ledger.today()
         if as_of is not None:
             check_value_date(as_of, "as_of", errors, self._ledger.today())

@@ -26,7 +26,7 @@ from ledger.errors import InvalidArgument, NotFound, ViolationCollector, request
 from ledger.model import Page
 from ledger.session import LedgerSession
 from ledger.store import Ledger
-from ledger.validation import check_request_id, check_value_date
+from ledger.validation import check_decimal, check_request_id, check_value_date
 from valuation import schema as ms
 from valuation.pricing import CapTable, ValuationInputError, parse_cap_table
 
@@ -99,16 +99,9 @@ def round_from_row(row: Any) -> FundingRound:
 
 
 def _positive_decimal(text: str, path: str, errors: ViolationCollector) -> Decimal:
-    if not text:
-        errors.add(path, 'is required: a decimal string such as "3.00"')
-        return Decimal(0)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        errors.add(path, f"{text!r} is not a decimal number", "INVALID_DECIMAL")
-        return Decimal(0)
-    if not value.is_finite() or "e" in text.lower() or text.strip() != text:
-        errors.add(path, f"{text!r} is not a plain decimal number", "INVALID_DECIMAL")
+    before = len(errors.violations)
+    value = check_decimal(text, path, errors, required="3.00")
+    if len(errors.violations) > before:
         return Decimal(0)
     if value <= 0:
         errors.add(
