@@ -143,7 +143,7 @@ def csv_field(text: str) -> str:
 class CsvEncoder:
     """RFC 4180 CSV, UTF-8, CRLF line ends, a header row, then one row per posting of each leg.
 
-    Rows are written directly rather than through `csv.writer` (five times slower per row here): the
+    Rows are written directly rather than through `csv.writer` (much slower per row; docs/performance.md): the
     twelve leg columns are quoted once per leg and shared by its posting rows, each account's code and
     commodity once per export. tests/unit/test_audit_leg_text.py checks the bytes against csv.writer.
     """

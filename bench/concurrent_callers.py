@@ -32,18 +32,23 @@ class ClientSpec:
     second: Any
 
 
+#: One client thread's step: given its random source and call number, build the payload (untimed) and
+#: return the call to time.
+Step = Callable[[random.Random, int], Callable[[], None]]
+
+
 def _today() -> dt.date:
     return dt.datetime.now(ZONE).date()
 
 
-def _grpc_caller(port: int, run_id: str) -> Callable[[ClientSpec], Callable[[random.Random, int], None]]:
+def _grpc_caller(port: int, run_id: str) -> Callable[[ClientSpec], Step]:
     import grpc
     from google.type import date_pb2
 
     from toudai.v1 import ledger_pb2 as pb
     from toudai.v1 import ledger_pb2_grpc as pb_grpc
 
-    def make(spec: ClientSpec) -> Callable[[random.Random, int], None]:
+    def make(spec: ClientSpec) -> Step:
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         grpc.channel_ready_future(channel).result(timeout=60)
         stub = pb_grpc.LedgerServiceStub(channel)
@@ -82,7 +87,7 @@ def _grpc_caller(port: int, run_id: str) -> Callable[[ClientSpec], Callable[[ran
     return make
 
 
-def _timed(build: Callable[[random.Random, int], Any], call: Callable[[Any], None]) -> Any:
+def _timed(build: Callable[[random.Random, int], Any], call: Callable[[Any], None]) -> Step:
     """A step function: build the payload (untimed), then return it for the timed call."""
 
     def step(rnd: random.Random, n: int) -> Callable[[], None]:

@@ -82,7 +82,7 @@ def _null_serve(ready: Any, control: Any) -> None:
     from toudai.v1 import ledger_pb2 as pb
     from toudai.v1 import ledger_pb2_grpc as pb_grpc
 
-    class Null(pb_grpc.LedgerServiceServicer):
+    class Null(pb_grpc.LedgerServiceServicer):  # type: ignore[misc]  # the generated stubs are untyped
         def PostTransactions(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC's name)
             tx = request.transactions[0]
             party = tx.postings[0].account.rsplit("/accounts/", 1)[0]
@@ -202,7 +202,7 @@ def _machine_busy() -> float:
     return (sum(values[:8]) - idle) / TICKS
 
 
-def _specs(chart: databases.Chart, clients: int, account: Callable[[str, str], str]) -> list[ClientSpec]:
+def _specs(chart: databases.Chart, clients: int, account: Callable[[str, str], object]) -> list[ClientSpec]:
     specs = []
     for i in range(clients):
         party = chart.parties[i % len(chart.parties)]

@@ -5,9 +5,8 @@ a full pass over every tracked object in the process. A PostTransactions batch o
 transfers allocates hundreds of thousands of short-lived objects (request specs, postings, journal
 rows, response messages), almost none of them in reference cycles, so the default thresholds make the
 collector run hundreds of times per second under load, and its full passes walk every object the
-server keeps alive (SQLAlchemy metadata, protobuf descriptors, the account cache). Measured in-process
-on PostgreSQL with 3 batches of 4,000 transfers: 567 collections taking 0.71 s of 3.42 s (21 %) with the
-defaults, 1 collection (0.04 s) with the settings below (docs/performance.md).
+server keeps alive (SQLAlchemy metadata, protobuf descriptors, the account cache). docs/performance.md
+("Figures that were in code comments") has what the defaults cost and what the settings below save.
 
 What `tune_gc` does, as Instagram and others do for request-serving CPython processes:
 - `gc.freeze()` once startup is done: everything imported and built so far (modules, metadata, caches)

@@ -43,8 +43,8 @@ __all__ = ["TreeProbability", "crr_price", "price_crr"]
 
 _CHUNK_NODES = 1 << 17
 """Upper bound on B × (N+1) per chunk: an American chunk's work arrays (about 4·(N+1)·B float64, 4 MiB)
-stay in cache. Measured on the reference 2-core machine: 1<<17 beat 1<<15, 1<<16 and 1<<18; with the
-exercise region skipped, 1<<17 to 1<<19 are within the noise (1,000-step puts, 2026-11-26)."""
+stay in cache; chosen by measurement against its neighbours (docs/performance.md, "Figures that were in
+code comments")."""
 
 _SCAN_EVERY = 4
 """Steps between two reads of the exercise boundary; in between it is taken to drop a row a step (it
@@ -52,8 +52,8 @@ drops about half a row), which keeps it a safe lower bound at a quarter of the r
 
 _SKIP_MIN_WIDTH = 16
 """Batches narrower than this take the plain roll-back: their steps cost numpy call overhead more than
-arithmetic, so skipping rows saves less than tracking the boundary costs (measured: 1 option 2×
-slower with skipping, 16 about even, 128 1.5× faster)."""
+arithmetic, so skipping rows saves less than tracking the boundary costs (docs/performance.md, "Figures
+that were in code comments", has the measurement that set the width)."""
 
 
 class TreeProbability(enum.StrEnum):
