@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -176,6 +176,3 @@ class LedgerSession:
     def accounts_seen(self) -> Iterable[Account]:
         """Accounts this session opened or read: cached by the ledger once the transaction committed."""
         return self._seen.values()
-
-
-WorkFunction = Callable[[LedgerSession], object]
