@@ -69,8 +69,10 @@ _LOOKUP_CHUNK = 2_000
 """Account names per balance lookup: 2 bound parameters each, well inside SQLite's 32,766."""
 _ASSUMPTION_FIELDS = {"volatility": "volatility", "rate": "rate", "years": "exit_years"}
 _INPUTS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, check_circular=False)
-"""A valuation record's inputs as JSON: the text of `json.dumps(inputs, sort_keys=True, ensure_ascii=False)`
-at half its cost (one encoder for all records; the inputs are a flat map of strings, so no cycle check)."""
+"""A valuation record's inputs as JSON: the text of `json.dumps(inputs, sort_keys=True, ensure_ascii=False)`,
+from one encoder for all records instead of a new one per call, without the cycle check a flat map of
+strings does not need: a revaluation encodes one per deal (docs/performance.md, "Figures that were in
+code comments")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Exercises under concurrency and across a crash, on PostgreSQL over real gRPC (issue 6).
 
-The world is that of test_settlement_flow (its module docstring works out every figure): 100,000 option
-units on hz-main, the pool owed 200,000.00 on the borrower, a qualifying round at 25.00.
+The world is that of the settlement tests (tests/integration/settlement_world.py works out every figure):
+100,000 option units on hz-main, the pool owed 200,000.00 on the borrower, a qualifying round at 25.00.
 """
 
 from __future__ import annotations

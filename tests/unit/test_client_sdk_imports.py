@@ -5,10 +5,15 @@ Each check runs in a fresh interpreter, so nothing imported by other tests can h
 
 from __future__ import annotations
 
+import configparser
+import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+import clients
 
 #: The client SDK (clients/__init__.py lists it): typed calls over the generated code.
 SDK = (
@@ -25,6 +30,22 @@ SDK = (
     "clients.retry",
     "clients.tls",
     "clients.values",
+)
+#: The `toudai` CLI (clients/__init__.py lists it too): may use the core, loads the server only when serving.
+CLI = (
+    "clients.cli",
+    "clients.cli_args",
+    "clients.commands",
+    "clients.deal_commands",
+    "clients.deal_files",
+    "clients.demo",
+    "clients.exercise_commands",
+    "clients.value_commands",
+    "clients.audit_commands",
+    "clients.postfile",
+    "clients.render",
+    "clients.operate",
+    "clients.token_command",
 )
 SERVER_AND_CORE = ("server", "ledger", "deals", "settlement", "valuation", "audit")
 
@@ -57,3 +78,17 @@ def test_the_sdk_still_works_without_them() -> None:
 def test_the_cli_loads_the_server_only_for_server_commands() -> None:
     loaded = loaded_after("import clients.cli")
     assert not {m for m in loaded if m.split(".")[0] == "server"}
+
+
+def test_every_clients_module_is_sdk_or_cli_and_the_lists_agree() -> None:
+    """Each module of clients/ is in exactly one list, clients/__init__.py names it, and the import
+    contract's SDK list (.importlinter, sdk-is-light) is this one (the package itself is checked above)."""
+    modules = {"clients", *(f"clients.{m.name}" for m in pkgutil.iter_modules(clients.__path__))}
+    assert not set(SDK) & set(CLI)
+    assert set(SDK) | set(CLI) == modules
+    assert all(f"`{module}`" in (clients.__doc__ or "") for module in (*SDK, *CLI))
+    contracts = configparser.ConfigParser()
+    contracts.read(Path(__file__).resolve().parents[2] / ".importlinter", encoding="utf-8")
+    contract = contracts["importlinter:contract:sdk-is-light"]
+    assert set(contract["source_modules"].split()) == set(SDK) - {"clients"}
+    assert set(contract["forbidden_modules"].split()) == set(SERVER_AND_CORE)

@@ -1,0 +1,356 @@
+"""The server, the world and the requests of the authorization matrix (test_authz_matrix.py).
+
+`keyed` (a fixture, shared through tests/integration/conftest.py) starts a server with keys (an HS256
+secret as kid "k1", an Ed25519 public key as kid "ed") over the settlement tests' world
+(tests/integration/settlement_world.py), plus the other parties of each kind, a bank-hz deposit, a hold
+in each of the three books and an exercise request on hz-main. `token` and `bearer` make the credentials,
+REQUESTS holds one minimal request per RPC and `call` sends it as a given party with a given credential.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from ledger import db
+from ledger.store import Ledger
+from server import database
+from server.app import create_server
+from server.auth import Authenticator, Role, load_key_set
+from tests.integration.settlement_world import (
+    ARM,
+    BANK,
+    COMPANY,
+    MAIN,
+    POOL,
+    World,
+    cny,
+    date,
+    deal_terms,
+    option_terms,
+)
+from toudai.v1 import audit_pb2 as apb
+from toudai.v1 import audit_pb2_grpc, deals_pb2_grpc, ledger_pb2_grpc, settlement_pb2_grpc, valuation_pb2_grpc
+from toudai.v1 import deals_pb2 as dpb
+from toudai.v1 import ledger_pb2 as pb
+from toudai.v1 import settlement_pb2 as spb
+from toudai.v1 import valuation_pb2 as vpb
+
+SECRET = b"matrix-test-secret-0123456789-abcdefghijklmnop"
+OWN = {Role.BRANCH: BANK, Role.INVESTMENT_ARM: ARM, Role.RISK_POOL: POOL}
+OTHER = {Role.BRANCH: "bank-sh", Role.INVESTMENT_ARM: "arm-b", Role.RISK_POOL: "pool-b"}
+CODE = grpc.StatusCode
+DENIALS = {CODE.PERMISSION_DENIED, CODE.UNAUTHENTICATED, CODE.NOT_FOUND}
+
+
+# ---------------------------------------------------------------------- tokens and channels
+
+
+def token(who: Role, party: str = "", *, sub: str | None = None, **overrides: Any) -> str:
+    role = who
+    now = dt.datetime.now(dt.UTC)
+    claims: dict[str, Any] = {
+        "sub": sub or f"{role.value}-{party or 'all'}",
+        "role": role.value,
+        "aud": "toudai",
+        "exp": int((now + dt.timedelta(hours=1)).timestamp()),
+    }
+    if party:
+        claims["branch" if role is Role.BRANCH else "party"] = party
+    claims.update(overrides)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, SECRET, algorithm="HS256", headers={"kid": "k1"})
+
+
+def bearer(value: str) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {value}"),)
+
+
+class _Details(
+    collections.namedtuple(
+        "_Details", ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression")
+    ),
+    grpc.ClientCallDetails,
+):
+    pass
+
+
+class BearerInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):  # type: ignore[misc]
+    """Adds a bearer token to every call on a channel (so the settlement tests' World can build on it)."""
+
+    def __init__(self, value: str) -> None:
+        self._metadata = bearer(value)
+
+    def _details(self, d: Any) -> _Details:
+        return _Details(
+            d.method, d.timeout, [*(d.metadata or ()), *self._metadata], d.credentials, d.wait_for_ready, d.compression
+        )
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+
+@dataclass
+class Keyed:
+    """A server with keys, its built world and the names the requests aim at."""
+
+    channel: grpc.Channel
+    world: World
+    accounts: dict[str, tuple[str, str]]  # party → (account, second account)
+    transactions: dict[str, str]  # party → a transaction posting only to that party's book
+    holds: dict[str, str]  # party → a hold in that party's book
+    exercise: str
+    ed_private: Any = None  # the Ed25519 key the server knows as kid "ed"
+
+
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keyed]:
+    base = tmp_path_factory.mktemp("authz")
+    (base / "k1.secret").write_bytes(SECRET)
+    private = ed25519.Ed25519PrivateKey.generate()
+    (base / "ed.pem").write_bytes(
+        private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    keys = load_key_set([str(base / "k1.secret"), f"ed={base / 'ed.pem'}"])
+    url = f"sqlite:///{base}/toudai.db"
+    engines = db.create_engines(url)
+    database.upgrade(engines.writer)
+    ledger = Ledger(engines)
+    server, port = create_server(ledger, "127.0.0.1:0", authenticator=Authenticator(keys))
+    server.start()
+    target = f"127.0.0.1:{port}"
+    admin = grpc.intercept_channel(grpc.insecure_channel(target), BearerInterceptor(token(Role.ADMIN, sub="root")))
+    try:
+        built = _build(grpc.insecure_channel(target), admin, ledger)
+        built.ed_private = private
+        yield built
+    finally:
+        server.stop(0).wait()
+        engines.dispose()
+
+
+def _build(channel: grpc.Channel, admin: grpc.Channel, ledger: Ledger) -> Keyed:
+    stub = ledger_pb2_grpc.LedgerServiceStub(admin)
+    world = World(admin, stub, ledger).build()
+    for party, kind in (
+        ("bank-sh", pb.PARTY_KIND_BANK_BRANCH),
+        ("arm-b", pb.PARTY_KIND_INVESTMENT_ARM),
+        ("pool-b", pb.PARTY_KIND_RISK_POOL),
+    ):
+        stub.CreateParty(pb.CreatePartyRequest(request_id=f"p-{party}", party_id=party, display_name=party, kind=kind))
+    for code, kind in (("cash", pb.ACCOUNT_TYPE_ASSET), ("deposits", pb.ACCOUNT_TYPE_LIABILITY)):
+        stub.CreateAccount(
+            pb.CreateAccountRequest(
+                request_id=f"hz-{code}", party=f"parties/{BANK}", code=code, type=kind, commodity="CNY"
+            )
+        )
+    accounts = {
+        BANK: (f"parties/{BANK}/accounts/cash", f"parties/{BANK}/accounts/deposits"),
+        ARM: (f"parties/{ARM}/accounts/cash", f"parties/{ARM}/accounts/capital"),
+        POOL: (f"parties/{POOL}/accounts/cash", f"parties/{POOL}/accounts/capital"),
+    }
+    stub.PostTransactions(
+        pb.PostTransactionsRequest(
+            transactions=[
+                pb.TransactionInput(
+                    request_id="hz-deposit",
+                    value_date=date("2026-02-01"),
+                    postings=[
+                        pb.Posting(
+                            account=accounts[BANK][0],
+                            side=pb.SIDE_DEBIT,
+                            amount=pb.Amount(commodity="CNY", value="100.00"),
+                        ),
+                        pb.Posting(
+                            account=accounts[BANK][1],
+                            side=pb.SIDE_CREDIT,
+                            amount=pb.Amount(commodity="CNY", value="100.00"),
+                        ),
+                    ],
+                )
+            ]
+        )
+    )
+    transactions, holds = {}, {}
+    for party, (first, second) in accounts.items():
+        listed = stub.ListTransactions(pb.ListTransactionsRequest(party=f"parties/{party}", page_size=100))
+        transactions[party] = next(
+            t.name for t in listed.transactions if {p.account.split("/")[1] for p in t.postings} == {party}
+        )
+        hold = stub.CreateHold(
+            pb.CreateHoldRequest(
+                request_id=f"hold-{party}",
+                debit_account=second,
+                credit_account=first,
+                amount=pb.Amount(commodity="CNY", value="1.00"),
+            )
+        )
+        holds[party] = hold.hold.name
+    exercise = world.settlement.RequestExercise(world.request_message(1_000, request_id="matrix-exercise")).exercise
+    return Keyed(channel, world, accounts, transactions, holds, exercise.name)
+
+
+# ---------------------------------------------------------------------- one minimal request per RPC
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a cell aims at: the hz-side party whose resources a role's own token may touch."""
+
+    party: str
+    keyed: Keyed
+
+
+def _ledger(t: Target) -> Any:
+    return ledger_pb2_grpc.LedgerServiceStub(t.keyed.channel)
+
+
+def _deals(t: Target) -> Any:
+    return deals_pb2_grpc.DealServiceStub(t.keyed.channel)
+
+
+def _settlement(t: Target) -> Any:
+    return settlement_pb2_grpc.SettlementServiceStub(t.keyed.channel)
+
+
+def _valuation(t: Target) -> Any:
+    return valuation_pb2_grpc.ValuationServiceStub(t.keyed.channel)
+
+
+def _audit(t: Target) -> Any:
+    return audit_pb2_grpc.AuditServiceStub(t.keyed.channel)
+
+
+def _posting(account: str, side: Any) -> pb.Posting:
+    return pb.Posting(account=account, side=side, amount=pb.Amount(commodity="CNY", value="1.00"))
+
+
+MAIN_NAME = f"deals/{MAIN}"
+# RPC → (stub of the target, the request); write requests carry no request_id, so an allowed one fails
+# validation after the authorization checks and changes nothing.
+REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
+    "CreateParty": lambda t: (_ledger(t), pb.CreatePartyRequest(party_id="x-new", kind=pb.PARTY_KIND_OTHER)),
+    "GetParty": lambda t: (_ledger(t), pb.GetPartyRequest(name=f"parties/{t.party}")),
+    "ListParties": lambda t: (_ledger(t), pb.ListPartiesRequest()),
+    "CreateCommodity": lambda t: (_ledger(t), pb.CreateCommodityRequest(code="XNEW")),
+    "ListCommodities": lambda t: (_ledger(t), pb.ListCommoditiesRequest()),
+    "CreateAccount": lambda t: (_ledger(t), pb.CreateAccountRequest(party=f"parties/{t.party}", code="new")),
+    "GetAccount": lambda t: (_ledger(t), pb.GetAccountRequest(name=t.keyed.accounts[t.party][0])),
+    "ListAccounts": lambda t: (_ledger(t), pb.ListAccountsRequest(party=f"parties/{t.party}")),
+    "PostTransactions": lambda t: (
+        _ledger(t),
+        pb.PostTransactionsRequest(
+            transactions=[
+                pb.TransactionInput(
+                    postings=[
+                        _posting(t.keyed.accounts[t.party][0], pb.SIDE_DEBIT),
+                        _posting(t.keyed.accounts[t.party][1], pb.SIDE_CREDIT),
+                    ]
+                )
+            ]
+        ),
+    ),
+    "ReverseTransaction": lambda t: (_ledger(t), pb.ReverseTransactionRequest(name=t.keyed.transactions[t.party])),
+    "GetTransaction": lambda t: (_ledger(t), pb.GetTransactionRequest(name=t.keyed.transactions[t.party])),
+    "ListTransactions": lambda t: (_ledger(t), pb.ListTransactionsRequest(party=f"parties/{t.party}")),
+    "GetBalance": lambda t: (_ledger(t), pb.GetBalanceRequest(account=t.keyed.accounts[t.party][0])),
+    "BatchGetBalances": lambda t: (_ledger(t), pb.BatchGetBalancesRequest(accounts=[t.keyed.accounts[t.party][0]])),
+    "CreateHold": lambda t: (
+        _ledger(t),
+        pb.CreateHoldRequest(
+            debit_account=t.keyed.accounts[t.party][1],
+            credit_account=t.keyed.accounts[t.party][0],
+            amount=pb.Amount(commodity="CNY", value="1.00"),
+        ),
+    ),
+    "CaptureHold": lambda t: (_ledger(t), pb.CaptureHoldRequest(name=t.keyed.holds[t.party])),
+    "VoidHold": lambda t: (_ledger(t), pb.VoidHoldRequest(name=t.keyed.holds[t.party])),
+    "GetHold": lambda t: (_ledger(t), pb.GetHoldRequest(name=t.keyed.holds[t.party])),
+    "BookLinkedDeal": lambda t: (
+        _deals(t),
+        dpb.BookLinkedDealRequest(
+            deal_id="new-deal", terms=deal_terms("1000.00", "2026-03-01", "2027-03-01", option_terms(), "100.00")
+        ),
+    ),
+    "GetDeal": lambda t: (_deals(t), dpb.GetDealRequest(name=MAIN_NAME)),
+    "ListDeals": lambda t: (_deals(t), dpb.ListDealsRequest()),
+    "GetSchedule": lambda t: (_deals(t), dpb.GetScheduleRequest(name=MAIN_NAME)),
+    "DisburseLoan": lambda t: (_deals(t), dpb.DisburseLoanRequest(name=MAIN_NAME)),
+    "AccrueInterest": lambda t: (_deals(t), dpb.AccrueInterestRequest(name=MAIN_NAME)),
+    "RecordRepayment": lambda t: (_deals(t), dpb.RecordRepaymentRequest(name=MAIN_NAME)),
+    "RecordDefault": lambda t: (_deals(t), dpb.RecordDefaultRequest(name=MAIN_NAME)),
+    "FundRiskPool": lambda t: (
+        _deals(t),
+        dpb.FundRiskPoolRequest(risk_pool=f"parties/{POOL}", amount=cny("1.00"), value_date=date("2026-03-01")),
+    ),
+    "WriteOff": lambda t: (_deals(t), dpb.WriteOffRequest(name=MAIN_NAME)),
+    "CloseDeal": lambda t: (_deals(t), dpb.CloseDealRequest(name=MAIN_NAME)),
+    "RequestExercise": lambda t: (_settlement(t), spb.RequestExerciseRequest(deal=MAIN_NAME)),
+    "ApproveExercise": lambda t: (_settlement(t), spb.ApproveExerciseRequest(name=t.keyed.exercise)),
+    "RejectExercise": lambda t: (_settlement(t), spb.RejectExerciseRequest(name=t.keyed.exercise)),
+    "CancelExercise": lambda t: (_settlement(t), spb.CancelExerciseRequest(name=t.keyed.exercise)),
+    "SettleExercise": lambda t: (_settlement(t), spb.SettleExerciseRequest(name=t.keyed.exercise)),
+    "RecordExit": lambda t: (_settlement(t), spb.RecordExitRequest(name=t.keyed.exercise)),
+    "GetExercise": lambda t: (_settlement(t), spb.GetExerciseRequest(name=t.keyed.exercise)),
+    "ListExercises": lambda t: (_settlement(t), spb.ListExercisesRequest(deal=MAIN_NAME)),
+    "PreviewExercise": lambda t: (_settlement(t), spb.PreviewExerciseRequest(name=t.keyed.exercise)),
+    "ExpireOptions": lambda t: (_settlement(t), spb.ExpireOptionsRequest()),
+    "RecordFundingRound": lambda t: (_valuation(t), vpb.RecordFundingRoundRequest(company=COMPANY)),
+    "GetCapTable": lambda t: (_valuation(t), vpb.GetCapTableRequest(company=COMPANY)),
+    "ListFundingRounds": lambda t: (_valuation(t), vpb.ListFundingRoundsRequest(company=COMPANY)),
+    "PriceOption": lambda t: (_valuation(t), vpb.PriceOptionRequest()),
+    "ValueDealOption": lambda t: (_valuation(t), vpb.ValueDealOptionRequest(name=MAIN_NAME)),
+    "RevalueOptions": lambda t: (_valuation(t), vpb.RevalueOptionsRequest()),
+    "ExportJournal": lambda t: (_audit(t), apb.ExportJournalRequest(format=apb.EXPORT_FORMAT_JSONL)),
+    "SubscribeJournal": lambda t: (_audit(t), apb.SubscribeJournalRequest(stop_when_caught_up=True)),
+    "TrialBalance": lambda t: (_audit(t), apb.TrialBalanceRequest()),
+    "VerifyChain": lambda t: (_audit(t), apb.VerifyChainRequest(party=f"parties/{BANK}")),
+    "GetChainHead": lambda t: (_audit(t), apb.GetChainHeadRequest()),
+    "GetBalanceHistory": lambda t: (
+        _audit(t),
+        apb.GetBalanceHistoryRequest(accounts=[f"parties/{BANK}/accounts/cash"]),
+    ),
+}
+
+# Lists narrowed to the caller's own items: what the response lists, and the item a caller's own list holds.
+LISTED: dict[str, tuple[Callable[[Any], list[str]], Callable[[Target], str]]] = {
+    "ListAccounts": (lambda r: [a.name for a in r.accounts], lambda t: t.keyed.accounts[t.party][0]),
+    "ListTransactions": (lambda r: [x.name for x in r.transactions], lambda t: t.keyed.transactions[t.party]),
+    "ListDeals": (lambda r: [d.name for d in r.deals], lambda t: MAIN_NAME),
+    "ListExercises": (lambda r: [e.name for e in r.exercises], lambda t: t.keyed.exercise),
+}
+
+
+def call(keyed: Keyed, method: str, party: str, credential: str | None) -> tuple[CODE, Any]:
+    stub, request = REQUESTS[method](Target(party, keyed))
+    metadata = bearer(credential) if credential else ()
+    try:
+        response = getattr(stub, method)(request, metadata=metadata, timeout=30)
+        if not hasattr(response, "ListFields"):  # a stream
+            response = list(response)
+        return CODE.OK, response
+    except grpc.RpcError as error:
+        return error.code(), error
+
+
+def reason_of(error: grpc.RpcError) -> str:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status else ():
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info.reason
+    return ""
