@@ -48,10 +48,12 @@ def batch_size_of(request: Any) -> int | None:
 
 def rows_written(response: Any) -> tuple[int, int]:
     """(transactions, postings) in a successful response that carries new or replayed transactions."""
-    transactions = list(getattr(response, "transactions", ()) or ())
-    single = getattr(response, "transaction", None)
-    if single is not None and response.HasField("transaction"):
-        transactions.append(single)
+    transactions = [tx for tx in getattr(response, "transactions", ()) or () if not isinstance(tx, str)]
+    descriptor = getattr(response, "DESCRIPTOR", None)
+    field = descriptor.fields_by_name.get("transaction") if descriptor is not None else None
+    # DealService answers carry the transaction's *name* (a string); only a message has postings.
+    if field is not None and field.message_type is not None and response.HasField("transaction"):
+        transactions.append(response.transaction)
     postings = sum(len(getattr(tx, "postings", ())) for tx in transactions)
     return len(transactions), postings
 
@@ -183,6 +185,22 @@ def _writes(method: str) -> bool:
     return name.startswith(("Post", "Reverse", "Capture", "Approve", "Execute", "Settle", "Disburse", "Book"))
 
 
+def _observe_safely(
+    metrics: Metrics,
+    method: str,
+    context: grpc.ServicerContext,
+    failed: bool,
+    started: float,
+    request: Any,
+    response: Any,
+) -> None:
+    """Count a call; a failure of the bookkeeping is logged and never changes the call's answer."""
+    try:
+        metrics.observe(method, _status_name(context, failed), time.perf_counter() - started, request, response)
+    except Exception:
+        log.exception("could not record the metrics of a call to %s; the call's answer is unaffected", method)
+
+
 class MetricsInterceptor(grpc.ServerInterceptor):
     """Counts and times every call (unary and server-streaming) by method and final status."""
 
@@ -211,8 +229,7 @@ class MetricsInterceptor(grpc.ServerInterceptor):
                     failed = False
                     return response
                 finally:
-                    status = _status_name(context, failed)
-                    metrics.observe(method, status, time.perf_counter() - started, request, response)
+                    _observe_safely(metrics, method, context, failed, started, request, response)
 
             return grpc.unary_unary_rpc_method_handler(
                 unary_wrapped,
@@ -229,8 +246,7 @@ class MetricsInterceptor(grpc.ServerInterceptor):
                     yield from streaming(request, context)
                     failed = False
                 finally:
-                    status = _status_name(context, failed)
-                    metrics.observe(method, status, time.perf_counter() - started, request, None)
+                    _observe_safely(metrics, method, context, failed, started, request, None)
 
             return grpc.unary_stream_rpc_method_handler(
                 stream_wrapped,
