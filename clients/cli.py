@@ -209,6 +209,7 @@ COMMAND_MODULES = (
     "clients.value_commands",
     "clients.audit_commands",
     "clients.exercise_commands",
+    "clients.agreement_commands",
 )
 
 

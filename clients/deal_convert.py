@@ -19,6 +19,7 @@ from clients.deal_types import (
     BusinessDay,
     DayCount,
     Deal,
+    DealAgreements,
     DealEvent,
     DealStatus,
     DealTerms,
@@ -201,7 +202,17 @@ def terms_message(terms: DealTerms) -> pb.DealTerms:
         option=option,
         risk_sharing=risk,
         split=split,
+        agreements=pb.DealAgreements(
+            risk_sharing=_agreement(terms.agreements.risk_sharing),
+            linkage=_agreement(terms.agreements.linkage),
+            subsidy=_agreement(terms.agreements.subsidy),
+        ),
     )
+
+
+def _agreement(name: str) -> str:
+    """An agreement id or name as the API takes it (`agreements/{id}`), empty for none."""
+    return name if not name or name.startswith("agreements/") else f"agreements/{name}"
 
 
 def terms_from(message: pb.DealTerms) -> DealTerms:
@@ -275,6 +286,11 @@ def terms_from(message: pb.DealTerms) -> DealTerms:
             investment_arm_bps=sp.investment_arm_bps,
             risk_pool_bps=sp.risk_pool_bps,
             advisory_fee=_optional_money(sp, "advisory_fee"),
+        ),
+        agreements=DealAgreements(
+            risk_sharing=message.agreements.risk_sharing,
+            linkage=message.agreements.linkage,
+            subsidy=message.agreements.subsidy,
         ),
     )
 

@@ -39,6 +39,7 @@ from clients.deal_types import (
     BorrowerStage,
     BusinessDay,
     DayCount,
+    DealAgreements,
     DealTerms,
     ExerciseTrigger,
     InterestFrequency,
@@ -57,8 +58,20 @@ from clients.postfile import PostFileError, parse_document
 E = TypeVar("E", bound=enum.StrEnum)
 
 DEAL_KEYS = frozenset(
-    {"deal_id", "request_id", "branch", "borrower", "loan", "subsidy", "option", "risk_sharing", "split"}
+    {
+        "deal_id",
+        "request_id",
+        "branch",
+        "borrower",
+        "loan",
+        "subsidy",
+        "option",
+        "risk_sharing",
+        "split",
+        "agreements",
+    }
 )
+AGREEMENT_KEYS = frozenset({"risk_sharing", "linkage", "subsidy"})
 BORROWER_KEYS = frozenset({"name", "uscc", "stage", "credit_score"})
 LOAN_KEYS = frozenset(
     {
@@ -321,7 +334,17 @@ class _Reader:
                 risk_sharing=risk,
                 split=split,
                 subsidy=subsidy,
+                agreements=self._agreements(entry, path),
             ),
+        )
+
+    def _agreements(self, entry: Mapping[str, Any], path: str) -> DealAgreements:
+        a = self.section(entry, "agreements", path, AGREEMENT_KEYS, required=False)
+        p = f"{path}agreements."
+        return DealAgreements(
+            risk_sharing=self.text(a, "risk_sharing", p),
+            linkage=self.text(a, "linkage", p),
+            subsidy=self.text(a, "subsidy", p),
         )
 
     def _borrower(self, entry: Mapping[str, Any], path: str) -> Borrower | None:
@@ -422,7 +445,7 @@ class _Reader:
         p = f"{path}risk_sharing."
         risk = RiskSharingTerms(
             risk_pool=self.party(ri, "risk_pool", p, required=True),
-            base_rate=self.decimal(ri, "base_rate", p, required=True, percent=True) or Decimal(0),
+            base_rate=self.decimal(ri, "base_rate", p, percent=True) or Decimal(0),
             first_loan=self.boolean(ri, "first_loan", p),
             first_loan_rate=self.decimal(ri, "first_loan_rate", p, percent=True),
             unsecured_share=self.decimal(ri, "unsecured_share", p, percent=True),

@@ -193,8 +193,19 @@ class ProceedsSplit:
 
 
 @dataclass(frozen=True, slots=True)
+class DealAgreements:
+    """The agreements a deal is booked under (AgreementService): `agreements/{id}` or an id, or empty for
+    the one in effect between the two parties. A booked deal shows the versions applied
+    (`agreements/{id}/versions/{n}`)."""
+
+    risk_sharing: str = ""
+    linkage: str = ""
+    subsidy: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class DealTerms:
-    """Everything agreed at signing."""
+    """Everything agreed at signing. Rates, caps and the split left out come from the agreements."""
 
     branch: str
     borrower: Borrower
@@ -203,6 +214,7 @@ class DealTerms:
     risk_sharing: RiskSharingTerms
     split: ProceedsSplit
     subsidy: SubsidyTerms = field(default_factory=SubsidyTerms)
+    agreements: DealAgreements = field(default_factory=DealAgreements)
 
 
 # ---------------------------------------------------------------- results

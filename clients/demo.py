@@ -18,6 +18,7 @@ and status and each party's trial balance, which must be zero in every commodity
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from google.type import date_pb2, money_pb2
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -41,6 +43,7 @@ from clients.deal_types import (
     BusinessDay,
     DayCount,
     Deal,
+    DealAgreements,
     DealTerms,
     ExerciseTrigger,
     InterestFrequency,
@@ -56,6 +59,9 @@ from clients.deal_types import (
 )
 from clients.errors import AlreadyExistsError
 from clients.values import AccountType, PartyKind
+from toudai.v1 import agreements_pb2 as apb
+from toudai.v1 import agreements_pb2_grpc as apb_grpc
+from toudai.v1 import deals_pb2 as dpb
 
 EXIT_OK = 0
 EXIT_UNBALANCED = 1
@@ -63,8 +69,9 @@ EXIT_UNBALANCED = 1
 DEMO_HELP = """\
 Book a small portfolio of linked deals on the server at --target and run it to 26 Nov 2026: two
 branches (bank-hz, bank-jx), the investment arm (invest-arm), the risk pool (risk-pool) and the subsidy
-fund (subsidy-fund); a dozen deals with different schedules, subsidies, repayments, a closed loan and a
-default that the pool, short of cash, pays in part until it is refilled. Every request has a fixed
+fund (subsidy-fund), the agreements they sign with each branch first; a dozen deals with different
+schedules, subsidies, repayments, a closed loan and a default that the pool, short of cash, pays in
+part until it is refilled. Every request has a fixed
 request_id, so running it again books nothing twice. Ends with the deals by branch and status and each
 party's trial balance (zero in every commodity, or the exit code is 1).
 """
@@ -111,6 +118,8 @@ def _terms(
     risk: dict[str, Any] | None = None,
     split: tuple[int, int, int] = (3000, 5000, 2000),
 ) -> DealTerms:
+    """A demo deal's terms; it names its agreements (see AGREEMENTS): the branch has two linkage
+    agreements with the arm, so an unnamed one would be ambiguous."""
     option_terms = OptionTerms(
         holder=HOLDER,
         company=company,
@@ -145,7 +154,103 @@ def _terms(
         risk_sharing=risk_terms,
         split=ProceedsSplit(bank_bps=split[0], investment_arm_bps=split[1], risk_pool_bps=split[2]),
         subsidy=subsidy or SubsidyTerms(),
+        agreements=DealAgreements(
+            risk_sharing=f"rsa-{POOL}-{branch}",
+            linkage=f"link-{HOLDER}-{branch}" + ("" if split == (3000, 5000, 2000) else "-442"),
+            subsidy=f"sub-{FUND}-{branch}" if subsidy else "",
+        ),
     )
+
+
+def _date(day: dt.date) -> date_pb2.Date:
+    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
+
+
+def _money(amount: str) -> money_pb2.Money:
+    value = D(amount)
+    units = int(value)
+    return money_pb2.Money(currency_code="CNY", units=units, nanos=int((value - units) * 1_000_000_000))
+
+
+def _agreement(
+    agreement_id: str, kind: apb.AgreementKind, owner: str, branch: str, **terms: Any
+) -> apb.CreateAgreementRequest:
+    return apb.CreateAgreementRequest(
+        request_id=_request("agreement", agreement_id),
+        agreement_id=agreement_id,
+        agreement=apb.Agreement(
+            kind=kind,
+            owner=f"parties/{owner}",
+            counterparty=f"parties/{branch}",
+            effective_from=_date(dt.date(2026, 1, 1)),
+            reference=agreement_id.upper(),
+            **terms,
+        ),
+    )
+
+
+def agreements() -> list[apb.CreateAgreementRequest]:
+    """What the pool, the arm and the subsidy fund sign with each branch before it books: the pool pays 50 %
+    of a loss (90 % on a first loan, 70 % when at least 70 % is unsecured) up to 3,000,000.00 a loan and
+    20,000,000.00 in all, automatically up to 3,000,000.00; the arm splits gains 30/50/20 (and 40/40/20
+    on one bank-jx deal); the fund pays up to 4 rate points or 50 % of the interest."""
+    signed = []
+    for branch in ("bank-hz", "bank-jx"):
+        signed.append(
+            _agreement(
+                f"rsa-{POOL}-{branch}",
+                apb.AGREEMENT_KIND_RISK_SHARING,
+                POOL,
+                branch,
+                risk_sharing=apb.RiskSharingAgreement(
+                    base_rate="0.50",
+                    first_loan_rate="0.90",
+                    unsecured_threshold="0.70",
+                    unsecured_rate="0.70",
+                    per_deal_cap=_money("3000000.00"),
+                    exposure_cap=_money("20000000.00"),
+                    auto_approval_limit=_money("3000000.00"),
+                ),
+            )
+        )
+        signed.append(
+            _agreement(
+                f"link-{HOLDER}-{branch}",
+                apb.AGREEMENT_KIND_LINKAGE,
+                HOLDER,
+                branch,
+                linkage=apb.LinkageAgreement(bank_bps=3000, investment_arm_bps=5000, risk_pool_bps=2000),
+            )
+        )
+        signed.append(
+            _agreement(
+                f"sub-{FUND}-{branch}",
+                apb.AGREEMENT_KIND_SUBSIDY,
+                FUND,
+                branch,
+                subsidy=apb.SubsidyAgreement(
+                    types=[dpb.SUBSIDY_TYPE_RATE_POINTS, dpb.SUBSIDY_TYPE_INTEREST_SHARE],
+                    max_rate_points="0.04",
+                    max_share="0.50",
+                ),
+            )
+        )
+    signed.append(
+        _agreement(
+            f"link-{HOLDER}-bank-jx-442",
+            apb.AGREEMENT_KIND_LINKAGE,
+            HOLDER,
+            "bank-jx",
+            linkage=apb.LinkageAgreement(bank_bps=4000, investment_arm_bps=4000, risk_pool_bps=2000),
+        )
+    )
+    return signed
+
+
+def _sign(client: ToudaiClient, request: apb.CreateAgreementRequest) -> None:
+    stub = client.stub(apb_grpc.AgreementServiceStub)
+    with contextlib.suppress(AlreadyExistsError):  # signed earlier under another request_id: it stands
+        client.call(stub, "CreateAgreement", request)
 
 
 def _loan(
@@ -538,10 +643,15 @@ def run(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int
         transient=False,
     )
     with progress:
-        task = progress.add_task("demo", total=len(PARTIES) + len(steps))
+        signing = agreements()
+        task = progress.add_task("demo", total=len(PARTIES) + len(signing) + len(steps))
         for party_id, display_name, kind in PARTIES:
             progress.update(task, description=f"party {party_id}")
             _ensure_party(client, party_id, display_name, kind)
+            progress.advance(task)
+        for request in signing:
+            progress.update(task, description=f"agreement {request.agreement_id}")
+            _sign(client, request)
             progress.advance(task)
         for label, step in steps:
             progress.update(task, description=label)

@@ -243,6 +243,20 @@ def default(
     return _spec(request_id, day, f"Default of deal {a.deal}: risk-pool and insurer cover", lines, meta)
 
 
+def compensate(
+    a: DealAccounts, request_id: str, day: dt.date, amounts: DefaultAmounts, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """An approved claim: the pool's compensation posted after the default, as the default would have."""
+    spec = default(a, request_id, day, amounts, meta)
+    return TransactionSpec(
+        spec.request_id,
+        spec.value_date,
+        f"Risk pool compensates deal {a.deal} (claim approved)",
+        spec.metadata,
+        spec.postings,
+    )
+
+
 def pay_claim(a: DealAccounts, request_id: str, day: dt.date, amount: int, meta: Mapping[str, str]) -> TransactionSpec:
     """The refilled pool pays (part of) an open claim: its cash and payable fall, the bank's claim is settled."""
     lines: Lines = [

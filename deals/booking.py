@@ -3,6 +3,7 @@ first events inside one unit of work (one deal from BookLinkedDeal, up to BOOK_M
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,13 +12,32 @@ import sqlalchemy as sa
 
 from deals import accounting, codec
 from deals import schema as ds
-from deals.model import Booking, DealStatus, deal_accounts, deal_meta, deal_option_commodity, event_row, ledger_request
+from deals.agreements import records as agreement_records
+from deals.agreements.resolve import resolve_agreements
+from deals.agreements.rules import within_agreements
+from deals.model import (
+    OPEN_STATUSES,
+    Booking,
+    DealStatus,
+    deal_accounts,
+    deal_meta,
+    deal_option_commodity,
+    event_row,
+    ledger_request,
+)
 from deals.names import DEAL_ID_MAX
 from deals.terms import DealTerms, option_quantity, validate_terms
-from ledger import names
+from ledger import actor, names
 from ledger.canonical import fingerprint
-from ledger.errors import AlreadyExists, FieldViolation, InvalidArgument, ViolationCollector
-from ledger.model import CommodityKind
+from ledger.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    PreconditionViolation,
+    ViolationCollector,
+)
+from ledger.model import CommodityKind, PartyKind
 from ledger.session import LedgerSession
 from ledger.validation import check_request_id
 
@@ -33,6 +53,7 @@ class PreparedBooking:
     fingerprint: str
     accounts: accounting.DealAccounts | None
     quantity: int
+    max_compensation: int = 0
 
 
 def prepare_booking(booking: Booking, prefix: str, errors: ViolationCollector) -> PreparedBooking:
@@ -79,8 +100,10 @@ def insert_bookings(
                 for v in party_violations(b.terms, missing)
             ]
         )
+    bookings = apply_agreements(session, bookings, prefix)
     session.lock_books(parties)
     now = session.now()
+    bound = actor.current()
     session.open_accounts(
         [
             (p.party, p.code, p.type, p.commodity, p.guarded, p.display_name)
@@ -105,6 +128,10 @@ def insert_bookings(
                 "fingerprint": b.fingerprint,
                 "created_at": now,
                 "updated_at": now,
+                "principal": bound.principal if bound else "system",
+                "role": bound.role if bound else "system",
+                "risk_agreement": b.terms.agreements.risk_sharing or None,
+                "max_compensation": b.max_compensation,
             }
             for b in bookings
         ],
@@ -136,10 +163,115 @@ def insert_bookings(
                 tx.id,
                 {"option_quantity": str(b.quantity)},
                 now,
+                b.terms.branch,
             )
             for b, day, tx in zip(bookings, booked_on, posted.transactions, strict=True)
         ],
     )
+
+
+def _deal_parties(terms: DealTerms) -> list[tuple[str, str, PartyKind]]:
+    """(field path, party id, the kind it must be) for every party a deal posts to."""
+    return [
+        ("terms.branch", terms.branch, PartyKind.BANK_BRANCH),
+        ("terms.option.holder", terms.option.holder, PartyKind.INVESTMENT_ARM),
+        ("terms.risk_sharing.risk_pool", terms.risk.pool, PartyKind.RISK_POOL),
+        ("terms.subsidy.subsidy_fund", terms.subsidy_fund, PartyKind.SUBSIDY_FUND),
+        ("terms.risk_sharing.insurer", terms.risk.insurer, PartyKind.INSURER),
+    ]
+
+
+def apply_agreements(
+    session: LedgerSession, bookings: Sequence[PreparedBooking], prefix: Callable[[PreparedBooking], str]
+) -> list[PreparedBooking]:
+    """Each booking checked against its parties' kinds and agreements, with the agreed terms filled in.
+
+    Refuses (FAILED_PRECONDITION, every problem of every booking at once) a party of the wrong kind
+    (a bank branch as option holder or pool), a missing or ambiguous agreement, terms outside an
+    agreement, and bookings that would take a pool past the exposure cap of its agreement.
+    """
+    conn = session.connection
+    kinds = session.party_kinds({p for b in bookings for p in b.terms.parties()})
+    problems: list[PreconditionViolation] = []
+    applied: list[PreparedBooking] = []
+    for b in bookings:
+        where = prefix(b)
+        before = len(problems)
+        for path, party, kind in _deal_parties(b.terms):
+            if party and kinds.get(party) not in (kind, None):
+                problems.append(
+                    PreconditionViolation(
+                        "PARTY_KIND",
+                        where + path,
+                        f"parties/{party} is a {kinds[party].value} party; this must be a {kind.value} party",
+                    )
+                )
+        if len(problems) > before:
+            applied.append(b)
+            continue
+        found = resolve_agreements(conn, b.terms, where)
+        problems += found.problems
+        if found.problems:
+            applied.append(b)
+            continue
+        assert found.risk is not None and found.linkage is not None
+        result, outside = within_agreements(b.terms, found.risk, found.linkage, found.subsidy, prefix=f"{where}terms.")
+        problems += outside
+        terms = result.terms
+        encoded = codec.terms_to_json(terms)
+        applied.append(
+            dataclasses.replace(
+                b,
+                terms=terms,
+                encoded=encoded,
+                accounts=deal_accounts(b.deal_id, terms),
+                max_compensation=result.max_compensation,
+            )
+        )
+    if not problems:
+        problems = exposure_problems(conn, applied, prefix)
+    if problems:
+        raise FailedPrecondition(
+            f"the booking falls outside its parties' agreements: {problems[0].description}"
+            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            problems,
+            reason="OUTSIDE_AGREEMENT",
+        )
+    return applied
+
+
+def exposure_problems(
+    conn: sa.Connection, bookings: Sequence[PreparedBooking], prefix: Callable[[PreparedBooking], str]
+) -> list[PreconditionViolation]:
+    """Bookings that would take a risk pool past its agreement's cap on its total exposure to the branch:
+    the most it can owe on the agreement's open deals (booked, disbursed, repaying, defaulted) plus these."""
+    problems: list[PreconditionViolation] = []
+    adding: dict[str, int] = {}
+    for b in bookings:
+        agreement_id = b.terms.agreements.risk_sharing
+        cap_row = agreement_records.version_of(conn, agreement_id, b.terms.agreements.risk_sharing_version)
+        if cap_row is None or not getattr(cap_row.terms, "exposure_cap", 0):
+            continue
+        cap = cap_row.terms.exposure_cap  # type: ignore[union-attr]
+        if agreement_id not in adding:
+            open_total = conn.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(ds.deals.c.max_compensation), 0)).where(
+                    ds.deals.c.risk_agreement == agreement_id,
+                    ds.deals.c.status.in_([s.value for s in OPEN_STATUSES]),
+                )
+            ).scalar_one()
+            adding[agreement_id] = int(open_total)
+        adding[agreement_id] += b.max_compensation
+        if adding[agreement_id] > cap:
+            problems.append(
+                PreconditionViolation(
+                    "EXPOSURE_CAP",
+                    prefix(b) + "terms.risk_sharing",
+                    f"{cap_row.version_name}: the pool's exposure to the branch would reach "
+                    f"{adding[agreement_id] / 100:,.2f}, above its cap of {cap / 100:,.2f}",
+                )
+            )
+    return problems
 
 
 def party_violations(terms: DealTerms, missing: set[str]) -> list[FieldViolation]:

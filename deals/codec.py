@@ -17,7 +17,16 @@ from decimal import Decimal
 from typing import Any
 
 from deals.schedule import LoanTerms, Subsidy
-from deals.terms import Borrower, DealTerms, OptionTerms, QuantityBasis, RiskSharing, Split, StrikeBasis
+from deals.terms import (
+    Borrower,
+    DealAgreements,
+    DealTerms,
+    OptionTerms,
+    QuantityBasis,
+    RiskSharing,
+    Split,
+    StrikeBasis,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -43,6 +52,16 @@ def _hints(cls: Any) -> dict[str, Any]:
     """A dataclass's resolved field types, once per class: `typing.get_type_hints` evaluates every
     annotation string on each call and was most of the cost of decoding a deal's terms."""
     return typing.get_type_hints(cls)
+
+
+def plain(value: Any) -> Any:
+    """A dataclass (or value) as JSON-ready data: Decimals as strings, dates ISO, enums by value."""
+    return _plain(value)
+
+
+def build(cls: Any, data: Any) -> Any:
+    """A dataclass from `plain` data (missing fields take their defaults)."""
+    return _build(cls, data)
 
 
 def _build(cls: Any, data: Any) -> Any:
@@ -85,6 +104,7 @@ def terms_from_json(text: str) -> DealTerms:
         split=_build(Split, data["split"]),
         subsidy=_build(Subsidy, data["subsidy"]),
         subsidy_fund=data.get("subsidy_fund", ""),
+        agreements=_build(DealAgreements, data.get("agreements") or {}),
     )
 
 

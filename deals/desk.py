@@ -22,7 +22,9 @@ import sqlalchemy as sa
 from deals import accounting, codec, uscc
 from deals import schema as ds
 from deals.accrual import AccrualState, start_segment
+from deals.agreements.reach import reach_for_caller
 from deals.booking import insert_bookings, prepare_booking
+from deals.claims import Claim, ClaimStatus, claim_of, claim_row, decide, file_claim
 from deals.model import (
     BOOK_MANY_LIMIT,
     DEFAULTED_EVENT,
@@ -41,7 +43,7 @@ from deals.records import append_event, load_deal, locked_row, next_seq
 from deals.schedule import Period, build_schedule, round_fen
 from deals.steps import StepContext
 from deals.terms import DealTerms
-from ledger import names, pagination
+from ledger import actor, names, pagination
 from ledger.canonical import fingerprint
 from ledger.errors import (
     FailedPrecondition,
@@ -53,6 +55,7 @@ from ledger.errors import (
     request_id_reused,
 )
 from ledger.model import Page
+from ledger.principal import same_person
 from ledger.session import LedgerSession
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_value_date
@@ -79,9 +82,11 @@ class DealDesk:
         errors.raise_if_any()
 
         def work(session: LedgerSession) -> Deal:
-
+            reach_for_caller(session)
             conn = session.connection
-            row = conn.execute(sa.select(ds.deals).where(ds.deals.c.request_id == request_id)).first()
+            row = conn.execute(
+                sa.select(ds.deals).where(ds.deals.c.request_id == request_id, ds.deals.c.branch == terms.branch)
+            ).first()
             if row is not None:
                 if row.fingerprint != booking.fingerprint:
                     raise request_id_reused(request_id)
@@ -117,16 +122,18 @@ class DealDesk:
         index = {b.request_id: i for i, b in enumerate(bookings)}
 
         def work(session: LedgerSession) -> tuple[str, ...]:
-
+            reach_for_caller(session)
             conn = session.connection
+            branch_of = {p.request_id: p.terms.branch for p in prepared}
             recorded = {
                 r.request_id: r.fingerprint
                 for start in range(0, len(prepared), 500)
                 for r in conn.execute(
-                    sa.select(ds.deals.c.request_id, ds.deals.c.fingerprint).where(
+                    sa.select(ds.deals.c.request_id, ds.deals.c.fingerprint, ds.deals.c.branch).where(
                         ds.deals.c.request_id.in_([p.request_id for p in prepared[start : start + 500]])
                     )
                 )
+                if branch_of.get(r.request_id) == r.branch
             }
             for request_id, print_ in recorded.items():
                 if prepared[index[request_id]].fingerprint != print_:
@@ -276,7 +283,9 @@ class DealDesk:
         )
 
     def record_default(self, *, request_id: str, name: str, value_date: dt.date, reason: str) -> StepResult:
-        """Measure the loss and have the pool (up to its cap and its cash) and the insurer cover their shares."""
+        """Measure the loss; the insurer owes its share, and the pool compensates within its agreement's
+        auto-approval limit (paid from its cash as far as it goes, the rest owed) or files a pending claim
+        for the pool to decide (deals.claims)."""
 
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DISBURSED, DealStatus.REPAYING, verb="defaulted")
@@ -284,25 +293,48 @@ class DealDesk:
             balances = ctx.balances()
             risk = ctx.terms.risk
             loss = balances["loans"] + balances["interest-receivable"]
-            compensation = round_fen(Decimal(loss) * risk.compensation_rate)
-            if risk.cap:
-                compensation = min(compensation, risk.cap)
-            pool_cash = ctx.session.balances([names.account_name(risk.pool, "cash")])
-            available = max(next(iter(pool_cash.values())).available, 0)
-            paid = min(compensation, available)
+            compensation = risk.compensation(loss)
+            automatic = risk.auto_approval_limit is None or compensation <= risk.auto_approval_limit
+            paid = min(compensation, ctx.pool_cash()) if automatic else 0
+            owed = compensation - paid if automatic else 0
             insurer = round_fen(Decimal(loss) * risk.insurer_rate) if risk.insurer else 0
             amounts = accounting.DefaultAmounts(
                 principal=balances["loans"],
                 interest=balances["interest-receivable"],
                 pool_paid=paid,
-                pool_claim=compensation - paid,
+                pool_claim=owed,
                 insurer=insurer,
             )
             ctx.post(accounting.default(ctx.accounts, ctx.ledger_request(), value_date, amounts, ctx.meta()))
             ctx.status = DealStatus.DEFAULTED
             ctx.defaulted = True
             ctx.amounts.update(
-                loss=loss, compensation_paid=paid, compensation_claim=compensation - paid, insurer_share=insurer
+                loss=loss,
+                compensation_paid=paid,
+                compensation_claim=owed,
+                insurer_share=insurer,
+                compensation_pending=0 if automatic else compensation,
+            )
+            agreements = ctx.terms.agreements
+            file_claim(
+                ctx.conn,
+                deal_id=ctx.deal_id,
+                pool=risk.pool,
+                branch=ctx.terms.branch,
+                status=ClaimStatus.AUTO_APPROVED if automatic else ClaimStatus.PENDING,
+                loss=loss,
+                amount=compensation,
+                paid=paid,
+                owed=owed,
+                value_date=value_date,
+                agreement=(
+                    f"agreements/{agreements.risk_sharing}/versions/{agreements.risk_sharing_version}"
+                    if agreements.risk_sharing
+                    else ""
+                ),
+                request_id=request_id,
+                transaction_id=ctx.posted[0] if automatic and ctx.posted else None,
+                now=ctx.session.now(),
             )
 
         return self._step(
@@ -315,9 +347,134 @@ class DealDesk:
             note=reason,
         )
 
+    # ------------------------------------------------------------------ compensation claims
+
+    def get_claim(self, name: str) -> Claim:
+        deal_id = _claim_deal(name, "name")
+
+        def work(session: LedgerSession) -> Claim:
+            row = claim_row(session.connection, deal_id)
+            if row is None:
+                raise NotFound(name, "claim")
+            return claim_of(row)
+
+        return self._ledger.read(work)
+
+    def list_claims(
+        self,
+        *,
+        pool: str = "",
+        branch: str = "",
+        status: ClaimStatus | None = None,
+        parties_of: str | None = None,
+        page_size: int = 0,
+        page_token: str = "",
+    ) -> Page[Claim]:
+        """Claims by deal id; `parties_of` (a scoped caller's party) keeps those of its pool or branch."""
+        size = pagination.page_size(page_size)
+        errors = ViolationCollector()
+        parties = {}
+        for field, value in (("risk_pool", pool), ("branch", branch)):
+            if value:
+                try:
+                    parties[field] = names.parse_party_name(value)
+                except names.BadName as exc:
+                    errors.add(field, str(exc))
+        errors.raise_if_any()
+        filters = {
+            "list": "claims",
+            "pool": pool,
+            "branch": branch,
+            "status": status.value if status else "",
+            "scope": parties_of or "",
+        }
+        after = pagination.decode(page_token, filters, (pagination.text,))
+        table = ds.compensation_claims
+        query = sa.select(table).order_by(table.c.deal_id).limit(size + 1)
+        if "risk_pool" in parties:
+            query = query.where(table.c.pool == parties["risk_pool"])
+        if "branch" in parties:
+            query = query.where(table.c.branch == parties["branch"])
+        if status is not None:
+            query = query.where(table.c.status == status.value)
+        if parties_of is not None:
+            query = query.where(sa.or_(table.c.pool == parties_of, table.c.branch == parties_of))
+        if after:
+            query = query.where(table.c.deal_id > after[0])
+        found = self._ledger.read(lambda session: [claim_of(r) for r in session.connection.execute(query)])
+        items = found[:size]
+        token = pagination.encode(filters, [items[-1].deal_id]) if len(found) > size else ""
+        return Page(tuple(items), token)
+
+    def approve_claim(self, *, request_id: str, name: str, value_date: dt.date | None) -> Claim:
+        """The pool approves a pending claim: its compensation is posted now (cash first, the rest owed)."""
+        deal_id = _claim_deal(name, "name")
+
+        def step(ctx: StepContext) -> None:
+            ctx.require(DealStatus.DEFAULTED, verb="compensated")
+            claim = _pending_claim(ctx, name)
+            day = ctx.value_date or claim.value_date
+            balances = ctx.balances()
+            paid = min(claim.amount, ctx.pool_cash())
+            amounts = accounting.DefaultAmounts(
+                principal=balances["loans"],
+                interest=balances["interest-receivable"],
+                pool_paid=paid,
+                pool_claim=claim.amount - paid,
+                insurer=0,
+            )
+            ctx.post(accounting.compensate(ctx.accounts, ctx.ledger_request(), day, amounts, ctx.meta()))
+            ctx.day = day
+            ctx.amounts.update(compensation_paid=paid, compensation_claim=claim.amount - paid)
+            decide(
+                ctx.conn,
+                ctx.deal_id,
+                status=ClaimStatus.APPROVED,
+                request_id=request_id,
+                now=ctx.session.now(),
+                paid=paid,
+                owed=claim.amount - paid,
+                transaction_id=ctx.posted[0] if ctx.posted else None,
+            )
+
+        payload = {"date": value_date.isoformat() if value_date else ""}
+        self._step(request_id, f"deals/{deal_id}", "claim_approved", value_date, step, payload=payload)
+        return self.get_claim(name)
+
+    def reject_claim(self, *, request_id: str, name: str, reason: str) -> Claim:
+        """The pool rejects a pending claim: nothing is posted; write-off leaves the loss with the branch."""
+        deal_id = _claim_deal(name, "name")
+        if not reason.strip():
+            raise InvalidArgument.one("reason", "is required: say why the pool rejects the claim")
+
+        def step(ctx: StepContext) -> None:
+            ctx.require(DealStatus.DEFAULTED, verb="compensated")
+            _pending_claim(ctx, name)
+            decide(
+                ctx.conn,
+                ctx.deal_id,
+                status=ClaimStatus.REJECTED,
+                request_id=request_id,
+                now=ctx.session.now(),
+                reason=reason,
+            )
+
+        self._step(
+            request_id, f"deals/{deal_id}", "claim_rejected", None, step, payload={"reason": reason}, note=reason
+        )
+        return self.get_claim(name)
+
     def write_off(self, *, request_id: str, name: str, value_date: dt.date) -> StepResult:
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DEFAULTED, verb="written off")
+            pending = claim_row(ctx.conn, ctx.deal_id)
+            if pending is not None and pending.status == ClaimStatus.PENDING.value:
+                raise FailedPrecondition(
+                    f"the risk pool has not decided claims/{ctx.deal_id} yet; write off after it approves or "
+                    "rejects the claim",
+                    [PreconditionViolation("CLAIM_PENDING", f"claims/{ctx.deal_id}", "pending")],
+                    reason="CLAIM_PENDING",
+                )
             balances = ctx.balances()
             ctx.post(
                 accounting.write_off(
@@ -369,7 +526,7 @@ class DealDesk:
         funding_request = f"pool-funding:{request_id}"
 
         def work(session: LedgerSession) -> tuple[int, tuple[str, ...]]:
-
+            reach_for_caller(session)
             conn = session.connection
             if not session.existing_parties([pool_id]):
                 raise NotFound(pool, "risk pool")
@@ -397,7 +554,9 @@ class DealDesk:
                 ],
             )
             posted = [funding.transactions[0].name]
-            payments = sa.select(ds.deal_events).where(ds.deal_events.c.request_id.like(f"{request_id}#%"))
+            payments = sa.select(ds.deal_events).where(
+                ds.deal_events.c.scope == pool_id, ds.deal_events.c.request_id.like(f"{request_id}#%")
+            )
             if replay:
                 rows = conn.execute(payments).all()
                 paid = sum(int(json.loads(r.details_json)["paid"]) for r in rows)
@@ -427,6 +586,7 @@ class DealDesk:
                     result.transactions[0].id,
                     {"paid": str(pay)},
                     session.now(),
+                    pool_id,
                 )
                 posted.append(result.transactions[0].name)
                 remaining -= pay
@@ -461,10 +621,14 @@ class DealDesk:
         print_ = fingerprint({"deal": deal_id, "kind": kind, **payload})
 
         def work(session: LedgerSession) -> StepResult:
-
+            reach_for_caller(session)
             conn = session.connection
             row = locked_row(conn, deal_id)
-            previous = conn.execute(sa.select(ds.deal_events).where(ds.deal_events.c.request_id == request_id)).first()
+            previous = conn.execute(
+                sa.select(ds.deal_events).where(
+                    ds.deal_events.c.scope == row.branch, ds.deal_events.c.request_id == request_id
+                )
+            ).first()
             if previous is not None:
                 if previous.fingerprint != print_ or previous.deal_id != deal_id:
                     raise request_id_reused(request_id)
@@ -507,6 +671,7 @@ class DealDesk:
                 ctx.posted[0] if ctx.posted else None,
                 details,
                 now,
+                row.branch,
             )
             return StepResult(
                 load_deal(session, locked_row(conn, deal_id)),
@@ -515,6 +680,35 @@ class DealDesk:
             )
 
         return self._ledger.write(work, what=f"deal step {kind}")
+
+
+def _claim_deal(name: str, field: str) -> str:
+    """`claims/{deal}` → the deal id."""
+    if not (name or "").startswith("claims/"):
+        raise InvalidArgument.one(field, "must be claims/{deal}, e.g. claims/hz-2026-001")
+    return _deal_id("deals/" + name.removeprefix("claims/"), field)
+
+
+def _pending_claim(ctx: StepContext, name: str) -> Claim:
+    """The deal's claim, pending, locked; and its decider is not the person who filed it (four eyes)."""
+    row = claim_row(ctx.conn, ctx.deal_id, lock=True)
+    if row is None:
+        raise NotFound(name, "claim")
+    claim = claim_of(row)
+    if claim.status is not ClaimStatus.PENDING:
+        raise FailedPrecondition(
+            f"{name} is {claim.status.value}; only a pending claim can be approved or rejected",
+            [PreconditionViolation("CLAIM_STATE", name, f"status is {claim.status.value}")],
+            reason="CLAIM_NOT_PENDING",
+        )
+    bound = actor.current()
+    if bound is not None and same_person(bound.principal, claim.filed_by[0]):
+        raise FailedPrecondition(
+            f"{bound.principal} filed this claim (the default) and cannot also decide it; the pool's staff must",
+            [PreconditionViolation("FOUR_EYES", name, "the filer cannot decide")],
+            reason="FOUR_EYES",
+        )
+    return claim
 
 
 def _deal_id(name: str, field: str) -> str:

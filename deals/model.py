@@ -12,6 +12,7 @@ from typing import Any
 
 from deals import accounting
 from deals.terms import DealTerms
+from ledger import actor
 from ledger.amounts import format_minor
 
 #: The kind of the event a default records (its details carry compensation_paid and compensation_claim).
@@ -31,6 +32,10 @@ class DealStatus(enum.Enum):
     WRITTEN_OFF = "written_off"
 
 
+#: Deals whose risk pool can still owe compensation: they count against an agreement's exposure cap.
+OPEN_STATUSES = (DealStatus.BOOKED, DealStatus.DISBURSED, DealStatus.REPAYING, DealStatus.DEFAULTED)
+
+
 @dataclass(frozen=True, slots=True)
 class DealEvent:
     kind: str
@@ -39,6 +44,8 @@ class DealEvent:
     transaction: str
     create_time: dt.datetime
     details: Mapping[str, str]
+    principal: str = ""
+    role: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,8 @@ class Deal:
     accrued_to: dt.date | None
     create_time: dt.datetime
     events: tuple[DealEvent, ...]
+    booked_by: str = ""  # principal
+    booked_role: str = ""
 
     @property
     def name(self) -> str:
@@ -104,9 +113,15 @@ def event_row(
     transaction_id: Any,
     details: Mapping[str, str],
     now: dt.datetime,
+    scope: str,
 ) -> dict[str, Any]:
+    """An event row, attributed to the bound caller; `scope` is the party whose key `request_id` is."""
+    bound = actor.current()
     return {
         "deal_id": deal_id,
+        "scope": scope,
+        "principal": bound.principal if bound else "system",
+        "role": bound.role if bound else "system",
         "seq": seq,
         "kind": kind,
         "request_id": request_id,

@@ -43,10 +43,11 @@ def append_event(
     transaction_id: Any,
     details: Mapping[str, str],
     now: dt.datetime,
+    scope: str,
 ) -> None:
     conn.execute(
         ds.deal_events.insert(),
-        event_row(deal_id, seq, kind, request_id, print_, value_date, transaction_id, details, now),
+        event_row(deal_id, seq, kind, request_id, print_, value_date, transaction_id, details, now, scope),
     )
 
 
@@ -81,7 +82,11 @@ def load_deal(session: LedgerSession, row: Any) -> Deal:
                 transaction=f"transactions/{e.transaction_id}" if e.transaction_id else "",
                 create_time=as_utc(e.created_at),
                 details={k: v for k, v in json.loads(e.details_json).items() if k != "transactions"},
+                principal=e.principal or "",
+                role=e.role or "",
             )
             for e in events
         ),
+        booked_by=row.principal or "",
+        booked_role=row.role or "",
     )

@@ -11,6 +11,7 @@ from deals.accrual import AccrualState, accrue
 from deals.model import DealStatus, deal_accounts, deal_meta, ledger_request
 from deals.records import next_seq
 from deals.terms import DealTerms
+from ledger import names
 from ledger.errors import FailedPrecondition, PreconditionViolation
 from ledger.session import LedgerSession
 
@@ -69,6 +70,12 @@ class StepContext:
             return
         result = self.session.post([spec])
         self.posted.append(result.transactions[0].id)
+
+    def pool_cash(self) -> int:
+        """What the deal's risk pool can pay now: its cash, never less than zero."""
+        pool = self.terms.risk.pool
+        found = self.session.balances([names.account_name(pool, "cash")])
+        return max(next(iter(found.values())).available, 0) if found else 0
 
     def balances(self) -> dict[str, int]:
         a = self.accounts

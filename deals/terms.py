@@ -16,7 +16,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from deals import uscc
-from deals.schedule import LoanTerms, Subsidy, SubsidyKind, period_end_dates
+from deals.schedule import LoanTerms, Subsidy, SubsidyKind, period_end_dates, round_fen
 from ledger import names
 from ledger.errors import ViolationCollector
 
@@ -96,9 +96,54 @@ class OptionTerms:
         return self.strike_price
 
 
+class Reimbursement(enum.Enum):
+    """What the pool is reimbursed from a deal's option gains before the split (its risk-sharing agreement)."""
+
+    BORROWER = "borrower"  # its unreimbursed payments on the deal's borrower
+    PORTFOLIO = "portfolio"  # its unreimbursed payments on every deal of the same agreement
+    NONE = "none"  # nothing ahead of the split
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """`rate` of the part of a loss up to `up_to` fen (0: no upper edge, the last band)."""
+
+    up_to: int
+    rate: Decimal
+
+
+def banded(loss: int, bands: tuple[Band, ...]) -> Decimal:
+    """Compensation of `loss` fen under banded rates (unrounded): each band pays its rate on its slice."""
+    total = Decimal(0)
+    lower = 0
+    for band in bands:
+        upper = band.up_to or loss
+        if loss > lower and upper > lower:
+            total += Decimal(min(loss, upper) - lower) * band.rate
+        lower = max(lower, upper)
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class DealAgreements:
+    """The agreements a deal is booked under: agreement ids, and once booked the versions applied."""
+
+    risk_sharing: str = ""
+    risk_sharing_version: int = 0
+    linkage: str = ""
+    linkage_version: int = 0
+    subsidy: str = ""
+    subsidy_version: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class RiskSharing:
-    """Risk-pool compensation by tier (rates are fractions of the loss) and cap per loan; insurer share."""
+    """Risk-pool compensation by tier (rates are fractions of the loss) and cap per loan; insurer share.
+
+    The rates, bands, cap, insurer, auto-approval limit and reimbursement come from the pool's
+    risk-sharing agreement (a booking may ask for less, never more); `first_loan` and `unsecured_share`
+    are facts of the loan.
+    """
 
     pool: str  # party id of the risk pool
     base_rate: Decimal
@@ -110,6 +155,24 @@ class RiskSharing:
     cap: int = 0  # fen per loan; 0 = no cap
     insurer: str = ""  # party id, optional
     insurer_rate: Decimal = Decimal(0)
+    bands: tuple[Band, ...] = ()
+    auto_approval_limit: int | None = None  # fen; None = everything is approved with the default
+    reimbursement: Reimbursement = Reimbursement.BORROWER
+
+    def compensation(self, loss: int) -> int:
+        """The pool's compensation of `loss` fen: first-loan or unsecured tier on the whole loss, else the
+        bands, else the base rate; rounded half-up to the fen once, then capped."""
+        if self.bands and not self._special_tier():
+            amount = round_fen(banded(loss, self.bands))
+        else:
+            amount = round_fen(Decimal(loss) * self.compensation_rate)
+        return min(amount, self.cap) if self.cap else amount
+
+    def _special_tier(self) -> bool:
+        return bool(
+            (self.first_loan and self.first_loan_rate)
+            or (self.unsecured_threshold and self.unsecured_share >= self.unsecured_threshold)
+        )
 
     @property
     def compensation_rate(self) -> Decimal:
@@ -141,6 +204,7 @@ class DealTerms:
     split: Split
     subsidy: Subsidy = field(default_factory=Subsidy)
     subsidy_fund: str = ""  # party id, required with a subsidy
+    agreements: DealAgreements = field(default_factory=DealAgreements)
 
     def parties(self) -> list[str]:
         """Every ledger party the deal posts to."""
@@ -308,5 +372,21 @@ def _validate_risk(risk: RiskSharing, p: str, errors: ViolationCollector) -> Non
         errors.add(f"{p}.cap", "must not be negative")
     if risk.insurer:
         _party(risk.insurer, f"{p}.insurer", errors)
-    if risk.compensation_rate + risk.insurer_rate > 1:
+    validate_bands(risk.bands, f"{p}.bands", errors)
+    highest = max([risk.compensation_rate, *(b.rate for b in risk.bands)])
+    if highest + risk.insurer_rate > 1:
         errors.add(f"{p}.insurer_rate", "pool and insurer together would pay more than the whole loss")
+    if risk.auto_approval_limit is not None and risk.auto_approval_limit < 0:
+        errors.add(f"{p}.auto_approval_limit", "must not be negative")
+
+
+def validate_bands(bands: tuple[Band, ...], p: str, errors: ViolationCollector) -> None:
+    """Bands rise strictly; only the last may be open-ended (up_to 0); each rate is a fraction."""
+    previous = 0
+    for i, band in enumerate(bands):
+        _fraction(band.rate, f"{p}[{i}].rate", errors)
+        if band.up_to == 0 and i != len(bands) - 1:
+            errors.add(f"{p}[{i}].up_to", "only the last band may be open-ended (zero)")
+        elif band.up_to and band.up_to <= previous:
+            errors.add(f"{p}[{i}].up_to", "must be above the previous band's upper edge")
+        previous = band.up_to or previous

@@ -27,10 +27,13 @@ ROLE_KEY = "toudai.role"
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """A verified principal (a token's `sub`) and its role."""
+    """A verified principal (a token's `sub`), its role, and the party it acts for (none for
+    administrators and auditors). The party limits which books its writes may touch (see
+    `Ledger` and docs/security.md, "Books a write may touch")."""
 
     principal: str
     role: str
+    party: str = ""
 
     def metadata(self) -> dict[str, str]:
         return {PRINCIPAL_KEY: self.principal, ROLE_KEY: self.role}
@@ -58,3 +61,13 @@ def stamped(metadata: dict[str, str]) -> dict[str, str]:
     """`metadata` with the bound actor's keys (unchanged when no actor is bound)."""
     actor = _current.get()
     return metadata if actor is None else {**metadata, **actor.metadata()}
+
+
+def columns(prefix: str = "") -> dict[str, str]:
+    """The attribution columns of a row written now: `{prefix}principal` and `{prefix}role` of the bound
+    actor, or `system` for work no caller caused (an in-process job, a migration)."""
+    bound = _current.get()
+    return {
+        f"{prefix}principal": bound.principal if bound else "system",
+        f"{prefix}role": bound.role if bound else "system",
+    }

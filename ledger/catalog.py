@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger import amounts, bulk, names, pagination
+from ledger import actor, amounts, bulk, names, pagination
 from ledger import schema as t
 from ledger import unit_of_work as uow
 from ledger.canonical import GENESIS_HASH, fingerprint
@@ -124,6 +124,7 @@ class Catalog:
                 "request_id": request_id,
                 "fingerprint": print_,
                 "created_at": self._clock(),
+                **actor.columns(),
             }
             conn.execute(t.commodities.insert(), values)
             return _commodity_from(values)
@@ -156,6 +157,7 @@ class Catalog:
                 "request_id": None,
                 "fingerprint": None,
                 "created_at": self._clock(),
+                **actor.columns(),
             }
             conn.execute(_insert_ignore(conn, t.commodities, ["code"]), values)
             row = conn.execute(sa.select(t.commodities).where(t.commodities.c.code == code)).one()
@@ -207,6 +209,7 @@ class Catalog:
                     "request_id": request_id,
                     "fingerprint": print_,
                     "created_at": now,
+                    **actor.columns(),
                 },
             )
             conn.execute(
@@ -332,6 +335,7 @@ class Catalog:
                     "request_id": request_id,
                     "fingerprint": print_,
                     "created_at": account.create_time,
+                    **actor.columns(),
                 },
             )
             conn.execute(
@@ -445,6 +449,12 @@ class Catalog:
                 found[account.id] = account
         return found
 
+    def party_kinds(self, conn: sa.Connection, party_ids: Iterable[str]) -> dict[str, PartyKind]:
+        """party id → kind, for those of these ids that exist."""
+        wanted = sorted(set(party_ids))
+        rows = conn.execute(sa.select(t.parties.c.id, t.parties.c.kind).where(t.parties.c.id.in_(wanted))).all()
+        return {r.id: PartyKind(r.kind) for r in rows}
+
     def existing_parties(self, conn: sa.Connection, party_ids: Iterable[str]) -> set[str]:
         wanted = sorted(set(party_ids))
         rows = conn.execute(sa.select(t.parties.c.id).where(t.parties.c.id.in_(wanted))).all()
@@ -473,6 +483,7 @@ class Catalog:
             existing.update((r.party_id, r.code) for r in conn.execute(query))
         now = self._clock()
         accounts_: list[dict[str, Any]] = []
+        who = actor.columns()
         balances: list[dict[str, Any]] = []
         scales: dict[str, int | None] = {}  # per commodity met: its registered scale (None: registered here)
         opened_accounts: dict[str, Account] = {}
@@ -496,6 +507,7 @@ class Catalog:
                             "request_id": None,
                             "fingerprint": None,
                             "created_at": now,
+                            **actor.columns(),
                         },
                     )
             account_id = uuid.uuid4()
@@ -512,6 +524,7 @@ class Catalog:
                     "request_id": f"toudai.open:{opened[:40]}",
                     "fingerprint": opened,
                     "created_at": now,
+                    **who,
                 }
             )
             balances.append(

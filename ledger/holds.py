@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import amounts, names, posting_state
+from ledger import actor, amounts, names, posting_state
 from ledger import schema as t
 from ledger import unit_of_work as uow
 from ledger.canonical import fingerprint
@@ -184,6 +184,7 @@ class Holds:
                     "description": description,
                     "metadata_json": json.dumps(metadata, sort_keys=True, ensure_ascii=False),
                     "created_at": now,
+                    **actor.columns(),
                 },
             )
             posting_state.write_running(conn, running, {debit.id: debit, credit.id: credit})
@@ -329,6 +330,7 @@ class Holds:
                     captured=amount,
                     capture_transaction_id=posted.id,
                     resolved_at=self._clock(),
+                    **actor.columns("resolved_"),
                 )
             )
             return self._hold(
@@ -365,6 +367,7 @@ class Holds:
                     state=HoldState.VOIDED.value,
                     void_request_id=request_id,
                     resolved_at=self._clock(),
+                    **actor.columns("resolved_"),
                 )
             )
             return self._hold(
@@ -470,7 +473,7 @@ class Holds:
         conn.execute(
             t.holds.update()
             .where(t.holds.c.id == row.id)
-            .values(state=HoldState.EXPIRED.value, resolved_at=self._clock())
+            .values(state=HoldState.EXPIRED.value, resolved_at=self._clock(), **actor.columns("resolved_"))
         )
 
     def _hold(self, conn: sa.Connection, row: Any) -> Hold:

@@ -34,6 +34,9 @@ commodities = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=True),
     sa.Column("created_at", Instant, nullable=False),
     sa.CheckConstraint("scale >= 0 AND scale <= 18", name="scale_range"),
+    # Who created the row: the verified principal and role (`system` for in-process work; NULL before 0006).
+    sa.Column("principal", sa.String(200), nullable=True),
+    sa.Column("role", sa.String(32), nullable=True),
 )
 
 parties = sa.Table(
@@ -45,6 +48,9 @@ parties = sa.Table(
     sa.Column("request_id", sa.String(128), nullable=False, unique=True),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("created_at", Instant, nullable=False),
+    # Who created the row: the verified principal and role (`system` for in-process work; NULL before 0006).
+    sa.Column("principal", sa.String(200), nullable=True),
+    sa.Column("role", sa.String(32), nullable=True),
 )
 
 books = sa.Table(
@@ -69,6 +75,9 @@ accounts = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("created_at", Instant, nullable=False),
     sa.UniqueConstraint("party_id", "code"),
+    # Who created the row: the verified principal and role (`system` for in-process work; NULL before 0006).
+    sa.Column("principal", sa.String(200), nullable=True),
+    sa.Column("role", sa.String(32), nullable=True),
 )
 
 balances = sa.Table(
@@ -157,4 +166,10 @@ holds = sa.Table(
     sa.Column("void_request_id", sa.String(128), nullable=True, unique=True),
     sa.Column("resolved_at", Instant, nullable=True),
     sa.Index(None, "state", "expire_at"),
+    # Who created the row: the verified principal and role (`system` for in-process work; NULL before 0006).
+    sa.Column("principal", sa.String(200), nullable=True),
+    sa.Column("role", sa.String(32), nullable=True),
+    # Who captured or voided it (the hold expirer is `toudai-hold-expirer`).
+    sa.Column("resolved_principal", sa.String(200), nullable=True),
+    sa.Column("resolved_role", sa.String(32), nullable=True),
 )

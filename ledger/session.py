@@ -33,7 +33,17 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from ledger import bulk, posting_state
-from ledger.model import Account, AccountType, Balance, CommodityKind, Hold, PostResult, Transaction, TransactionSpec
+from ledger.model import (
+    Account,
+    AccountType,
+    Balance,
+    CommodityKind,
+    Hold,
+    PartyKind,
+    PostResult,
+    Transaction,
+    TransactionSpec,
+)
 from ledger.unit_of_work import AfterCommit
 
 if TYPE_CHECKING:
@@ -48,12 +58,23 @@ AccountPlan = tuple[str, str, AccountType, str, bool, str]
 class LedgerSession:
     """The ledger's operations inside one caller's database transaction (see the module docstring)."""
 
-    __slots__ = ("_ledger", "_seen", "connection")
+    __slots__ = ("_ledger", "_reach", "_seen", "connection")
 
     def __init__(self, ledger: Ledger, connection: sa.Connection) -> None:
         self._ledger = ledger
         self.connection = connection
         self._seen: dict[str, Account] = {}
+        self._reach: frozenset[str] = frozenset()
+
+    def reach(self, parties: Iterable[str]) -> None:
+        """Let this unit of work's postings touch these books besides the caller's own.
+
+        A caller acting for a party (branch, investment-arm and risk-pool staff) may post only to its own
+        book and to books the middle layer declares here, from the agreements the caller's party is bound
+        by (deals.agreements.reach_of), never from a request. Nothing declared: the caller's own book only.
+        Administrators and the system act for no party and are not limited.
+        """
+        self._reach = self._reach | frozenset(parties)
 
     # ------------------------------------------------------------------ clock
 
@@ -71,6 +92,10 @@ class LedgerSession:
         """Lock these books' heads now, in party-id order, before work that posts several times: a fixed
         order means two units of work touching the same books never deadlock."""
         posting_state.lock_books(self.connection, sorted(set(parties)))
+
+    def party_kinds(self, party_ids: Iterable[str]) -> dict[str, PartyKind]:
+        """party id → what kind of legal entity it is, for those of these ids that exist."""
+        return self._ledger.catalog.party_kinds(self.connection, party_ids)
 
     def existing_parties(self, party_ids: Iterable[str]) -> set[str]:
         """Which of these party ids exist."""
@@ -106,7 +131,7 @@ class LedgerSession:
         `open_accounts`), so they are not looked up again. System metadata keys (`toudai.*`) are
         allowed: the middle layer is trusted code, not a client.
         """
-        return self._ledger.post_within(self.connection, specs, accounts=accounts)
+        return self._ledger.post_within(self.connection, specs, accounts=accounts, reach=self._reach)
 
     def posted_requests(self, request_ids: Sequence[str]) -> dict[str, tuple[uuid.UUID, str]]:
         """request_id → (transaction id, fingerprint) for those already posted."""

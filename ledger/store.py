@@ -33,7 +33,7 @@ from ledger import unit_of_work as uow
 from ledger.balances import Balances
 from ledger.catalog import Catalog
 from ledger.db import Engines
-from ledger.errors import FailedPrecondition, NotFound, PreconditionViolation, ViolationCollector
+from ledger.errors import FailedPrecondition, NotFound, PermissionDenied, PreconditionViolation, ViolationCollector
 from ledger.group_commit import GroupCommitter
 from ledger.holds import Holds
 from ledger.journal import Journal
@@ -49,6 +49,27 @@ from ledger.validation import ValidTransaction, check_request_id, check_text, ch
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 R = TypeVar("R")
+
+
+def check_books(
+    batch: Sequence[ValidTransaction],
+    actors: Sequence[actor.Actor | None] | None,
+    bound: actor.Actor | None,
+    reach: frozenset[str],
+) -> None:
+    """Refuse a transaction that touches a book its actor's party may not write (see `Ledger._post`)."""
+    for i, tx in enumerate(batch):
+        who = actors[i] if actors is not None else bound
+        if who is None or not who.party:
+            continue
+        foreign = sorted(set(tx.parties) - {who.party} - reach)
+        if foreign:
+            raise PermissionDenied(
+                f"{who.principal!r} acts for parties/{who.party} and may not write into the book of "
+                f"parties/{foreign[0]}: no agreement of parties/{who.party} reaches it",
+                reason="BOOK_NOT_REACHABLE",
+                metadata={"party": who.party, "book": foreign[0]},
+            )
 
 
 def utc_now() -> dt.datetime:
@@ -251,12 +272,18 @@ class Ledger:
         *,
         field_prefix: str = "",
         actors: Sequence[actor.Actor | None] | None = None,
+        reach: frozenset[str] = frozenset(),
     ) -> PostResult:
         """Append a validated batch inside the caller's database transaction: read state, compute, write.
+
+        First the books: a transaction caused by someone acting for a party may touch only that party's
+        book and the books `reach` adds (LedgerSession.reach); anything else is PERMISSION_DENIED, a
+        second line of defence under the per-RPC rules of the gRPC edge.
 
         Every refusal (LedgerError) is raised by `posting.compute`, before the first write, so a refused
         batch leaves the transaction as it found it (only row locks taken): the group committer relies on it.
         """
+        check_books(batch, actors, actor.current(), reach)
         parties = sorted({party for tx in batch for party in tx.parties})
         touched = {p.account.id: p.account for tx in batch for p in tx.postings}
         state = posting_state.read_state(conn, parties, [tx.request_id for tx in batch], touched)
@@ -277,6 +304,7 @@ class Ledger:
         specs: Sequence[TransactionSpec],
         *,
         accounts: Mapping[str, Account] | None = None,
+        reach: frozenset[str] = frozenset(),
     ) -> PostResult:
         """Validate and post `specs` inside the caller's database transaction (LedgerSession.post)."""
         wanted = [p.account for s in specs for p in s.postings]
@@ -286,4 +314,4 @@ class Ledger:
         else:
             resolved = self.catalog.resolve_accounts(wanted, conn)
         valid = validate_batch(specs, resolved.get, today=self.today(), allow_reserved_metadata=True)
-        return self._post(conn, valid)
+        return self._post(conn, valid, reach=reach)

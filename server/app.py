@@ -21,10 +21,12 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from deals.agreements.desk import AgreementDesk
 from deals.desk import DealDesk
 from ledger import actor, db
 from ledger.store import Ledger
 from server import database
+from server.agreements_servicer import AgreementServicer
 from server.audit_servicer import AuditServicer
 from server.auth import (
     AuthConfigError,
@@ -42,9 +44,9 @@ from server.runtime import tune_gc
 from server.settlement_servicer import SettlementServicer
 from server.valuation_servicer import ValuationServicer
 from settlement.desk import ExerciseDesk
-from toudai.v1 import audit_pb2 as audit_api
-from toudai.v1 import audit_pb2_grpc as audit_grpc
 from toudai.v1 import (
+    agreements_pb2,
+    agreements_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
     ledger_pb2,
@@ -54,6 +56,8 @@ from toudai.v1 import (
     valuation_pb2,
     valuation_pb2_grpc,
 )
+from toudai.v1 import audit_pb2 as audit_api
+from toudai.v1 import audit_pb2_grpc as audit_grpc
 from valuation.desk import MarkDesk
 from valuation.rounds import RoundBook
 
@@ -69,6 +73,7 @@ MAX_METADATA_BYTES = 16 * 1024  # all request headers of one call, the bearer to
 SERVICE_NAMES = (
     ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
     deals_pb2.DESCRIPTOR.services_by_name["DealService"].full_name,
+    agreements_pb2.DESCRIPTOR.services_by_name["AgreementService"].full_name,
     settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"].full_name,
     audit_api.DESCRIPTOR.services_by_name["AuditService"].full_name,
     valuation_pb2.DESCRIPTOR.services_by_name["ValuationService"].full_name,
@@ -118,6 +123,7 @@ def create_server(
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), server)
     deal_desk = DealDesk(ledger)
     deals_pb2_grpc.add_DealServiceServicer_to_server(DealServicer(deal_desk), server)
+    agreements_pb2_grpc.add_AgreementServiceServicer_to_server(AgreementServicer(AgreementDesk(ledger)), server)
     settlement_pb2_grpc.add_SettlementServiceServicer_to_server(
         SettlementServicer(ExerciseDesk(ledger), deal_desk), server
     )

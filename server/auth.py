@@ -88,7 +88,7 @@ class Identity:
 
     @property
     def actor(self) -> actor.Actor:
-        return actor.Actor(self.subject, self.role.value)
+        return actor.Actor(self.subject, self.role.value, self.party)
 
 
 class AuthConfigError(ValueError):
@@ -130,6 +130,8 @@ _ADMIN = {AD: ANY}
 _AUDIT = {AD: ANY, AU: ANY}
 _BRANCH = {AD: ANY, B: OWN}
 _ARM = {AD: ANY, IA: OWN}
+_CLAIM_READ = {AD: ANY, AU: ANY, B: OWN, P: OWN}
+_CONSENTING = {AD: ANY, IA: OWN, P: OWN}
 
 _BOOK = "the account is in the caller's book"
 _TX = "the transaction posts to the caller's book"
@@ -140,7 +142,11 @@ _EX = "as for the exercise's deal"
 _LIST = "the caller's own party only (a filter naming another party gives an empty page)"
 _ONLY_BOOK = "the transaction posts only to the caller's book"
 _ALL_BOOK = "every account is in the caller's book"
-_TERMS = "terms.branch is the caller's branch"
+_TERMS = "terms.branch is the caller's branch (the other parties are checked against the agreements)"
+_CLAIM = "the claim's pool (risk pool) or branch (branch) is the caller"
+_CLAIM_POOL = "the claim's pool is the caller's pool"
+_OWNER = "the agreement's owner is the caller's party"
+_PARTY_TO = "the caller's party owns the agreement or is its counterparty"
 _POOL = "risk_pool is the caller's pool"
 
 
@@ -183,6 +189,16 @@ POLICY: dict[str, Rule] = {
     "/toudai.v1.DealService/FundRiskPool": _r({AD: ANY, P: OWN}, write=True, own=_POOL, foreign=_DENIED),
     "/toudai.v1.DealService/WriteOff": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
     "/toudai.v1.DealService/CloseDeal": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    # Compensation claims: the pool decides; the pool and the branch see them.
+    "/toudai.v1.DealService/GetClaim": _r(_CLAIM_READ, write=False, own=_CLAIM),
+    "/toudai.v1.DealService/ListClaims": _r(_CLAIM_READ, write=False, own=_CLAIM, foreign=_FILTERED),
+    "/toudai.v1.DealService/ApproveClaim": _r({AD: ANY, P: OWN}, write=True, own=_CLAIM_POOL),
+    "/toudai.v1.DealService/RejectClaim": _r({AD: ANY, P: OWN}, write=True, own=_CLAIM_POOL),
+    # AgreementService: the consenting party records its agreements; both sides read them.
+    "/toudai.v1.AgreementService/CreateAgreement": _r(_CONSENTING, write=True, own=_OWNER, foreign=_DENIED),
+    "/toudai.v1.AgreementService/AmendAgreement": _r(_CONSENTING, write=True, own=_OWNER),
+    "/toudai.v1.AgreementService/GetAgreement": _r(_OWN_READ, write=False, own=_PARTY_TO),
+    "/toudai.v1.AgreementService/ListAgreements": _r(_OWN_READ, write=False, own=_PARTY_TO, foreign=_FILTERED),
     # SettlementService: the arm requests on options it holds; the deal's branch approves (four eyes).
     "/toudai.v1.SettlementService/RequestExercise": _r(_ARM, write=True, own=_HOLDER),
     "/toudai.v1.SettlementService/ApproveExercise": _r(_BRANCH, write=True, own=_DEAL_BRANCH),

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 import grpc
 
+from deals.claims import Claim
 from deals.desk import DealDesk
 from deals.model import Deal
 from ledger import names
@@ -128,6 +129,17 @@ def own_deal(context: grpc.ServicerContext, desk: DealDesk, name: str) -> None:
         return
     if not visible(call, desk.get(name)):  # a missing deal is NOT_FOUND from desk.get already
         raise NotFound(name, "deal")
+
+
+def own_claim(context: grpc.ServicerContext, claim: Claim, *, pool_only: bool = False) -> None:
+    """The claim is the caller's: its pool (risk-pool staff) or, unless `pool_only`, its branch (branch
+    staff); else NOT_FOUND."""
+    party = scope(context)
+    if party is None:
+        return
+    if party == claim.pool or (party == claim.branch and not pool_only):
+        return
+    raise NotFound(claim.name, "claim")
 
 
 def own_exercise(context: grpc.ServicerContext, exercise: Exercise, desk: DealDesk) -> None:

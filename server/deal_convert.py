@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from google.type import date_pb2, money_pb2
 
+from deals.claims import Claim, ClaimStatus
 from deals.model import Deal, DealEvent, DealStatus
 from deals.schedule import (
     BusinessDay,
@@ -21,10 +22,13 @@ from deals.schedule import (
     SubsidyKind,
 )
 from deals.terms import (
+    Band,
     Borrower,
+    DealAgreements,
     DealTerms,
     OptionTerms,
     QuantityBasis,
+    Reimbursement,
     RiskSharing,
     Split,
     Stage,
@@ -47,6 +51,11 @@ STATUS = {
     DealStatus.WRITTEN_OFF: pb.DEAL_STATUS_WRITTEN_OFF,
 }
 STATUS_IN = {v: k for k, v in STATUS.items()}
+REIMBURSEMENT = {
+    Reimbursement.BORROWER: pb.POOL_REIMBURSEMENT_BORROWER,
+    Reimbursement.PORTFOLIO: pb.POOL_REIMBURSEMENT_PORTFOLIO,
+    Reimbursement.NONE: pb.POOL_REIMBURSEMENT_NONE,
+}
 STAGE = {
     Stage.START_UP: pb.BORROWER_STAGE_START_UP,
     Stage.GROWTH: pb.BORROWER_STAGE_GROWTH,
@@ -242,7 +251,7 @@ def terms_in(message: pb.DealTerms, errors: ViolationCollector) -> DealTerms:
     )
     risk = RiskSharing(
         pool=_party(ri.risk_pool, f"{p}.risk_sharing.risk_pool", errors),
-        base_rate=decimal_in(ri.base_rate, f"{p}.risk_sharing.base_rate", errors, required=True),
+        base_rate=decimal_in(ri.base_rate, f"{p}.risk_sharing.base_rate", errors),
         first_loan=ri.first_loan,
         first_loan_rate=decimal_in(ri.first_loan_rate, f"{p}.risk_sharing.first_loan_rate", errors),
         unsecured_share=decimal_in(ri.unsecured_share, f"{p}.risk_sharing.unsecured_share", errors),
@@ -251,6 +260,16 @@ def terms_in(message: pb.DealTerms, errors: ViolationCollector) -> DealTerms:
         cap=money_in(ri.cap, f"{p}.risk_sharing.cap", errors, required=False),
         insurer=_party(ri.insurer, f"{p}.risk_sharing.insurer", errors, required=False),
         insurer_rate=decimal_in(ri.insurer_rate, f"{p}.risk_sharing.insurer_rate", errors),
+        bands=bands_in(ri.bands, f"{p}.risk_sharing.bands", errors),
+        auto_approval_limit=money_in(
+            ri.auto_approval_limit, f"{p}.risk_sharing.auto_approval_limit", errors, required=False
+        )
+        if ri.HasField("auto_approval_limit")
+        else None,
+        reimbursement=enum_in(
+            REIMBURSEMENT, ri.reimbursement, f"{p}.risk_sharing.reimbursement", errors, Reimbursement.BORROWER
+        )
+        or Reimbursement.BORROWER,
     )
     split = Split(
         bank_bps=sp.bank_bps,
@@ -269,10 +288,64 @@ def terms_in(message: pb.DealTerms, errors: ViolationCollector) -> DealTerms:
         subsidy_fund=_party(
             su.subsidy_fund, f"{p}.subsidy.subsidy_fund", errors, required=kind is not SubsidyKind.NONE
         ),
+        agreements=DealAgreements(
+            risk_sharing=agreement_id_in(message.agreements.risk_sharing, f"{p}.agreements.risk_sharing", errors),
+            linkage=agreement_id_in(message.agreements.linkage, f"{p}.agreements.linkage", errors),
+            subsidy=agreement_id_in(message.agreements.subsidy, f"{p}.agreements.subsidy", errors),
+        ),
+    )
+
+
+def agreement_id_in(name: str, path: str, errors: ViolationCollector) -> str:
+    """`agreements/{id}` (or empty) → the id; a version cannot be chosen: the latest applies."""
+    if not name:
+        return ""
+    agreement_id = name.removeprefix("agreements/")
+    if not name.startswith("agreements/") or not names.PARTY_ID.match(agreement_id) or len(agreement_id) > 40:
+        errors.add(path, "must be agreements/{agreement} (or empty: the one in effect between the parties)")
+        return ""
+    return agreement_id
+
+
+def bands_in(bands: Any, path: str, errors: ViolationCollector) -> tuple[Band, ...]:
+    return tuple(
+        Band(
+            up_to=money_in(b.up_to, f"{path}[{i}].up_to", errors, required=False),
+            rate=decimal_in(b.rate, f"{path}[{i}].rate", errors, required=True),
+        )
+        for i, b in enumerate(bands)
+    )
+
+
+def bands_out(bands: tuple[Band, ...]) -> list[pb.CompensationBand]:
+    return [pb.CompensationBand(up_to=money_out(b.up_to) if b.up_to else None, rate=_text(b.rate)) for b in bands]
+
+
+def agreements_out(a: DealAgreements) -> pb.DealAgreements:
+    def name(agreement_id: str, version: int) -> str:
+        if not agreement_id:
+            return ""
+        return f"agreements/{agreement_id}/versions/{version}" if version else f"agreements/{agreement_id}"
+
+    return pb.DealAgreements(
+        risk_sharing=name(a.risk_sharing, a.risk_sharing_version),
+        linkage=name(a.linkage, a.linkage_version),
+        subsidy=name(a.subsidy, a.subsidy_version),
+    )
+
+
+def attribution_out(principal: str, role: str, request_id: str, at: dt.datetime | None) -> pb.Attribution:
+    return pb.Attribution(
+        principal=principal, role=role, request_id=request_id, time=instant_out(at) if at is not None else None
     )
 
 
 # ---------------------------------------------------------------- out
+
+
+def text_out(value: Decimal) -> str:
+    """A Decimal as the API writes it: plain, no exponent; empty for zero."""
+    return _text(value)
 
 
 def _text(value: Decimal) -> str:
@@ -345,6 +418,9 @@ def terms_out(terms: DealTerms) -> pb.DealTerms:
             cap=money_out(ri.cap) if ri.cap else None,
             insurer=_party_name(ri.insurer),
             insurer_rate=_text(ri.insurer_rate),
+            bands=bands_out(ri.bands),
+            auto_approval_limit=money_out(ri.auto_approval_limit) if ri.auto_approval_limit is not None else None,
+            reimbursement=REIMBURSEMENT[ri.reimbursement],
         ),
         split=pb.ProceedsSplit(
             bank_bps=sp.bank_bps,
@@ -352,6 +428,7 @@ def terms_out(terms: DealTerms) -> pb.DealTerms:
             risk_pool_bps=sp.pool_bps,
             advisory_fee=money_out(sp.advisory_fee) if sp.advisory_fee else None,
         ),
+        agreements=agreements_out(terms.agreements),
     )
 
 
@@ -374,6 +451,9 @@ def event_out(event: DealEvent) -> pb.DealEvent:
         transaction=event.transaction,
         create_time=instant_out(event.create_time),
         details={k: _detail_out(k, v) for k, v in event.details.items()},
+        recorded_by=attribution_out(event.principal, event.role, event.request_id, event.create_time)
+        if event.principal
+        else None,
     )
 
 
@@ -390,6 +470,41 @@ def deal_out(deal: Deal) -> pb.Deal:
         accrued_to=_opt_date(deal.accrued_to),
         create_time=instant_out(deal.create_time),
         events=[event_out(e) for e in deal.events],
+        booked_by=attribution_out(
+            deal.booked_by, deal.booked_role, deal.events[0].request_id if deal.events else "", deal.create_time
+        )
+        if deal.booked_by
+        else None,
+    )
+
+
+CLAIM_STATUS = {
+    ClaimStatus.AUTO_APPROVED: pb.CLAIM_STATUS_AUTO_APPROVED,
+    ClaimStatus.PENDING: pb.CLAIM_STATUS_PENDING,
+    ClaimStatus.APPROVED: pb.CLAIM_STATUS_APPROVED,
+    ClaimStatus.REJECTED: pb.CLAIM_STATUS_REJECTED,
+}
+
+
+def claim_out(claim: Claim) -> pb.CompensationClaim:
+    filed_principal, filed_role, filed_request = claim.filed_by
+    decided = claim.decided_by
+    return pb.CompensationClaim(
+        name=claim.name,
+        deal=f"deals/{claim.deal_id}",
+        risk_pool=_party_name(claim.pool),
+        branch=_party_name(claim.branch),
+        status=CLAIM_STATUS[claim.status],
+        loss=money_out(claim.loss),
+        amount=money_out(claim.amount),
+        paid=money_out(claim.paid),
+        owed=money_out(claim.owed),
+        value_date=date_out(claim.value_date),
+        agreement=claim.agreement,
+        filed_by=attribution_out(filed_principal, filed_role, filed_request, claim.filed_at),
+        decided_by=attribution_out(decided[0], decided[1], decided[2], claim.decided_at) if decided else None,
+        reason=claim.reason,
+        transaction=claim.transaction,
     )
 
 

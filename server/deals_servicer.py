@@ -143,6 +143,7 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
         a = result.amounts
         return pb.RecordDefaultResponse(
             deal=dc.deal_out(result.deal),
+            compensation_pending=dc.money_out(a.get("compensation_pending", 0)),
             loss=dc.money_out(a.get("loss", 0)),
             compensation_paid=dc.money_out(a.get("compensation_paid", 0)),
             compensation_claim=dc.money_out(a.get("compensation_claim", 0)),
@@ -180,3 +181,41 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
         authz.own_deal(context, self._desk, request.name)
         result = self._desk.close(request_id=request.request_id, name=request.name)
         return pb.CloseDealResponse(deal=dc.deal_out(result.deal))
+
+    # ------------------------------------------------------------------ compensation claims
+
+    def GetClaim(self, request: pb.GetClaimRequest, context: grpc.ServicerContext) -> pb.GetClaimResponse:
+        claim = self._desk.get_claim(request.name)
+        authz.own_claim(context, claim)
+        return pb.GetClaimResponse(claim=dc.claim_out(claim))
+
+    def ListClaims(self, request: pb.ListClaimsRequest, context: grpc.ServicerContext) -> pb.ListClaimsResponse:
+        errors = ViolationCollector()
+        status = dc.enum_in(dc.CLAIM_STATUS, request.status, "status", errors, None)
+        errors.raise_if_any()
+        page = self._desk.list_claims(
+            pool=request.risk_pool,
+            branch=request.branch,
+            status=status,
+            parties_of=authz.scope(context),
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return pb.ListClaimsResponse(claims=[dc.claim_out(c) for c in page.items], next_page_token=page.next_page_token)
+
+    def ApproveClaim(self, request: pb.ApproveClaimRequest, context: grpc.ServicerContext) -> pb.ApproveClaimResponse:
+        authz.own_claim(context, self._desk.get_claim(request.name), pool_only=True)
+        errors = ViolationCollector()
+        value_date = optional_date_in(request, "value_date", "value_date", errors)
+        errors.raise_if_any()
+        claim = self._desk.approve_claim(request_id=request.request_id, name=request.name, value_date=value_date)
+        return pb.ApproveClaimResponse(claim=dc.claim_out(claim))
+
+    def RejectClaim(self, request: pb.RejectClaimRequest, context: grpc.ServicerContext) -> pb.RejectClaimResponse:
+        authz.own_claim(context, self._desk.get_claim(request.name), pool_only=True)
+        errors = ViolationCollector()
+        if len(request.reason) > 1024:
+            errors.add("reason", "is longer than 1,024 characters")
+        errors.raise_if_any()
+        claim = self._desk.reject_claim(request_id=request.request_id, name=request.name, reason=request.reason)
+        return pb.RejectClaimResponse(claim=dc.claim_out(claim))

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from deals import accounting as deal_accounting
 from deals import queries as deal_queries
+from deals.agreements.reach import reach_for_caller
 from deals.model import DealStatus
 from deals.terms import Trigger
 from ledger import pagination
@@ -117,6 +118,7 @@ class ExerciseDesk:
         )
 
         def work(session: LedgerSession) -> Exercise:
+            reach_for_caller(session)
             conn = session.connection
             existing = conn.execute(sa.select(ss.exercises).where(ss.exercises.c.request_id == request_id)).first()
             if existing is not None:
@@ -334,6 +336,7 @@ class ExerciseDesk:
         print_ = fingerprint({"action": "expire_options", "as_of": as_of.isoformat()})
 
         def work(session: LedgerSession) -> list[tuple[str, int, int]]:
+            reach_for_caller(session)
             conn = session.connection
             done = conn.execute(
                 sa.select(ss.option_lapse_runs).where(ss.option_lapse_runs.c.request_id == request_id)
@@ -464,6 +467,7 @@ class ExerciseDesk:
         print_ = fingerprint({"exercise": str(exercise_id), "action": action, "reason": reason})
 
         def work(session: LedgerSession) -> Exercise:
+            reach_for_caller(session)
             conn = session.connection
             done = conn.execute(
                 sa.select(ss.exercise_steps).where(ss.exercise_steps.c.request_id == request_id)

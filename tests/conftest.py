@@ -173,6 +173,14 @@ def channel(server_address: str) -> Iterator[grpc.Channel]:
         yield ch
 
 
+class LedgerStub(ledger_pb2_grpc.LedgerServiceStub):  # type: ignore[misc]
+    """A LedgerService stub that remembers its channel (worlds sign agreements on the same channel)."""
+
+    def __init__(self, channel: grpc.Channel) -> None:
+        super().__init__(channel)
+        self.channel = channel
+
+
 @pytest.fixture
 def stub(channel: grpc.Channel) -> ledger_pb2_grpc.LedgerServiceStub:
-    return ledger_pb2_grpc.LedgerServiceStub(channel)
+    return LedgerStub(channel)

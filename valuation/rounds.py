@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import pagination
+from ledger import actor, pagination
 from ledger.canonical import fingerprint
 from ledger.db import as_utc
 from ledger.errors import InvalidArgument, NotFound, ViolationCollector, request_id_reused
@@ -215,6 +215,7 @@ class RoundBook:
                 "request_id": request_id,
                 "fingerprint": print_,
                 "created_at": self._ledger.now(),
+                **actor.columns(),
             }
             conn.execute(ms.funding_rounds.insert(), values)
             return round_from_row(_Row(values))

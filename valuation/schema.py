@@ -30,6 +30,9 @@ funding_rounds = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("created_at", Instant, nullable=False),
     sa.Index(None, "company", "round_date", "created_at"),
+    # Who recorded it (NULL before migration 0006).
+    sa.Column("principal", sa.String(200), nullable=True),
+    sa.Column("role", sa.String(32), nullable=True),
 )
 
 revaluations = sa.Table(

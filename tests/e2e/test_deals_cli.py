@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tests.serving import Server
 
+AGREEMENTS = Path(__file__).resolve().parents[2] / "examples" / "agreements.yaml"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "worked-example.yaml"
 DEAL = "deals/hz-2026-001"
 PARTIES = (
@@ -49,6 +50,9 @@ def test_worked_example_through_the_cli(server: Server, tmp_path: Path) -> None:
     for party_id, name, kind in PARTIES:
         server.ok("party", "create", party_id, "--name", name, "--kind", kind)
     parties = [p for p, _, _ in PARTIES]
+    # What the pool and the arm agreed with the branch: the deal falls within both.
+    signed = server.json("agreement", "sign", str(AGREEMENTS))
+    assert [a["name"] for a in signed] == ["agreements/rsa-risk-pool-bank-hz", "agreements/link-invest-arm-bank-hz"]
 
     # Booking: 10,000,000.00 × 10% coverage ÷ 10.00 strike = 100,000 option units, held by the arm.
     booked = server.json("deal", "book", "--file", str(EXAMPLE))

@@ -51,6 +51,22 @@ risk_sharing:
 split: {{bank_bps: 3000, investment_arm_bps: 5000, risk_pool_bps: 2000}}
 """
 
+AGREEMENTS = """\
+agreements:
+  - agreement_id: rsa-pool-zj-bank-hz
+    kind: risk_sharing
+    owner: pool-zj
+    counterparty: bank-hz
+    effective_from: 2026-01-01
+    risk_sharing: {base_rate: "0.50", per_deal_cap: 3000000.00, auto_approval_limit: 3000000.00}
+  - agreement_id: link-invest-arm-bank-hz
+    kind: linkage
+    owner: invest-arm
+    counterparty: bank-hz
+    effective_from: 2026-01-01
+    linkage: {bank_bps: 3000, investment_arm_bps: 5000, risk_pool_bps: 2000}
+"""
+
 CAP_TABLE = """\
 classes:
   - {name: common, shares: 8000000}
@@ -66,6 +82,9 @@ def balance(server: Server, account: str) -> str:
 def test_worked_example_exercise_through_the_cli(server: Server, tmp_path: Path) -> None:
     for party, kind in (("bank-hz", "bank_branch"), ("invest-arm", "investment_arm"), ("pool-zj", "risk_pool")):
         server.ok("party", "create", party, "--name", party, "--kind", kind)
+    agreements = tmp_path / "agreements.yaml"
+    agreements.write_text(AGREEMENTS, encoding="utf-8")
+    server.ok("agreement", "sign", str(agreements))
     server.ok(
         "account", "create", "invest-arm", "cash", "--type", "asset", "--commodity", "CNY", "--must-not-go-negative"
     )

@@ -32,6 +32,7 @@ from tests.integration.settlement_world import (
     ARM,
     BANK,
     COMPANY,
+    FIRST,
     MAIN,
     POOL,
     World,
@@ -40,8 +41,16 @@ from tests.integration.settlement_world import (
     deal_terms,
     option_terms,
 )
+from toudai.v1 import agreements_pb2 as agpb
+from toudai.v1 import (
+    agreements_pb2_grpc,
+    audit_pb2_grpc,
+    deals_pb2_grpc,
+    ledger_pb2_grpc,
+    settlement_pb2_grpc,
+    valuation_pb2_grpc,
+)
 from toudai.v1 import audit_pb2 as apb
-from toudai.v1 import audit_pb2_grpc, deals_pb2_grpc, ledger_pb2_grpc, settlement_pb2_grpc, valuation_pb2_grpc
 from toudai.v1 import deals_pb2 as dpb
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import settlement_pb2 as spb
@@ -240,6 +249,19 @@ def _posting(account: str, side: Any) -> pb.Posting:
 
 
 MAIN_NAME = f"deals/{MAIN}"
+CLAIM_NAME = f"claims/{FIRST}"  # the first deal's default filed it (auto-approved)
+# The agreement a party's own token may read or amend (tests/agreements_world.py names them).
+AGREEMENT_OF = {
+    BANK: f"agreements/rsa-{POOL}-{BANK}",
+    POOL: f"agreements/rsa-{POOL}-{BANK}",
+    ARM: f"agreements/link-{ARM}-{BANK}",
+}
+
+
+def _agreements(t: Target) -> Any:
+    return agreements_pb2_grpc.AgreementServiceStub(t.keyed.channel)
+
+
 # RPC → (stub of the target, the request); write requests carry no request_id, so an allowed one fails
 # validation after the authorization checks and changes nothing.
 REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
@@ -298,6 +320,17 @@ REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
         dpb.FundRiskPoolRequest(risk_pool=f"parties/{POOL}", amount=cny("1.00"), value_date=date("2026-03-01")),
     ),
     "WriteOff": lambda t: (_deals(t), dpb.WriteOffRequest(name=MAIN_NAME)),
+    "GetClaim": lambda t: (_deals(t), dpb.GetClaimRequest(name=CLAIM_NAME)),
+    "ListClaims": lambda t: (_deals(t), dpb.ListClaimsRequest()),
+    "ApproveClaim": lambda t: (_deals(t), dpb.ApproveClaimRequest(name=CLAIM_NAME)),
+    "RejectClaim": lambda t: (_deals(t), dpb.RejectClaimRequest(name=CLAIM_NAME, reason="no")),
+    "CreateAgreement": lambda t: (
+        _agreements(t),
+        agpb.CreateAgreementRequest(agreement_id="new", agreement=agpb.Agreement(owner=f"parties/{t.party}")),
+    ),
+    "AmendAgreement": lambda t: (_agreements(t), agpb.AmendAgreementRequest(name=AGREEMENT_OF[t.party])),
+    "GetAgreement": lambda t: (_agreements(t), agpb.GetAgreementRequest(name=AGREEMENT_OF[t.party])),
+    "ListAgreements": lambda t: (_agreements(t), agpb.ListAgreementsRequest()),
     "CloseDeal": lambda t: (_deals(t), dpb.CloseDealRequest(name=MAIN_NAME)),
     "RequestExercise": lambda t: (_settlement(t), spb.RequestExerciseRequest(deal=MAIN_NAME)),
     "ApproveExercise": lambda t: (_settlement(t), spb.ApproveExerciseRequest(name=t.keyed.exercise)),
@@ -332,6 +365,8 @@ LISTED: dict[str, tuple[Callable[[Any], list[str]], Callable[[Target], str]]] = 
     "ListTransactions": (lambda r: [x.name for x in r.transactions], lambda t: t.keyed.transactions[t.party]),
     "ListDeals": (lambda r: [d.name for d in r.deals], lambda t: MAIN_NAME),
     "ListExercises": (lambda r: [e.name for e in r.exercises], lambda t: t.keyed.exercise),
+    "ListClaims": (lambda r: [c.name for c in r.claims], lambda t: CLAIM_NAME),
+    "ListAgreements": (lambda r: [a.name for a in r.agreements], lambda t: AGREEMENT_OF[t.party].split("/versions")[0]),
 }
 
 

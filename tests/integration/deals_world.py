@@ -33,6 +33,7 @@ import pytest
 from google.type import date_pb2, money_pb2
 
 from ledger.store import Ledger
+from tests.agreements_world import sign_agreements
 from tests.integration.dbstate import assert_unchanged, snapshot
 from toudai.v1 import deals_pb2 as dpb
 from toudai.v1 import deals_pb2_grpc, ledger_pb2_grpc
@@ -83,9 +84,23 @@ def deals(channel: grpc.Channel) -> Deals:
 
 
 def create_parties(stub: Stub, parties: dict[str, int] = PARTIES) -> None:
+    """Create the parties, and the agreements between those present (tests/agreements_world.py)."""
     for party, kind in parties.items():
         stub.CreateParty(
             pb.CreatePartyRequest(request_id=f"party-{party}", party_id=party, display_name=party, kind=kind)
+        )
+    if BANK in parties:
+
+        def present(party: str) -> str:
+            return party if party in parties else ""
+
+        sign_agreements(
+            stub.channel,  # type: ignore[attr-defined]  # tests.conftest.LedgerStub
+            branch=BANK,
+            arm=present(ARM),
+            pool=present(POOL),
+            fund=present(FUND),
+            insurer=present(INSURER),
         )
 
 

@@ -35,6 +35,7 @@ from google.type import date_pb2, money_pb2
 from grpc_status import rpc_status
 
 from ledger.store import Ledger
+from tests.agreements_world import sign_agreements
 from tests.chains import verify_book
 from tests.integration.dbstate import assert_unchanged, snapshot
 from toudai.v1 import deals_pb2 as dpb
@@ -219,6 +220,7 @@ class World:
     def __init__(self, channel: grpc.Channel, stub: ledger_pb2_grpc.LedgerServiceStub, ledger: Ledger) -> None:
         self.ledger = ledger
         self.stub = stub
+        self.channel = channel
         self.deals = deals_pb2_grpc.DealServiceStub(channel)
         self.settlement = settlement_pb2_grpc.SettlementServiceStub(channel)
         self.valuation = valuation_pb2_grpc.ValuationServiceStub(channel)
@@ -235,6 +237,7 @@ class World:
             self.stub.CreateParty(
                 pb.CreatePartyRequest(request_id=f"party-{party}", party_id=party, display_name=party, kind=kind)
             )
+        sign_agreements(self.channel, branch=BANK, arm=ARM, pool=POOL)
         for code, account_type, guarded in (
             ("cash", pb.ACCOUNT_TYPE_ASSET, True),
             ("capital", pb.ACCOUNT_TYPE_EQUITY, False),

@@ -25,6 +25,7 @@ from deals.terms import (
 from ledger.errors import AlreadyExists, InvalidArgument
 from ledger.model import PartyKind
 from ledger.store import Ledger
+from tests.agreements_world import sign_in_process
 
 
 def _terms(shares: int, pool: str = "pool") -> DealTerms:
@@ -62,6 +63,7 @@ def desk(ledger: Ledger) -> DealDesk:
         ("pool", PartyKind.RISK_POOL),
     ):
         ledger.create_party(request_id=str(uuid.uuid4()), party_id=party, display_name=party, kind=kind)
+    sign_in_process(ledger, branch="bank-hz", arm="arm", pool="pool")
     return DealDesk(ledger)
 
 

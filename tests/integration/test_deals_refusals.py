@@ -191,7 +191,7 @@ def test_a_booking_with_many_bad_fields_gets_every_violation_at_once(stub: Stub,
     terms.split.risk_pool_bps = 1000  # 3000 + 5000 + 1000 = 9000
     terms.option.coverage = "1.5"
     terms.option.holder = f"parties/{BANK}"  # a bank may not hold equity
-    terms.risk_sharing.base_rate = ""
+    terms.risk_sharing.base_rate = "1.5"  # above 100 % (left out, it would come from the agreement)
     terms.subsidy.subsidy_fund = ""
     request = dpb.BookLinkedDealRequest(request_id="book-bad", deal_id="Bad Deal", terms=terms)
     error = refused(deals.BookLinkedDeal, request, INVALID, ledger)

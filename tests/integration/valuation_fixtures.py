@@ -8,6 +8,7 @@ import uuid
 import grpc
 from google.type import date_pb2, money_pb2
 
+from tests.agreements_world import sign_agreements
 from toudai.v1 import deals_pb2, deals_pb2_grpc, ledger_pb2, ledger_pb2_grpc, valuation_pb2, valuation_pb2_grpc
 
 COMPANY = "Jiaxing Photonics Co., Ltd."
@@ -62,6 +63,7 @@ def create_parties(channel: grpc.Channel) -> None:
         ledger.CreateParty(
             ledger_pb2.CreatePartyRequest(request_id=rid(), party_id=party, display_name=party, kind=kind)
         )
+    sign_agreements(channel, branch=BRANCH, arm=HOLDER, pool=POOL)
 
 
 def record_round(

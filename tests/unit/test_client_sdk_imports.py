@@ -40,6 +40,7 @@ CLI = (
     "clients.deal_files",
     "clients.demo",
     "clients.exercise_commands",
+    "clients.agreement_commands",
     "clients.value_commands",
     "clients.audit_commands",
     "clients.postfile",

@@ -85,6 +85,21 @@ class ExerciseTrigger(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EXERCISE_TRIGGER_IPO: _ClassVar[ExerciseTrigger]
     EXERCISE_TRIGGER_MERGER: _ClassVar[ExerciseTrigger]
     EXERCISE_TRIGGER_VALUATION_THRESHOLD: _ClassVar[ExerciseTrigger]
+
+class PoolReimbursement(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    POOL_REIMBURSEMENT_UNSPECIFIED: _ClassVar[PoolReimbursement]
+    POOL_REIMBURSEMENT_BORROWER: _ClassVar[PoolReimbursement]
+    POOL_REIMBURSEMENT_PORTFOLIO: _ClassVar[PoolReimbursement]
+    POOL_REIMBURSEMENT_NONE: _ClassVar[PoolReimbursement]
+
+class ClaimStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLAIM_STATUS_UNSPECIFIED: _ClassVar[ClaimStatus]
+    CLAIM_STATUS_AUTO_APPROVED: _ClassVar[ClaimStatus]
+    CLAIM_STATUS_PENDING: _ClassVar[ClaimStatus]
+    CLAIM_STATUS_APPROVED: _ClassVar[ClaimStatus]
+    CLAIM_STATUS_REJECTED: _ClassVar[ClaimStatus]
 DEAL_STATUS_UNSPECIFIED: DealStatus
 DEAL_STATUS_BOOKED: DealStatus
 DEAL_STATUS_DISBURSED: DealStatus
@@ -129,6 +144,15 @@ EXERCISE_TRIGGER_QUALIFYING_ROUND: ExerciseTrigger
 EXERCISE_TRIGGER_IPO: ExerciseTrigger
 EXERCISE_TRIGGER_MERGER: ExerciseTrigger
 EXERCISE_TRIGGER_VALUATION_THRESHOLD: ExerciseTrigger
+POOL_REIMBURSEMENT_UNSPECIFIED: PoolReimbursement
+POOL_REIMBURSEMENT_BORROWER: PoolReimbursement
+POOL_REIMBURSEMENT_PORTFOLIO: PoolReimbursement
+POOL_REIMBURSEMENT_NONE: PoolReimbursement
+CLAIM_STATUS_UNSPECIFIED: ClaimStatus
+CLAIM_STATUS_AUTO_APPROVED: ClaimStatus
+CLAIM_STATUS_PENDING: ClaimStatus
+CLAIM_STATUS_APPROVED: ClaimStatus
+CLAIM_STATUS_REJECTED: ClaimStatus
 
 class Borrower(_message.Message):
     __slots__ = ("name", "uscc", "stage", "credit_score")
@@ -217,7 +241,7 @@ class OptionTerms(_message.Message):
     def __init__(self, holder: _Optional[str] = ..., company: _Optional[str] = ..., share_class: _Optional[str] = ..., quantity_basis: _Optional[_Union[OptionQuantityBasis, str]] = ..., shares: _Optional[int] = ..., stake: _Optional[str] = ..., coverage: _Optional[str] = ..., fully_diluted_shares: _Optional[int] = ..., strike_basis: _Optional[_Union[StrikeBasis, str]] = ..., strike_price: _Optional[str] = ..., discount: _Optional[str] = ..., valuation_cap: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., exercise_window_start: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., exercise_window_end: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., triggers: _Optional[_Iterable[_Union[ExerciseTrigger, str]]] = ..., qualifying_round_size: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., valuation_threshold: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class RiskSharingTerms(_message.Message):
-    __slots__ = ("risk_pool", "base_rate", "first_loan", "first_loan_rate", "unsecured_share", "unsecured_threshold", "unsecured_rate", "cap", "insurer", "insurer_rate")
+    __slots__ = ("risk_pool", "base_rate", "first_loan", "first_loan_rate", "unsecured_share", "unsecured_threshold", "unsecured_rate", "cap", "insurer", "insurer_rate", "bands", "auto_approval_limit", "reimbursement")
     RISK_POOL_FIELD_NUMBER: _ClassVar[int]
     BASE_RATE_FIELD_NUMBER: _ClassVar[int]
     FIRST_LOAN_FIELD_NUMBER: _ClassVar[int]
@@ -228,6 +252,9 @@ class RiskSharingTerms(_message.Message):
     CAP_FIELD_NUMBER: _ClassVar[int]
     INSURER_FIELD_NUMBER: _ClassVar[int]
     INSURER_RATE_FIELD_NUMBER: _ClassVar[int]
+    BANDS_FIELD_NUMBER: _ClassVar[int]
+    AUTO_APPROVAL_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    REIMBURSEMENT_FIELD_NUMBER: _ClassVar[int]
     risk_pool: str
     base_rate: str
     first_loan: bool
@@ -238,7 +265,18 @@ class RiskSharingTerms(_message.Message):
     cap: _money_pb2.Money
     insurer: str
     insurer_rate: str
-    def __init__(self, risk_pool: _Optional[str] = ..., base_rate: _Optional[str] = ..., first_loan: _Optional[bool] = ..., first_loan_rate: _Optional[str] = ..., unsecured_share: _Optional[str] = ..., unsecured_threshold: _Optional[str] = ..., unsecured_rate: _Optional[str] = ..., cap: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer: _Optional[str] = ..., insurer_rate: _Optional[str] = ...) -> None: ...
+    bands: _containers.RepeatedCompositeFieldContainer[CompensationBand]
+    auto_approval_limit: _money_pb2.Money
+    reimbursement: PoolReimbursement
+    def __init__(self, risk_pool: _Optional[str] = ..., base_rate: _Optional[str] = ..., first_loan: _Optional[bool] = ..., first_loan_rate: _Optional[str] = ..., unsecured_share: _Optional[str] = ..., unsecured_threshold: _Optional[str] = ..., unsecured_rate: _Optional[str] = ..., cap: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer: _Optional[str] = ..., insurer_rate: _Optional[str] = ..., bands: _Optional[_Iterable[_Union[CompensationBand, _Mapping]]] = ..., auto_approval_limit: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., reimbursement: _Optional[_Union[PoolReimbursement, str]] = ...) -> None: ...
+
+class CompensationBand(_message.Message):
+    __slots__ = ("up_to", "rate")
+    UP_TO_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    up_to: _money_pb2.Money
+    rate: str
+    def __init__(self, up_to: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., rate: _Optional[str] = ...) -> None: ...
 
 class ProceedsSplit(_message.Message):
     __slots__ = ("bank_bps", "investment_arm_bps", "risk_pool_bps", "advisory_fee")
@@ -253,7 +291,7 @@ class ProceedsSplit(_message.Message):
     def __init__(self, bank_bps: _Optional[int] = ..., investment_arm_bps: _Optional[int] = ..., risk_pool_bps: _Optional[int] = ..., advisory_fee: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class DealTerms(_message.Message):
-    __slots__ = ("branch", "borrower", "loan", "subsidy", "option", "risk_sharing", "split")
+    __slots__ = ("branch", "borrower", "loan", "subsidy", "option", "risk_sharing", "split", "agreements")
     BRANCH_FIELD_NUMBER: _ClassVar[int]
     BORROWER_FIELD_NUMBER: _ClassVar[int]
     LOAN_FIELD_NUMBER: _ClassVar[int]
@@ -261,6 +299,7 @@ class DealTerms(_message.Message):
     OPTION_FIELD_NUMBER: _ClassVar[int]
     RISK_SHARING_FIELD_NUMBER: _ClassVar[int]
     SPLIT_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENTS_FIELD_NUMBER: _ClassVar[int]
     branch: str
     borrower: Borrower
     loan: LoanTerms
@@ -268,10 +307,33 @@ class DealTerms(_message.Message):
     option: OptionTerms
     risk_sharing: RiskSharingTerms
     split: ProceedsSplit
-    def __init__(self, branch: _Optional[str] = ..., borrower: _Optional[_Union[Borrower, _Mapping]] = ..., loan: _Optional[_Union[LoanTerms, _Mapping]] = ..., subsidy: _Optional[_Union[SubsidyTerms, _Mapping]] = ..., option: _Optional[_Union[OptionTerms, _Mapping]] = ..., risk_sharing: _Optional[_Union[RiskSharingTerms, _Mapping]] = ..., split: _Optional[_Union[ProceedsSplit, _Mapping]] = ...) -> None: ...
+    agreements: DealAgreements
+    def __init__(self, branch: _Optional[str] = ..., borrower: _Optional[_Union[Borrower, _Mapping]] = ..., loan: _Optional[_Union[LoanTerms, _Mapping]] = ..., subsidy: _Optional[_Union[SubsidyTerms, _Mapping]] = ..., option: _Optional[_Union[OptionTerms, _Mapping]] = ..., risk_sharing: _Optional[_Union[RiskSharingTerms, _Mapping]] = ..., split: _Optional[_Union[ProceedsSplit, _Mapping]] = ..., agreements: _Optional[_Union[DealAgreements, _Mapping]] = ...) -> None: ...
+
+class DealAgreements(_message.Message):
+    __slots__ = ("risk_sharing", "linkage", "subsidy")
+    RISK_SHARING_FIELD_NUMBER: _ClassVar[int]
+    LINKAGE_FIELD_NUMBER: _ClassVar[int]
+    SUBSIDY_FIELD_NUMBER: _ClassVar[int]
+    risk_sharing: str
+    linkage: str
+    subsidy: str
+    def __init__(self, risk_sharing: _Optional[str] = ..., linkage: _Optional[str] = ..., subsidy: _Optional[str] = ...) -> None: ...
+
+class Attribution(_message.Message):
+    __slots__ = ("principal", "role", "request_id", "time")
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    principal: str
+    role: str
+    request_id: str
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, principal: _Optional[str] = ..., role: _Optional[str] = ..., request_id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DealEvent(_message.Message):
-    __slots__ = ("kind", "value_date", "request_id", "transaction", "create_time", "details")
+    __slots__ = ("kind", "value_date", "request_id", "transaction", "create_time", "details", "recorded_by")
     class DetailsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -285,16 +347,18 @@ class DealEvent(_message.Message):
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     DETAILS_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
     kind: str
     value_date: _date_pb2.Date
     request_id: str
     transaction: str
     create_time: _timestamp_pb2.Timestamp
     details: _containers.ScalarMap[str, str]
-    def __init__(self, kind: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., request_id: _Optional[str] = ..., transaction: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., details: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    recorded_by: Attribution
+    def __init__(self, kind: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., request_id: _Optional[str] = ..., transaction: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., details: _Optional[_Mapping[str, str]] = ..., recorded_by: _Optional[_Union[Attribution, _Mapping]] = ...) -> None: ...
 
 class Deal(_message.Message):
-    __slots__ = ("name", "status", "terms", "option_quantity", "option_commodity", "principal_outstanding", "interest_receivable", "subsidy_receivable", "accrued_to", "create_time", "events")
+    __slots__ = ("name", "status", "terms", "option_quantity", "option_commodity", "principal_outstanding", "interest_receivable", "subsidy_receivable", "accrued_to", "create_time", "events", "booked_by")
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TERMS_FIELD_NUMBER: _ClassVar[int]
@@ -306,6 +370,7 @@ class Deal(_message.Message):
     ACCRUED_TO_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
+    BOOKED_BY_FIELD_NUMBER: _ClassVar[int]
     name: str
     status: DealStatus
     terms: DealTerms
@@ -317,7 +382,108 @@ class Deal(_message.Message):
     accrued_to: _date_pb2.Date
     create_time: _timestamp_pb2.Timestamp
     events: _containers.RepeatedCompositeFieldContainer[DealEvent]
-    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[DealStatus, str]] = ..., terms: _Optional[_Union[DealTerms, _Mapping]] = ..., option_quantity: _Optional[int] = ..., option_commodity: _Optional[str] = ..., principal_outstanding: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrued_to: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., events: _Optional[_Iterable[_Union[DealEvent, _Mapping]]] = ...) -> None: ...
+    booked_by: Attribution
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[DealStatus, str]] = ..., terms: _Optional[_Union[DealTerms, _Mapping]] = ..., option_quantity: _Optional[int] = ..., option_commodity: _Optional[str] = ..., principal_outstanding: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrued_to: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., events: _Optional[_Iterable[_Union[DealEvent, _Mapping]]] = ..., booked_by: _Optional[_Union[Attribution, _Mapping]] = ...) -> None: ...
+
+class CompensationClaim(_message.Message):
+    __slots__ = ("name", "deal", "risk_pool", "branch", "status", "loss", "amount", "paid", "owed", "value_date", "agreement", "filed_by", "decided_by", "reason", "transaction")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DEAL_FIELD_NUMBER: _ClassVar[int]
+    RISK_POOL_FIELD_NUMBER: _ClassVar[int]
+    BRANCH_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LOSS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PAID_FIELD_NUMBER: _ClassVar[int]
+    OWED_FIELD_NUMBER: _ClassVar[int]
+    VALUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENT_FIELD_NUMBER: _ClassVar[int]
+    FILED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    deal: str
+    risk_pool: str
+    branch: str
+    status: ClaimStatus
+    loss: _money_pb2.Money
+    amount: _money_pb2.Money
+    paid: _money_pb2.Money
+    owed: _money_pb2.Money
+    value_date: _date_pb2.Date
+    agreement: str
+    filed_by: Attribution
+    decided_by: Attribution
+    reason: str
+    transaction: str
+    def __init__(self, name: _Optional[str] = ..., deal: _Optional[str] = ..., risk_pool: _Optional[str] = ..., branch: _Optional[str] = ..., status: _Optional[_Union[ClaimStatus, str]] = ..., loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., paid: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., owed: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., agreement: _Optional[str] = ..., filed_by: _Optional[_Union[Attribution, _Mapping]] = ..., decided_by: _Optional[_Union[Attribution, _Mapping]] = ..., reason: _Optional[str] = ..., transaction: _Optional[str] = ...) -> None: ...
+
+class GetClaimRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetClaimResponse(_message.Message):
+    __slots__ = ("claim",)
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
+    claim: CompensationClaim
+    def __init__(self, claim: _Optional[_Union[CompensationClaim, _Mapping]] = ...) -> None: ...
+
+class ListClaimsRequest(_message.Message):
+    __slots__ = ("risk_pool", "branch", "status", "page_size", "page_token")
+    RISK_POOL_FIELD_NUMBER: _ClassVar[int]
+    BRANCH_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    risk_pool: str
+    branch: str
+    status: ClaimStatus
+    page_size: int
+    page_token: str
+    def __init__(self, risk_pool: _Optional[str] = ..., branch: _Optional[str] = ..., status: _Optional[_Union[ClaimStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListClaimsResponse(_message.Message):
+    __slots__ = ("claims", "next_page_token")
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    claims: _containers.RepeatedCompositeFieldContainer[CompensationClaim]
+    next_page_token: str
+    def __init__(self, claims: _Optional[_Iterable[_Union[CompensationClaim, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ApproveClaimRequest(_message.Message):
+    __slots__ = ("request_id", "name", "value_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    name: str
+    value_date: _date_pb2.Date
+    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class ApproveClaimResponse(_message.Message):
+    __slots__ = ("claim",)
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
+    claim: CompensationClaim
+    def __init__(self, claim: _Optional[_Union[CompensationClaim, _Mapping]] = ...) -> None: ...
+
+class RejectClaimRequest(_message.Message):
+    __slots__ = ("request_id", "name", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    name: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RejectClaimResponse(_message.Message):
+    __slots__ = ("claim",)
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
+    claim: CompensationClaim
+    def __init__(self, claim: _Optional[_Union[CompensationClaim, _Mapping]] = ...) -> None: ...
 
 class SchedulePeriod(_message.Message):
     __slots__ = ("number", "accrual_start", "accrual_end", "payment_date", "days", "opening_principal", "principal", "interest", "subsidy", "borrower_interest", "borrower_payment")
@@ -496,20 +662,22 @@ class RecordDefaultRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class RecordDefaultResponse(_message.Message):
-    __slots__ = ("deal", "loss", "compensation_paid", "compensation_claim", "insurer_share", "transaction")
+    __slots__ = ("deal", "loss", "compensation_paid", "compensation_claim", "insurer_share", "transaction", "compensation_pending")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     LOSS_FIELD_NUMBER: _ClassVar[int]
     COMPENSATION_PAID_FIELD_NUMBER: _ClassVar[int]
     COMPENSATION_CLAIM_FIELD_NUMBER: _ClassVar[int]
     INSURER_SHARE_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    COMPENSATION_PENDING_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     loss: _money_pb2.Money
     compensation_paid: _money_pb2.Money
     compensation_claim: _money_pb2.Money
     insurer_share: _money_pb2.Money
     transaction: str
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_paid: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_claim: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ...) -> None: ...
+    compensation_pending: _money_pb2.Money
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_paid: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_claim: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., compensation_pending: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class FundRiskPoolRequest(_message.Message):
     __slots__ = ("request_id", "risk_pool", "amount", "value_date")

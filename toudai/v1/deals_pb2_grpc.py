@@ -90,6 +90,26 @@ class DealServiceStub:
                 request_serializer=toudai_dot_v1_dot_deals__pb2.CloseDealRequest.SerializeToString,
                 response_deserializer=toudai_dot_v1_dot_deals__pb2.CloseDealResponse.FromString,
                 _registered_method=True)
+        self.GetClaim = channel.unary_unary(
+                '/toudai.v1.DealService/GetClaim',
+                request_serializer=toudai_dot_v1_dot_deals__pb2.GetClaimRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_deals__pb2.GetClaimResponse.FromString,
+                _registered_method=True)
+        self.ListClaims = channel.unary_unary(
+                '/toudai.v1.DealService/ListClaims',
+                request_serializer=toudai_dot_v1_dot_deals__pb2.ListClaimsRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_deals__pb2.ListClaimsResponse.FromString,
+                _registered_method=True)
+        self.ApproveClaim = channel.unary_unary(
+                '/toudai.v1.DealService/ApproveClaim',
+                request_serializer=toudai_dot_v1_dot_deals__pb2.ApproveClaimRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_deals__pb2.ApproveClaimResponse.FromString,
+                _registered_method=True)
+        self.RejectClaim = channel.unary_unary(
+                '/toudai.v1.DealService/RejectClaim',
+                request_serializer=toudai_dot_v1_dot_deals__pb2.RejectClaimRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_deals__pb2.RejectClaimResponse.FromString,
+                _registered_method=True)
 
 
 class DealServiceServicer:
@@ -173,6 +193,34 @@ class DealServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetClaim(self, request, context):
+        """Reads the risk pool's compensation claim of a defaulted deal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListClaims(self, request, context):
+        """Lists compensation claims, filtered and paginated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveClaim(self, request, context):
+        """The pool approves a pending claim: its compensation is posted (paid from its cash, the rest owed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectClaim(self, request, context):
+        """The pool rejects a pending claim: nothing is posted, the branch bears the loss.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DealServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -230,6 +278,26 @@ def add_DealServiceServicer_to_server(servicer, server):
                     servicer.CloseDeal,
                     request_deserializer=toudai_dot_v1_dot_deals__pb2.CloseDealRequest.FromString,
                     response_serializer=toudai_dot_v1_dot_deals__pb2.CloseDealResponse.SerializeToString,
+            ),
+            'GetClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetClaim,
+                    request_deserializer=toudai_dot_v1_dot_deals__pb2.GetClaimRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_deals__pb2.GetClaimResponse.SerializeToString,
+            ),
+            'ListClaims': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListClaims,
+                    request_deserializer=toudai_dot_v1_dot_deals__pb2.ListClaimsRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_deals__pb2.ListClaimsResponse.SerializeToString,
+            ),
+            'ApproveClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveClaim,
+                    request_deserializer=toudai_dot_v1_dot_deals__pb2.ApproveClaimRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_deals__pb2.ApproveClaimResponse.SerializeToString,
+            ),
+            'RejectClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectClaim,
+                    request_deserializer=toudai_dot_v1_dot_deals__pb2.RejectClaimRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_deals__pb2.RejectClaimResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -530,6 +598,114 @@ class DealService:
             '/toudai.v1.DealService/CloseDeal',
             toudai_dot_v1_dot_deals__pb2.CloseDealRequest.SerializeToString,
             toudai_dot_v1_dot_deals__pb2.CloseDealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.DealService/GetClaim',
+            toudai_dot_v1_dot_deals__pb2.GetClaimRequest.SerializeToString,
+            toudai_dot_v1_dot_deals__pb2.GetClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListClaims(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.DealService/ListClaims',
+            toudai_dot_v1_dot_deals__pb2.ListClaimsRequest.SerializeToString,
+            toudai_dot_v1_dot_deals__pb2.ListClaimsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.DealService/ApproveClaim',
+            toudai_dot_v1_dot_deals__pb2.ApproveClaimRequest.SerializeToString,
+            toudai_dot_v1_dot_deals__pb2.ApproveClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.DealService/RejectClaim',
+            toudai_dot_v1_dot_deals__pb2.RejectClaimRequest.SerializeToString,
+            toudai_dot_v1_dot_deals__pb2.RejectClaimResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,45 @@
+"""The books a caller's writes may reach through agreements (the ledger's second line of defence).
+
+A branch and the parties holding agreements with it form the branch's circle: the risk pool, the
+investment arm, the subsidy fund of its agreements, and the insurer a risk-sharing agreement names.
+A caller acting for a party may post into the books of every circle its party belongs to, and nowhere
+else (`LedgerSession.reach`); the set comes from the agreements recorded by the consenting parties,
+never from a request. So even a servicer bug that let a branch name another branch as its option
+holder could not post there: no agreement puts that branch in the caller's circle.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from deals.agreements import schema as ags
+from ledger import actor
+from ledger.session import LedgerSession
+
+
+def circle_of(conn: sa.Connection, party: str) -> set[str]:
+    """Every party in a circle `party` belongs to (itself included)."""
+    t = ags.agreements
+    branches = {party} | {r.counterparty for r in conn.execute(sa.select(t.c.counterparty).where(t.c.owner == party))}
+    rows = conn.execute(
+        sa.select(t.c.id, t.c.owner, t.c.kind, t.c.latest_version).where(t.c.counterparty.in_(sorted(branches)))
+    ).all()
+    circle = branches | {r.owner for r in rows}
+    risk = [(r.id, r.latest_version) for r in rows if r.kind == "risk_sharing"]
+    if risk:
+        v = ags.agreement_versions
+        for found in conn.execute(sa.select(v.c.terms_json).where(sa.tuple_(v.c.agreement_id, v.c.version).in_(risk))):
+            insurer = json.loads(found.terms_json).get("insurer")
+            if insurer:
+                circle.add(insurer)
+    return circle
+
+
+def reach_for_caller(session: LedgerSession) -> None:
+    """Declare the caller's circles as the books this unit of work may post to (a no-op for callers acting
+    for no party: administrators and the system)."""
+    bound = actor.current()
+    if bound is not None and bound.party:
+        session.reach(circle_of(session.connection, bound.party))
