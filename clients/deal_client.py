@@ -22,6 +22,8 @@ from google.protobuf import message as protobuf_message
 
 from clients.client import ToudaiClient, new_request_id
 from clients.deal_convert import (
+    claim_from,
+    claim_name,
     date_message,
     deal_from,
     deal_name,
@@ -35,6 +37,8 @@ from clients.deal_convert import (
 )
 from clients.deal_types import (
     Accrual,
+    ClaimStatus,
+    CompensationClaim,
     Deal,
     DealStatus,
     DealTerms,
@@ -166,7 +170,35 @@ class DealClient:
             compensation_claim=money_value(response.compensation_claim),
             insurer_share=money_value(response.insurer_share),
             transaction=response.transaction,
+            compensation_pending=money_value(response.compensation_pending),
         )
+
+    # ---------------------------------------------------------------- compensation claims
+
+    def get_claim(self, deal: str) -> CompensationClaim:
+        """The pool's compensation claim of a defaulted deal (`claims/{deal}`, `deals/{deal}` or the id)."""
+        return claim_from(self._call("GetClaim", pb.GetClaimRequest(name=claim_name(deal))).claim)
+
+    def list_claims(
+        self, *, risk_pool: str = "", branch: str = "", status: ClaimStatus | None = None
+    ) -> Iterator[CompensationClaim]:
+        """Compensation claims by deal id, every page."""
+        request = pb.ListClaimsRequest(risk_pool=party(risk_pool), branch=party(branch), status=enum_number(status))
+        return (claim_from(c) for c in self._client.pages(self._stub, "ListClaims", request, "claims"))
+
+    def approve_claim(
+        self, deal: str, *, value_date: dt.date | None = None, request_id: str | None = None
+    ) -> CompensationClaim:
+        """The pool approves a pending claim: its compensation is posted (cash first, the rest owed)."""
+        request = pb.ApproveClaimRequest(request_id=request_id or new_request_id(), name=claim_name(deal))
+        if value_date is not None:
+            request.value_date.CopyFrom(date_message(value_date))
+        return claim_from(self._call("ApproveClaim", request).claim)
+
+    def reject_claim(self, deal: str, *, reason: str, request_id: str | None = None) -> CompensationClaim:
+        """The pool rejects a pending claim: nothing is posted; the branch bears the loss at write-off."""
+        request = pb.RejectClaimRequest(request_id=request_id or new_request_id(), name=claim_name(deal), reason=reason)
+        return claim_from(self._call("RejectClaim", request).claim)
 
     def fund_pool(
         self, risk_pool: str, amount: AmountInput, value_date: dt.date, *, request_id: str | None = None

@@ -26,6 +26,8 @@ from clients.deal_client import (
 from clients.deal_files import DealFileError, load_deals
 from clients.deal_types import (
     Accrual,
+    ClaimStatus,
+    CompensationClaim,
     Deal,
     DealStatus,
     Default,
@@ -341,10 +343,68 @@ def default_table(result: Default) -> Table:
     table.add_row("Compensation paid by the pool", _cny(result.compensation_paid))
     table.add_row("Compensation claim on the pool", _cny(result.compensation_claim))
     table.add_row("Insurer share", _cny(result.insurer_share))
-    remaining = result.loss - result.compensation_paid - result.compensation_claim - result.insurer_share
+    if result.compensation_pending:
+        table.add_row("Waiting for the pool's approval (claim)", _cny(result.compensation_pending))
+    remaining = (
+        result.loss
+        - result.compensation_paid
+        - result.compensation_claim
+        - result.insurer_share
+        - result.compensation_pending
+    )
     table.add_section()
     table.add_row("Borne by the bank (to write off)", _cny(remaining))
     return table
+
+
+def claims_table(claims: Iterable[CompensationClaim]) -> Table:
+    table = _table(
+        "Compensation claims",
+        "Deal",
+        "Pool",
+        "Branch",
+        "Status",
+        "Amount (CNY)",
+        "Paid",
+        "Owed",
+        "Filed by",
+        "Decided by",
+        numeric=("Amount (CNY)", "Paid", "Owed"),
+    )
+    for c in claims:
+        table.add_row(
+            c.deal.removeprefix("deals/"),
+            c.risk_pool,
+            c.branch,
+            c.status.value,
+            _cny(c.amount),
+            _cny(c.paid),
+            _cny(c.owed),
+            c.filed_by,
+            c.decided_by or "—",
+        )
+    return table
+
+
+def deal_claims(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    status = ClaimStatus(args.status) if args.status else None
+    found = list(DealClient(client).list_claims(risk_pool=args.pool or "", branch=args.branch or "", status=status))
+    return _emit(args, console, found, claims_table(found))
+
+
+def deal_claim(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    claim = DealClient(client).get_claim(args.name)
+    return _emit(args, console, claim, claims_table([claim]))
+
+
+def deal_approve_claim(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    claim = DealClient(client).approve_claim(args.name, value_date=args.date, request_id=args.request_id)
+    return _emit(args, console, claim, claims_table([claim]))
+
+
+def deal_reject_claim(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    claim = DealClient(client).reject_claim(args.name, reason=args.reason, request_id=args.request_id)
+    return _emit(args, console, claim, claims_table([claim]))
 
 
 def pool_funding_table(result: PoolFunding) -> Table:
@@ -524,6 +584,27 @@ def register(subparsers: Any, command: Command, group: Callable[[Any, str, str],
 
     close = command(deal, "close", deal_close, "close a fully repaid deal", mutation=True)
     close.add_argument("name", help=NAME_HELP)
+
+    claims = command(deal, "claims", deal_claims, "list the risk pools' compensation claims")
+    claims.add_argument("--pool", help="only this pool's claims (party id)")
+    claims.add_argument("--branch", help="only this branch's claims (party id)")
+    claims.add_argument("--status", choices=[s.value for s in ClaimStatus], help="only claims in this status")
+    claim = command(deal, "claim", deal_claim, "show a defaulted deal's compensation claim")
+    claim.add_argument("name", help=NAME_HELP)
+    approve = command(
+        deal,
+        "approve-claim",
+        deal_approve_claim,
+        "the pool approves a pending claim: its compensation is posted (pool staff; not the person who filed it)",
+        mutation=True,
+    )
+    approve.add_argument("name", help=NAME_HELP)
+    approve.add_argument("--date", type=cli_args.date, help="value date YYYY-MM-DD (default: the default's)")
+    reject = command(
+        deal, "reject-claim", deal_reject_claim, "the pool rejects a pending claim: nothing is posted", mutation=True
+    )
+    reject.add_argument("name", help=NAME_HELP)
+    reject.add_argument("--reason", required=True, help="why the pool rejects it, for the record")
 
     from clients.demo import DEMO_HELP
 

@@ -17,6 +17,8 @@ from clients.deal_types import (
     Borrower,
     BorrowerStage,
     BusinessDay,
+    ClaimStatus,
+    CompensationClaim,
     DayCount,
     Deal,
     DealAgreements,
@@ -52,6 +54,7 @@ _PROTO_ENUMS: dict[type[enum.StrEnum], tuple[Any, str]] = {
     QuantityBasis: (pb.OptionQuantityBasis, "OPTION_QUANTITY_BASIS"),
     StrikeBasis: (pb.StrikeBasis, "STRIKE_BASIS"),
     ExerciseTrigger: (pb.ExerciseTrigger, "EXERCISE_TRIGGER"),
+    ClaimStatus: (pb.ClaimStatus, "CLAIM_STATUS"),
 }
 
 
@@ -342,4 +345,29 @@ def period_from(message: pb.SchedulePeriod) -> SchedulePeriod:
         subsidy=money_value(message.subsidy),
         borrower_interest=money_value(message.borrower_interest),
         borrower_payment=money_value(message.borrower_payment),
+    )
+
+
+def claim_name(deal: str) -> str:
+    """`claims/{deal}` from a claim name, a deal name or a deal id."""
+    return "claims/" + deal.removeprefix("claims/").removeprefix("deals/")
+
+
+def claim_from(message: pb.CompensationClaim) -> CompensationClaim:
+    return CompensationClaim(
+        name=message.name,
+        deal=message.deal,
+        risk_pool=party_id(message.risk_pool),
+        branch=party_id(message.branch),
+        status=_enum_from(ClaimStatus, message.status) or ClaimStatus.PENDING,
+        loss=money_value(message.loss),
+        amount=money_value(message.amount),
+        paid=money_value(message.paid),
+        owed=money_value(message.owed),
+        value_date=_date_value(message, "value_date"),
+        agreement=message.agreement,
+        filed_by=message.filed_by.principal,
+        decided_by=message.decided_by.principal,
+        reason=message.reason,
+        transaction=message.transaction,
     )

@@ -318,6 +318,37 @@ class Default:
     compensation_claim: Decimal
     insurer_share: Decimal
     transaction: str
+    compensation_pending: Decimal = Decimal(0)  # above the agreement's auto-approval limit: a pending claim
+
+
+class ClaimStatus(enum.StrEnum):
+    """Where a compensation claim is."""
+
+    AUTO_APPROVED = "auto_approved"  # within the agreement's auto-approval limit: posted with the default
+    PENDING = "pending"  # waiting for the pool's decision; nothing of it posted
+    APPROVED = "approved"  # approved by the pool and posted
+    REJECTED = "rejected"  # rejected by the pool; nothing posted
+
+
+@dataclass(frozen=True, slots=True)
+class CompensationClaim:
+    """The risk pool's compensation of one defaulted deal, and who filed and decided it."""
+
+    name: str
+    deal: str
+    risk_pool: str
+    branch: str
+    status: ClaimStatus
+    loss: Decimal
+    amount: Decimal
+    paid: Decimal
+    owed: Decimal
+    value_date: dt.date | None
+    agreement: str
+    filed_by: str
+    decided_by: str
+    reason: str
+    transaction: str
 
 
 @dataclass(frozen=True, slots=True)
