@@ -27,6 +27,7 @@ from deals.booking import insert_bookings, prepare_booking
 from deals.claims import Claim, ClaimStatus, claim_of, claim_row, decide, file_claim
 from deals.model import (
     BOOK_MANY_LIMIT,
+    CLAIM_APPROVED_EVENT,
     DEFAULTED_EVENT,
     Booking,
     Deal,
@@ -438,7 +439,7 @@ class DealDesk:
             )
 
         payload = {"date": value_date.isoformat() if value_date else ""}
-        self._step(request_id, f"deals/{deal_id}", "claim_approved", value_date, step, payload=payload)
+        self._step(request_id, f"deals/{deal_id}", CLAIM_APPROVED_EVENT, value_date, step, payload=payload)
         return self.get_claim(name)
 
     def reject_claim(self, *, request_id: str, name: str, reason: str) -> Claim:

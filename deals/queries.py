@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from deals import codec
 from deals import schema as ds
-from deals.model import DEFAULTED_EVENT, DealStatus
+from deals.model import CLAIM_APPROVED_EVENT, DEFAULTED_EVENT, DealStatus
 from deals.terms import DealTerms, OptionTerms
 from ledger.session import LedgerSession
 
@@ -26,6 +26,7 @@ __all__ = [
     "DealRecord",
     "OptionRight",
     "all_deal_ids",
+    "deal_ids_under_agreement",
     "deal_record",
     "deals_of_borrower",
     "decoded_terms",
@@ -83,15 +84,26 @@ def deals_of_borrower(session: LedgerSession, borrower_uscc: str, pool: str) -> 
     ]
 
 
+def deal_ids_under_agreement(session: LedgerSession, agreement_id: str) -> list[str]:
+    """Every deal booked under the risk-sharing agreement `agreement_id` (any version), by id."""
+    return [
+        r.id
+        for r in session.connection.execute(
+            sa.select(ds.deals.c.id).where(ds.deals.c.risk_agreement == agreement_id).order_by(ds.deals.c.id)
+        )
+    ]
+
+
 def pool_compensation_on_borrower(session: LedgerSession, deal_ids: Sequence[str]) -> int:
-    """What the pool paid, or owes as a claim, at the defaults of these deals, in fen: the amount a later
-    option gain reimburses it first."""
+    """What the pool paid, or owes as a claim, at the defaults of these deals (and on the claims it approved
+    later), in fen: the amount a later option gain reimburses it first."""
     if not deal_ids:
         return 0
     total = 0
     for event in session.connection.execute(
         sa.select(ds.deal_events.c.details_json).where(
-            ds.deal_events.c.deal_id.in_(list(deal_ids)), ds.deal_events.c.kind == DEFAULTED_EVENT
+            ds.deal_events.c.deal_id.in_(list(deal_ids)),
+            ds.deal_events.c.kind.in_([DEFAULTED_EVENT, CLAIM_APPROVED_EVENT]),
         )
     ):
         details = json.loads(event.details_json)

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from deals import queries as deal_queries
-from deals.terms import DealTerms, Trigger
+from deals.terms import DealTerms, Reimbursement, Trigger
 from ledger.amounts import format_minor
 from ledger.errors import (
     NotFound,
@@ -85,9 +85,17 @@ def compute_preview(session: LedgerSession, row: Any, terms: DealTerms) -> Previ
 
 
 def reimbursement_due(session: LedgerSession, deal_id: str, terms: DealTerms) -> int:
-    """What the pool paid or owes on this borrower's defaults, less what settlements gave back already."""
+    """What the pool is reimbursed ahead of the split, by its risk-sharing agreement's basis: what it paid or
+    owes on this borrower's defaults (`borrower`) or on every deal of the agreement (`portfolio`), less what
+    settlements of those deals gave back already; nothing (`none`)."""
     conn = session.connection
-    ids = [d.id for d in deal_queries.deals_of_borrower(session, terms.borrower.uscc, terms.risk.pool)]
+    basis = terms.risk.reimbursement
+    if basis is Reimbursement.NONE:
+        return 0
+    if basis is Reimbursement.PORTFOLIO and terms.agreements.risk_sharing:
+        ids = deal_queries.deal_ids_under_agreement(session, terms.agreements.risk_sharing)
+    else:
+        ids = [d.id for d in deal_queries.deals_of_borrower(session, terms.borrower.uscc, terms.risk.pool)]
     compensated = deal_queries.pool_compensation_on_borrower(session, ids)
     reimbursed = 0
     settled = sa.select(ss.exercises.c.split_json).where(

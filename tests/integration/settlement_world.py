@@ -35,7 +35,7 @@ from google.type import date_pb2, money_pb2
 from grpc_status import rpc_status
 
 from ledger.store import Ledger
-from tests.agreements_world import sign_agreements
+from tests.agreements_world import generous_risk, sign_agreements
 from tests.chains import verify_book
 from tests.integration.dbstate import assert_unchanged, snapshot
 from toudai.v1 import deals_pb2 as dpb
@@ -198,10 +198,12 @@ def option_terms(
     )
 
 
-def deal_terms(principal: str, start: str, maturity: str, option: dpb.OptionTerms, cap: str) -> dpb.DealTerms:
+def deal_terms(
+    principal: str, start: str, maturity: str, option: dpb.OptionTerms, cap: str, uscc: str = USCC
+) -> dpb.DealTerms:
     return dpb.DealTerms(
         branch=f"parties/{BANK}",
-        borrower=dpb.Borrower(name=COMPANY, uscc=USCC, stage=dpb.BORROWER_STAGE_GROWTH),
+        borrower=dpb.Borrower(name=COMPANY, uscc=uscc, stage=dpb.BORROWER_STAGE_GROWTH),
         loan=dpb.LoanTerms(
             principal=cny(principal),
             annual_rate="0.0435",
@@ -217,7 +219,19 @@ def deal_terms(principal: str, start: str, maturity: str, option: dpb.OptionTerm
 class World:
     """The parties, the defaulted first loan, the linked deal and the round, with stubs on one channel."""
 
-    def __init__(self, channel: grpc.Channel, stub: ledger_pb2_grpc.LedgerServiceStub, ledger: Ledger) -> None:
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        stub: ledger_pb2_grpc.LedgerServiceStub,
+        ledger: Ledger,
+        *,
+        reimbursement: int = dpb.POOL_REIMBURSEMENT_BORROWER,
+        first_uscc: str = USCC,
+    ) -> None:
+        """`reimbursement`: the basis in the pool's agreement; `first_uscc`: the first (defaulted) loan's
+        borrower, the main deal's by default."""
+        self.reimbursement = reimbursement
+        self.first_uscc = first_uscc
         self.ledger = ledger
         self.stub = stub
         self.channel = channel
@@ -237,7 +251,9 @@ class World:
             self.stub.CreateParty(
                 pb.CreatePartyRequest(request_id=f"party-{party}", party_id=party, display_name=party, kind=kind)
             )
-        sign_agreements(self.channel, branch=BANK, arm=ARM, pool=POOL)
+        risk = generous_risk()
+        risk.reimbursement = self.reimbursement  # type: ignore[assignment]
+        sign_agreements(self.channel, branch=BANK, arm=ARM, pool=POOL, risk=risk)
         for code, account_type, guarded in (
             ("cash", pb.ACCOUNT_TYPE_ASSET, True),
             ("capital", pb.ACCOUNT_TYPE_EQUITY, False),
@@ -284,7 +300,9 @@ class World:
                 value_date=date("2026-01-10"),
             )
         )
-        first = deal_terms("1000000.00", "2026-01-15", "2027-01-15", option_terms(start="2026-01-15"), "200000.00")
+        first = deal_terms(
+            "1000000.00", "2026-01-15", "2027-01-15", option_terms(start="2026-01-15"), "200000.00", self.first_uscc
+        )
         self.deals.BookLinkedDeal(dpb.BookLinkedDealRequest(request_id="book-first", deal_id=FIRST, terms=first))
         self.deals.DisburseLoan(dpb.DisburseLoanRequest(request_id="disburse-first", name=f"deals/{FIRST}"))
         default = self.deals.RecordDefault(
