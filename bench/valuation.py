@@ -50,6 +50,21 @@ CAP_TABLE = {
 }
 
 
+def _sign_agreements(ledger: Any) -> None:
+    """What the pool and the arm agreed with the branch, so the deals can be booked (docs/security.md)."""
+    from deals.agreements.desk import AgreementDesk
+    from deals.agreements.model import AgreementDraft, AgreementKind, LinkageTerms, RiskSharingTerms
+
+    desk = AgreementDesk(ledger)
+    start = dt.date(2020, 1, 1)
+    for agreement_id, kind, owner, terms in (
+        ("rsa-pool", AgreementKind.RISK_SHARING, "pool", RiskSharingTerms(base_rate=Decimal("0.50"))),
+        ("link-arm", AgreementKind.LINKAGE, "arm", LinkageTerms(3000, 5000, 2000)),
+    ):
+        draft = AgreementDraft(kind, owner, "bank-hz", start, None, terms)
+        desk.create(request_id=agreement_id, agreement_id=agreement_id, draft=draft)
+
+
 def best(function: Callable[[], object], repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -218,6 +233,7 @@ def bench_revalue(deals: int) -> list[str]:
             ("pool", PartyKind.RISK_POOL),
         ):
             ledger.create_party(request_id=str(uuid.uuid4()), party_id=party, display_name=party, kind=kind)
+        _sign_agreements(ledger)
         companies = max(1, deals // 100)
         book = RoundBook(ledger)
         for c in range(companies):

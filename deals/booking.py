@@ -7,13 +7,14 @@ import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
 from deals import accounting, codec
 from deals import schema as ds
 from deals.agreements import records as agreement_records
-from deals.agreements.resolve import resolve_agreements
+from deals.agreements.resolve import Cache, resolve_agreements
 from deals.agreements.rules import within_agreements
 from deals.model import (
     OPEN_STATUSES,
@@ -194,6 +195,7 @@ def apply_agreements(
     kinds = session.party_kinds({p for b in bookings for p in b.terms.parties()})
     problems: list[PreconditionViolation] = []
     applied: list[PreparedBooking] = []
+    cache: Cache = {}
     for b in bookings:
         where = prefix(b)
         before = len(problems)
@@ -209,7 +211,7 @@ def apply_agreements(
         if len(problems) > before:
             applied.append(b)
             continue
-        found = resolve_agreements(conn, b.terms, where)
+        found = resolve_agreements(conn, b.terms, where, cache)
         problems += found.problems
         if found.problems:
             applied.append(b)
@@ -247,9 +249,13 @@ def exposure_problems(
     the most it can owe on the agreement's open deals (booked, disbursed, repaying, defaulted) plus these."""
     problems: list[PreconditionViolation] = []
     adding: dict[str, int] = {}
+    versions: dict[tuple[str, int], Any] = {}
     for b in bookings:
         agreement_id = b.terms.agreements.risk_sharing
-        cap_row = agreement_records.version_of(conn, agreement_id, b.terms.agreements.risk_sharing_version)
+        key = (agreement_id, b.terms.agreements.risk_sharing_version)
+        if key not in versions:
+            versions[key] = agreement_records.version_of(conn, *key)
+        cap_row = versions[key]
         if cap_row is None or not getattr(cap_row.terms, "exposure_cap", 0):
             continue
         cap = cap_row.terms.exposure_cap  # type: ignore[union-attr]

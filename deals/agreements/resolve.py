@@ -33,7 +33,13 @@ class Resolved:
     problems: list[PreconditionViolation] = field(default_factory=list)
 
 
-def resolve_agreements(conn: sa.Connection, terms: DealTerms, prefix: str = "") -> Resolved:
+#: (kind, owner, branch, named agreement) → the agreements read for it, within one unit of work.
+Cache = dict[tuple[AgreementKind, str, str, str], list[Agreement]]
+
+
+def resolve_agreements(conn: sa.Connection, terms: DealTerms, prefix: str = "", cache: Cache | None = None) -> Resolved:
+    """The agreements `terms` fall under; `cache` (one per unit of work) saves re-reading them for every
+    booking of a batch between the same parties."""
     found = Resolved()
     wanted = [
         (AgreementKind.RISK_SHARING, terms.risk.pool, terms.agreements.risk_sharing, "risk_sharing"),
@@ -43,13 +49,28 @@ def resolve_agreements(conn: sa.Connection, terms: DealTerms, prefix: str = "") 
         wanted.append((AgreementKind.SUBSIDY, terms.subsidy_fund, terms.agreements.subsidy, "subsidy"))
     for kind, owner, named, attr in wanted:
         path = f"{prefix}terms.agreements.{attr}"
-        agreement = _one(conn, kind, owner, terms.branch, named, terms, path, found.problems)
+        key = (kind, owner, terms.branch, named)
+        if cache is None or key not in cache:
+            candidates = _candidates(conn, kind, owner, terms.branch, named)
+            if cache is not None:
+                cache[key] = candidates
+        else:
+            candidates = cache[key]
+        agreement = _one(candidates, kind, owner, terms.branch, named, terms, path, found.problems)
         setattr(found, attr if attr != "risk_sharing" else "risk", agreement)
     return found
 
 
+def _candidates(conn: sa.Connection, kind: AgreementKind, owner: str, branch: str, named: str) -> list[Agreement]:
+    """The named agreement's latest version, or every agreement of this kind between the two parties."""
+    if named:
+        agreement = records.version_of(conn, named)
+        return [agreement] if agreement is not None else []
+    return records.between(conn, owner, branch, kind)
+
+
 def _one(
-    conn: sa.Connection,
+    found: list[Agreement],
     kind: AgreementKind,
     owner: str,
     branch: str,
@@ -59,7 +80,7 @@ def _one(
     problems: list[PreconditionViolation],
 ) -> Agreement | None:
     if named:
-        agreement = records.version_of(conn, named)
+        agreement = found[0] if found else None
         if agreement is None:
             problems.append(PreconditionViolation("NO_AGREEMENT", path, f"agreements/{named} does not exist"))
             return None
@@ -75,7 +96,7 @@ def _one(
             )
             return None
         return agreement
-    candidates = [a for a in records.between(conn, owner, branch, kind) if a.in_effect_on(terms.loan.start)]
+    candidates = [a for a in found if a.in_effect_on(terms.loan.start)]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
