@@ -146,7 +146,7 @@ def insert_bookings(
                 ledger_request(b.deal_id, 1, 0),
                 day,
                 b.quantity,
-                deal_meta(b.deal_id, "booked"),
+                deal_meta(b.deal_id, "booked", b.request_id),
             )
             for b, day in zip(bookings, booked_on, strict=True)
         ],

@@ -573,7 +573,11 @@ class DealDesk:
                     continue
                 seq = next_seq(conn, row.id)
                 spec = accounting.pay_claim(
-                    accounts, ledger_request(row.id, seq, 0), value_date, pay, deal_meta(row.id, "claim_paid")
+                    accounts,
+                    ledger_request(row.id, seq, 0),
+                    value_date,
+                    pay,
+                    deal_meta(row.id, "claim_paid", request_id),
                 )
                 result = session.post([spec])
                 append_event(
@@ -641,7 +645,7 @@ class DealDesk:
                 )
             terms = codec.terms_from_json(row.terms_json)
             session.lock_books(terms.parties())
-            ctx = StepContext(session, row, terms, value_date)
+            ctx = StepContext(session, row, terms, value_date, request_id)
             apply(ctx)
             now = session.now()
             updates: dict[str, Any] = {"status": ctx.status.value, "updated_at": now}

@@ -142,10 +142,14 @@ def ledger_request(deal_id: str, seq: int, n: int) -> str:
     return f"deals/{deal_id}/events/{seq}/{n}"
 
 
-def deal_meta(deal_id: str, step: str) -> dict[str, str]:
+def deal_meta(deal_id: str, step: str, request_id: str = "") -> dict[str, str]:
+    """A deal transaction's metadata: the deal, the step, and the client's request id that caused it, so
+    the hash chain records which request (as well as who, `toudai.principal`) wrote each entry."""
     meta = {"toudai.deal": deal_id}
     if step:
         meta["toudai.step"] = step
+    if request_id:
+        meta["toudai.request_id"] = request_id
     return meta
 
 

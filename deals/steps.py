@@ -19,7 +19,10 @@ from ledger.session import LedgerSession
 class StepContext:
     """The context one deal step works in: its connection, terms, state and what it posted."""
 
-    def __init__(self, session: LedgerSession, row: Any, terms: DealTerms, value_date: dt.date | None) -> None:
+    def __init__(
+        self, session: LedgerSession, row: Any, terms: DealTerms, value_date: dt.date | None, request_id: str = ""
+    ) -> None:
+        self.request_id = request_id
         self.session = session
         self.conn = session.connection
         self.row = row
@@ -63,7 +66,7 @@ class StepContext:
         return request
 
     def meta(self) -> dict[str, str]:
-        return deal_meta(self.deal_id, "")
+        return deal_meta(self.deal_id, "", self.request_id)
 
     def post(self, spec: Any) -> None:
         if not spec.postings:
