@@ -52,6 +52,7 @@ environment:
   TOUDAI_TLS_CA        default for --tls-ca (and so TOUDAI_TLS_CERT, TOUDAI_TLS_KEY, TOUDAI_TLS_SERVER_NAME)
   TOUDAI_DATABASE_URL  default for --database-url of `serve` and `db` (sqlite:///var/toudai.db)
   TOUDAI_JWT_KEYS      default for --jwt-key of `serve`: [KID=]FILE entries separated by commas
+  TOUDAI_MAX_TOKEN_LIFETIME  default for --max-token-lifetime of `serve` (24h)
 
 accounts are written parties/{party}/accounts/{code} or, shorter, {party}/{code} (e.g. bank-hz/cash).
 """
@@ -188,9 +189,22 @@ def _security_options(serve: argparse.ArgumentParser) -> None:
         "file; repeat for rotation; the kid defaults to the file name without extension (env TOUDAI_JWT_KEYS, "
         "comma-separated). Without keys the server runs in development mode, on loopback addresses only",
     )
+    group.add_argument(
+        "--max-token-lifetime",
+        type=cli_args.duration,
+        metavar="DURATION",
+        help="refuse tokens that live longer (exp - iat, or exp - now without iat), e.g. 8h, 7d "
+        "(env TOUDAI_MAX_TOKEN_LIFETIME; default 24h)",
+    )
     group.add_argument("--tls-cert", metavar="FILE", help="serve TLS with this PEM certificate chain")
     group.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
     group.add_argument("--client-ca", metavar="FILE", help="require client certificates signed by this CA (mTLS)")
+    group.add_argument(
+        "--plaintext-behind-proxy",
+        action="store_true",
+        help="serve a non-loopback address without TLS because a proxy or service mesh in front terminates "
+        "TLS (logged as a warning); without it, a non-loopback address needs --tls-cert and --tls-key",
+    )
 
 
 def _database_url_option(parser: argparse.ArgumentParser) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from rich.console import Console
@@ -20,23 +21,25 @@ EXIT_FAILED = 1
 
 
 def configure_logging(level: str) -> None:
-    """Readable lines for the server's own log and bare JSON lines for the access log, all on stderr.
+    """Every logger of the process writes one JSON object per line to stderr (server.logs.JsonFormatter).
 
-    The access log's records are already JSON (server.interceptors), so they get no prefix: each line
-    on stderr that starts with `{` is one call, ready for `jq` or a log shipper.
+    One handler, on the root logger: the access log (`toudai.access`, one record per call with its fields
+    as keys), `toudai.auth`, the server's own loggers, grpc's, and Python warnings (captured into the
+    `py.warnings` logger) all come out as JSON lines, ready for `jq` or a log shipper, and none of them can
+    be split into two lines by what a caller sends.
     """
+    from server.logs import JsonFormatter  # the server's code only when serving
+
     root = logging.getLogger()
     root.handlers.clear()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level.upper())
     access = logging.getLogger("toudai.access")
     access.handlers.clear()
-    access_handler = logging.StreamHandler(sys.stderr)
-    access_handler.setFormatter(logging.Formatter("%(message)s"))
-    access.addHandler(access_handler)
-    access.propagate = False
+    access.propagate = True
+    logging.captureWarnings(True)
 
 
 def _fail(message: str) -> int:
@@ -47,10 +50,18 @@ def _fail(message: str) -> int:
 def serve(args: argparse.Namespace) -> int:
     import sqlalchemy.exc
 
+    from clients.cli_args import duration
     from ledger.errors import SchemaMismatch
     from server.app import serve as run_server  # grpc server machinery only when serving
-    from server.auth import key_specs_from_env
+    from server.auth import DEFAULT_MAX_TOKEN_LIFETIME, MAX_LIFETIME_ENV, key_specs_from_env
 
+    lifetime = getattr(args, "max_token_lifetime", None)
+    if lifetime is None:
+        configured = os.environ.get(MAX_LIFETIME_ENV, "").strip()
+        try:
+            lifetime = duration(configured) if configured else DEFAULT_MAX_TOKEN_LIFETIME
+        except argparse.ArgumentTypeError as error:
+            return _fail(f"{MAX_LIFETIME_ENV}: {error}")
     configure_logging(args.log_level)
     try:
         run_server(
@@ -63,6 +74,8 @@ def serve(args: argparse.Namespace) -> int:
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,
             client_ca=args.client_ca,
+            max_token_lifetime=lifetime,
+            plaintext_behind_proxy=getattr(args, "plaintext_behind_proxy", False),
         )
     except SchemaMismatch as error:
         return _fail(f"refusing to serve: {error.message}")

@@ -7,6 +7,9 @@ var/dev-jwt-secret under the working directory (or env TOUDAI_DEV_SECRET_FILE), 
 ES256 or EdDSA), for a server configured with the matching `--jwt-key`. Production tokens come from
 the bank's identity provider, not from here.
 
+`--ttl` above the servers' default maximum token lifetime (24h, `toudai serve --max-token-lifetime`)
+still mints, but says on stderr that a server with the default maximum refuses the token.
+
     export TOUDAI_TOKEN=$(toudai token --role branch --branch bank-hz --sub zhang.wei)
 """
 
@@ -32,7 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="[KID=]FILE",
         help="sign with this HS256 secret or PEM private key (default: the development secret)",
     )
-    parser.add_argument("--ttl", type=cli_args.duration, default="8h", help="lifetime, e.g. 8h, 30m, 7d (default 8h)")
+    parser.add_argument(
+        "--ttl",
+        type=cli_args.duration,
+        default="8h",
+        help="lifetime, e.g. 8h, 30m, 7d (default 8h); servers refuse tokens living longer than their "
+        "--max-token-lifetime (default 24h)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,5 +71,12 @@ def run(args: argparse.Namespace) -> int:
     except auth.AuthConfigError as error:
         errors.print(f"[bold red]toudai:[/] {error}", highlight=False)
         return 1
+    if args.ttl > auth.DEFAULT_MAX_TOKEN_LIFETIME:
+        errors.print(
+            f"[bold yellow]toudai: warning:[/] --ttl {auth.describe_duration(args.ttl)} is longer than the default "
+            f"maximum token lifetime ({auth.describe_duration(auth.DEFAULT_MAX_TOKEN_LIFETIME)}): a server refuses "
+            f"this token unless it runs with --max-token-lifetime {auth.describe_duration(args.ttl)} or more",
+            highlight=False,
+        )
     sys.stdout.write(token + "\n")
     return 0

@@ -19,7 +19,9 @@ MAX_POSTING_MINOR = 10**17
 #: 9.2 * 10**18, so no sum the database keeps can overflow.
 MAX_BALANCE_MINOR = 10**18
 
-_DECIMAL_TEXT = re.compile(r"^[+-]?([0-9]+)(?:\.([0-9]+))?\Z")
+#: An optional minus, digits, an optional '.' and digits. No '+': "+1.00" is refused, so that one amount
+#: has one spelling (a signed value in a log or an export is always negative).
+_DECIMAL_TEXT = re.compile(r"^-?([0-9]+)(?:\.([0-9]+))?\Z")
 
 
 class AmountError(ValueError):
@@ -29,14 +31,14 @@ class AmountError(ValueError):
 def parse_minor(text: str, scale: int) -> int:
     """Convert decimal text such as "1234.5" to minor units at `scale` (2 → 123450).
 
-    Accepts an optional sign, digits and at most `scale` decimal places. Rejects exponents, spaces,
-    thousands separators, NaN and infinities, and anything beyond MAX_POSTING_MINOR.
+    Accepts an optional minus sign, digits and at most `scale` decimal places. Rejects a leading '+',
+    exponents, spaces, thousands separators, NaN and infinities, and anything beyond MAX_POSTING_MINOR.
     """
     if not isinstance(text, str) or not text:
         raise AmountError('is empty; give a decimal number such as "100.00"')
     match = _DECIMAL_TEXT.match(text)
     if match is None:
-        raise AmountError(f"{text!r} is not a decimal number (use digits and an optional '.' only)")
+        raise AmountError(f"{text!r} is not a decimal number (use digits and an optional '.' only, no '+')")
     fraction = match.group(2) or ""
     if len(fraction) > scale:
         significant = fraction.rstrip("0")
@@ -55,9 +57,10 @@ def parse_minor(text: str, scale: int) -> int:
 def parse_plain_decimal(text: str) -> Decimal:
     """Exact decimal text as a Decimal: the one parser for prices, rates and quantities at the edges.
 
-    "Plain" means what a person writes: an optional sign, digits, an optional '.' and digits (ASCII
-    only). Exponents ("1e3"), NaN and infinities, spaces, thousands separators, underscores and other
-    scripts' digits are refused, since each would let the text show one number while meaning another.
+    "Plain" means what a person writes: an optional minus sign, digits, an optional '.' and digits (ASCII
+    only). A leading '+', exponents ("1e3"), NaN and infinities, spaces, thousands separators, underscores
+    and other scripts' digits are refused, since each would let the text show one number while meaning
+    another (or one number in two spellings).
     """
     if not isinstance(text, str) or not text:
         raise AmountError('is empty; give a decimal number such as "3.00"')
@@ -66,7 +69,7 @@ def parse_plain_decimal(text: str) -> Decimal:
             Decimal(text)
         except InvalidOperation:
             raise AmountError(f"{text!r} is not a decimal number") from None
-        raise AmountError(f"{text!r} is not a plain decimal number (digits and an optional '.' only)")
+        raise AmountError(f"{text!r} is not a plain decimal number (digits and an optional '.' only, no '+')")
     return Decimal(text)
 
 

@@ -107,11 +107,29 @@ def check_text(value: str, path: str, errors: ViolationCollector, limit: int = M
 
 
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f]")
+#: Every character of Unicode category Cc (C0 controls with tab, newline and carriage return, DEL, the C1
+#: controls U+0080-U+009F) and the line and paragraph separators U+2028 / U+2029: none may be in a
+#: metadata value, a token's names or anything else that ends up on one line of a log or an export.
+_ANY_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _has_control_characters(value: str) -> bool:
     """C0 controls other than tab and newline (NUL, in particular, cannot be stored in PostgreSQL text)."""
     return _CONTROL_CHARACTER.search(value) is not None
+
+
+def has_any_control_character(value: str) -> bool:
+    """Whether `value` holds a control character (category Cc: C0, DEL, C1) or U+2028 / U+2029.
+
+    Stricter than descriptions' rule (which allows tab and newline): for one-line values such as metadata
+    values and the names in a token.
+    """
+    return _ANY_CONTROL_CHARACTER.search(value) is not None
+
+
+def is_reserved_metadata_key(key: str) -> bool:
+    """Whether `key` is in the ledger's reserved namespace `toudai.`, in any letter case (`TOUDAI.x` too)."""
+    return key[: len(RESERVED_METADATA_PREFIX)].casefold() == RESERVED_METADATA_PREFIX
 
 
 def check_metadata(
@@ -135,10 +153,10 @@ def check_metadata(
                 f"key must be 1 to {MAX_METADATA_KEY} characters of letters, digits and . _ : / -",
                 "METADATA_TOO_LARGE" if len(key) > MAX_METADATA_KEY else "INVALID_FIELD",
             )
-        elif key.startswith(RESERVED_METADATA_PREFIX) and not allow_reserved:
+        elif is_reserved_metadata_key(key) and not allow_reserved:
             errors.add(
                 f"{path}[{key!r}]",
-                f"keys starting with {RESERVED_METADATA_PREFIX!r} are reserved",
+                f"keys starting with {RESERVED_METADATA_PREFIX!r} (in any letter case) are reserved",
             )
         if len(value) > MAX_METADATA_VALUE:
             errors.add(
@@ -146,8 +164,11 @@ def check_metadata(
                 f"value is {len(value)} characters long; the limit is {MAX_METADATA_VALUE}",
                 "METADATA_TOO_LARGE",
             )
-        if _has_control_characters(value):
-            errors.add(f"{path}[{key!r}]", "value contains control characters")
+        if has_any_control_character(value):
+            errors.add(
+                f"{path}[{key!r}]",
+                "value contains control characters (none allowed: no tab, newline, DEL, U+2028 or U+2029)",
+            )
 
 
 def check_metadata_filter(key: str, value: str, errors: ViolationCollector) -> None:
@@ -157,7 +178,7 @@ def check_metadata_filter(key: str, value: str, errors: ViolationCollector) -> N
             "metadata_key",
             f"must be 1 to {MAX_METADATA_KEY} characters of letters, digits and . _ : / -",
         )
-    if len(value) > MAX_METADATA_VALUE or _has_control_characters(value):
+    if len(value) > MAX_METADATA_VALUE or has_any_control_character(value):
         errors.add(
             "metadata_value",
             f"must be at most {MAX_METADATA_VALUE} characters, without control characters",

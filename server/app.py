@@ -9,6 +9,7 @@ finish within a grace period, and close the database.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -29,10 +30,13 @@ from server import database
 from server.agreements_servicer import AgreementServicer
 from server.audit_servicer import AuditServicer
 from server.auth import (
+    DEFAULT_MAX_TOKEN_LIFETIME,
     AuthConfigError,
     Authenticator,
     AuthInterceptor,
     KeySet,
+    check_transport,
+    party_kinds,
     server_authenticator,
     server_credentials,
 )
@@ -108,7 +112,9 @@ def create_server(
         interceptors=[
             *([metrics.interceptor()] if metrics is not None else []),
             ErrorAndLogInterceptor(in_flight),
-            AuthInterceptor(authenticator),  # innermost: its refusals are logged and counted like any error
+            # Innermost: its refusals are logged and counted like any error. A token's party must exist and be
+            # of the role's kind (read from the ledger once per party).
+            AuthInterceptor(authenticator, party_kind=party_kinds(ledger)),
         ],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -205,44 +211,55 @@ def serve(
     tls_cert: str | None = None,
     tls_key: str | None = None,
     client_ca: str | None = None,
+    max_token_lifetime: dt.timedelta = DEFAULT_MAX_TOKEN_LIFETIME,
+    plaintext_behind_proxy: bool = False,
 ) -> None:
     """Run the server until SIGTERM or SIGINT, then shut down gracefully.
 
-    Refuses to start (server.auth.AuthConfigError) without `jwt_keys` on a non-loopback address, and with
-    half a TLS configuration.
+    Refuses to start (server.auth.AuthConfigError) without `jwt_keys` on a non-loopback address, in
+    plaintext on a non-loopback address unless `plaintext_behind_proxy` (server.auth.check_transport),
+    and with half a TLS configuration.
     """
-    authenticator = server_authenticator(listen, jwt_keys)
+    authenticator = server_authenticator(listen, jwt_keys, max_token_lifetime=max_token_lifetime)
     credentials = None
     if tls_cert or tls_key or client_ca:
         if not (tls_cert and tls_key):
             raise AuthConfigError("TLS needs both --tls-cert and --tls-key (--client-ca adds mutual TLS)")
         credentials = server_credentials(tls_cert, tls_key, client_ca)
-    ledger = open_ledger(database_url, migrate=migrate)
-    health_servicer = health.HealthServicer()
-    metrics = Metrics(ledger) if metrics_listen else None
-    in_flight = InFlight()
-    server, port = create_server(
-        ledger,
-        listen,
-        health_servicer=health_servicer,
-        reuse_port=reuse_port,
-        metrics=metrics,
-        authenticator=authenticator,
-        credentials=credentials,
-        in_flight=in_flight,
-    )
-    if metrics is not None and metrics_listen:
-        log.info("metrics on http://%s/metrics", metrics_listen.rsplit(":", 1)[0] + f":{metrics.start(metrics_listen)}")
+    check_transport(listen, tls=credentials is not None, plaintext_behind_proxy=plaintext_behind_proxy)
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s; draining calls for up to %.0f s", signal.Signals(signum).name, grace_seconds)
         stopping.set()
 
-    # Installed before the port opens: a SIGTERM sent as soon as health checks pass must drain the server,
-    # not kill it with the default handler.
+    # Installed before anything binds the port (gRPC may accept connections from the moment the port is
+    # added): a SIGTERM sent as soon as the port answers must drain the server, not kill it with the
+    # default handler. A signal during start-up makes the server start, then drain at once.
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
+        ledger = open_ledger(database_url, migrate=migrate)
+    except BaseException:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        raise
+    health_servicer = health.HealthServicer()
+    metrics = Metrics(ledger) if metrics_listen else None
+    in_flight = InFlight()
+    try:
+        server, port = create_server(
+            ledger,
+            listen,
+            health_servicer=health_servicer,
+            reuse_port=reuse_port,
+            metrics=metrics,
+            authenticator=authenticator,
+            credentials=credentials,
+            in_flight=in_flight,
+        )
+        if metrics is not None and metrics_listen:
+            bound = metrics.start(metrics_listen)
+            log.info("metrics on http://%s/metrics", metrics_listen.rsplit(":", 1)[0] + f":{bound}")
         server.start()
     except BaseException:
         for sig, handler in previous.items():

@@ -2,7 +2,8 @@
 
 The error interceptor wraps unary handlers only, so the two streaming methods translate errors here,
 the same way: a domain error becomes its status with rich details, anything else INTERNAL (logged),
-and every stream logs one access line when it ends.
+and every stream that reaches its servicer logs one access line when it ends, with the caller's principal
+and role like the unary calls' (a stream refused by the auth interceptor is logged by `toudai.auth` only).
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from ledger.journal_reader import JournalReader, account_key_of, party_id_of
 from ledger.model import AccountType, PartyKind
 from ledger.store import Ledger
 from server import convert as cv
+from server.auth import bound_call
 from server.errors import STATUS_OF_KIND, abort_with, internal_status, to_status
+from server.interceptors import log_access
+from server.logs import CallRecord
 from toudai.v1 import audit_pb2 as pb
 from toudai.v1 import audit_pb2_grpc as pb_grpc
 
-access_log = logging.getLogger("toudai.access")
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
@@ -64,21 +67,23 @@ def _streaming(
             raise
         except Exception:
             if getattr(context, "_state", None) is not None and context._state.aborted:  # type: ignore[attr-defined]
+                code = context.code()  # type: ignore[attr-defined]
+                status = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
                 raise
             status = "INTERNAL"
             log.exception("unhandled error in %s", method.__name__)
             abort_with(context, internal_status(""))
         finally:
-            access_log.info(
-                json.dumps(
-                    {
-                        "method": f"/toudai.v1.AuditService/{method.__name__}",
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                        "messages": sent,
-                        "peer": context.peer(),
-                    }
-                )
+            call = bound_call(context)
+            log_access(
+                {
+                    "method": f"/toudai.v1.AuditService/{method.__name__}",
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "messages": sent,
+                    "peer": context.peer(),
+                },
+                CallRecord(call.identity.subject, call.identity.role.value) if call is not None else None,
             )
 
     return wrapper

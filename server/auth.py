@@ -3,12 +3,17 @@
 Every call to a toudai service carries `authorization: Bearer <JWT>`. The token is verified with PyJWT
 against a key set (`--jwt-key`, env TOUDAI_JWT_KEYS): HS256 secrets for development, RS256 / ES256 /
 EdDSA public keys for production, several at once so keys can be rotated; the token's `kid` header picks
-the key. `exp` and `aud` ("toudai") are required and checked; `alg: none`, a forged signature, an expired
-token, another audience, an unknown `kid` and anything garbled are UNAUTHENTICATED, in every mode.
+the key. `exp` and `aud` ("toudai") are required and checked; `exp`, `nbf` and `iat` must be JSON numbers,
+and a token may live at most the server's maximum lifetime (`--max-token-lifetime`, default 24 hours:
+`exp - iat`, or `exp - now` without `iat`). `alg: none`, a forged signature, an expired token, another
+audience, an unknown `kid` and anything garbled are UNAUTHENTICATED, in every mode; so are names (`sub`,
+`branch`, `party`) with control characters, which would otherwise reach logs and the journal.
 
 Claims: `sub` (the principal recorded with every transaction and workflow step), `role` (one of
 `Role`), and the caller's party: `branch` for branch staff (the sub-branch's party id), `party` for the
-investment arm (the option holder) and the risk pool. Auditors and administrators have no party.
+investment arm (the option holder) and the risk pool. Auditors and administrators have no party. The
+interceptor checks the named party against the ledger (`party_kinds`): it must exist and be of the role's
+kind (a branch token names a bank branch, ...), else every call is PERMISSION_DENIED.
 
 `POLICY` says, for every RPC of every service, which roles may call it and whether the call is scoped
 to the caller's own party ("own"): the interceptor below refuses a role not in the table
@@ -29,14 +34,17 @@ import datetime as dt
 import enum
 import ipaddress
 import logging
+import math
 import os
 import re
 import secrets
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import jwt
@@ -44,8 +52,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from ledger import actor
-from ledger.errors import LedgerError, PermissionDenied, Unauthenticated
+from ledger.errors import LedgerError, NotFound, PermissionDenied, Unauthenticated
+from ledger.model import PartyKind
+from ledger.validation import has_any_control_character
 from server.errors import abort_with, to_status
+from server.logs import note_caller
+
+if TYPE_CHECKING:
+    from ledger.store import Ledger
 
 log = logging.getLogger("toudai.auth")
 
@@ -59,6 +73,11 @@ KEYS_ENV = "TOUDAI_JWT_KEYS"
 PRINCIPAL_METADATA = "x-toudai-principal"
 MIN_SECRET_BYTES = 32
 MAX_TOKEN_CHARS = 8192
+MAX_SUBJECT_CHARS = 200
+#: The longest a token may live (`exp - iat`, or `exp - now` without `iat`) unless `--max-token-lifetime`
+#: (env TOUDAI_MAX_TOKEN_LIFETIME) says otherwise; `toudai token --ttl` warns above it.
+DEFAULT_MAX_TOKEN_LIFETIME = dt.timedelta(hours=24)
+MAX_LIFETIME_ENV = "TOUDAI_MAX_TOKEN_LIFETIME"
 _KID = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 _PARTY = re.compile(r"^[a-z][a-z0-9-]{0,62}\Z")
 
@@ -75,6 +94,12 @@ class Role(enum.Enum):
 
 #: The claim naming the caller's own party, per role (auditors and administrators have none).
 PARTY_CLAIM: dict[Role, str] = {Role.BRANCH: "branch", Role.INVESTMENT_ARM: "party", Role.RISK_POOL: "party"}
+#: The kind the party named by a role's token must be (ledger.model.PartyKind).
+PARTY_KIND_OF_ROLE: dict[Role, PartyKind] = {
+    Role.BRANCH: PartyKind.BANK_BRANCH,
+    Role.INVESTMENT_ARM: PartyKind.INVESTMENT_ARM,
+    Role.RISK_POOL: PartyKind.RISK_POOL,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,12 +432,40 @@ def mint_token(
     return jwt.encode(claims, signing_key, algorithm=algorithm, headers={"kid": kid})
 
 
-class Authenticator:
-    """Verifies bearer tokens against a key set; optionally lets tokenless calls act as dev-admin."""
+def describe_duration(value: dt.timedelta | float) -> str:
+    """A duration for messages, as `--ttl` and `--max-token-lifetime` take them when it is whole: 7d, 24h,
+    90m, 45s (days from 2 days on); else in hours with two decimals (24.01h)."""
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+    if seconds == int(seconds):
+        whole = int(seconds)
+        for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+            if whole >= size and whole % size == 0 and (unit != "d" or whole >= 2 * size):
+                return f"{whole // size}{unit}"
+        if abs(whole) < 120:
+            return f"{whole}s"
+    return f"{seconds / 3600:.2f}h"
 
-    def __init__(self, keys: KeySet, *, development: bool = False) -> None:
+
+class Authenticator:
+    """Verifies bearer tokens against a key set; optionally lets tokenless calls act as dev-admin.
+
+    `max_lifetime` bounds how long a token may live (see `_check_times`); `clock` is for tests.
+    """
+
+    def __init__(
+        self,
+        keys: KeySet,
+        *,
+        development: bool = False,
+        max_lifetime: dt.timedelta = DEFAULT_MAX_TOKEN_LIFETIME,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if max_lifetime <= dt.timedelta(0):
+            raise AuthConfigError("the maximum token lifetime must be positive, e.g. --max-token-lifetime 24h")
         self.keys = keys
         self.development = development
+        self.max_lifetime = max_lifetime
+        self._clock = clock
         self._announced: set[str] = set()
 
     def identify(self, metadata: Iterable[tuple[str, Any]]) -> Identity:
@@ -435,7 +488,11 @@ class Authenticator:
 
     def _development_admin(self, metadata: Iterable[tuple[str, Any]]) -> Identity:
         named = [v for k, v in metadata if k == PRINCIPAL_METADATA and isinstance(v, str) and v.strip()]
-        subject = named[0].strip()[:200] if named else DEV_ADMIN
+        subject = named[0].strip()[:MAX_SUBJECT_CHARS] if named else DEV_ADMIN
+        if has_any_control_character(subject):
+            raise Unauthenticated(
+                f"the {PRINCIPAL_METADATA} name must not contain control characters", reason="TOKEN_INVALID"
+            )
         if subject not in self._announced:  # once per name: each call is in the access log anyway
             self._announced.add(subject)
             log.warning("development mode: a call without a token acts as administrator %r", subject)
@@ -467,7 +524,7 @@ class Authenticator:
             candidates = [k for k in self.keys if algorithm in k.algorithms]
         candidates = [k for k in candidates if algorithm in k.algorithms]
         if not candidates:
-            raise Unauthenticated(f"no configured key verifies {algorithm} tokens", reason="TOKEN_INVALID")
+            raise Unauthenticated(f"no configured key verifies {algorithm!r} tokens", reason="TOKEN_INVALID")
         problem = ""
         for key in candidates:
             try:
@@ -476,11 +533,14 @@ class Authenticator:
                     key.key,
                     algorithms=[algorithm],
                     audience=AUDIENCE,
-                    leeway=LEEWAY_SECONDS,
-                    options={"require": ["exp", "sub", "aud", "role"]},
+                    # The times are checked below, after their types: PyJWT takes "123" and true for numbers.
+                    options={
+                        "require": ["exp", "sub", "aud", "role"],
+                        "verify_exp": False,
+                        "verify_nbf": False,
+                        "verify_iat": False,
+                    },
                 )
-            except jwt.ExpiredSignatureError:
-                raise Unauthenticated("the token has expired", reason="TOKEN_EXPIRED") from None
             except jwt.InvalidAudienceError:
                 raise Unauthenticated(f"the token is not for audience {AUDIENCE!r}", reason="TOKEN_AUDIENCE") from None
             except jwt.MissingRequiredClaimError as error:
@@ -489,15 +549,66 @@ class Authenticator:
                 problem = "the token's signature does not verify"
                 continue
             except jwt.InvalidTokenError as error:
-                raise Unauthenticated(f"invalid token: {error}", reason="TOKEN_INVALID") from None
+                raise Unauthenticated(f"invalid token: {str(error)!r}", reason="TOKEN_INVALID") from None
+            self._check_times(claims)
             return _identity(claims)
         raise Unauthenticated(problem, reason="TOKEN_SIGNATURE")
+
+    def _check_times(self, claims: Mapping[str, Any]) -> None:
+        """`exp` (required), `nbf` and `iat` are JSON numbers; the token is current and not too long-lived.
+
+        30 seconds of clock skew are tolerated for `exp`, `nbf` and `iat`, and for the lifetime of a token
+        without `iat` (measured from now); with `iat` the lifetime `exp - iat` is exact.
+        """
+        times: dict[str, float] = {}
+        for name in ("exp", "nbf", "iat"):
+            if name not in claims:
+                continue
+            value = claims[name]
+            try:
+                number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+            except OverflowError:
+                number = math.inf
+            if not math.isfinite(number):
+                raise Unauthenticated(
+                    f"the token's {name!r} claim must be a JSON number of seconds since 1970, "
+                    f"not {type(value).__name__} {str(value)[:40]!r}",
+                    reason="TOKEN_INVALID",
+                )
+            times[name] = number
+        now = self._clock()
+        exp = times["exp"]
+        if now > exp + LEEWAY_SECONDS:
+            raise Unauthenticated("the token has expired", reason="TOKEN_EXPIRED")
+        if times.get("nbf", -math.inf) > now + LEEWAY_SECONDS:
+            raise Unauthenticated("the token is not yet valid (nbf is in the future)", reason="TOKEN_INVALID")
+        if times.get("iat", -math.inf) > now + LEEWAY_SECONDS:
+            raise Unauthenticated("the token was issued in the future (iat)", reason="TOKEN_INVALID")
+        limit = self.max_lifetime.total_seconds()
+        if "iat" in times:
+            lifetime, since = exp - times["iat"], "exp - iat"
+        else:
+            lifetime, since = exp - now, "exp - now, the token having no iat"
+            limit += LEEWAY_SECONDS
+        if lifetime > limit:
+            raise Unauthenticated(
+                f"the token lives {describe_duration(lifetime)} ({since}), longer than this server's maximum "
+                f"token lifetime of {describe_duration(self.max_lifetime)}: ask the issuer for a shorter-lived token",
+                reason="TOKEN_INVALID",
+            )
 
 
 def _identity(claims: Mapping[str, Any]) -> Identity:
     subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject.strip() or len(subject) > 200:
+    if not isinstance(subject, str) or not subject.strip() or len(subject) > MAX_SUBJECT_CHARS:
         raise Unauthenticated("the token's sub claim must be a name of 1-200 characters", reason="TOKEN_INVALID")
+    for name in ("sub", "branch", "party"):
+        value = claims.get(name)
+        if isinstance(value, str) and has_any_control_character(value):
+            raise Unauthenticated(
+                f"the token's {name} claim contains control characters (tab, newline, ESC, NUL, DEL, U+2028, ...)",
+                reason="TOKEN_INVALID",
+            )
     try:
         role = Role(claims.get("role"))
     except ValueError:
@@ -541,33 +652,108 @@ def bound_call(context: grpc.ServicerContext) -> Call | None:
     return _bound.get(id(context))
 
 
+#: A party id → its kind, or None when no such party exists.
+PartyKindLookup = Callable[[str], PartyKind | None]
+
+
+class PartyKinds:
+    """The kinds of parties, read from the ledger once each: a party's kind never changes.
+
+    A party that does not exist is looked up again on the next call (it may have been created since).
+    """
+
+    def __init__(self, lookup: PartyKindLookup) -> None:
+        self._lookup = lookup
+        self._known: dict[str, PartyKind] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, party: str) -> PartyKind | None:
+        kind = self._known.get(party)
+        if kind is None:
+            kind = self._lookup(party)
+            if kind is not None:
+                with self._lock:
+                    self._known[party] = kind
+        return kind
+
+
+def party_kinds(ledger: Ledger) -> PartyKinds:
+    """The cached party-kind lookup of `ledger`, for AuthInterceptor(party_kind=...)."""
+
+    def lookup(party: str) -> PartyKind | None:
+        try:
+            return ledger.get_party(f"parties/{party}").kind
+        except NotFound:
+            return None
+
+    return PartyKinds(lookup)
+
+
 class AuthInterceptor(grpc.ServerInterceptor):
     """Verifies the caller of every toudai RPC and checks the role against POLICY.
 
     Health and reflection are not toudai services and answer without a token (load balancers, grpcurl).
-    A toudai method missing from POLICY is refused: the table fails closed. Refusals are LedgerErrors, so
-    the error interceptor around this one turns them into statuses with ErrorInfo and logs them; on a
-    stream the translation happens here.
+    A toudai method missing from POLICY is refused: the table fails closed. With `party_kind`, a token's
+    party must exist and be of its role's kind (PARTY_KIND_OF_ROLE), else every call is refused. Refusals
+    are LedgerErrors, so the error interceptor around this one turns them into statuses with ErrorInfo and
+    logs them; on a stream the translation happens here.
     """
 
-    def __init__(self, authenticator: Authenticator, policy: Mapping[str, Rule] = POLICY) -> None:
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        policy: Mapping[str, Rule] = POLICY,
+        *,
+        party_kind: PartyKindLookup | None = None,
+    ) -> None:
         self._authenticator = authenticator
         self._policy = policy
+        self._party_kind = party_kind
 
     def _admit(self, method: str, context: grpc.ServicerContext) -> Call:
         try:
             identity = self._authenticator.identify(context.invocation_metadata() or ())
         except Unauthenticated as refusal:
+            # The message quotes (repr) whatever it takes from the token, so the log line stays one line.
             log.warning("unauthenticated call to %s from %s: %s", method, context.peer(), refusal.message)
             raise
+        note_caller(identity.subject, identity.role.value)
+        if identity.party and self._party_kind is not None:
+            self._check_party(identity, method)
         rule = self._policy.get(method)
         if rule is None or identity.role not in rule.roles:
-            log.warning("%s (%s) may not call %s", identity.subject, identity.role.value, method)
+            log.warning("%r (%s) may not call %s", identity.subject, identity.role.value, method)
             raise PermissionDenied(
                 f"role {identity.role.value} may not call {method.rsplit('/', 1)[-1]}",
                 metadata={"role": identity.role.value, "method": method, "principal": identity.subject},
             )
         return Call(identity, rule)
+
+    def _check_party(self, identity: Identity, method: str) -> None:
+        """The token's party exists and is of the role's kind, or PERMISSION_DENIED."""
+        assert self._party_kind is not None
+        role, party = identity.role, identity.party
+        expected = PARTY_KIND_OF_ROLE[role]
+        claim = PARTY_CLAIM[role]
+        kind = self._party_kind(party)
+        if kind is expected:
+            return
+        metadata = {"role": role.value, "party": party, "method": method, "principal": identity.subject}
+        if kind is None:
+            log.warning("%r (%s) names party %r, which does not exist: refused", identity.subject, role.value, party)
+            raise PermissionDenied(
+                f"the token's {claim} claim names party {party!r}, which does not exist; a {role.value} token "
+                f"must name an existing {expected.value} party",
+                reason="UNKNOWN_PARTY",
+                metadata=metadata,
+            )
+        log.warning("%r (%s) names party %r of kind %s: refused", identity.subject, role.value, party, kind.value)
+        raise PermissionDenied(
+            f"the token's {claim} claim names party {party!r}, a {kind.value}; a {role.value} token must name "
+            f"a {expected.value} party",
+            reason="PARTY_KIND_MISMATCH",
+            metadata={**metadata, "kind": kind.value, "expected_kind": expected.value},
+        )
 
     def intercept_service(
         self,
@@ -631,7 +817,9 @@ class _Binding:
 # ---------------------------------------------------------------------- configuration for `serve`
 
 
-def server_authenticator(listen: str, key_specs: Sequence[str]) -> Authenticator:
+def server_authenticator(
+    listen: str, key_specs: Sequence[str], *, max_token_lifetime: dt.timedelta = DEFAULT_MAX_TOKEN_LIFETIME
+) -> Authenticator:
     """The authenticator `toudai serve` runs with, or AuthConfigError when it must not start.
 
     With keys: production mode. Without keys: development mode on a loopback address (the development
@@ -639,8 +827,12 @@ def server_authenticator(listen: str, key_specs: Sequence[str]) -> Authenticator
     """
     if key_specs:
         keys = load_key_set(key_specs)
-        log.info("verifying bearer tokens with key(s) %s", ", ".join(sorted(keys.keys)))
-        return Authenticator(keys)
+        log.info(
+            "verifying bearer tokens with key(s) %s; tokens may live at most %s",
+            ", ".join(sorted(keys.keys)),
+            describe_duration(max_token_lifetime),
+        )
+        return Authenticator(keys, max_lifetime=max_token_lifetime)
     if not is_loopback(listen):
         raise AuthConfigError(
             f"refusing to listen on {listen} without token keys: configure --jwt-key [KID=]FILE (repeatable) or "
@@ -656,7 +848,30 @@ def server_authenticator(listen: str, key_specs: Sequence[str]) -> Authenticator
         DEV_ADMIN,
         path,
     )
-    return Authenticator(dev_key_set(secret), development=True)
+    return Authenticator(dev_key_set(secret), development=True, max_lifetime=max_token_lifetime)
+
+
+def check_transport(listen: str, *, tls: bool, plaintext_behind_proxy: bool = False) -> None:
+    """Refuse (AuthConfigError) to serve plaintext on a non-loopback address unless told a proxy protects it.
+
+    Bearer tokens cross the network with every call: off loopback they need TLS (`--tls-cert`/`--tls-key`),
+    or an explicit `--plaintext-behind-proxy` when a proxy or service mesh in front terminates TLS, which
+    is then logged as a WARNING.
+    """
+    if tls or is_loopback(listen):
+        return
+    if not plaintext_behind_proxy:
+        raise AuthConfigError(
+            f"refusing to serve {listen} in plaintext: bearer tokens would cross the network readable by anyone "
+            "on the path. Configure TLS with --tls-cert FILE --tls-key FILE (and --client-ca FILE for mutual "
+            "TLS), or, if a proxy or service mesh in front of toudai terminates TLS, say so with "
+            "--plaintext-behind-proxy"
+        )
+    log.warning(
+        "PLAINTEXT on %s (--plaintext-behind-proxy): no TLS here; the transport is assumed to be protected "
+        "elsewhere (a TLS-terminating proxy or service mesh). Bearer tokens and data travel unencrypted to it.",
+        listen,
+    )
 
 
 def server_credentials(cert: str, key: str, client_ca: str | None = None) -> grpc.ServerCredentials:
@@ -689,11 +904,14 @@ __all__ = [
     "Foreign",
     "Identity",
     "KeySet",
+    "PartyKinds",
     "Role",
     "Rule",
     "bound_call",
+    "check_transport",
     "load_key_set",
     "mint_token",
+    "party_kinds",
     "render_policy_markdown",
     "server_authenticator",
     "server_credentials",

@@ -1,8 +1,10 @@
 """Server interceptors: error translation and one structured log line per call.
 
 Servicers raise domain errors; this is the one place they become gRPC statuses (see server.errors).
-Every call, successful or not, logs one JSON line with method, status, duration and request_id, which
-is what an operator greps for when a branch says "my posting did not go through".
+Every unary call, successful or not, logs one access record with method, status, duration, request_id,
+peer and the verified caller's principal and role (server.logs: the auth interceptor, which runs inside
+this one, notes the caller), which is what an operator greps for when a branch says "my posting did not
+go through".
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import grpc
 
 from ledger.errors import InvalidArgument, LedgerError
 from server.errors import STATUS_OF_KIND, abort_with, internal_status, to_status
+from server.logs import CallRecord, recording
 
 access_log = logging.getLogger("toudai.access")
 log = logging.getLogger(__name__)
@@ -33,6 +36,16 @@ def request_id_of(request: Any) -> str:
         first = transactions[0].request_id
         return f"{first} (+{len(transactions) - 1} more)" if len(transactions) > 1 else str(first)
     return ""
+
+
+def log_access(fields: dict[str, Any], caller: CallRecord | None = None) -> None:
+    """One access log record: `fields` plus the caller's principal and role (null when unknown).
+
+    The message is the same fields as JSON text, for handlers without server.logs.JsonFormatter.
+    """
+    fields["principal"] = caller.principal if caller is not None else None
+    fields["role"] = caller.role if caller is not None else None
+    access_log.info(json.dumps(fields, ensure_ascii=False), extra={"fields": fields})
 
 
 class _Undecodable:
@@ -138,27 +151,29 @@ class ErrorAndLogInterceptor(grpc.ServerInterceptor):
             started = time.perf_counter()
             status = "OK"
             if isinstance(request, _Undecodable):
-                access_log.info(json.dumps({"method": method, "status": "INVALID_ARGUMENT", "undecodable": True}))
+                log_access({"method": method, "status": "INVALID_ARGUMENT", "undecodable": True})
                 _refuse_undecodable(context, request)
             request_id = request_id_of(request)
             remaining = context.time_remaining()
             if remaining is not None and remaining <= 0:  # the client has given up: do not start the work
-                access_log.info(json.dumps({"method": method, "status": "DEADLINE_EXCEEDED", "request_id": request_id}))
+                log_access({"method": method, "status": "DEADLINE_EXCEEDED", "request_id": request_id})
                 context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "the call's deadline passed before it started")
-            try:
-                return behaviour(request, context)
-            except LedgerError as error:
-                status = STATUS_OF_KIND[error.kind].name
-                abort_with(context, to_status(error))
-            except Exception:
-                if getattr(context, "_state", None) is not None and context._state.aborted:  # type: ignore[attr-defined]
-                    raise
-                status = "INTERNAL"
-                log.exception("unhandled error in %s (request_id=%s)", method, request_id)
-                abort_with(context, internal_status(request_id))
-            finally:
-                access_log.info(
-                    json.dumps(
+            with recording() as caller:
+                try:
+                    return behaviour(request, context)
+                except LedgerError as error:
+                    status = STATUS_OF_KIND[error.kind].name
+                    abort_with(context, to_status(error))
+                except Exception:
+                    if getattr(context, "_state", None) is not None and context._state.aborted:  # type: ignore[attr-defined]
+                        code = context.code()  # type: ignore[attr-defined]
+                        status = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
+                        raise
+                    status = "INTERNAL"
+                    log.exception("unhandled error in %s (request_id=%r)", method, request_id)
+                    abort_with(context, internal_status(request_id))
+                finally:
+                    log_access(
                         {
                             "method": method,
                             "status": status,
@@ -166,9 +181,8 @@ class ErrorAndLogInterceptor(grpc.ServerInterceptor):
                             "request_id": request_id,
                             "peer": context.peer(),
                         },
-                        ensure_ascii=False,
+                        caller,
                     )
-                )
             return None  # pragma: no cover - abort_with always raises
 
         return grpc.unary_unary_rpc_method_handler(

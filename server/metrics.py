@@ -59,6 +59,12 @@ def rows_written(response: Any) -> tuple[int, int]:
 
 
 def _status_name(context: grpc.ServicerContext, failed: bool) -> str:
+    """The status the client gets, as grpc decides it.
+
+    A handler that returns is OK unless it set another code. A handler that raises (`failed`) ends with the
+    code it aborted with or set before raising (grpc sends that code); an exception without one (a bug that
+    no interceptor turned into INTERNAL, e.g. in a stream) is UNKNOWN, which is what grpc answers.
+    """
     code = context.code()  # type: ignore[attr-defined]
     if code is None:
         return "UNKNOWN" if failed else "OK"
@@ -193,10 +199,15 @@ def _observe_safely(
     started: float,
     request: Any,
     response: Any,
+    status: str | None = None,
 ) -> None:
-    """Count a call; a failure of the bookkeeping is logged and never changes the call's answer."""
+    """Count a call; a failure of the bookkeeping is logged and never changes the call's answer.
+
+    `status` overrides the one read from the context (a stream the client abandoned is CANCELLED).
+    """
     try:
-        metrics.observe(method, _status_name(context, failed), time.perf_counter() - started, request, response)
+        name = status or _status_name(context, failed)
+        metrics.observe(method, name, time.perf_counter() - started, request, response)
     except Exception:
         log.exception("could not record the metrics of a call to %s; the call's answer is unaffected", method)
 
@@ -242,11 +253,17 @@ class MetricsInterceptor(grpc.ServerInterceptor):
             def stream_wrapped(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
                 started = time.perf_counter()
                 failed = True
+                abandoned = False
                 try:
                     yield from streaming(request, context)
                     failed = False
+                except GeneratorExit:  # grpc stopped reading: the client cancelled or went away
+                    abandoned = True
+                    raise
                 finally:
-                    _observe_safely(metrics, method, context, failed, started, request, None)
+                    _observe_safely(
+                        metrics, method, context, failed, started, request, None, "CANCELLED" if abandoned else None
+                    )
 
             return grpc.unary_stream_rpc_method_handler(
                 stream_wrapped,

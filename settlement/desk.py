@@ -41,6 +41,7 @@ from ledger.errors import (
     request_id_reused,
 )
 from ledger.model import CommodityKind, Page
+from ledger.principal import same_person  # four eyes: one person however the names are spelled
 from ledger.session import AfterCommit, LedgerSession
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_text, check_value_date
@@ -217,7 +218,7 @@ class ExerciseDesk:
     def approve(self, *, request_id: str, name: str, principal: str, reason: str = "") -> Exercise:
         def step(session: LedgerSession, row: Any) -> tuple[State, list[str]]:
             require_state(row, State.REQUESTED, "approved")
-            if principal == row.requested_by:
+            if same_person(principal, row.requested_by):
                 raise FailedPrecondition(
                     f"{principal} requested this exercise and cannot also approve it; another person must (four eyes)",
                     [PreconditionViolation("FOUR_EYES", f"exercises/{row.id}", "requester and approver are the same")],

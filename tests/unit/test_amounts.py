@@ -32,7 +32,6 @@ from ledger.amounts import (
         ("0.01", 2, 1),
         ("1234.56", 2, 123456),
         ("0001.20", 2, 120),
-        ("+7.25", 2, 725),
         ("-7.25", 2, -725),
         ("-0", 2, 0),
         ("-0.00", 2, 0),
@@ -61,6 +60,8 @@ def test_parse_minor_refuses_excess_precision(text: str, scale: int) -> None:
         "",
         "+",
         "-",
+        "+7.25",
+        "+0.00",
         ".",
         "1.",
         ".5",
@@ -216,11 +217,11 @@ def test_trailing_zeros_accepted_extra_digit_refused(minor: int, scale: int, ext
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("3.00", Decimal("3.00")), ("0.0435", Decimal("0.0435")), ("-12", Decimal(-12)), ("+7.5", Decimal("7.5"))],
+    [("3.00", Decimal("3.00")), ("0.0435", Decimal("0.0435")), ("-12", Decimal(-12)), ("7.5", Decimal("7.5"))],
 )
 def test_parse_plain_decimal_is_exact(text: str, value: Decimal) -> None:
     parsed = parse_plain_decimal(text)
-    assert parsed == value and str(parsed) == text.lstrip("+")
+    assert parsed == value and str(parsed) == text
 
 
 @pytest.mark.parametrize(
@@ -229,6 +230,8 @@ def test_parse_plain_decimal_is_exact(text: str, value: Decimal) -> None:
         "",
         " 3.00",
         "3.00 ",
+        "+7.5",
+        "+0",
         "1e3",
         "1E+2",
         "NaN",
