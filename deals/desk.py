@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from deals import accounting, codec, uscc
 from deals import schema as ds
 from deals.accrual import AccrualState, start_segment
-from deals.agreements.reach import reach_for_caller
+from deals.agreements.reach import reach_for_caller, reach_legacy_deal
 from deals.booking import insert_bookings, prepare_booking
 from deals.claims import Claim, ClaimStatus, claim_of, claim_row, decide, file_claim
 from deals.model import (
@@ -566,7 +566,9 @@ class DealDesk:
             remaining = max(next(iter(cash.values())).available, 0)
             total = 0
             for i, row in enumerate(claims):
-                accounts = deal_accounts(row.id, decoded_terms(row.terms_json))
+                claim_terms = decoded_terms(row.terms_json)
+                reach_legacy_deal(session, claim_terms)
+                accounts = deal_accounts(row.id, claim_terms)
                 owed = session.balances([accounts.deal_account(pool_id, "claims-payable")])
                 pay = min(next(iter(owed.values())).balance, remaining)
                 if pay <= 0:
@@ -644,6 +646,7 @@ class DealDesk:
                     tuple(f"transactions/{t}" for t in details.get("transactions", "").split(",") if t),
                 )
             terms = codec.terms_from_json(row.terms_json)
+            reach_legacy_deal(session, terms)
             session.lock_books(terms.parties())
             ctx = StepContext(session, row, terms, value_date, request_id)
             apply(ctx)

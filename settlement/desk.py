@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from deals import accounting as deal_accounting
 from deals import queries as deal_queries
-from deals.agreements.reach import reach_for_caller
+from deals.agreements.reach import reach_for_caller, reach_legacy_deal
 from deals.model import DealStatus
 from deals.terms import Trigger
 from ledger import pagination
@@ -128,6 +128,7 @@ class ExerciseDesk:
                 return load_exercise(session, existing)
             deal = lock_deal(session, deal_id)
             terms = deal.terms
+            reach_legacy_deal(session, terms)
             if deal.status is DealStatus.WRITTEN_OFF:
                 raise precondition(
                     f"deals/{deal_id} is written off; its option right cannot be exercised", "DEAL_WRITTEN_OFF"
@@ -298,6 +299,7 @@ class ExerciseDesk:
                     f"exercises/{row.id} was a {row.method} exercise; only a net exercise keeps shares", "NOT_NET"
                 )
             terms = deal_of(session, row.deal_id).terms
+            reach_legacy_deal(session, terms)
             a = exercise_accounts(row.deal_id, terms)
             session.lock_books([a.holder, a.branch, a.pool])
             wanted = [a.deal_account(a.holder, k) for k in ("shares", "shares-at-cost", "due-to-bank", "due-to-pool")]

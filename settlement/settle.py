@@ -11,6 +11,7 @@ from typing import Any
 
 from deals import accounting as deal_accounting
 from deals import queries as deal_queries
+from deals.agreements.reach import reach_legacy_deal
 from deals.terms import DealTerms
 from ledger import names
 from ledger.session import LedgerSession
@@ -26,6 +27,7 @@ def settle_postings(session: LedgerSession, row: Any) -> list[str]:
     conn = session.connection
     deal = deal_of(session, row.deal_id)
     terms = deal.terms
+    reach_legacy_deal(session, terms)
     accounts = exercise_accounts(row.deal_id, terms)
     session.lock_books([accounts.holder, accounts.branch, accounts.pool])
     computed = compute_preview(session, row, terms)

@@ -15,6 +15,7 @@ import json
 import sqlalchemy as sa
 
 from deals.agreements import schema as ags
+from deals.terms import DealTerms
 from ledger import actor
 from ledger.session import LedgerSession
 
@@ -43,3 +44,14 @@ def reach_for_caller(session: LedgerSession) -> None:
     bound = actor.current()
     if bound is not None and bound.party:
         session.reach(circle_of(session.connection, bound.party))
+
+
+def reach_legacy_deal(session: LedgerSession, terms: DealTerms) -> None:
+    """A deal booked before agreements existed (migration 0006) names none: its parties, recorded at its
+    booking, stay reachable for the steps and exercises on it, for a caller that is one of them. Deals
+    booked since always name their agreements, and this adds nothing for them."""
+    bound = actor.current()
+    parties = set(terms.parties())
+    if terms.agreements.risk_sharing or bound is None or bound.party not in parties:
+        return
+    session.reach(parties)

@@ -9,6 +9,7 @@ wait for the pool's approval.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -199,3 +200,39 @@ def test_the_ledger_refuses_a_book_outside_the_callers_circle_even_if_booking_ch
     terms.option.holder = f"parties/{OTHER_BANK}"
     code, reason, _ = _refused(keyed, dpb.BookLinkedDealRequest(request_id="a4", deal_id="a4", terms=terms))
     assert (code, reason) == (CODE.PERMISSION_DENIED, "BOOK_NOT_REACHABLE")
+
+
+def test_a_deal_booked_before_agreements_existed_still_runs_for_its_branch(keyed: Keyed) -> None:
+    """Migration 0006 added agreements: a deal booked before names none, and no agreement connects its
+    parties. Its branch still disburses and defaults it (the pool pays 50 % of 1,000,000.00 = 500,000.00,
+    capped at 300,000.00 by the terms it was booked with), because the parties recorded at its booking stay
+    reachable for steps on it; another branch still cannot touch it."""
+    import sqlalchemy as sa
+
+    from deals import schema as ds
+
+    stub, clerk = keyed.deals(Role.BRANCH, BANK, sub="clerk-hz")
+    stub.BookLinkedDeal(dpb.BookLinkedDealRequest(request_id="old", deal_id="hz-old", terms=_terms()), metadata=clerk)
+    # Make it what a pre-0006 booking looks like: no agreements on the deal, none between the parties.
+    with keyed.ledger.engines.writer.begin() as conn:
+        row = conn.execute(sa.select(ds.deals.c.terms_json).where(ds.deals.c.id == "hz-old")).one()
+        terms = json.loads(row.terms_json)
+        terms.pop("agreements")
+        terms["risk"]["auto_approval_limit"] = None
+        conn.execute(
+            ds.deals.update().where(ds.deals.c.id == "hz-old").values(terms_json=json.dumps(terms), risk_agreement=None)
+        )
+        conn.execute(sa.text("DELETE FROM agreement_versions"))
+        conn.execute(sa.text("DELETE FROM agreements"))
+    stub.DisburseLoan(dpb.DisburseLoanRequest(request_id="d-old", name="deals/hz-old"), metadata=clerk)
+    default = stub.RecordDefault(
+        dpb.RecordDefaultRequest(request_id="x-old", name="deals/hz-old", value_date=date("2026-01-15"), reason="r"),
+        metadata=clerk,
+    )
+    assert (yuan(default.compensation_paid), yuan(default.compensation_pending)) == (300000, 0)
+    _, other = keyed.deals(Role.BRANCH, OTHER_BANK, sub="clerk-sh")
+    with pytest.raises(grpc.RpcError) as hidden:
+        stub.WriteOff(
+            dpb.WriteOffRequest(request_id="w-old", name="deals/hz-old", value_date=date("2026-01-16")), metadata=other
+        )
+    assert hidden.value.code() == CODE.NOT_FOUND
