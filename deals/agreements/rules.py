@@ -202,6 +202,9 @@ def _within_risk(
         value: Decimal = getattr(asked, name)
         if not value:
             return agreed_value
+        if name == "base_rate" and agreed.bands:
+            problems.append(_violation(agreement, f"{p}.base_rate", "pays by bands; leave base_rate out"))
+            return Decimal(0)
         if value > agreed_value:
             problems.append(_violation(agreement, f"{p}.{name}", f"agrees to at most {agreed_value}, not {value}"))
         return value

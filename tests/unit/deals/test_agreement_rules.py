@@ -133,3 +133,15 @@ def test_a_draft_reports_every_problem_with_its_path() -> None:
         "agreement.risk_sharing.per_deal_cap",
         "agreement.risk_sharing.insurer",
     }
+
+
+def test_a_base_rate_under_a_banded_agreement_is_refused_by_name() -> None:
+    banded_risk = dataclasses.replace(RISK, terms=RiskSharingTerms(bands=BANDS))
+    asked = dataclasses.replace(good_terms(), risk=RiskSharing(pool="pool", base_rate=Decimal("0.30")))
+    applied, problems = within_agreements(asked, banded_risk, LINK, None)
+    assert [(p.subject, p.description.split(": ", 1)[1]) for p in problems] == [
+        ("terms.risk_sharing.base_rate", "pays by bands; leave base_rate out")
+    ]
+    left_out = dataclasses.replace(asked, risk=RiskSharing(pool="pool", base_rate=Decimal(0)))
+    applied, problems = within_agreements(left_out, banded_risk, LINK, None)
+    assert problems == [] and applied.terms.risk.bands == BANDS
