@@ -135,6 +135,24 @@ def _sign(args: argparse.Namespace, client: ToudaiClient, console: Console) -> i
     return 0
 
 
+def _amend(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    """Each item of the file becomes a new version of the agreement it names (same kind and parties)."""
+    stub = client.stub(pb_grpc.AgreementServiceStub)
+    amended = []
+    for created in load_agreements(Path(args.file)):
+        request = pb.AmendAgreementRequest(
+            request_id=args.request_id or f"amend-{created.agreement_id}-{created.request_id}",
+            name=f"agreements/{created.agreement_id}",
+            agreement=created.agreement,
+        )
+        amended.append(client.call(stub, "AmendAgreement", request).agreement)
+    if args.json:
+        console.print_json(json.dumps([_plain(a) for a in amended]))
+    else:
+        console.print(_table(amended))
+    return 0
+
+
 def _list(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
     stub = client.stub(pb_grpc.AgreementServiceStub)
     request = pb.ListAgreementsRequest(
@@ -162,6 +180,17 @@ def register(subparsers: Any, command: Callable[..., argparse.ArgumentParser], g
     agreement = group(subparsers, "agreement", "agreements between the parties: risk sharing, linkage, subsidy")
     sign = command(agreement, "sign", _sign, "record the agreements a YAML or JSON file lists", description=__doc__)
     sign.add_argument("file", help="e.g. examples/agreements.yaml")
+    amend = command(
+        agreement,
+        "amend",
+        _amend,
+        "record new versions of the agreements a file lists (deals booked keep theirs)",
+        description="Each item names an existing agreement_id and gives its whole new terms and dates; give "
+        "each amendment its own `request_id` in the file (or --request-id for a one-item file): the same "
+        "request_id again replays.",
+    )
+    amend.add_argument("file", help="a file like the one `agreement sign` takes")
+    amend.add_argument("--request-id", help="idempotency key for a file with one agreement")
     listing = command(agreement, "list", _list, "list agreements (latest versions)")
     listing.add_argument("--owner", help="party id of the consenting party")
     listing.add_argument("--branch", help="party id of the branch")

@@ -71,3 +71,16 @@ def test_a_large_claim_waits_for_the_pools_staff(server: Server, tmp_path: Path)
         "pool-li",
     )
     assert server.json("balance", "risk-pool/cash")[0]["balance"] == "1000000.00"
+    # The pool raises its limit: a new version; the defaulted deal keeps version 1.
+    amendment = tmp_path / "amend.yaml"
+    amendment.write_text(
+        AGREEMENTS.split("  - agreement_id: link")[0]
+        .replace("auto_approval_limit: 1000000.00", "auto_approval_limit: 5000000.00")
+        .replace("  - agreement_id: rsa-strict", "  - agreement_id: rsa-strict\n    request_id: raise-limit"),
+        encoding="utf-8",
+    )
+    amended = server.json("agreement", "amend", str(amendment))
+    assert [(a["name"], a["version"]) for a in amended] == [("agreements/rsa-strict", 2)]
+    assert server.json("agreement", "amend", str(amendment)) == amended  # the same request again: a replay
+    shown = server.json("deal", "show", "hz-2026-001")
+    assert shown["terms"]["agreements"]["risk_sharing"] == "agreements/rsa-strict/versions/1"
