@@ -251,6 +251,7 @@ class DealDesk:
 
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DISBURSED, DealStatus.REPAYING, verb="repaid")
+            ctx.not_before_last_event(value_date, "repaid")
             ctx.accrue_to(value_date)
             balances = ctx.balances()
             interest_due = balances["interest-receivable"]
@@ -290,6 +291,7 @@ class DealDesk:
 
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DISBURSED, DealStatus.REPAYING, verb="defaulted")
+            ctx.not_before_last_event(value_date, "defaulted")
             ctx.accrue_to(value_date)
             balances = ctx.balances()
             risk = ctx.terms.risk
@@ -415,6 +417,7 @@ class DealDesk:
             ctx.require(DealStatus.DEFAULTED, verb="compensated")
             claim = _pending_claim(ctx, name)
             day = ctx.value_date or claim.value_date
+            ctx.not_before_last_event(day, "compensated")
             balances = ctx.balances()
             paid = min(claim.amount, ctx.pool_cash())
             amounts = accounting.DefaultAmounts(
@@ -450,7 +453,7 @@ class DealDesk:
 
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DEFAULTED, verb="compensated")
-            _pending_claim(ctx, name)
+            ctx.day = _pending_claim(ctx, name).value_date  # the decision is dated as the default
             decide(
                 ctx.conn,
                 ctx.deal_id,
@@ -468,6 +471,7 @@ class DealDesk:
     def write_off(self, *, request_id: str, name: str, value_date: dt.date) -> StepResult:
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DEFAULTED, verb="written off")
+            ctx.not_before_last_event(value_date, "written off")
             pending = claim_row(ctx.conn, ctx.deal_id)
             if pending is not None and pending.status == ClaimStatus.PENDING.value:
                 raise FailedPrecondition(

@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
+
 from deals import accounting
+from deals import schema as ds
 from deals.accrual import AccrualState, accrue
 from deals.model import DealStatus, deal_accounts, deal_meta, ledger_request
 from deals.records import next_seq
@@ -58,6 +61,24 @@ class StepContext:
                 [PreconditionViolation("DEAL_STATE", f"deals/{self.deal_id}", f"status is {self.status.value}")],
                 reason="ILLEGAL_DEAL_TRANSITION",
                 metadata={"status": self.status.value},
+            )
+
+    def not_before_last_event(self, day: dt.date, verb: str) -> None:
+        """Late events are refused: a step dated before the deal's latest dated step (an accrual, a
+        repayment, a default, ...) would change figures already booked as of later dates (interest accrued
+        and paid twice, a loss measured on interest not yet due). docs/deals.md, "Dates"."""
+        last = self.conn.execute(
+            sa.select(sa.func.max(ds.deal_events.c.value_date)).where(
+                ds.deal_events.c.deal_id == self.deal_id, ds.deal_events.c.kind != "booked"
+            )
+        ).scalar()
+        if last is not None and day < last:
+            raise FailedPrecondition(
+                f"deals/{self.deal_id} has steps booked through {last.isoformat()}; it cannot be {verb} as of "
+                f"{day.isoformat()}: record it with a value date on or after {last.isoformat()}",
+                [PreconditionViolation("LATE_EVENT", f"deals/{self.deal_id}", f"last step dated {last.isoformat()}")],
+                reason="LATE_EVENT",
+                metadata={"last_value_date": last.isoformat()},
             )
 
     def ledger_request(self) -> str:
