@@ -207,6 +207,20 @@ def exit_sale(
     )
 
 
+def derecognise_mark(
+    a: ExerciseAccounts, request_id: str, day: dt.date, carrying: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """The exercised units' share of the fair-value mark leaves the books: the unrealised gain booked by
+    revaluations is reversed, so that over the right's life the holder's income is the realised gain
+    (booked by the settlement entries) and never the mark on top of it."""
+    side_gains, side_value = (Side.DEBIT, Side.CREDIT) if carrying >= 0 else (Side.CREDIT, Side.DEBIT)
+    lines: Lines = [
+        (a.holder_account("fair-value-gains"), side_gains, abs(carrying)),
+        (a.deal_account(a.holder, "options-fair-value"), side_value, abs(carrying)),
+    ]
+    return _spec(request_id, day, f"Fair value of the exercised right of deal {a.deal} derecognised", lines, meta)
+
+
 def lapse(
     a: ExerciseAccounts, request_id: str, day: dt.date, *, units: int, fair_value: int, meta: Mapping[str, str]
 ) -> list[TransactionSpec]:

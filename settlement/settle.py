@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from deals import accounting as deal_accounting
@@ -36,6 +36,7 @@ def settle_postings(session: LedgerSession, row: Any) -> list[str]:
     meta = {"toudai.deal": row.deal_id, "toudai.exercise": str(row.id)}
     base = f"exercises/{row.id}/settle"
     posted: list[str] = []
+    carrying = exercised_carrying_amount(session, accounts, row.quantity)
     _, units = session.capture_hold(request_id=f"{base}/units", name=f"holds/{row.units_hold_id}", value_date=day)
     posted.append(units.name)
     method = Method(row.method)
@@ -72,6 +73,8 @@ def settle_postings(session: LedgerSession, row: Any) -> list[str]:
         )
         if split.to_bank or split.to_pool:
             specs.append(accounting.pay_shares(accounts, f"{base}/pay", day, split.to_bank, split.to_pool, meta))
+    if carrying:
+        specs.append(accounting.derecognise_mark(accounts, f"{base}/fair-value", day, carrying, meta))
     for spec in specs:
         if spec.postings:
             posted.append(session.post([spec]).transactions[0].name)
@@ -83,6 +86,22 @@ def settle_postings(session: LedgerSession, row: Any) -> list[str]:
         .values(split_json=json.dumps(split_dict(split, computed.gain)), shares_received=computed.shares_received)
     )
     return posted
+
+
+def exercised_carrying_amount(session: LedgerSession, accounts: Any, quantity: int) -> int:
+    """The exercised units' share of the right's fair-value mark, in fen: the mark times exercised over
+    held units (all of it when the last units go), rounded half up once. Read before the units leave."""
+    units_account = accounts.deal_account(accounts.holder, "options")
+    value_account = accounts.deal_account(accounts.holder, "options-fair-value")
+    found = session.balances([units_account, value_account])
+    if value_account not in found or units_account not in found:
+        return 0
+    held, mark = found[units_account].balance, found[value_account].balance
+    if held <= 0 or not mark:
+        return 0
+    if quantity >= held:
+        return mark
+    return int((Decimal(mark) * quantity / held).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def pay_open_claims(

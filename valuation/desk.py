@@ -26,6 +26,7 @@ is measured against the current books, so marks must move forward in time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -131,6 +132,17 @@ def check_assumptions(assumptions: Assumptions, prefix: str, errors: ViolationCo
         errors.add(f"{prefix}rate", f"must be between -1 and 1 (a fraction per year), got {assumptions.rate}")
 
 
+def _units_still_held(session: LedgerSession, rights: Sequence[OptionRight]) -> list[DealOption]:
+    """Each right valued on the units its holder still holds (exercised and transferred units have left
+    `options.{deal}`; a fully used right is valued at zero, so its mark, if any, is taken out)."""
+    accounts = [names.account_name(r.holder, f"options.{r.deal_id}") for r in rights]
+    held = session.balances(accounts)
+    return [
+        dataclasses.replace(_deal_option(right), quantity=held[account].balance if account in held else right.quantity)
+        for right, account in zip(rights, accounts, strict=True)
+    ]
+
+
 def _deal_option(right: OptionRight) -> DealOption:
     return DealOption(
         deal_id=right.deal_id,
@@ -225,7 +237,7 @@ class MarkDesk:
                     [PreconditionViolation("REVALUATION_OUT_OF_ORDER", "revaluations", f"latest is {latest}")],
                     reason="REVALUATION_OUT_OF_ORDER",
                 )
-            options = [_deal_option(right) for right in deal_queries.open_option_rights(session)]
+            options = _units_still_held(session, deal_queries.open_option_rights(session))
             rounds = _rounds(session, [o.terms.company for o in options], as_of)
             try:
                 marks, skipped = value_options(options, rounds, as_of, assumptions, self._calibrated)
