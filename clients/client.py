@@ -509,9 +509,10 @@ class ToudaiClient:
             metadata=dict(transaction.metadata),
             postings=[self._posting_message(p) for p in transaction.postings],
         )
-        # The server requires a value date; a missing one means today on the caller's calendar, fixed here
-        # once so that every retry of this request carries the same payload.
-        message.value_date.CopyFrom(_date(transaction.value_date or dt.date.today()))
+        # No value date: the server dates it on its business date (its time zone), never the caller's clock;
+        # the request as sent (without a date) is what a retry must repeat.
+        if transaction.value_date is not None:
+            message.value_date.CopyFrom(_date(transaction.value_date))
         return message
 
     def _posting_message(self, posting: PostingInput) -> pb.Posting:

@@ -182,7 +182,8 @@ class Ledger:
         enabled (concurrent calls share a database transaction), else in a unit of work of its own.
         """
         resolved = self.catalog.resolve_accounts(p.account for s in specs[:10_001] for p in s.postings)
-        valid = validate_batch(specs, resolved.get, today=self.today())
+        today = self.today()
+        valid = validate_batch(specs, resolved.get, today=today, default_value_date=today)
         if self._committer is not None:
             return self._committer.submit(valid)
         return uow.run(

@@ -7,6 +7,7 @@ client can fix a 1,000-transaction batch in one round trip. Nothing here touches
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -192,8 +193,14 @@ def validate_batch(
     today: dt.date,
     allow_reserved_metadata: bool = False,
     field_prefix: str = "transactions",
+    default_value_date: dt.date | None = None,
 ) -> list[ValidTransaction]:
-    """Validate a batch; raise InvalidArgument with every violation, or return the valid transactions."""
+    """Validate a batch; raise InvalidArgument with every violation, or return the valid transactions.
+
+    With `default_value_date` (the server's business date, for clients' PostTransactions), a transaction
+    sent without a value date is dated that day; its fingerprint is of the request as sent (no date), so a
+    retry on a later day with the same request_id replays the original instead of being refused.
+    """
     errors = ViolationCollector()
     if not specs:
         errors.add(field_prefix, "is empty: send at least one transaction")
@@ -208,7 +215,10 @@ def validate_batch(
     seen_ids: dict[str, int] = {}
     valid: list[ValidTransaction] = []
     latest = today + dt.timedelta(days=MAX_DAYS_AHEAD)
-    for i, spec in enumerate(specs):
+    for i, given in enumerate(specs):
+        spec = given
+        if given.value_date is None and default_value_date is not None:
+            spec = dataclasses.replace(given, value_date=default_value_date)
         fast = _fast_postings(spec, resolve, latest, seen_ids, allow_reserved_metadata)
         if fast is not None:
             seen_ids[spec.request_id] = i
@@ -220,7 +230,7 @@ def validate_batch(
                     dict(spec.metadata),
                     fast,
                     spec.reverses,
-                    request_fingerprint(spec, fast),
+                    request_fingerprint(given, fast),
                 )
             )
             continue
@@ -252,7 +262,7 @@ def validate_batch(
                     metadata=dict(spec.metadata),
                     postings=postings,
                     reverses=spec.reverses,
-                    fingerprint=request_fingerprint(spec, postings),
+                    fingerprint=request_fingerprint(given, postings),
                 )
             )
     errors.raise_if_any()

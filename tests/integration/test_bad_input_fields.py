@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 
 import pytest
 from google.type import date_pb2
@@ -100,11 +101,16 @@ def test_impossible_value_date(book: Book, impossible: date_pb2.Date) -> None:
     assert f"{impossible.year:04d}-{impossible.month:02d}-{impossible.day:02d}" in v.description
 
 
-def test_missing_value_date(book: Book) -> None:
+def test_missing_value_date_is_the_servers_business_date(book: Book) -> None:
+    """Issue 16: one clock. A transaction without a value date is dated on the server's business date,
+    the date in Asia/Shanghai now (not the client's UTC date), and a retry replays it."""
     request = post(tx(fresh_id(), debit(BANK_LOANS, "1.00"), credit(BANK_CASH, "1.00")))
     request.transactions[0].ClearField("value_date")
-    r = post_refused(book, request)
-    assert "is required" in r.violation("transactions[0].value_date").description
+    posted = book.stub.PostTransactions(request).transactions[0]
+    shanghai = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
+    day = dt.date(posted.value_date.year, posted.value_date.month, posted.value_date.day)
+    assert day in (shanghai, shanghai - dt.timedelta(days=1))  # the call may straddle midnight there
+    assert book.stub.PostTransactions(request).transactions[0].name == posted.name
 
 
 # ---------------------------------------------------------------- metadata and text
