@@ -27,7 +27,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from google.type import date_pb2, money_pb2
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -37,6 +36,7 @@ from clients.client import ToudaiClient
 from clients.deal_client import (
     DealClient,
 )
+from clients.deal_convert import date_message, money_message
 from clients.deal_types import (
     Borrower,
     BorrowerStage,
@@ -162,16 +162,6 @@ def _terms(
     )
 
 
-def _date(day: dt.date) -> date_pb2.Date:
-    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
-
-
-def _money(amount: str) -> money_pb2.Money:
-    value = D(amount)
-    units = int(value)
-    return money_pb2.Money(currency_code="CNY", units=units, nanos=int((value - units) * 1_000_000_000))
-
-
 def _agreement(
     agreement_id: str, kind: apb.AgreementKind, owner: str, branch: str, **terms: Any
 ) -> apb.CreateAgreementRequest:
@@ -182,7 +172,7 @@ def _agreement(
             kind=kind,
             owner=f"parties/{owner}",
             counterparty=f"parties/{branch}",
-            effective_from=_date(dt.date(2026, 1, 1)),
+            effective_from=date_message(dt.date(2026, 1, 1)),
             reference=agreement_id.upper(),
             **terms,
         ),
@@ -207,9 +197,9 @@ def agreements() -> list[apb.CreateAgreementRequest]:
                     first_loan_rate="0.90",
                     unsecured_threshold="0.70",
                     unsecured_rate="0.70",
-                    per_deal_cap=_money("3000000.00"),
-                    exposure_cap=_money("20000000.00"),
-                    auto_approval_limit=_money("3000000.00"),
+                    per_deal_cap=money_message("3000000.00"),
+                    exposure_cap=money_message("20000000.00"),
+                    auto_approval_limit=money_message("3000000.00"),
                 ),
             )
         )

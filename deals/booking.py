@@ -7,13 +7,12 @@ import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 
 from deals import accounting, codec
 from deals import schema as ds
-from deals.agreements import records as agreement_records
+from deals.agreements.model import Agreement
 from deals.agreements.resolve import Cache, resolve_agreements
 from deals.agreements.rules import within_agreements
 from deals.model import (
@@ -104,7 +103,7 @@ def insert_bookings(
     bookings = apply_agreements(session, bookings, prefix)
     session.lock_books(parties)
     now = session.now()
-    bound = actor.current()
+    who = actor.columns()
     session.open_accounts(
         [
             (p.party, p.code, p.type, p.commodity, p.guarded, p.display_name)
@@ -129,8 +128,7 @@ def insert_bookings(
                 "fingerprint": b.fingerprint,
                 "created_at": now,
                 "updated_at": now,
-                "principal": bound.principal if bound else "system",
-                "role": bound.role if bound else "system",
+                **who,
                 "risk_agreement": b.terms.agreements.risk_sharing or None,
                 "max_compensation": b.max_compensation,
             }
@@ -195,6 +193,7 @@ def apply_agreements(
     kinds = session.party_kinds({p for b in bookings for p in b.terms.parties()})
     problems: list[PreconditionViolation] = []
     applied: list[PreparedBooking] = []
+    under: list[tuple[PreparedBooking, Agreement]] = []  # each booking with the risk agreement it falls under
     cache: Cache = {}
     for b in bookings:
         where = prefix(b)
@@ -221,17 +220,17 @@ def apply_agreements(
         problems += outside
         terms = result.terms
         encoded = codec.terms_to_json(terms)
-        applied.append(
-            dataclasses.replace(
-                b,
-                terms=terms,
-                encoded=encoded,
-                accounts=deal_accounts(b.deal_id, terms),
-                max_compensation=result.max_compensation,
-            )
+        checked = dataclasses.replace(
+            b,
+            terms=terms,
+            encoded=encoded,
+            accounts=deal_accounts(b.deal_id, terms),
+            max_compensation=result.max_compensation,
         )
+        applied.append(checked)
+        under.append((checked, found.risk))
     if not problems:
-        problems = exposure_problems(conn, applied, prefix)
+        problems = exposure_problems(conn, under, prefix)
     if problems:
         raise FailedPrecondition(
             f"the booking falls outside its parties' agreements: {problems[0].description}"
@@ -243,22 +242,19 @@ def apply_agreements(
 
 
 def exposure_problems(
-    conn: sa.Connection, bookings: Sequence[PreparedBooking], prefix: Callable[[PreparedBooking], str]
+    conn: sa.Connection,
+    bookings: Sequence[tuple[PreparedBooking, Agreement]],
+    prefix: Callable[[PreparedBooking], str],
 ) -> list[PreconditionViolation]:
     """Bookings that would take a risk pool past its agreement's cap on its total exposure to the branch:
     the most it can owe on the agreement's open deals (booked, disbursed, repaying, defaulted) plus these."""
     problems: list[PreconditionViolation] = []
     adding: dict[str, int] = {}
-    versions: dict[tuple[str, int], Any] = {}
-    for b in bookings:
-        agreement_id = b.terms.agreements.risk_sharing
-        key = (agreement_id, b.terms.agreements.risk_sharing_version)
-        if key not in versions:
-            versions[key] = agreement_records.version_of(conn, *key)
-        cap_row = versions[key]
-        if cap_row is None or not getattr(cap_row.terms, "exposure_cap", 0):
+    for b, agreement in bookings:
+        cap = getattr(agreement.terms, "exposure_cap", 0)
+        if not cap:
             continue
-        cap = cap_row.terms.exposure_cap  # type: ignore[union-attr]
+        agreement_id = agreement.id
         if agreement_id not in adding:
             open_total = conn.execute(
                 sa.select(sa.func.coalesce(sa.func.sum(ds.deals.c.max_compensation), 0)).where(
@@ -273,7 +269,7 @@ def exposure_problems(
                 PreconditionViolation(
                     "EXPOSURE_CAP",
                     prefix(b) + "terms.risk_sharing",
-                    f"{cap_row.version_name}: the pool's exposure to the branch would reach "
+                    f"{agreement.version_name}: the pool's exposure to the branch would reach "
                     f"{adding[agreement_id] / 100:,.2f}, above its cap of {cap / 100:,.2f}",
                 )
             )

@@ -99,7 +99,6 @@ def file_claim(
     transaction_id: Any,
     now: dt.datetime,
 ) -> None:
-    bound = actor.current()
     conn.execute(
         ds.compensation_claims.insert(),
         {
@@ -113,8 +112,7 @@ def file_claim(
             "owed": owed,
             "value_date": value_date,
             "agreement": agreement,
-            "filed_principal": bound.principal if bound else "system",
-            "filed_role": bound.role if bound else "system",
+            **actor.columns("filed_"),
             "filed_request": request_id,
             "transaction_id": transaction_id,
             "created_at": now,
@@ -134,7 +132,6 @@ def decide(
     reason: str = "",
     transaction_id: Any = None,
 ) -> None:
-    bound = actor.current()
     conn.execute(
         ds.compensation_claims.update()
         .where(ds.compensation_claims.c.deal_id == deal_id)
@@ -144,8 +141,7 @@ def decide(
             owed=owed,
             reason=reason,
             transaction_id=transaction_id,
-            decided_principal=bound.principal if bound else "system",
-            decided_role=bound.role if bound else "system",
+            **actor.columns("decided_"),
             decided_request=request_id,
             decided_at=now,
         )

@@ -38,7 +38,7 @@ from deals.model import (
     ledger_request,
     yuan,
 )
-from deals.names import parse_deal_name
+from deals.names import parse_deal_name, party_filters
 from deals.queries import decoded_terms
 from deals.records import append_event, load_deal, locked_row, next_seq
 from deals.schedule import Period, build_schedule, round_fen
@@ -173,13 +173,7 @@ class DealDesk:
     ) -> Page[Deal]:
         size = pagination.page_size(page_size)
         errors = ViolationCollector()
-        parties = {}
-        for field, value in (("branch", branch), ("holder", holder)):
-            if value:
-                try:
-                    parties[field] = names.parse_party_name(value)
-                except names.BadName as exc:
-                    errors.add(field, str(exc))
+        parties = party_filters(errors, branch=branch, holder=holder)
         if borrower_uscc:  # a malformed code matches nothing; say so (and keep e.g. NUL out of the query)
             try:
                 uscc.validate(borrower_uscc)
@@ -376,13 +370,7 @@ class DealDesk:
         """Claims by deal id; `parties_of` (a scoped caller's party) keeps those of its pool or branch."""
         size = pagination.page_size(page_size)
         errors = ViolationCollector()
-        parties = {}
-        for field, value in (("risk_pool", pool), ("branch", branch)):
-            if value:
-                try:
-                    parties[field] = names.parse_party_name(value)
-                except names.BadName as exc:
-                    errors.add(field, str(exc))
+        parties = party_filters(errors, risk_pool=pool, branch=branch)
         errors.raise_if_any()
         filters = {
             "list": "claims",

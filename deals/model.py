@@ -117,12 +117,10 @@ def event_row(
     scope: str,
 ) -> dict[str, Any]:
     """An event row, attributed to the bound caller; `scope` is the party whose key `request_id` is."""
-    bound = actor.current()
     return {
         "deal_id": deal_id,
         "scope": scope,
-        "principal": bound.principal if bound else "system",
-        "role": bound.role if bound else "system",
+        **actor.columns(),
         "seq": seq,
         "kind": kind,
         "request_id": request_id,

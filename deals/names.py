@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ledger import names
+from ledger.errors import ViolationCollector
 
-__all__ = ["DEAL_ID_MAX", "deal_name", "parse_deal_name"]
+__all__ = ["DEAL_ID_MAX", "deal_name", "parse_deal_name", "party_filters"]
 
 #: A deal id is a party-id-shaped slug of at most this many characters (it becomes part of account codes).
 DEAL_ID_MAX = 40
@@ -20,3 +21,16 @@ def parse_deal_name(name: str) -> str:
     if not deal_id or not names.PARTY_ID.match(deal_id) or len(deal_id) > DEAL_ID_MAX:
         raise names.BadName(f"{name!r} is not a deal name; expected deals/{{deal}} such as deals/hz-2026-001")
     return deal_id
+
+
+def party_filters(errors: ViolationCollector, **filters: str) -> dict[str, str]:
+    """The party ids of a list's party filters (`field=parties/{party}`, empty ones left out); a violation
+    on its field for each that is not a party name."""
+    parsed = {}
+    for field, value in filters.items():
+        if value:
+            try:
+                parsed[field] = names.parse_party_name(value)
+            except names.BadName as exc:
+                errors.add(field, str(exc))
+    return parsed

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from google.type import date_pb2, money_pb2
 
+from deals.agreements.desk import parse_agreement_name
 from deals.claims import Claim, ClaimStatus
 from deals.model import Deal, DealEvent, DealStatus
 from deals.schedule import (
@@ -37,7 +38,7 @@ from deals.terms import (
 )
 from ledger import names
 from ledger.amounts import format_minor
-from ledger.errors import ViolationCollector
+from ledger.errors import InvalidArgument, ViolationCollector
 from ledger.validation import check_decimal
 from server.convert import date_in, date_out, instant_out
 from toudai.v1 import deals_pb2 as pb
@@ -300,9 +301,13 @@ def agreement_id_in(name: str, path: str, errors: ViolationCollector) -> str:
     """`agreements/{id}` (or empty) → the id; a version cannot be chosen: the latest applies."""
     if not name:
         return ""
-    agreement_id = name.removeprefix("agreements/")
-    if not name.startswith("agreements/") or not names.PARTY_ID.match(agreement_id) or len(agreement_id) > 40:
-        errors.add(path, "must be agreements/{agreement} (or empty: the one in effect between the parties)")
+    try:
+        agreement_id, version = parse_agreement_name(name, path)
+    except InvalidArgument as exc:
+        errors.violations.extend(exc.violations)
+        return ""
+    if version:
+        errors.add(path, "name the agreement (agreements/{agreement}), not a version: the latest version applies")
         return ""
     return agreement_id
 

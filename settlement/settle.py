@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from deals import accounting as deal_accounting
 from deals import queries as deal_queries
 from deals.agreements.reach import reach_legacy_deal
+from deals.schedule import round_fen
 from deals.terms import DealTerms
 from ledger import names
 from ledger.session import LedgerSession
@@ -101,7 +102,7 @@ def exercised_carrying_amount(session: LedgerSession, accounts: Any, quantity: i
         return 0
     if quantity >= held:
         return mark
-    return int((Decimal(mark) * quantity / held).to_integral_value(rounding=ROUND_HALF_UP))
+    return round_fen(Decimal(mark) * quantity / held)
 
 
 def pay_open_claims(

@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from deals import codec
 from deals.agreements import records
 from deals.agreements import schema as ags
-from deals.agreements.model import OWNER_KIND, Agreement, AgreementDraft, AgreementKind, Attribution
+from deals.agreements.model import AGREEMENT_ID_MAX, OWNER_KIND, Agreement, AgreementDraft, AgreementKind, Attribution
 from deals.agreements.rules import check_agreement_id, check_draft
+from deals.names import party_filters
 from ledger import actor, names, pagination
 from ledger.canonical import fingerprint
 from ledger.errors import (
@@ -37,10 +38,8 @@ from ledger.validation import check_request_id
 
 def who(request_id: str, at: dt.datetime | None) -> Attribution:
     """The bound caller (the gRPC edge binds one; in-process use records `system`)."""
-    bound = actor.current()
-    if bound is None:
-        return Attribution("system", "system", request_id, at)
-    return Attribution(bound.principal, bound.role, request_id, at)
+    columns = actor.columns()
+    return Attribution(columns["principal"], columns["role"], request_id, at)
 
 
 def request_scope() -> str:
@@ -52,7 +51,12 @@ def request_scope() -> str:
 def parse_agreement_name(name: str, field: str) -> tuple[str, int]:
     """`agreements/{id}` → (id, 0); `agreements/{id}/versions/{n}` → (id, n)."""
     parts = (name or "").split("/")
-    if len(parts) in (2, 4) and parts[0] == "agreements" and names.PARTY_ID.match(parts[1]):
+    if (
+        len(parts) in (2, 4)
+        and parts[0] == "agreements"
+        and names.PARTY_ID.match(parts[1])
+        and len(parts[1]) <= AGREEMENT_ID_MAX
+    ):
         if len(parts) == 2:
             return parts[1], 0
         if parts[2] == "versions" and parts[3].isdigit() and 0 < int(parts[3]) < 1_000_000:
@@ -200,13 +204,7 @@ class AgreementDesk:
         """Latest versions by id; `parties_of` (a scoped caller's party) keeps those it owns or is named in."""
         size = pagination.page_size(page_size)
         errors = ViolationCollector()
-        filters_parties: dict[str, str] = {}
-        for field, value in (("owner", owner), ("counterparty", counterparty)):
-            if value:
-                try:
-                    filters_parties[field] = names.parse_party_name(value)
-                except names.BadName as exc:
-                    errors.add(field, str(exc))
+        filters_parties = party_filters(errors, owner=owner, counterparty=counterparty)
         errors.raise_if_any()
         filters = {
             "list": "agreements",

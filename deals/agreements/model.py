@@ -50,12 +50,6 @@ class RiskSharingTerms:
     auto_approval_limit: int = 0  # fen; compensation above waits for the pool's approval
     reimbursement: Reimbursement = Reimbursement.BORROWER
 
-    @property
-    def highest_rate(self) -> Decimal:
-        """The largest fraction of a loss any tier or band can pay: the pool's worst case per fen lent."""
-        rates = [self.base_rate, self.first_loan_rate, self.unsecured_rate, *(b.rate for b in self.bands)]
-        return max(rates)
-
 
 @dataclass(frozen=True, slots=True)
 class LinkageTerms:

@@ -11,14 +11,13 @@ lower cap, a higher unsecured threshold, no insurer); never more.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from decimal import Decimal
 
 from deals.agreements.model import (
     AGREEMENT_ID_MAX,
+    TERMS_OF,
     Agreement,
     AgreementDraft,
-    AgreementKind,
     LinkageTerms,
     RiskSharingTerms,
     SubsidyTerms,
@@ -62,12 +61,7 @@ def check_draft(draft: AgreementDraft, errors: ViolationCollector, prefix: str =
         if draft.kind is not None:
             errors.add(f"{p}{draft.kind.value}", f"the {draft.kind.value} terms are required for this kind")
         return
-    expected = {
-        AgreementKind.RISK_SHARING: RiskSharingTerms,
-        AgreementKind.LINKAGE: LinkageTerms,
-        AgreementKind.SUBSIDY: SubsidyTerms,
-    }[draft.kind]
-    if not isinstance(terms, expected):
+    if not isinstance(terms, TERMS_OF[draft.kind]):
         errors.add(f"{p}{draft.kind.value}", f"a {draft.kind.value} agreement needs {draft.kind.value} terms")
         return
     if isinstance(terms, RiskSharingTerms):
@@ -303,7 +297,3 @@ def _within_subsidy(terms: DealTerms, agreement: Agreement, prefix: str) -> list
     if subsidy.kind is SubsidyKind.INTEREST_SHARE and subsidy.share > agreed.max_share:
         return [_violation(agreement, f"{p}.share", f"pays at most {agreed.max_share} of the interest")]
     return []
-
-
-def in_effect(agreements: list[Agreement], day: dt.date) -> list[Agreement]:
-    return [a for a in agreements if a.in_effect_on(day)]

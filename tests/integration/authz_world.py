@@ -382,6 +382,17 @@ def call(keyed: Keyed, method: str, party: str, credential: str | None) -> tuple
         return error.code(), error
 
 
+def violations_of(error: grpc.RpcError) -> list[tuple[str, str, str]]:
+    """(type, subject, description) of every PreconditionFailure violation of a refusal."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    found = []
+    for detail in status.details if status else ():
+        failure = error_details_pb2.PreconditionFailure()
+        if detail.Unpack(failure):
+            found += [(v.type, v.subject, v.description) for v in failure.violations]
+    return found
+
+
 def reason_of(error: grpc.RpcError) -> str:
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     for detail in status.details if status else ():

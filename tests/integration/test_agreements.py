@@ -11,10 +11,9 @@ from typing import Any
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from ledger.store import Ledger
+from tests.integration.authz_world import violations_of
 from tests.integration.deals_world import ARM, BANK, FUND, POOL, cny, date, deal_terms, yuan
 from toudai.v1 import agreements_pb2 as apb
 from toudai.v1 import agreements_pb2_grpc, deals_pb2_grpc, ledger_pb2_grpc
@@ -85,16 +84,6 @@ def plain_terms(principal: str = "1000000.00", branch: str = BANK, **risk: Any) 
 def book(deals: Any, deal_id: str, terms: dpb.DealTerms, request_id: str | None = None) -> dpb.Deal:
     request = dpb.BookLinkedDealRequest(request_id=request_id or f"book-{deal_id}", deal_id=deal_id, terms=terms)
     return deals.BookLinkedDeal(request).deal
-
-
-def violations_of(error: grpc.RpcError) -> list[tuple[str, str, str]]:
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    found = []
-    for detail in status.details if status else ():
-        failure = error_details_pb2.PreconditionFailure()
-        if detail.Unpack(failure):
-            found += [(v.type, v.subject, v.description) for v in failure.violations]
-    return found
 
 
 def refused_booking(deals: Any, deal_id: str, terms: dpb.DealTerms) -> list[tuple[str, str, str]]:

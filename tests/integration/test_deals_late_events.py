@@ -12,10 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from ledger.store import Ledger
+from tests.integration.authz_world import reason_of
 from tests.integration.deals_world import (
     ARM,
     BANK,
@@ -35,15 +34,6 @@ from toudai.v1 import deals_pb2 as dpb
 NAME = "deals/late"
 
 
-def _reason(error: grpc.RpcError) -> str:
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    for detail in status.details if status else ():
-        info = error_details_pb2.ErrorInfo()
-        if detail.Unpack(info):
-            return info.reason
-    return ""
-
-
 def test_a_back_dated_repayment_is_refused_and_interest_is_never_charged_twice(
     stub: Stub, deals: Deals, ledger: Ledger
 ) -> None:
@@ -60,10 +50,10 @@ def test_a_back_dated_repayment_is_refused_and_interest_is_never_charged_twice(
     )
     late = dpb.RecordRepaymentRequest(request_id="r2", name=NAME, amount=cny("100.00"), value_date=date("2025-03-20"))
     error = refused(deals.RecordRepayment, late, grpc.StatusCode.FAILED_PRECONDITION, ledger)
-    assert _reason(error) == "LATE_EVENT"
+    assert reason_of(error) == "LATE_EVENT"
     assert "on or after 2025-04-03" in (error.details() or "")
     late_default = dpb.RecordDefaultRequest(request_id="x", name=NAME, value_date=date("2025-03-31"), reason="r")
-    assert _reason(refused(deals.RecordDefault, late_default, grpc.StatusCode.FAILED_PRECONDITION, ledger)) == (
+    assert reason_of(refused(deals.RecordDefault, late_default, grpc.StatusCode.FAILED_PRECONDITION, ledger)) == (
         "LATE_EVENT"
     )
     second = deals.AccrueInterest(dpb.AccrueInterestRequest(request_id="a2", name=NAME, to_date=date("2025-05-03")))
