@@ -265,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve Prometheus metrics over HTTP at HOST:PORT/metrics (off by default)",
     )
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    serve.add_argument(
+        "--timezone",
+        default="Asia/Shanghai",
+        type=cli_args.timezone,
+        help="IANA time zone of the business date: dates a request leaves out are today there (default %(default)s)",
+    )
     _security_options(serve)
 
     token = _operator_command(subparsers, "token", "mint a development bearer token (prints it on stdout)", "token")

@@ -33,6 +33,17 @@ def date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-26") from None
 
 
+def timezone(text: str) -> str:
+    """An IANA time zone name such as Asia/Shanghai, checked against the zone database."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time zone (an IANA name such as Asia/Shanghai)") from None
+    return text
+
+
 def duration(text: str) -> dt.timedelta:
     """A duration such as 7d, 12h, 30m or 90s."""
     match = _DURATION.match(text)

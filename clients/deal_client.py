@@ -121,10 +121,11 @@ class DealClient:
         response = self._call("DisburseLoan", request)
         return Disbursement(deal=deal_from(response.deal), transaction=response.transaction)
 
-    def accrue(self, deal: str, to_date: dt.date, *, request_id: str | None = None) -> Accrual:
-        """Accrue interest up to `to_date` (exclusive); accruing again to the same date posts nothing."""
+    def accrue(self, deal: str, through: dt.date, *, request_id: str | None = None) -> Accrual:
+        """Accrue interest through `through`, that day included and posted on it (accruing through a month's
+        last day puts the month's interest in the month); again through the same date posts nothing."""
         request = pb.AccrueInterestRequest(
-            request_id=request_id or new_request_id(), name=deal_name(deal), to_date=date_message(to_date)
+            request_id=request_id or new_request_id(), name=deal_name(deal), through_date=date_message(through)
         )
         response = self._call("AccrueInterest", request)
         return Accrual(

@@ -9,6 +9,7 @@ of every problem). Deals are named `deals/{deal}` or just `{deal}`; parties by t
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -32,6 +33,8 @@ from clients.deal_types import (
     DealStatus,
     Default,
     Disbursement,
+    HolidayCalendar,
+    LoanTerms,
     PoolFunding,
     Repayment,
     Schedule,
@@ -56,6 +59,8 @@ Book the linked deal(s) in FILE (YAML, or JSON if FILE ends in .json; '-' reads 
     frequency: monthly              # monthly | quarterly
     day_count: act_360              # act_360 | act_365f
     business_day: modified_following
+    calendar: cn_mainland           # cn_mainland (holidays and 调休) | weekends_only
+    extra_holidays: []              # the contract's own non-business days, YYYY-MM-DD
   subsidy: {type: rate_points, fund: subsidy-fund, rate_points: 0.0365}     # optional
   option:
     holder: invest-arm
@@ -129,7 +134,7 @@ def _terms_rows(deal: Deal) -> list[tuple[str, str]]:
     loan = (
         f"{_cny(lo.principal)} CNY at {_rate(lo.annual_rate)} {lo.day_count.value}, "
         f"{lo.start_date.isoformat()} → {lo.maturity_date.isoformat()}, {lo.schedule.value}, {lo.frequency.value}, "
-        f"{lo.business_day.value}" + (", end of month" if lo.end_of_month else "")
+        f"{lo.business_day.value}" + (", end of month" if lo.end_of_month else "") + f", {_calendar(lo)}"
     )
     subsidy = ""
     if su.type is SubsidyType.RATE_POINTS:
@@ -190,7 +195,7 @@ def _balance_rows(deal: Deal) -> list[tuple[str, str]]:
         ("Principal outstanding", f"{_cny(deal.principal_outstanding)} CNY"),
         ("Interest receivable", f"{_cny(deal.interest_receivable)} CNY"),
         ("Subsidy receivable", f"{_cny(deal.subsidy_receivable)} CNY"),
-        ("Accrued to", deal.accrued_to.isoformat() if deal.accrued_to else "not yet"),
+        ("Accrued through", deal.accrued_through.isoformat() if deal.accrued_through else "not yet"),
     ]
 
 
@@ -255,6 +260,17 @@ SCHEDULE_MONEY = (
 )
 
 
+def _calendar(lo: LoanTerms) -> str:
+    """The deal's business-day calendar in words, with its own exceptions counted."""
+    words = "mainland China calendar" if lo.calendar is HolidayCalendar.CN_MAINLAND else "weekends-only calendar"
+    extras = [
+        f"{len(days)} extra {label}"
+        for days, label in ((lo.extra_holidays, "holidays"), (lo.extra_working_days, "working days"))
+        if days
+    ]
+    return words + (f" ({', '.join(extras)})" if extras else "")
+
+
 def schedule_table(schedule: Schedule) -> Table:
     table = _table(
         f"Schedule of {schedule.deal}",
@@ -271,7 +287,7 @@ def schedule_table(schedule: Schedule) -> Table:
             str(p.number),
             p.accrual_start.isoformat() if p.accrual_start else "",
             p.accrual_end.isoformat() if p.accrual_end else "",
-            p.payment_date.isoformat() if p.payment_date else "",
+            (p.payment_date.isoformat() + (" (provisional)" if p.provisional else "")) if p.payment_date else "",
             str(p.days),
             _cny(p.opening_principal),
             _cny(p.principal),
@@ -475,7 +491,8 @@ def deal_disburse(args: argparse.Namespace, client: ToudaiClient, console: Conso
 
 
 def deal_accrue(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
-    result = DealClient(client).accrue(args.name, args.to, request_id=args.request_id)
+    through = args.through if args.through is not None else args.to - dt.timedelta(days=1)
+    result = DealClient(client).accrue(args.name, through, request_id=args.request_id)
     return _emit(args, console, result, accrual_table(result))
 
 
@@ -554,10 +571,22 @@ def register(subparsers: Any, command: Command, group: Callable[[Any, str, str],
     disburse.add_argument("--date", type=cli_args.date, help="value date YYYY-MM-DD (default: the loan's start)")
 
     accrue = command(
-        deal, "accrue", deal_accrue, "accrue interest up to a date (again to the same date: nothing)", mutation=True
+        deal,
+        "accrue",
+        deal_accrue,
+        "accrue interest through a date, that day included and posted on it (again: nothing)",
+        mutation=True,
     )
     accrue.add_argument("name", help=NAME_HELP)
-    accrue.add_argument("--to", type=cli_args.date, required=True, help="accrue up to this date (exclusive)")
+    until = accrue.add_mutually_exclusive_group(required=True)
+    until.add_argument(
+        "--through",
+        type=cli_args.date,
+        help="the last day accrued, YYYY-MM-DD (month-end: --through 2025-08-31 puts August in August)",
+    )
+    until.add_argument(
+        "--to", type=cli_args.date, help="deprecated: the day after the last day accrued (--to D is --through D-1)"
+    )
 
     repay = command(
         deal, "repay", deal_repay, "record a repayment: overdue interest, interest, then principal", mutation=True

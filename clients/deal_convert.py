@@ -27,6 +27,7 @@ from clients.deal_types import (
     DealTerms,
     E,
     ExerciseTrigger,
+    HolidayCalendar,
     InterestFrequency,
     LoanTerms,
     OptionTerms,
@@ -50,6 +51,7 @@ _PROTO_ENUMS: dict[type[enum.StrEnum], tuple[Any, str]] = {
     InterestFrequency: (pb.InterestFrequency, "INTEREST_FREQUENCY"),
     DayCount: (pb.DayCountConvention, "DAY_COUNT_CONVENTION"),
     BusinessDay: (pb.BusinessDayConvention, "BUSINESS_DAY_CONVENTION"),
+    HolidayCalendar: (pb.HolidayCalendar, "HOLIDAY_CALENDAR"),
     SubsidyType: (pb.SubsidyType, "SUBSIDY_TYPE"),
     QuantityBasis: (pb.OptionQuantityBasis, "OPTION_QUANTITY_BASIS"),
     StrikeBasis: (pb.StrikeBasis, "STRIKE_BASIS"),
@@ -110,6 +112,10 @@ def _optional_money(owner: Any, field_name: str) -> Decimal | None:
 
 def date_message(value: dt.date) -> date_pb2.Date:
     return date_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+def _date_of(message: date_pb2.Date) -> dt.date:
+    return dt.date(message.year, message.month, message.day)
 
 
 def _date_value(owner: Any, field_name: str) -> dt.date | None:
@@ -200,6 +206,11 @@ def terms_message(terms: DealTerms) -> pb.DealTerms:
             frequency=enum_number(lo.frequency),
             business_day=enum_number(lo.business_day),
             end_of_month=lo.end_of_month,
+            calendar=pb.BusinessCalendar(
+                base=enum_number(lo.calendar),
+                extra_holidays=[date_message(d) for d in lo.extra_holidays],
+                extra_working_days=[date_message(d) for d in lo.extra_working_days],
+            ),
         ),
         subsidy=subsidy,
         option=option,
@@ -245,6 +256,9 @@ def terms_from(message: pb.DealTerms) -> DealTerms:
             day_count=_enum_from(DayCount, lo.day_count) or DayCount.ACT_360,
             business_day=_enum_from(BusinessDay, lo.business_day) or BusinessDay.MODIFIED_FOLLOWING,
             end_of_month=lo.end_of_month,
+            calendar=_enum_from(HolidayCalendar, lo.calendar.base) or HolidayCalendar.CN_MAINLAND,
+            extra_holidays=tuple(_date_of(d) for d in lo.calendar.extra_holidays),
+            extra_working_days=tuple(_date_of(d) for d in lo.calendar.extra_working_days),
         ),
         subsidy=SubsidyTerms(
             type=_enum_from(SubsidyType, su.type) or SubsidyType.NONE,
@@ -317,6 +331,7 @@ def deal_from(message: pb.Deal) -> Deal:
         interest_receivable=money_value(message.interest_receivable),
         subsidy_receivable=money_value(message.subsidy_receivable),
         accrued_to=_date_value(message, "accrued_to"),
+        accrued_through=_date_value(message, "accrued_through"),
         create_time=_instant(message, "create_time"),
         events=tuple(
             DealEvent(
@@ -345,6 +360,7 @@ def period_from(message: pb.SchedulePeriod) -> SchedulePeriod:
         subsidy=money_value(message.subsidy),
         borrower_interest=money_value(message.borrower_interest),
         borrower_payment=money_value(message.borrower_payment),
+        provisional=message.provisional,
     )
 
 

@@ -42,6 +42,7 @@ from clients.deal_types import (
     DealAgreements,
     DealTerms,
     ExerciseTrigger,
+    HolidayCalendar,
     InterestFrequency,
     LoanTerms,
     OptionTerms,
@@ -84,6 +85,9 @@ LOAN_KEYS = frozenset(
         "frequency",
         "business_day",
         "end_of_month",
+        "calendar",
+        "extra_holidays",
+        "extra_working_days",
     }
 )
 SUBSIDY_KEYS = frozenset({"type", "fund", "subsidy_fund", "rate_points", "share", "cap"})
@@ -283,6 +287,19 @@ class _Reader:
             self.problem(f"{path}{key}", f"{value!r} is not a date (YYYY-MM-DD)")
             return None
 
+    def dates(self, owner: Mapping[str, Any] | None, key: str, path: str) -> tuple[dt.date, ...]:
+        """A list of dates (YYYY-MM-DD), each checked; a single date is a list of one."""
+        value = self._given(owner, key)
+        if value is None:
+            return ()
+        found: list[dt.date] = []
+        for i, entry in enumerate(value if isinstance(value, list) else [value]):
+            try:
+                found.append(dt.date.fromisoformat(str(entry).strip()))
+            except ValueError:
+                self.problem(f"{path}{key}[{i}]", f"{entry!r} is not a date (YYYY-MM-DD)")
+        return tuple(found)
+
     def choice(
         self, owner: Mapping[str, Any] | None, key: str, path: str, enum_type: type[E], *, required: bool = False
     ) -> E | None:
@@ -369,6 +386,9 @@ class _Reader:
         day_count = self.choice(lo, "day_count", p, DayCount) or DayCount.ACT_360
         business_day = self.choice(lo, "business_day", p, BusinessDay) or BusinessDay.MODIFIED_FOLLOWING
         end_of_month = self.boolean(lo, "end_of_month", p)
+        calendar = self.choice(lo, "calendar", p, HolidayCalendar) or HolidayCalendar.CN_MAINLAND
+        extra_holidays = self.dates(lo, "extra_holidays", p)
+        extra_working_days = self.dates(lo, "extra_working_days", p)
         if principal is None or rate is None or start is None or maturity is None:
             return None
         return LoanTerms(
@@ -381,6 +401,9 @@ class _Reader:
             day_count=day_count,
             business_day=business_day,
             end_of_month=end_of_month,
+            calendar=calendar,
+            extra_holidays=extra_holidays,
+            extra_working_days=extra_working_days,
         )
 
     def _subsidy(self, entry: Mapping[str, Any], path: str) -> SubsidyTerms:

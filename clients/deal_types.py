@@ -70,6 +70,13 @@ class BusinessDay(enum.StrEnum):
     PRECEDING = "preceding"
 
 
+class HolidayCalendar(enum.StrEnum):
+    """Which days are not business days: mainland China's holidays (with 调休 working days), or weekends."""
+
+    CN_MAINLAND = "cn_mainland"
+    WEEKENDS_ONLY = "weekends_only"
+
+
 class SubsidyType(enum.StrEnum):
     """How interest is subsidised (贴息)."""
 
@@ -130,6 +137,9 @@ class LoanTerms:
     day_count: DayCount = DayCount.ACT_360
     business_day: BusinessDay = BusinessDay.MODIFIED_FOLLOWING
     end_of_month: bool = False
+    calendar: HolidayCalendar = HolidayCalendar.CN_MAINLAND
+    extra_holidays: tuple[dt.date, ...] = ()
+    extra_working_days: tuple[dt.date, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,9 +255,10 @@ class Deal:
     principal_outstanding: Decimal
     interest_receivable: Decimal
     subsidy_receivable: Decimal
-    accrued_to: dt.date | None
+    accrued_to: dt.date | None  # exclusive: the day after accrued_through
     create_time: dt.datetime | None
     events: tuple[DealEvent, ...]
+    accrued_through: dt.date | None = None  # the last day whose interest is accrued (inclusive)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +276,7 @@ class SchedulePeriod:
     subsidy: Decimal
     borrower_interest: Decimal
     borrower_payment: Decimal
+    provisional: bool = False  # the payment date's year is not in the server's holiday calendar yet
 
 
 @dataclass(frozen=True, slots=True)

@@ -489,8 +489,9 @@ def _steps(deals: DealClient, demo: DemoDeal) -> list[Step]:
         day, amount = demo.late_payment
         steps.append((f"late payment on {d}", partial(deals.repay, d, amount, day, request_id=_request(d, "late"))))
     if demo.accrue_to is not None and not demo.close:
-        to = demo.accrue_to
-        steps.append((f"accrue {d}", partial(deals.accrue, d, to, request_id=_request(d, "accrue", to))))
+        to = demo.accrue_to  # exclusive: interest through the day before
+        through = to - dt.timedelta(days=1)
+        steps.append((f"accrue {d}", partial(deals.accrue, d, through, request_id=_request(d, "accrue", to))))
     if demo.close:
         steps.append((f"close {d}", partial(deals.close, d, request_id=_request(d, "close"))))
     if demo.default_on is not None:

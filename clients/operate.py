@@ -76,6 +76,7 @@ def serve(args: argparse.Namespace) -> int:
             client_ca=args.client_ca,
             max_token_lifetime=lifetime,
             plaintext_behind_proxy=getattr(args, "plaintext_behind_proxy", False),
+            timezone=args.timezone,
         )
     except SchemaMismatch as error:
         return _fail(f"refusing to serve: {error.message}")

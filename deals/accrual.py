@@ -40,7 +40,7 @@ class Accrued:
 
 
 def payment_dates(loan: LoanTerms) -> list[dt.date]:
-    return [adjust(end, loan.business_day) for end in period_end_dates(loan)]
+    return [adjust(end, loan.business_day, loan.calendar) for end in period_end_dates(loan)]
 
 
 def accrue(

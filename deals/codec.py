@@ -16,6 +16,7 @@ import typing
 from decimal import Decimal
 from typing import Any
 
+from deals.calendar import LEGACY_CALENDAR
 from deals.schedule import LoanTerms, Subsidy
 from deals.terms import (
     Borrower,
@@ -94,11 +95,16 @@ def _value(hint: Any, raw: Any) -> Any:
 
 
 def terms_from_json(text: str) -> DealTerms:
+    """Stored terms back as DealTerms. Terms stored before a field existed take what that deal was booked
+    under: a loan without a calendar was scheduled on weekends only (LEGACY_CALENDAR)."""
     data = json.loads(text)
+    loan = _build(LoanTerms, data["loan"])
+    if "calendar" not in data["loan"]:
+        loan = dataclasses.replace(loan, calendar=LEGACY_CALENDAR)
     return DealTerms(
         branch=data["branch"],
         borrower=_build(Borrower, data["borrower"]),
-        loan=_build(LoanTerms, data["loan"]),
+        loan=loan,
         option=_build(OptionTerms, data["option"]),
         risk=_build(RiskSharing, data["risk"]),
         split=_build(Split, data["split"]),

@@ -231,12 +231,19 @@ class DealDesk:
         payload = {"date": value_date.isoformat() if value_date else ""}
         return self._step(request_id, name, "disbursed", value_date, step, payload=payload)
 
-    def accrue_interest(self, *, request_id: str, name: str, to_date: dt.date) -> StepResult:
+    def accrue_interest(
+        self, *, request_id: str, name: str, through: dt.date, payload: Mapping[str, str] | None = None
+    ) -> StepResult:
+        """Accrue interest through a date: that day's interest included, posted on it, so accruing through
+        a month's last day puts the month's interest in the month (月末计提; docs/deals.md "Dates").
+        `payload` is what the request said (a legacy exclusive `to` date keeps its own fingerprint)."""
+
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DISBURSED, DealStatus.REPAYING, verb="accrued")
-            ctx.accrue_to(to_date)
+            ctx.accrue_to(through + dt.timedelta(days=1), post_on=through)
 
-        return self._step(request_id, name, "accrued", to_date, step, payload={"to": to_date.isoformat()})
+        sent = payload or {"through": through.isoformat()}
+        return self._step(request_id, name, "accrued", through, step, payload=sent)
 
     def repay(self, *, request_id: str, name: str, amount: int, value_date: dt.date) -> StepResult:
         """Allocate a payment to overdue interest, then current interest, then principal (prepayment)."""

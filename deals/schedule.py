@@ -5,9 +5,10 @@ Conventions (documented in docs/deals.md, each a per-deal term):
   28/29 Feb and back to 31 Mar. With `end_of_month`, a start on a month's last day keeps every date on
   the last day. The last period always ends at maturity (a short final stub if the term is not a whole
   number of periods).
-- Payment dates are the period end dates moved by the business-day convention over weekends (no
-  holiday calendar yet); interest accrues between adjusted dates, so the borrower is charged for the
-  days the money is actually out.
+- Payment dates are the period end dates moved by the business-day convention off the deal's
+  non-business days (deals.calendar: mainland China holidays and adjusted working days by default);
+  interest accrues between adjusted dates, so the borrower is charged for the days the money is
+  actually out. A payment date in a year the calendar does not know yet is `provisional`.
 - Interest of a period = outstanding principal × annual rate × days / basis (ACT/360: basis 360, the RMB
   convention; ACT/365F: 365), rounded once per period to the fen, half up.
 - Bullet: all principal at maturity. Equal principal (等额本金): principal ÷ n each period, the fen
@@ -28,6 +29,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
+
+from deals.calendar import CN_MAINLAND, BusinessCalendar
 
 
 class DayCount(enum.Enum):
@@ -80,6 +83,7 @@ class LoanTerms:
     day_count: DayCount = DayCount.ACT_360
     business_day: BusinessDay = BusinessDay.MODIFIED_FOLLOWING
     end_of_month: bool = False
+    calendar: BusinessCalendar = CN_MAINLAND
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,7 @@ class Period:
     interest: int
     subsidy: int
     borrower_interest: int
+    provisional: bool = False  # the payment date's year is not in the holiday calendar yet
 
     @property
     def closing_principal(self) -> int:
@@ -138,17 +143,31 @@ def period_end_dates(terms: LoanTerms) -> list[dt.date]:
     return dates
 
 
-def adjust(day: dt.date, convention: BusinessDay) -> dt.date:
-    """Move a date off a weekend by the convention (Saturday and Sunday; no holiday calendar)."""
-    if convention is BusinessDay.UNADJUSTED or day.weekday() < 5:
+def adjust(day: dt.date, convention: BusinessDay, calendar: BusinessCalendar) -> dt.date:
+    """Move a date off the calendar's non-business days by the convention."""
+    if convention is BusinessDay.UNADJUSTED or calendar.is_business_day(day):
         return day
-    forward = day + dt.timedelta(days=7 - day.weekday())
-    backward = day - dt.timedelta(days=day.weekday() - 4)
+    forward = calendar.following(day)
+    backward = calendar.preceding(day)
     if convention is BusinessDay.FOLLOWING:
         return forward
     if convention is BusinessDay.PRECEDING:
         return backward
     return forward if forward.month == day.month else backward
+
+
+def provisional_payments(terms: LoanTerms) -> list[tuple[dt.date, dt.date]]:
+    """(period end, payment date) of every payment date the calendar cannot fix yet (deals.calendar)."""
+    pairs = ((end, adjust(end, terms.business_day, terms.calendar)) for end in period_end_dates(terms))
+    return [(end, pay_on) for end, pay_on in pairs if not _known(end, pay_on, terms)]
+
+
+def _known(end: dt.date, pay_on: dt.date, terms: LoanTerms) -> bool:
+    """Whether a payment date is certain: every day from the period end to the payment date is known."""
+    first, last = min(end, pay_on), max(end, pay_on)
+    if terms.business_day is BusinessDay.UNADJUSTED:
+        return True
+    return all(terms.calendar.knows(first + dt.timedelta(days=k)) for k in range((last - first).days + 1))
 
 
 def interest_for(principal: int, rate: Decimal, days: int, day_count: DayCount) -> int:
@@ -176,7 +195,7 @@ def build_schedule(terms: LoanTerms, subsidy: Subsidy = Subsidy()) -> list[Perio
     accrual_start = terms.start
     periods: list[Period] = []
     for number, end in enumerate(ends, start=1):
-        pay_on = adjust(end, terms.business_day)
+        pay_on = adjust(end, terms.business_day, terms.calendar)
         days = (pay_on - accrual_start).days
         interest = interest_for(outstanding, terms.annual_rate, days, terms.day_count)
         last = number == n
@@ -200,6 +219,7 @@ def build_schedule(terms: LoanTerms, subsidy: Subsidy = Subsidy()) -> list[Perio
                 interest=interest,
                 subsidy=subsidy_amount,
                 borrower_interest=interest - subsidy_amount,
+                provisional=not _known(end, pay_on, terms),
             )
         )
         outstanding -= principal

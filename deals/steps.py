@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from deals import accounting
 from deals import schema as ds
 from deals.accrual import AccrualState, accrue
+from deals.calendar import covered_years
 from deals.model import DealStatus, deal_accounts, deal_meta, ledger_request
 from deals.records import next_seq
+from deals.schedule import provisional_payments
 from deals.terms import DealTerms
 from ledger import names
 from ledger.errors import FailedPrecondition, PreconditionViolation
@@ -72,6 +74,21 @@ class StepContext:
                 ds.deal_events.c.deal_id == self.deal_id, ds.deal_events.c.kind != "booked"
             )
         ).scalar()
+        accrued_to = self.state.accrued_to if self.state is not None else None
+        if accrued_to is not None and day < accrued_to and (last is None or accrued_to > last):
+            through = accrued_to - dt.timedelta(days=1)
+            raise FailedPrecondition(
+                f"deals/{self.deal_id} has interest accrued through {through.isoformat()}; it cannot be {verb} as "
+                f"of {day.isoformat()}, which would change interest already accrued: record it with a value date "
+                f"on or after {accrued_to.isoformat()}",
+                [
+                    PreconditionViolation(
+                        "LATE_EVENT", f"deals/{self.deal_id}", f"accrued through {through.isoformat()}"
+                    )
+                ],
+                reason="LATE_EVENT",
+                metadata={"last_value_date": through.isoformat()},
+            )
         if last is not None and day < last:
             raise FailedPrecondition(
                 f"deals/{self.deal_id} has steps booked through {last.isoformat()}; it cannot be {verb} as of "
@@ -115,21 +132,47 @@ class StepContext:
             raise AssertionError(f"deals/{self.deal_id} has no accrual state")
         return self.state
 
-    def accrue_to(self, to: dt.date) -> None:
-        """Accrue interest up to `to` (nothing if already there) and post it."""
+    def accrue_to(self, to: dt.date, post_on: dt.date | None = None) -> None:
+        """Accrue interest for the days before `to` (nothing if already there) and post it on `post_on`
+        (default `to`): an accrual through D accrues to D + 1 and posts on D, a repayment on D accrues to D
+        and posts with the repayment."""
         self.state = self.accrual()
-        if to < self.state.accrued_to:
+        if to <= self.state.accrued_to:
             self.amounts.setdefault("accrued", 0)
             self.amounts.setdefault("accrued_subsidy", 0)
             return
+        self.calendar_covers(to)
         principal = self.balances()["loans"]
         self.state, accrued = accrue(self.state, to, principal, self.terms.loan, self.terms.subsidy)
+        day = post_on or to
         if accrued.interest:
             self.post(
                 accounting.accrue(
-                    self.accounts, self.ledger_request(), to, accrued.borrower, accrued.subsidy, self.meta()
+                    self.accounts, self.ledger_request(), day, accrued.borrower, accrued.subsidy, self.meta()
                 )
             )
         self.amounts["accrued"] = self.amounts.get("accrued", 0) + accrued.interest
         self.amounts["accrued_subsidy"] = self.amounts.get("accrued_subsidy", 0) + accrued.subsidy
-        self.day = self.day or to
+        self.day = self.day or day
+
+    def calendar_covers(self, to: dt.date) -> None:
+        """Interest before `to` may depend on a payment date the holiday calendar cannot fix yet (its year
+        is not published or not installed): refuse rather than guess (deals.calendar)."""
+        loan = self.terms.loan
+        for end, pay_on in provisional_payments(loan):
+            if min(end, pay_on) < to:
+                first, last = covered_years()
+                raise FailedPrecondition(
+                    f"deals/{self.deal_id}: the payment date of the period ending {end.isoformat()} is not known yet: "
+                    f"this server's mainland China holiday calendar covers {first} to {last}, and interest "
+                    f"through {(to - dt.timedelta(days=1)).isoformat()} depends on it. Upgrade the "
+                    "chinese-calendar package once that year's holidays are published, or book the deal "
+                    "with its own calendar",
+                    [
+                        PreconditionViolation(
+                            "CALENDAR_NOT_COVERED", f"deals/{self.deal_id}", f"payment date in {end.year}"
+                        )
+                    ],
+                    reason="CALENDAR_NOT_COVERED",
+                    metadata={"period_end": end.isoformat(), "calendar_last_year": str(last)},
+                )

@@ -25,7 +25,7 @@ from grpc_reflection.v1alpha import reflection
 from deals.agreements.desk import AgreementDesk
 from deals.desk import DealDesk
 from ledger import actor, db
-from ledger.store import Ledger
+from ledger.store import DEFAULT_TIMEZONE, Ledger
 from server import database
 from server.agreements_servicer import AgreementServicer
 from server.audit_servicer import AuditServicer
@@ -151,7 +151,7 @@ def create_server(
     return server, port
 
 
-def open_ledger(database_url: str, *, migrate: bool) -> Ledger:
+def open_ledger(database_url: str, *, migrate: bool, timezone: str = DEFAULT_TIMEZONE) -> Ledger:
     """Open the database, applying migrations (or checking the revision when `migrate` is False)."""
     engines = db.create_engines(database_url)
     try:
@@ -162,7 +162,7 @@ def open_ledger(database_url: str, *, migrate: bool) -> Ledger:
     except BaseException:
         engines.dispose()
         raise
-    return Ledger(engines)
+    return Ledger(engines, timezone=timezone)
 
 
 SYSTEM_ACTOR = actor.Actor("toudai-hold-expirer", "system")  # recorded on what the expirer posts
@@ -213,8 +213,10 @@ def serve(
     client_ca: str | None = None,
     max_token_lifetime: dt.timedelta = DEFAULT_MAX_TOKEN_LIFETIME,
     plaintext_behind_proxy: bool = False,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> None:
-    """Run the server until SIGTERM or SIGINT, then shut down gracefully.
+    """Run the server until SIGTERM or SIGINT, then shut down gracefully. `timezone` fixes the business
+    date: every date a request leaves out is today in that zone.
 
     Refuses to start (server.auth.AuthConfigError) without `jwt_keys` on a non-loopback address, in
     plaintext on a non-loopback address unless `plaintext_behind_proxy` (server.auth.check_transport),
@@ -238,7 +240,7 @@ def serve(
     # default handler. A signal during start-up makes the server start, then drain at once.
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        ledger = open_ledger(database_url, migrate=migrate)
+        ledger = open_ledger(database_url, migrate=migrate, timezone=timezone)
     except BaseException:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

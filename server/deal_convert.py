@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from google.type import date_pb2, money_pb2
 
 from deals.agreements.desk import parse_agreement_name
+from deals.calendar import BusinessCalendar, CalendarKind
 from deals.claims import Claim, ClaimStatus
 from deals.model import Deal, DealEvent, DealStatus
 from deals.schedule import (
@@ -211,6 +212,7 @@ def terms_in(message: pb.DealTerms, errors: ViolationCollector) -> DealTerms:
         )
         or BusinessDay.MODIFIED_FOLLOWING,
         end_of_month=lo.end_of_month,
+        calendar=calendar_in(lo.calendar, f"{p}.loan.calendar", errors),
     )
     kind = enum_in(SUBSIDY, su.type, f"{p}.subsidy.type", errors, SubsidyKind.NONE) or SubsidyKind.NONE
     subsidy = Subsidy(
@@ -294,6 +296,47 @@ def terms_in(message: pb.DealTerms, errors: ViolationCollector) -> DealTerms:
             linkage=agreement_id_in(message.agreements.linkage, f"{p}.agreements.linkage", errors),
             subsidy=agreement_id_in(message.agreements.subsidy, f"{p}.agreements.subsidy", errors),
         ),
+    )
+
+
+CALENDAR = {
+    CalendarKind.CN_MAINLAND: pb.HOLIDAY_CALENDAR_CN_MAINLAND,
+    CalendarKind.WEEKENDS_ONLY: pb.HOLIDAY_CALENDAR_WEEKENDS_ONLY,
+}
+
+#: Extra days a deal's calendar may name, per list: a contract's exceptions, not a calendar of its own.
+MAX_EXTRA_DAYS = 400
+
+
+def calendar_in(message: pb.BusinessCalendar, path: str, errors: ViolationCollector) -> BusinessCalendar:
+    """A deal's calendar; the extra days must be distinct, each in one list only, and few."""
+    kind = enum_in(CALENDAR, message.base, f"{path}.base", errors, CalendarKind.CN_MAINLAND) or CalendarKind.CN_MAINLAND
+    lists: dict[str, list[dt.date]] = {}
+    for field in ("extra_holidays", "extra_working_days"):
+        entries = getattr(message, field)
+        if len(entries) > MAX_EXTRA_DAYS:
+            errors.add(f"{path}.{field}", f"has {len(entries)} dates; at most {MAX_EXTRA_DAYS}")
+        days: list[dt.date] = []
+        for i, entry in enumerate(entries):
+            day = date_in(entry, f"{path}.{field}[{i}]", errors)
+            if day is None and not any(v.field == f"{path}.{field}[{i}]" for v in errors.violations):
+                errors.add(f"{path}.{field}[{i}]", "is required (a date, not 0000-00-00)")
+            elif day is not None and day in days:
+                errors.add(f"{path}.{field}[{i}]", f"{day.isoformat()} is listed twice")
+            elif day is not None:
+                days.append(day)
+        lists[field] = days
+    for i, day in enumerate(lists["extra_working_days"]):
+        if day in lists["extra_holidays"]:
+            errors.add(f"{path}.extra_working_days[{i}]", f"{day.isoformat()} is also an extra holiday; pick one")
+    return BusinessCalendar(kind, tuple(sorted(lists["extra_holidays"])), tuple(sorted(lists["extra_working_days"])))
+
+
+def calendar_out(calendar: BusinessCalendar) -> pb.BusinessCalendar:
+    return pb.BusinessCalendar(
+        base=CALENDAR[calendar.kind],
+        extra_holidays=[date_out(d) for d in calendar.extra_holidays],
+        extra_working_days=[date_out(d) for d in calendar.extra_working_days],
     )
 
 
@@ -385,6 +428,7 @@ def terms_out(terms: DealTerms) -> pb.DealTerms:
             frequency=FREQUENCY[lo.frequency],
             business_day=BUSINESS_DAY[lo.business_day],
             end_of_month=lo.end_of_month,
+            calendar=calendar_out(lo.calendar),
         ),
         subsidy=pb.SubsidyTerms(
             type=SUBSIDY[su.kind],
@@ -473,6 +517,7 @@ def deal_out(deal: Deal) -> pb.Deal:
         interest_receivable=money_out(deal.interest_receivable),
         subsidy_receivable=money_out(deal.subsidy_receivable),
         accrued_to=_opt_date(deal.accrued_to),
+        accrued_through=_opt_date(deal.accrued_to - dt.timedelta(days=1)) if deal.accrued_to else None,
         create_time=instant_out(deal.create_time),
         events=[event_out(e) for e in deal.events],
         booked_by=attribution_out(
@@ -526,4 +571,5 @@ def period_out(period: Period) -> pb.SchedulePeriod:
         subsidy=money_out(period.subsidy),
         borrower_interest=money_out(period.borrower_interest),
         borrower_payment=money_out(period.borrower_payment),
+        provisional=period.provisional,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import grpc
 
 from deals.desk import DealDesk
@@ -91,9 +93,19 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
     ) -> pb.AccrueInterestResponse:
         authz.own_deal(context, self._desk, request.name)
         errors = ViolationCollector()
-        to_date = required_date_in(request, "to_date", errors)
+        if request.HasField("to_date") and request.HasField("through_date"):
+            errors.add("to_date", "set through_date only (to_date is its deprecated exclusive form, the day after)")
+        if request.HasField("to_date"):
+            to_date = required_date_in(request, "to_date", errors)
+            through = to_date - dt.timedelta(days=1) if to_date > dt.date.min else to_date
+            payload = {"to": to_date.isoformat()}
+        else:
+            through = required_date_in(request, "through_date", errors)
+            payload = {"through": through.isoformat()}
         errors.raise_if_any()
-        result = self._desk.accrue_interest(request_id=request.request_id, name=request.name, to_date=to_date)
+        result = self._desk.accrue_interest(
+            request_id=request.request_id, name=request.name, through=through, payload=payload
+        )
         return pb.AccrueInterestResponse(
             deal=dc.deal_out(result.deal),
             accrued=dc.money_out(result.amounts.get("accrued", 0)),

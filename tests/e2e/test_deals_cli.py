@@ -103,11 +103,12 @@ def test_worked_example_through_the_cli(server: Server, tmp_path: Path) -> None:
     assert balance_of(server, "bank-hz/clearing") == "-10000000.00"
     assert_books_balance(server, *parties)
 
-    # Accrual to the first payment date gives exactly the first period's interest; again posts nothing.
-    accrued = server.json("deal", "accrue", DEAL, "--to", "2026-04-16")
+    # Accrual through the day before the first payment date gives exactly the first period's interest;
+    # again posts nothing.
+    accrued = server.json("deal", "accrue", DEAL, "--through", "2026-04-15")
     assert (accrued["accrued"], accrued["subsidy"]) == ("37458.33", "0.00")
     assert accrued["deal"]["interest_receivable"] == "37458.33"
-    assert server.json("deal", "accrue", DEAL, "--to", "2026-04-16")["accrued"] == "0.00"
+    assert server.json("deal", "accrue", DEAL, "--through", "2026-04-15")["accrued"] == "0.00"
     assert balance_of(server, "bank-hz/interest-income") == "37458.33"
 
     # A payment of 1,037,458.33 settles the period's interest and prepays 1,000,000.00 of principal.
@@ -125,14 +126,14 @@ def test_worked_example_through_the_cli(server: Server, tmp_path: Path) -> None:
     assert balance_of(server, "bank-hz/loans.hz-2026-001") == "8999999.00"
 
     # Interest then runs on the lower principal: 8,999,999.00 × 0.0435 × 32 / 360 = 34,799.996… → 34,800.00.
-    accrued = server.json("deal", "accrue", DEAL, "--to", "2026-05-18")
+    accrued = server.json("deal", "accrue", DEAL, "--through", "2026-05-17")
     assert accrued["accrued"] == "34800.00"
 
     shown = server.json("deal", "show", "hz-2026-001")
     assert shown["status"] == "repaying"
     assert shown["principal_outstanding"] == "8999999.00"
     assert shown["interest_receivable"] == "34800.00"
-    assert shown["accrued_to"] == "2026-05-18"
+    assert (shown["accrued_through"], shown["accrued_to"]) == ("2026-05-17", "2026-05-18")
     kinds = [e["kind"] for e in shown["events"]]
     assert kinds[:2] == ["booked", "disbursed"]
     assert kinds.count("repaid") == 2

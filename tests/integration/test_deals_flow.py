@@ -59,7 +59,12 @@ def test_worked_example_from_booking_to_write_off(stub: Stub, deals: Deals, ledg
     ins_expense, ins_payable = acct(INSURER, "claims-expense"), acct(INSURER, f"claims-payable.{d}")
 
     # 1. Booking: 10,000,000.00 × 10% ÷ 10.00 = 100,000 option units, commodity OPT-HZ-2025-001.
-    book = dpb.BookLinkedDealRequest(request_id="book-001", deal_id=d, terms=deal_terms())
+    # The worked example was computed by hand moving payment dates off weekends only (it predates the
+    # holiday calendar: 5 May 2025, its second payment date, is a Labour Day holiday), so it says so in
+    # its terms; tests/integration/test_deals_calendar.py books on the mainland China calendar.
+    terms = deal_terms()
+    terms.loan.calendar.base = dpb.HOLIDAY_CALENDAR_WEEKENDS_ONLY
+    book = dpb.BookLinkedDealRequest(request_id="book-001", deal_id=d, terms=terms)
     deal = retried(deals.BookLinkedDeal, book).deal
     assert (deal.name, deal.status, deal.option_quantity) == (name, dpb.DEAL_STATUS_BOOKED, 100_000)
     assert deal.option_commodity == "OPT-HZ-2025-001"

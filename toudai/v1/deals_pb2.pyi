@@ -86,6 +86,12 @@ class ExerciseTrigger(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EXERCISE_TRIGGER_MERGER: _ClassVar[ExerciseTrigger]
     EXERCISE_TRIGGER_VALUATION_THRESHOLD: _ClassVar[ExerciseTrigger]
 
+class HolidayCalendar(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HOLIDAY_CALENDAR_UNSPECIFIED: _ClassVar[HolidayCalendar]
+    HOLIDAY_CALENDAR_CN_MAINLAND: _ClassVar[HolidayCalendar]
+    HOLIDAY_CALENDAR_WEEKENDS_ONLY: _ClassVar[HolidayCalendar]
+
 class PoolReimbursement(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     POOL_REIMBURSEMENT_UNSPECIFIED: _ClassVar[PoolReimbursement]
@@ -144,6 +150,9 @@ EXERCISE_TRIGGER_QUALIFYING_ROUND: ExerciseTrigger
 EXERCISE_TRIGGER_IPO: ExerciseTrigger
 EXERCISE_TRIGGER_MERGER: ExerciseTrigger
 EXERCISE_TRIGGER_VALUATION_THRESHOLD: ExerciseTrigger
+HOLIDAY_CALENDAR_UNSPECIFIED: HolidayCalendar
+HOLIDAY_CALENDAR_CN_MAINLAND: HolidayCalendar
+HOLIDAY_CALENDAR_WEEKENDS_ONLY: HolidayCalendar
 POOL_REIMBURSEMENT_UNSPECIFIED: PoolReimbursement
 POOL_REIMBURSEMENT_BORROWER: PoolReimbursement
 POOL_REIMBURSEMENT_PORTFOLIO: PoolReimbursement
@@ -167,7 +176,7 @@ class Borrower(_message.Message):
     def __init__(self, name: _Optional[str] = ..., uscc: _Optional[str] = ..., stage: _Optional[_Union[BorrowerStage, str]] = ..., credit_score: _Optional[int] = ...) -> None: ...
 
 class LoanTerms(_message.Message):
-    __slots__ = ("principal", "annual_rate", "day_count", "start_date", "maturity_date", "schedule", "frequency", "business_day", "end_of_month")
+    __slots__ = ("principal", "annual_rate", "day_count", "start_date", "maturity_date", "schedule", "frequency", "business_day", "end_of_month", "calendar")
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_FIELD_NUMBER: _ClassVar[int]
     DAY_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -177,6 +186,7 @@ class LoanTerms(_message.Message):
     FREQUENCY_FIELD_NUMBER: _ClassVar[int]
     BUSINESS_DAY_FIELD_NUMBER: _ClassVar[int]
     END_OF_MONTH_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_FIELD_NUMBER: _ClassVar[int]
     principal: _money_pb2.Money
     annual_rate: str
     day_count: DayCountConvention
@@ -186,7 +196,18 @@ class LoanTerms(_message.Message):
     frequency: InterestFrequency
     business_day: BusinessDayConvention
     end_of_month: bool
-    def __init__(self, principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., annual_rate: _Optional[str] = ..., day_count: _Optional[_Union[DayCountConvention, str]] = ..., start_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., maturity_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., schedule: _Optional[_Union[ScheduleType, str]] = ..., frequency: _Optional[_Union[InterestFrequency, str]] = ..., business_day: _Optional[_Union[BusinessDayConvention, str]] = ..., end_of_month: _Optional[bool] = ...) -> None: ...
+    calendar: BusinessCalendar
+    def __init__(self, principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., annual_rate: _Optional[str] = ..., day_count: _Optional[_Union[DayCountConvention, str]] = ..., start_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., maturity_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., schedule: _Optional[_Union[ScheduleType, str]] = ..., frequency: _Optional[_Union[InterestFrequency, str]] = ..., business_day: _Optional[_Union[BusinessDayConvention, str]] = ..., end_of_month: _Optional[bool] = ..., calendar: _Optional[_Union[BusinessCalendar, _Mapping]] = ...) -> None: ...
+
+class BusinessCalendar(_message.Message):
+    __slots__ = ("base", "extra_holidays", "extra_working_days")
+    BASE_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_HOLIDAYS_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    base: HolidayCalendar
+    extra_holidays: _containers.RepeatedCompositeFieldContainer[_date_pb2.Date]
+    extra_working_days: _containers.RepeatedCompositeFieldContainer[_date_pb2.Date]
+    def __init__(self, base: _Optional[_Union[HolidayCalendar, str]] = ..., extra_holidays: _Optional[_Iterable[_Union[_date_pb2.Date, _Mapping]]] = ..., extra_working_days: _Optional[_Iterable[_Union[_date_pb2.Date, _Mapping]]] = ...) -> None: ...
 
 class SubsidyTerms(_message.Message):
     __slots__ = ("type", "subsidy_fund", "rate_points", "share", "cap")
@@ -358,7 +379,7 @@ class DealEvent(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., request_id: _Optional[str] = ..., transaction: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., details: _Optional[_Mapping[str, str]] = ..., recorded_by: _Optional[_Union[Attribution, _Mapping]] = ...) -> None: ...
 
 class Deal(_message.Message):
-    __slots__ = ("name", "status", "terms", "option_quantity", "option_commodity", "principal_outstanding", "interest_receivable", "subsidy_receivable", "accrued_to", "create_time", "events", "booked_by")
+    __slots__ = ("name", "status", "terms", "option_quantity", "option_commodity", "principal_outstanding", "interest_receivable", "subsidy_receivable", "accrued_to", "create_time", "events", "booked_by", "accrued_through")
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TERMS_FIELD_NUMBER: _ClassVar[int]
@@ -371,6 +392,7 @@ class Deal(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     BOOKED_BY_FIELD_NUMBER: _ClassVar[int]
+    ACCRUED_THROUGH_FIELD_NUMBER: _ClassVar[int]
     name: str
     status: DealStatus
     terms: DealTerms
@@ -383,7 +405,8 @@ class Deal(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     events: _containers.RepeatedCompositeFieldContainer[DealEvent]
     booked_by: Attribution
-    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[DealStatus, str]] = ..., terms: _Optional[_Union[DealTerms, _Mapping]] = ..., option_quantity: _Optional[int] = ..., option_commodity: _Optional[str] = ..., principal_outstanding: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrued_to: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., events: _Optional[_Iterable[_Union[DealEvent, _Mapping]]] = ..., booked_by: _Optional[_Union[Attribution, _Mapping]] = ...) -> None: ...
+    accrued_through: _date_pb2.Date
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[DealStatus, str]] = ..., terms: _Optional[_Union[DealTerms, _Mapping]] = ..., option_quantity: _Optional[int] = ..., option_commodity: _Optional[str] = ..., principal_outstanding: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrued_to: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., events: _Optional[_Iterable[_Union[DealEvent, _Mapping]]] = ..., booked_by: _Optional[_Union[Attribution, _Mapping]] = ..., accrued_through: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class CompensationClaim(_message.Message):
     __slots__ = ("name", "deal", "risk_pool", "branch", "status", "loss", "amount", "paid", "owed", "value_date", "agreement", "filed_by", "decided_by", "reason", "transaction")
@@ -486,7 +509,7 @@ class RejectClaimResponse(_message.Message):
     def __init__(self, claim: _Optional[_Union[CompensationClaim, _Mapping]] = ...) -> None: ...
 
 class SchedulePeriod(_message.Message):
-    __slots__ = ("number", "accrual_start", "accrual_end", "payment_date", "days", "opening_principal", "principal", "interest", "subsidy", "borrower_interest", "borrower_payment")
+    __slots__ = ("number", "accrual_start", "accrual_end", "payment_date", "days", "opening_principal", "principal", "interest", "subsidy", "borrower_interest", "borrower_payment", "provisional")
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     ACCRUAL_START_FIELD_NUMBER: _ClassVar[int]
     ACCRUAL_END_FIELD_NUMBER: _ClassVar[int]
@@ -498,6 +521,7 @@ class SchedulePeriod(_message.Message):
     SUBSIDY_FIELD_NUMBER: _ClassVar[int]
     BORROWER_INTEREST_FIELD_NUMBER: _ClassVar[int]
     BORROWER_PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
     number: int
     accrual_start: _date_pb2.Date
     accrual_end: _date_pb2.Date
@@ -509,7 +533,8 @@ class SchedulePeriod(_message.Message):
     subsidy: _money_pb2.Money
     borrower_interest: _money_pb2.Money
     borrower_payment: _money_pb2.Money
-    def __init__(self, number: _Optional[int] = ..., accrual_start: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., accrual_end: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., payment_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., days: _Optional[int] = ..., opening_principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., borrower_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., borrower_payment: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    provisional: bool
+    def __init__(self, number: _Optional[int] = ..., accrual_start: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., accrual_end: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., payment_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., days: _Optional[int] = ..., opening_principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., borrower_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., borrower_payment: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., provisional: _Optional[bool] = ...) -> None: ...
 
 class BookLinkedDealRequest(_message.Message):
     __slots__ = ("request_id", "deal_id", "terms")
@@ -600,14 +625,16 @@ class DisburseLoanResponse(_message.Message):
     def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., transaction: _Optional[str] = ...) -> None: ...
 
 class AccrueInterestRequest(_message.Message):
-    __slots__ = ("request_id", "name", "to_date")
+    __slots__ = ("request_id", "name", "to_date", "through_date")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    THROUGH_DATE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     name: str
     to_date: _date_pb2.Date
-    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., to_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+    through_date: _date_pb2.Date
+    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., to_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., through_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class AccrueInterestResponse(_message.Message):
     __slots__ = ("deal", "accrued", "subsidy", "transaction")

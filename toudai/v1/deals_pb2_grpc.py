@@ -152,7 +152,8 @@ class DealServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AccrueInterest(self, request, context):
-        """Accrues interest up to a date; accruing again to the same date posts nothing.
+        """Accrues interest through a date (that day included, posted on it); accruing again through the same
+        date posts nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
