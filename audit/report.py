@@ -1,7 +1,8 @@
 """A self-contained HTML report for an auditor: tables and inline SVG charts, no script, no network.
 
-`render_html` is pure: it takes the figures (gathered by the CLI from AuditService and LedgerService)
-and returns one HTML document that any browser shows offline. Charts are plain SVG elements (bars,
+`render_html` is pure: it takes the figures and returns one HTML document that any browser shows
+offline. The CLI gathers them from AuditService (clients.audit_commands.report_data), every one as of the
+end of the report's value date (docs/audit.md, "As of a date"). Charts are plain SVG elements (bars,
 polylines, axes and labels), so they render without JavaScript and can be checked in the DOM.
 """
 
@@ -45,7 +46,11 @@ class PartyTrial:
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """One account's balance over time (on the account's normal side)."""
+    """One account's balance over time (on the account's normal side), by value date.
+
+    `points` are (value date, balance at the end of that date) in date order: one per value date with
+    postings, then the report's as-of date, so the last point is the balance as of the report's date.
+    """
 
     label: str
     commodity: str

@@ -362,8 +362,13 @@ def head(args: argparse.Namespace, client: ToudaiClient, console: Console) -> in
 # ---------------------------------------------------------------- HTML report
 
 
-def report(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
-    as_of: dt.date = args.as_of
+def report_data(client: ToudaiClient, as_of: dt.date) -> tuple[html_report.ReportData, bool]:
+    """The figures of `toudai audit report --as-of DATE` (and whether every party balances).
+
+    Every figure is as of the end of value date `as_of` (docs/audit.md, "As of a date"): the trial balance
+    and the exposures from TrialBalance(as_of_date), the charts from GetBalanceHistory(as_of_date), whose
+    last point is each account's balance at the end of `as_of`, the same as GetBalance(as_of_date).
+    """
     stub = _stub(client)
     request = pb.TrialBalanceRequest()
     request.as_of_date.CopyFrom(_date(as_of))
@@ -374,12 +379,16 @@ def report(args: argparse.Namespace, client: ToudaiClient, console: Console) -> 
     exposure: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [Decimal(0), 0])
     option_accounts: list[str] = []
     pool_accounts: list[str] = []
+    closing: dict[str, Decimal] = {}  # account → its balance at the end of `as_of`, on its normal side
     for party in tb.parties:
         party_id = party.party.removeprefix("parties/")
         kind = ledger_pb2.PartyKind.Name(party.kind)
         lines = []
         for line in party.lines:
             code = line.account.rsplit("/", 1)[-1]
+            debit_minus_credit = Decimal(line.debit) - Decimal(line.credit)
+            debit_normal = line.type in (ledger_pb2.ACCOUNT_TYPE_ASSET, ledger_pb2.ACCOUNT_TYPE_EXPENSE)
+            closing[line.account] = debit_minus_credit if debit_normal else -debit_minus_credit
             lines.append(
                 html_report.TrialLine(
                     code,
@@ -391,7 +400,7 @@ def report(args: argparse.Namespace, client: ToudaiClient, console: Console) -> 
             )
             if kind == "PARTY_KIND_BANK_BRANCH" and (code == "loans" or code.startswith("loans.")):
                 entry = exposure[(party_id, line.commodity)]
-                entry[0] += Decimal(line.debit) - Decimal(line.credit)
+                entry[0] += debit_minus_credit
                 entry[1] += 1
             if code.startswith("options-fair-value"):
                 option_accounts.append(line.account)
@@ -414,18 +423,18 @@ def report(args: argparse.Namespace, client: ToudaiClient, console: Console) -> 
         history = pb.GetBalanceHistoryRequest(accounts=accounts)
         history.as_of_date.CopyFrom(_date(as_of))
         found = client.call(stub, "GetBalanceHistory", history)
-        return [
-            html_report.Series(
-                h.account.removeprefix("parties/").replace("/accounts/", "/"),
-                h.commodity,
-                tuple(
-                    (dt.date(p.value_date.year, p.value_date.month, p.value_date.day), Decimal(p.balance))
-                    for p in h.points
-                ),
-            )
-            for h in found.histories
-            if h.points
-        ]
+        out = []
+        for h in found.histories:
+            points = [
+                (dt.date(p.value_date.year, p.value_date.month, p.value_date.day), Decimal(p.balance)) for p in h.points
+            ]
+            # The chart ends on the report's date at the as-of balance: a balance holds until the next
+            # change, and the last change may be well before `as_of` (or none yet: the trial line's 0).
+            if not points or points[-1][0] < as_of:
+                points.append((as_of, points[-1][1] if points else closing[h.account]))
+            label = h.account.removeprefix("parties/").replace("/accounts/", "/")
+            out.append(html_report.Series(label, h.commodity, tuple(points)))
+        return out
 
     data = html_report.ReportData(
         as_of=as_of,
@@ -439,10 +448,15 @@ def report(args: argparse.Namespace, client: ToudaiClient, console: Console) -> 
         pool_balances=series(pool_accounts),
         checkpoint=heads.checkpoint,
     )
+    return data, bool(tb.balanced)
+
+
+def report(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    data, balanced = report_data(client, args.as_of)
     out = Path(args.html)
     out.write_text(html_report.render_html(data), encoding="utf-8")
     if args.json:
-        render.print_json({"file": str(out), "balanced": tb.balanced, "manifest_version": MANIFEST_VERSION})
+        render.print_json({"file": str(out), "balanced": balanced, "manifest_version": MANIFEST_VERSION})
     else:
         console.print(f"wrote {escape(str(out))}", highlight=False)
     return EXIT_OK
