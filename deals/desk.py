@@ -240,7 +240,8 @@ class DealDesk:
 
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DISBURSED, DealStatus.REPAYING, verb="accrued")
-            ctx.accrue_to(through + dt.timedelta(days=1), post_on=through)
+            ctx.not_before_accrued(through)
+            ctx.accrue_to(through + dt.timedelta(days=1))
 
         sent = payload or {"through": through.isoformat()}
         return self._step(request_id, name, "accrued", through, step, payload=sent)

@@ -132,10 +132,11 @@ class StepContext:
             raise AssertionError(f"deals/{self.deal_id} has no accrual state")
         return self.state
 
-    def accrue_to(self, to: dt.date, post_on: dt.date | None = None) -> None:
-        """Accrue interest for the days before `to` (nothing if already there) and post it on `post_on`
-        (default `to`): an accrual through D accrues to D + 1 and posts on D, a repayment on D accrues to D
-        and posts with the repayment."""
+    def accrue_to(self, to: dt.date) -> None:
+        """Accrue interest for the days before `to` (nothing if already there) and post it on the last of
+        them, `to` - 1: an accrual through D accrues to D + 1 and posts on D; a repayment on D accrues
+        through D - 1 and posts that on D - 1. Interest is income of the days it covers, so the figures as
+        of every date are the same whichever step accrued them (docs/deals.md "Dates")."""
         self.state = self.accrual()
         if to <= self.state.accrued_to:
             self.amounts.setdefault("accrued", 0)
@@ -144,7 +145,7 @@ class StepContext:
         self.calendar_covers(to)
         principal = self.balances()["loans"]
         self.state, accrued = accrue(self.state, to, principal, self.terms.loan, self.terms.subsidy)
-        day = post_on or to
+        day = to - dt.timedelta(days=1)
         if accrued.interest:
             self.post(
                 accounting.accrue(
@@ -153,7 +154,20 @@ class StepContext:
             )
         self.amounts["accrued"] = self.amounts.get("accrued", 0) + accrued.interest
         self.amounts["accrued_subsidy"] = self.amounts.get("accrued_subsidy", 0) + accrued.subsidy
-        self.day = self.day or day
+
+    def not_before_accrued(self, through: dt.date) -> None:
+        """An accrual through a day before the last day accrued would have posted part of the interest
+        on that day had it come in order: refused, like any late step."""
+        accrued_to = self.accrual().accrued_to
+        last = accrued_to - dt.timedelta(days=1)
+        if through < last:
+            raise FailedPrecondition(
+                f"deals/{self.deal_id} has interest accrued through {last.isoformat()}; it cannot be accrued "
+                f"through {through.isoformat()}: accrue through {last.isoformat()} or later",
+                [PreconditionViolation("LATE_EVENT", f"deals/{self.deal_id}", f"accrued through {last.isoformat()}")],
+                reason="LATE_EVENT",
+                metadata={"last_value_date": last.isoformat()},
+            )
 
     def calendar_covers(self, to: dt.date) -> None:
         """Interest before `to` may depend on a payment date the holiday calendar cannot fix yet (its year
