@@ -67,7 +67,7 @@ Post the transactions in FILE (YAML, or JSON if FILE ends in .json; '-' reads st
 
   transactions:
     - request_id: dep-001          # re-running the file with the same ids books nothing twice
-      value_date: 2026-11-26       # default: today
+      value_date: 2026-11-26       # default: the server's business date
       description: Customer deposit
       metadata: {deal: D-1}
       postings:
@@ -341,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     transfer.add_argument("--to", dest="to_account", required=True, help="account debited (money arrives)")
     transfer.add_argument("--amount", type=cli_args.amount, required=True, help="exact decimal, e.g. 100.00")
     transfer.add_argument("--commodity", help="default: the accounts' commodity")
-    transfer.add_argument("--date", type=cli_args.date, help="value date YYYY-MM-DD (default today)")
+    transfer.add_argument("--date", type=cli_args.date, help="value date YYYY-MM-DD (default: server's business date)")
     transfer.add_argument("--description", default="", help="free text")
 
     balance = _client_command(subparsers, "balance", commands.balance, "show account balances")
@@ -374,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     capture = _client_command(hold, "capture", commands.hold_capture, "post all or part of a hold", mutation=True)
     capture.add_argument("name", help="holds/{uuid} or the bare uuid")
     capture.add_argument("--amount", type=cli_args.amount, help="part to post (default: all)")
-    capture.add_argument("--date", type=cli_args.date, help="value date (default today)")
+    capture.add_argument("--date", type=cli_args.date, help="value date YYYY-MM-DD (default: server's business date)")
     void = _client_command(hold, "void", commands.hold_void, "release a hold", mutation=True)
     void.add_argument("name", help="holds/{uuid} or the bare uuid")
     get = _client_command(hold, "get", commands.hold_get, "show one hold")

@@ -46,7 +46,7 @@ class TransactionInput:
     """A transaction to post.
 
     Without a request_id the client makes one up, once, and reuses it on retries; without a value date
-    the transaction takes effect today (the caller's local date).
+    the server dates it on its business date (today in its time zone), never the caller's clock.
     """
 
     postings: Sequence[PostingInput]

@@ -2,7 +2,7 @@
 
     transactions:
       - request_id: dep-001
-        value_date: 2026-11-26        # default: today
+        value_date: 2026-11-26        # default: the server's business date
         description: Customer deposit
         metadata: {deal: D-1}
         postings:

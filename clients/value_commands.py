@@ -360,7 +360,7 @@ def register(subparsers: Any, command: Callable[..., argparse.ArgumentParser], g
 
     deal = command(value, "deal", _deal, "value one deal's option right on the server (posts nothing)")
     deal.add_argument("deal", help="deal id or deals/{deal}")
-    deal.add_argument("--as-of", type=cli_args.date, help="valuation date (default today)")
+    deal.add_argument("--as-of", type=cli_args.date, help="valuation date (default: the server's business date)")
     _assumption_options(deal)
 
     rounds = group(subparsers, "round", "funding rounds of the companies behind the option rights")
