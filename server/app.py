@@ -23,6 +23,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from deals.agreements.desk import AgreementDesk
+from deals.credit.desk import CreditDesk
 from deals.desk import DealDesk
 from ledger import actor, db
 from ledger.store import DEFAULT_TIMEZONE, Ledger
@@ -40,6 +41,7 @@ from server.auth import (
     server_authenticator,
     server_credentials,
 )
+from server.credit_servicer import CreditServicer
 from server.deals_servicer import DealServicer
 from server.interceptors import ErrorAndLogInterceptor, InFlight
 from server.ledger_servicer import LedgerServicer
@@ -51,6 +53,8 @@ from settlement.desk import ExerciseDesk
 from toudai.v1 import (
     agreements_pb2,
     agreements_pb2_grpc,
+    credit_pb2,
+    credit_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
     ledger_pb2,
@@ -78,6 +82,7 @@ SERVICE_NAMES = (
     ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
     deals_pb2.DESCRIPTOR.services_by_name["DealService"].full_name,
     agreements_pb2.DESCRIPTOR.services_by_name["AgreementService"].full_name,
+    credit_pb2.DESCRIPTOR.services_by_name["CreditService"].full_name,
     settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"].full_name,
     audit_api.DESCRIPTOR.services_by_name["AuditService"].full_name,
     valuation_pb2.DESCRIPTOR.services_by_name["ValuationService"].full_name,
@@ -130,6 +135,7 @@ def create_server(
     deal_desk = DealDesk(ledger)
     deals_pb2_grpc.add_DealServiceServicer_to_server(DealServicer(deal_desk), server)
     agreements_pb2_grpc.add_AgreementServiceServicer_to_server(AgreementServicer(AgreementDesk(ledger)), server)
+    credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(CreditDesk(ledger), deal_desk), server)
     settlement_pb2_grpc.add_SettlementServiceServicer_to_server(
         SettlementServicer(ExerciseDesk(ledger), deal_desk), server
     )

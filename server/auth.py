@@ -173,6 +173,7 @@ _CLAIM_POOL = "the claim's pool is the caller's pool"
 _OWNER = "the agreement's owner is the caller's party"
 _PARTY_TO = "the caller's party owns the agreement or is its counterparty"
 _POOL = "risk_pool is the caller's pool"
+_RUN_BRANCH = "branch is the caller's branch"
 
 
 def _r(roles: Mapping[Role, Access], *, write: bool, own: str = "", foreign: Foreign = Foreign.NOT_FOUND) -> Rule:
@@ -219,6 +220,13 @@ POLICY: dict[str, Rule] = {
     "/toudai.v1.DealService/ListClaims": _r(_CLAIM_READ, write=False, own=_CLAIM, foreign=_FILTERED),
     "/toudai.v1.DealService/ApproveClaim": _r({AD: ANY, P: OWN}, write=True, own=_CLAIM_POOL),
     "/toudai.v1.DealService/RejectClaim": _r({AD: ANY, P: OWN}, write=True, own=_CLAIM_POOL),
+    # CreditService: the branch classifies its loans; a second person of the branch decides an override.
+    "/toudai.v1.CreditService/ReclassifyDeals": _r(_BRANCH, write=True, own=_RUN_BRANCH, foreign=_DENIED),
+    "/toudai.v1.CreditService/GetDealClassification": _r(_OWN_READ, write=False, own=_DEAL),
+    "/toudai.v1.CreditService/RequestClassificationOverride": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.CreditService/ApproveClassificationOverride": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.CreditService/RejectClassificationOverride": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.CreditService/ListClassificationOverrides": _r(_OWN_READ, write=False, own=_DEAL),
     # AgreementService: the consenting party records its agreements; both sides read them.
     "/toudai.v1.AgreementService/CreateAgreement": _r(_CONSENTING, write=True, own=_OWNER, foreign=_DENIED),
     "/toudai.v1.AgreementService/AmendAgreement": _r(_CONSENTING, write=True, own=_OWNER),

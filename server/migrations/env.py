@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import deals.agreements.schema
+import deals.credit.schema
 import deals.schema  # noqa: F401 - registers the deal tables on the shared MetaData
 import settlement.schema  # noqa: F401 - registers the exercise tables on the shared MetaData
 import valuation.schema  # noqa: F401 - registers the valuation tables on the shared MetaData

@@ -45,12 +45,14 @@ from toudai.v1 import agreements_pb2 as agpb
 from toudai.v1 import (
     agreements_pb2_grpc,
     audit_pb2_grpc,
+    credit_pb2_grpc,
     deals_pb2_grpc,
     ledger_pb2_grpc,
     settlement_pb2_grpc,
     valuation_pb2_grpc,
 )
 from toudai.v1 import audit_pb2 as apb
+from toudai.v1 import credit_pb2 as cpb
 from toudai.v1 import deals_pb2 as dpb
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import settlement_pb2 as spb
@@ -258,6 +260,13 @@ AGREEMENT_OF = {
 }
 
 
+def _credit(t: Target) -> Any:
+    return credit_pb2_grpc.CreditServiceStub(t.keyed.channel)
+
+
+OVERRIDE_NAME = f"{MAIN_NAME}/overrides/1"
+
+
 def _agreements(t: Target) -> Any:
     return agreements_pb2_grpc.AgreementServiceStub(t.keyed.channel)
 
@@ -324,6 +333,18 @@ REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
     "ListClaims": lambda t: (_deals(t), dpb.ListClaimsRequest()),
     "ApproveClaim": lambda t: (_deals(t), dpb.ApproveClaimRequest(name=CLAIM_NAME)),
     "RejectClaim": lambda t: (_deals(t), dpb.RejectClaimRequest(name=CLAIM_NAME, reason="no")),
+    "ReclassifyDeals": lambda t: (_credit(t), cpb.ReclassifyDealsRequest(branch=f"parties/{t.party}")),
+    "GetDealClassification": lambda t: (_credit(t), cpb.GetDealClassificationRequest(name=MAIN_NAME)),
+    "RequestClassificationOverride": lambda t: (
+        _credit(t),
+        cpb.RequestClassificationOverrideRequest(name=MAIN_NAME, category=cpb.LOAN_CATEGORY_DOUBTFUL, reason="r"),
+    ),
+    "ApproveClassificationOverride": lambda t: (
+        _credit(t),
+        cpb.ApproveClassificationOverrideRequest(name=OVERRIDE_NAME),
+    ),
+    "RejectClassificationOverride": lambda t: (_credit(t), cpb.RejectClassificationOverrideRequest(name=OVERRIDE_NAME)),
+    "ListClassificationOverrides": lambda t: (_credit(t), cpb.ListClassificationOverridesRequest(name=MAIN_NAME)),
     "CreateAgreement": lambda t: (
         _agreements(t),
         agpb.CreateAgreementRequest(agreement_id="new", agreement=agpb.Agreement(owner=f"parties/{t.party}")),

@@ -1,0 +1,503 @@
+"""The credit desk: classifies deals as of a date, records classification runs, and keeps the manual
+overrides (a downgrade with its reason, or lifting one) that a second person must approve.
+
+A classification is a pure function of the deal's terms, its dated steps and the approved overrides
+(deals.credit.classification), so any date can be classified again and gives the same answer; a run
+records what it found so the history is kept as it was reported. docs/credit.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from deals import schema as ds
+from deals.credit import schema as cs
+from deals.credit.arrears import ArrearsBook, Payment, dues_of
+from deals.credit.classification import DEFAULT_POLICY, Category, Classification, Policy, classify
+from deals.names import parse_deal_name
+from deals.queries import decoded_terms
+from ledger import actor, names
+from ledger.canonical import fingerprint
+from ledger.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PreconditionViolation,
+    ViolationCollector,
+    request_id_reused,
+)
+from ledger.principal import same_person
+from ledger.session import LedgerSession
+from ledger.store import Ledger
+from ledger.validation import check_request_id, check_value_date
+
+__all__ = ["CreditDesk", "DealClassification", "HistoryEntry", "Override", "Run"]
+
+REASON_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """What one run recorded for a deal."""
+
+    run: str
+    as_of: dt.date
+    category: Category
+    days_past_due: int
+    reason: str
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DealClassification:
+    """A deal's classification as of a date, with the runs that recorded it up to that date."""
+
+    deal: str
+    classification: Classification
+    history: tuple[HistoryEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A classification run over a branch's deals as of a date."""
+
+    name: str
+    branch: str
+    as_of: dt.date
+    request_id: str
+    deals: tuple[tuple[str, Classification], ...]
+    principal: str
+    role: str
+    create_time: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A manual classification: a floor from `effective_from` (NORMAL lifts an earlier one)."""
+
+    name: str  # deals/{deal}/overrides/{n}
+    deal: str
+    category: Category
+    reason: str
+    effective_from: dt.date
+    status: str  # pending | approved | rejected
+    request_id: str
+    requested_by: str
+    requested_role: str
+    requested_at: dt.datetime
+    decided_by: str = ""
+    decided_role: str = ""
+    decided_at: dt.datetime | None = None
+    decision_note: str = ""
+
+
+class CreditDesk:
+    def __init__(self, ledger: Ledger, policy: Policy = DEFAULT_POLICY) -> None:
+        self._ledger = ledger
+        self.policy = policy
+
+    # ------------------------------------------------------------------ classification
+
+    def classification(self, name: str, as_of: dt.date | None) -> DealClassification:
+        deal_id = _deal_id(name, "name")
+        if as_of is not None:
+            errors = ViolationCollector()
+            check_value_date(as_of, "as_of_date", errors, self._ledger.today())
+            errors.raise_if_any()
+
+        def work(session: LedgerSession) -> DealClassification:
+            conn = session.connection
+            row = _deal_row(conn, deal_id)
+            day = as_of or session.today()
+            found = self._classify(conn, row, day)
+            if found is None:
+                raise FailedPrecondition(
+                    f"deals/{deal_id} was not disbursed on or before {day.isoformat()}: there is no loan to classify",
+                    [PreconditionViolation("NOT_DISBURSED", f"deals/{deal_id}", "not disbursed by then")],
+                    reason="NOT_DISBURSED",
+                )
+            return DealClassification(f"deals/{deal_id}", found, _history(conn, deal_id, day))
+
+        return self._ledger.read(work)
+
+    def reclassify(self, *, request_id: str, branch: str, as_of: dt.date | None) -> Run:
+        """Classify every loan of `branch` open as of the date and record the run; the same request id
+        replays the recorded run."""
+        errors = ViolationCollector()
+        check_request_id(request_id, "request_id", errors)
+        branch_id = _party_id(branch, "branch", errors)
+        if as_of is not None:
+            check_value_date(as_of, "as_of_date", errors, self._ledger.today())
+        errors.raise_if_any()
+
+        def work(session: LedgerSession) -> Run:
+            conn = session.connection
+            day = as_of or session.today()
+            print_ = fingerprint({"branch": branch_id, "as_of": as_of.isoformat() if as_of else ""})
+            previous = conn.execute(
+                sa.select(cs.classification_runs).where(
+                    cs.classification_runs.c.branch == branch_id, cs.classification_runs.c.request_id == request_id
+                )
+            ).first()
+            if previous is not None:
+                if previous.fingerprint != print_:
+                    raise request_id_reused(request_id)
+                return _run_of(conn, previous)
+            if not session.existing_parties([branch_id]):
+                raise NotFound(f"parties/{branch_id}", "party")
+            rows = conn.execute(
+                sa.select(ds.deals)
+                .where(ds.deals.c.branch == branch_id, ds.deals.c.status != "booked")
+                .order_by(ds.deals.c.id)
+            ).all()
+            run_id = uuid.uuid4()
+            at = session.now()
+            found: list[tuple[str, Classification]] = []
+            for row in rows:
+                classified = self._classify(conn, row, day)
+                if classified is not None:
+                    found.append((row.id, classified))
+            who = actor.columns()
+            conn.execute(
+                cs.classification_runs.insert(),
+                {
+                    "id": run_id,
+                    "branch": branch_id,
+                    "as_of": day,
+                    "request_id": request_id,
+                    "fingerprint": print_,
+                    "deals": len(found),
+                    "principal": who["principal"],
+                    "role": who["role"],
+                    "created_at": at,
+                },
+            )
+            if found:
+                session.insert_rows(cs.deal_classifications, [_classification_row(run_id, d, c, at) for d, c in found])
+            return Run(
+                f"classificationRuns/{run_id}",
+                branch_id,
+                day,
+                request_id,
+                tuple(found),
+                who["principal"],
+                who["role"],
+                at,
+            )
+
+        return self._ledger.write(work, what="ReclassifyDeals")
+
+    def _classify(self, conn: sa.Connection, row: Any, day: dt.date) -> Classification | None:
+        """The deal's classification as of `day`, or None if it was not an open loan then."""
+        steps = _steps(conn, row.id)
+        disbursed_on = steps.get("disbursed")
+        closed_on = steps.get("closed")
+        if disbursed_on is None or disbursed_on > day or (closed_on is not None and closed_on <= day):
+            return None
+        terms = decoded_terms(row.terms_json)
+        payments = _payments(conn, row.id)
+        book = ArrearsBook(dues_of(terms, disbursed_on, payments), payments)
+        return classify(
+            book,
+            day,
+            defaulted_on=steps.get("defaulted"),
+            written_off_on=steps.get("written_off"),
+            floor=_floor(conn, row.id, day),
+            policy=self.policy,
+        )
+
+    # ------------------------------------------------------------------ overrides
+
+    def request_override(
+        self, *, request_id: str, name: str, category: Category | None, reason: str, effective_from: dt.date | None
+    ) -> Override:
+        """Propose a manual classification of a deal from a date; it holds only once another person approves."""
+        errors = ViolationCollector()
+        check_request_id(request_id, "request_id", errors)
+        deal_id = _deal_id(name, "name")
+        if category is None:
+            errors.add("category", "is required: normal (lifts an earlier override), special_mention, substandard, ...")
+        if not reason.strip():
+            errors.add("reason", "is required: why the loan is classified by hand (it is shown to the approver)")
+        elif len(reason) > REASON_MAX:
+            errors.add("reason", f"has {len(reason)} characters; at most {REASON_MAX}")
+        if effective_from is not None:
+            check_value_date(effective_from, "effective_date", errors, self._ledger.today())
+        errors.raise_if_any()
+        assert category is not None
+        print_ = fingerprint(
+            {
+                "deal": deal_id,
+                "category": category.value,
+                "reason": reason,
+                "from": effective_from.isoformat() if effective_from else "",
+            }
+        )
+
+        def work(session: LedgerSession) -> Override:
+            conn = session.connection
+            row = _deal_row(conn, deal_id, lock=True)
+            t = cs.classification_overrides
+            previous = conn.execute(sa.select(t).where(t.c.scope == row.branch, t.c.request_id == request_id)).first()
+            if previous is not None:
+                if previous.fingerprint != print_ or previous.deal_id != deal_id:
+                    raise request_id_reused(request_id)
+                return _override_of(previous)
+            if row.status == "booked":
+                raise FailedPrecondition(
+                    f"deals/{deal_id} is booked, not disbursed: there is no loan to classify yet",
+                    [PreconditionViolation("NOT_DISBURSED", f"deals/{deal_id}", "status is booked")],
+                    reason="NOT_DISBURSED",
+                )
+            number = int(conn.execute(sa.select(sa.func.max(t.c.number)).where(t.c.deal_id == deal_id)).scalar() or 0)
+            who = actor.columns()
+            values = {
+                "deal_id": deal_id,
+                "number": number + 1,
+                "category": category.value,
+                "reason": reason,
+                "effective_from": effective_from or session.today(),
+                "status": "pending",
+                "scope": row.branch,
+                "request_id": request_id,
+                "fingerprint": print_,
+                "requested_by": who["principal"],
+                "requested_role": who["role"],
+                "requested_at": session.now(),
+            }
+            conn.execute(t.insert(), values)
+            return _override_of(
+                conn.execute(sa.select(t).where(t.c.deal_id == deal_id, t.c.number == number + 1)).one()
+            )
+
+        return self._ledger.write(work, what="RequestClassificationOverride")
+
+    def decide_override(self, *, request_id: str, name: str, approve: bool, note: str) -> Override:
+        """Approve or reject a pending override; the person who asked for it cannot decide it."""
+        errors = ViolationCollector()
+        check_request_id(request_id, "request_id", errors)
+        if len(note) > REASON_MAX:
+            errors.add("note", f"has {len(note)} characters; at most {REASON_MAX}")
+        deal_id, number = parse_override_name(name, "name")
+        errors.raise_if_any()
+
+        def work(session: LedgerSession) -> Override:
+            conn = session.connection
+            _deal_row(conn, deal_id, lock=True)
+            t = cs.classification_overrides
+            row = conn.execute(sa.select(t).where(t.c.deal_id == deal_id, t.c.number == number)).first()
+            if row is None:
+                raise NotFound(name, "override")
+            wanted = "approved" if approve else "rejected"
+            if row.status != "pending":
+                if row.status == wanted and row.decision_request_id == request_id:
+                    return _override_of(row)  # a retry of the decision
+                raise FailedPrecondition(
+                    f"{name} is already {row.status}",
+                    [PreconditionViolation("OVERRIDE_DECIDED", name, f"status is {row.status}")],
+                    reason="OVERRIDE_DECIDED",
+                )
+            who = actor.columns()
+            if same_person(who["principal"], row.requested_by):
+                raise FailedPrecondition(
+                    f"{name} was requested by {row.requested_by}; another person must decide it (four eyes)",
+                    [PreconditionViolation("FOUR_EYES", name, "the requester cannot decide")],
+                    reason="FOUR_EYES",
+                )
+            conn.execute(
+                t.update()
+                .where(t.c.deal_id == deal_id, t.c.number == number)
+                .values(
+                    status=wanted,
+                    decision_request_id=request_id,
+                    decision_note=note,
+                    decided_by=who["principal"],
+                    decided_role=who["role"],
+                    decided_at=session.now(),
+                )
+            )
+            return _override_of(conn.execute(sa.select(t).where(t.c.deal_id == deal_id, t.c.number == number)).one())
+
+        return self._ledger.write(work, what="DecideClassificationOverride")
+
+    def overrides(self, name: str) -> list[Override]:
+        deal_id = _deal_id(name, "name")
+
+        def work(session: LedgerSession) -> list[Override]:
+            conn = session.connection
+            _deal_row(conn, deal_id)
+            t = cs.classification_overrides
+            rows = conn.execute(sa.select(t).where(t.c.deal_id == deal_id).order_by(t.c.number)).all()
+            return [_override_of(r) for r in rows]
+
+        return self._ledger.read(work)
+
+
+# ---------------------------------------------------------------------- reading the deal's record
+
+
+def _deal_id(name: str, field: str) -> str:
+    try:
+        return parse_deal_name(name)
+    except names.BadName as exc:
+        raise InvalidArgument.one(field, str(exc)) from None
+
+
+def _party_id(name: str, field: str, errors: ViolationCollector) -> str:
+    try:
+        return names.parse_party_name(name)
+    except names.BadName as exc:
+        errors.add(field, str(exc))
+        return ""
+
+
+def parse_override_name(name: str, field: str) -> tuple[str, int]:
+    """`deals/{deal}/overrides/{n}` → (deal id, n)."""
+    parts = (name or "").split("/")
+    if len(parts) == 4 and parts[0] == "deals" and parts[2] == "overrides" and parts[3].isdigit():
+        try:
+            return parse_deal_name("/".join(parts[:2])), int(parts[3])
+        except names.BadName:
+            pass
+    raise InvalidArgument.one(field, f"{name!r} is not an override name: deals/{{deal}}/overrides/{{n}}")
+
+
+def _deal_row(conn: sa.Connection, deal_id: str, *, lock: bool = False) -> Any:
+    query = sa.select(ds.deals).where(ds.deals.c.id == deal_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise NotFound(f"deals/{deal_id}", "deal")
+    return row
+
+
+def _steps(conn: sa.Connection, deal_id: str) -> dict[str, dt.date]:
+    """The value date of the first step of each kind (disbursed, defaulted, written_off, closed)."""
+    e = ds.deal_events
+    rows = conn.execute(
+        sa.select(e.c.kind, sa.func.min(e.c.value_date))
+        .where(e.c.deal_id == deal_id, e.c.kind.in_(["disbursed", "defaulted", "written_off", "closed"]))
+        .group_by(e.c.kind)
+    ).all()
+    return {kind: day for kind, day in rows}
+
+
+def _payments(conn: sa.Connection, deal_id: str) -> list[Payment]:
+    """The borrower's repayments: amount (overdue interest + interest + principal) and principal part."""
+    e = ds.deal_events
+    rows = conn.execute(
+        sa.select(e.c.value_date, e.c.details_json)
+        .where(e.c.deal_id == deal_id, e.c.kind == "repaid")
+        .order_by(e.c.seq)
+    ).all()
+    found = []
+    for day, details_json in rows:
+        details = json.loads(details_json)
+        parts = [int(details.get(k, 0)) for k in ("overdue_interest", "interest", "principal")]
+        found.append(Payment(day, sum(parts), parts[2]))
+    return found
+
+
+def _floor(conn: sa.Connection, deal_id: str, day: dt.date) -> Category:
+    """The approved override in force on `day`: the latest effective on or before it (NORMAL: none)."""
+    t = cs.classification_overrides
+    row = conn.execute(
+        sa.select(t.c.category)
+        .where(t.c.deal_id == deal_id, t.c.status == "approved", t.c.effective_from <= day)
+        .order_by(t.c.effective_from.desc(), t.c.number.desc())
+        .limit(1)
+    ).first()
+    return Category(row.category) if row is not None else Category.NORMAL
+
+
+def _history(conn: sa.Connection, deal_id: str, day: dt.date) -> tuple[HistoryEntry, ...]:
+    c, r = cs.deal_classifications, cs.classification_runs
+    rows = conn.execute(
+        sa.select(c, r.c.created_at.label("run_at"))
+        .join(r, r.c.id == c.c.run_id)
+        .where(c.c.deal_id == deal_id, c.c.as_of <= day)
+        .order_by(c.c.as_of, r.c.created_at)
+    ).all()
+    return tuple(
+        HistoryEntry(
+            f"classificationRuns/{row.run_id}",
+            row.as_of,
+            Category(row.category),
+            row.days_past_due,
+            row.reason,
+            row.run_at,
+        )
+        for row in rows
+    )
+
+
+def _classification_row(run_id: uuid.UUID, deal_id: str, c: Classification, at: dt.datetime) -> dict[str, object]:
+    return {
+        "run_id": run_id,
+        "deal_id": deal_id,
+        "as_of": c.as_of,
+        "category": c.category.value,
+        "days_past_due": c.days_past_due,
+        "by_days": c.by_days.value,
+        "by_cure": c.by_cure.value,
+        "floor": c.floor.value,
+        "impaired": c.impaired,
+        "written_off": c.written_off,
+        "reason": c.reason[:200],
+        "created_at": at,
+    }
+
+
+def _run_of(conn: sa.Connection, run: Any) -> Run:
+    c = cs.deal_classifications
+    rows = conn.execute(sa.select(c).where(c.c.run_id == run.id).order_by(c.c.deal_id)).all()
+    found = tuple(
+        (
+            row.deal_id,
+            Classification(
+                row.as_of,
+                Category(row.category),
+                row.days_past_due,
+                Category(row.by_days),
+                Category(row.by_cure),
+                Category(row.floor),
+                row.impaired,
+                row.written_off,
+            ),
+        )
+        for row in rows
+    )
+    return Run(
+        f"classificationRuns/{run.id}",
+        run.branch,
+        run.as_of,
+        run.request_id,
+        found,
+        run.principal,
+        run.role,
+        run.created_at,
+    )
+
+
+def _override_of(row: Any) -> Override:
+    return Override(
+        name=f"deals/{row.deal_id}/overrides/{row.number}",
+        deal=f"deals/{row.deal_id}",
+        category=Category(row.category),
+        reason=row.reason,
+        effective_from=row.effective_from,
+        status=row.status,
+        request_id=row.request_id,
+        requested_by=row.requested_by,
+        requested_role=row.requested_role,
+        requested_at=row.requested_at,
+        decided_by=row.decided_by or "",
+        decided_role=row.decided_role or "",
+        decided_at=row.decided_at,
+        decision_note=row.decision_note or "",
+    )

@@ -1,0 +1,68 @@
+"""Tables of the credit side: classification runs, the classification each run recorded per deal, and
+manual overrides (downgrades and their lifting) with their four-eyes decision.
+
+On the ledger's MetaData so one Alembic history migrates everything (server/migrations/env.py imports
+this module). Rows are never updated except an override's decision, recorded once.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ledger.db import Instant, metadata
+
+classification_runs = sa.Table(
+    "classification_runs",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("branch", sa.String(63), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("request_id", sa.String(128), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("deals", sa.Integer, nullable=False),
+    sa.Column("principal", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("created_at", Instant, nullable=False),
+    sa.UniqueConstraint("branch", "request_id"),
+)
+
+deal_classifications = sa.Table(
+    "deal_classifications",
+    metadata,
+    sa.Column("run_id", sa.Uuid, primary_key=True),
+    sa.Column("deal_id", sa.String(40), primary_key=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("days_past_due", sa.Integer, nullable=False),
+    sa.Column("by_days", sa.String(16), nullable=False),
+    sa.Column("by_cure", sa.String(16), nullable=False),
+    sa.Column("floor", sa.String(16), nullable=False),
+    sa.Column("impaired", sa.Boolean, nullable=False),
+    sa.Column("written_off", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("created_at", Instant, nullable=False),
+    sa.Index(None, "deal_id", "as_of"),
+)
+
+classification_overrides = sa.Table(
+    "classification_overrides",
+    metadata,
+    sa.Column("deal_id", sa.String(40), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("effective_from", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | approved | rejected
+    sa.Column("scope", sa.String(63), nullable=False),  # the deal's branch: request ids are its own
+    sa.Column("request_id", sa.String(128), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("requested_by", sa.String(200), nullable=False),
+    sa.Column("requested_role", sa.String(32), nullable=False),
+    sa.Column("requested_at", Instant, nullable=False),
+    sa.Column("decision_request_id", sa.String(128), nullable=True),
+    sa.Column("decision_note", sa.String(500), nullable=True),
+    sa.Column("decided_by", sa.String(200), nullable=True),
+    sa.Column("decided_role", sa.String(32), nullable=True),
+    sa.Column("decided_at", Instant, nullable=True),
+    sa.UniqueConstraint("scope", "request_id"),
+)
