@@ -224,6 +224,7 @@ COMMAND_MODULES = (
     "clients.audit_commands",
     "clients.exercise_commands",
     "clients.agreement_commands",
+    "clients.credit_commands",
 )
 
 
