@@ -131,6 +131,44 @@ def _override(o: Any) -> Override:
     )
 
 
+def _money(m: Any) -> str:
+    """google.type.Money as a decimal string in yuan, e.g. "1500.00" or "-20.00"."""
+    fen = m.units * 100 + m.nanos // 10_000_000
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def _run_data(run: Any) -> dict[str, Any]:
+    return {
+        "name": run.name,
+        "branch": run.branch,
+        "as_of": _day(run.as_of_date),
+        "parameters": run.parameters,
+        "allowance": _money(run.allowance),
+        "change": _money(run.change),
+        "transaction": run.transaction,
+        "run_by": run.run_by.principal,
+        "lines": [
+            {
+                "deal": line.deal,
+                "category": _WORD.get(line.category, ""),
+                "days_past_due": line.days_past_due,
+                "stage": line.stage,
+                "tier": line.tier,
+                "probability_of_default": line.probability_of_default,
+                "loss_given_default": line.loss_given_default,
+                "exposure_at_default": _money(line.exposure_at_default),
+                "cover": _money(line.cover),
+                "cover_measured": line.cover_measured,
+                "expected_credit_loss": _money(line.expected_credit_loss),
+                "previous_allowance": _money(line.previous_allowance),
+                "change": _money(line.change),
+            }
+            for line in run.lines
+        ],
+    }
+
+
 class CreditClient:
     def __init__(self, client: ToudaiClient) -> None:
         self._client = client
@@ -185,6 +223,23 @@ class CreditClient:
         message = pb.ApproveClassificationOverrideRequest if approve else pb.RejectClassificationOverrideRequest
         request = message(request_id=request_id or new_request_id(), name=name, note=note)
         return _override(self._client.call(self._stub, method, request).override)
+
+    def run_impairment(
+        self, branch: str, as_of: dt.date | None = None, *, request_id: str | None = None
+    ) -> dict[str, Any]:
+        """Measure a branch's loans and post the allowance change; the run as JSON-ready data."""
+        request = pb.RunImpairmentRequest(
+            request_id=request_id or new_request_id(),
+            branch=branch if branch.startswith("parties/") else f"parties/{branch}",
+            as_of_date=_date(as_of) if as_of else None,
+        )
+        return _run_data(self._client.call(self._stub, "RunImpairment", request).run)
+
+    def impairment_run(self, name: str) -> dict[str, Any]:
+        """A recorded run with every input (`impairmentRuns/{uuid}` or the bare uuid)."""
+        full = name if name.startswith("impairmentRuns/") else f"impairmentRuns/{name}"
+        request = pb.GetImpairmentRunRequest(name=full)
+        return _run_data(self._client.call(self._stub, "GetImpairmentRun", request).run)
 
     def overrides(self, deal: str) -> tuple[Override, ...]:
         request = pb.ListClassificationOverridesRequest(name=deal_name(deal))

@@ -107,6 +107,42 @@ def _decide(approve: bool) -> Callable[[argparse.Namespace, ToudaiClient, Consol
     return decide
 
 
+def _impairment_table(run: dict[str, Any]) -> Table:
+    day = run["as_of"].isoformat() if run["as_of"] else ""
+    table = Table(
+        title=f"{run['name']}: {run['branch']} as of {day} (tables {run['parameters']}); allowance "
+        f"{run['allowance']} CNY, change {run['change']} CNY",
+        title_justify="left",
+        header_style="bold",
+    )
+    columns = ("Deal", "Days", "Stage", "PD", "LGD", "EAD", "Cover", "ECL", "Change")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "Deal" else "right", overflow="fold")
+    for line in run["lines"]:
+        table.add_row(
+            line["deal"].removeprefix("deals/"),
+            str(line["days_past_due"]),
+            str(line["stage"]),
+            line["probability_of_default"],
+            line["loss_given_default"],
+            line["exposure_at_default"],
+            line["cover"],
+            line["expected_credit_loss"],
+            line["change"],
+        )
+    return table
+
+
+def _impairment(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    run = CreditClient(client).run_impairment(args.branch, args.as_of, request_id=args.request_id)
+    return _emit(args, console, run, _impairment_table(run))
+
+
+def _impairment_show(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    run = CreditClient(client).impairment_run(args.name)
+    return _emit(args, console, run, _impairment_table(run))
+
+
 def _list(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
     found = CreditClient(client).overrides(args.deal)
     return _emit(args, console, found, _overrides(f"Overrides of {args.deal}", found))
@@ -139,5 +175,16 @@ def register(subparsers: Any, command: Callable[..., argparse.ArgumentParser], g
         decide.add_argument("deal", help="deal id or deals/{deal}")
         decide.add_argument("override", help="the override's number, or deals/{deal}/overrides/{n}")
         decide.add_argument("--note", default="", help="optional note")
+    impairment = command(
+        credit,
+        "impairment",
+        _impairment,
+        "measure expected credit loss of a branch's loans and post the allowance change (贷款损失准备)",
+        mutation=True,
+    )
+    impairment.add_argument("--branch", required=True, help="party id of the branch, e.g. bank-hz")
+    impairment.add_argument("--as-of", type=cli_args.date, help="YYYY-MM-DD (default: the server's business date)")
+    run = command(credit, "impairment-run", _impairment_show, "show a recorded impairment run with every input")
+    run.add_argument("name", help="impairmentRuns/{uuid} or the bare uuid")
     listing = command(credit, "overrides", _list, "list a deal's overrides")
     listing.add_argument("deal", help="deal id or deals/{deal}")

@@ -6,6 +6,7 @@ postings.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from ledger.errors import (
     ViolationCollector,
 )
 from ledger.model import (
+    Account,
     Balance,
 )
 from ledger.posting import balance_of
@@ -76,22 +78,7 @@ class Balances:
             if as_of is None:
                 running = posting_state.load_running(conn, ids)
                 return [balance_of(found[n], running[found[n].id]) for n in account_names]
-            d = t.daily_balances
-            query = (
-                sa.select(
-                    d.c.account_id,
-                    sa.func.coalesce(sa.func.sum(d.c.delta), 0).label("total"),
-                )
-                # party_id first: it leads the primary key (party_id, account_id, value_date), so this is
-                # a range scan of the key, not a scan of every account's days (bench/balance_reads.py)
-                .where(
-                    d.c.party_id.in_(sorted({found[n].party_id for n in account_names})),
-                    d.c.account_id.in_(ids),
-                    d.c.value_date <= as_of,
-                )
-                .group_by(d.c.account_id)
-            )
-            totals = {row.account_id: int(row.total) for row in conn.execute(query)}
+            totals = _totals_as_of(conn, [found[n] for n in account_names], as_of)
             return [
                 Balance(
                     found[n],
@@ -103,6 +90,15 @@ class Balances:
             ]
 
         return uow.read(self._engines.reader, work)
+
+    def as_of_within(self, conn: sa.Connection, account_names: Sequence[str], as_of: dt.date) -> dict[str, Balance]:
+        """Posted balances as of the end of `as_of`, read on `conn`; names that do not exist are left out."""
+        found = self._catalog.resolve_accounts(account_names, conn)
+        totals = _totals_as_of(conn, list(found.values()), as_of)
+        return {
+            name: Balance(account, account.normal(totals.get(account.id, 0)), 0, as_of=as_of)
+            for name, account in found.items()
+        }
 
     def balances_within(self, conn: sa.Connection, account_names: Sequence[str]) -> dict[str, Balance]:
         """Current balances read on `conn` (seeing the caller's own uncommitted postings)."""
@@ -122,3 +118,22 @@ class Balances:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _totals_as_of(conn: sa.Connection, accounts: Sequence[Account], as_of: dt.date) -> dict[uuid.UUID, int]:
+    """Each account's net posted amount with value date on or before `as_of` (debit positive)."""
+    if not accounts:
+        return {}
+    d = t.daily_balances
+    query = (
+        sa.select(d.c.account_id, sa.func.coalesce(sa.func.sum(d.c.delta), 0).label("total"))
+        # party_id first: it leads the primary key (party_id, account_id, value_date), so this is a range
+        # scan of the key, not a scan of every account's days (bench/balance_reads.py)
+        .where(
+            d.c.party_id.in_(sorted({a.party_id for a in accounts})),
+            d.c.account_id.in_([a.id for a in accounts]),
+            d.c.value_date <= as_of,
+        )
+        .group_by(d.c.account_id)
+    )
+    return {row.account_id: int(row.total) for row in conn.execute(query)}

@@ -122,6 +122,11 @@ class LedgerSession:
         self._seen.update((name, balance.account) for name, balance in found.items())
         return found
 
+    def balances_as_of(self, account_names: Sequence[str], as_of: dt.date) -> dict[str, Balance]:
+        """Posted balances as of the end of a value date, seeing this transaction's own postings; names
+        that do not exist are left out."""
+        return self._ledger.balances.as_of_within(self.connection, account_names, as_of)
+
     # ------------------------------------------------------------------ the journal
 
     def post(self, specs: Sequence[TransactionSpec], *, accounts: Mapping[str, Account] | None = None) -> PostResult:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from deals.credit.classification import Category, Classification
-from deals.credit.desk import HistoryEntry, Override
+from deals.credit.desk import HistoryEntry, ImpairmentRun, Override
 from ledger.db import as_utc
 from ledger.errors import ViolationCollector
 from server.convert import date_out, instant_out
 
-__all__ = ["category_in", "classification_out", "date_out", "override_out", "record_out"]
-from server.deal_convert import attribution_out
+__all__ = ["category_in", "classification_out", "date_out", "impairment_out", "override_out", "record_out"]
+from server.deal_convert import attribution_out, money_out
 from toudai.v1 import credit_pb2 as pb
 
 CATEGORY = {
@@ -60,6 +60,40 @@ def record_out(entry: HistoryEntry) -> pb.ClassificationRecord:
         days_past_due=entry.days_past_due,
         reason=entry.reason,
         record_time=instant_out(as_utc(entry.recorded_at)),
+    )
+
+
+def impairment_out(run: ImpairmentRun) -> pb.ImpairmentRun:
+    lines = []
+    for line in run.lines:
+        i = line.inputs
+        lines.append(
+            pb.ImpairmentLine(
+                deal=f"deals/{line.deal_id}",
+                category=CATEGORY[line.category] if line.category else pb.LOAN_CATEGORY_UNSPECIFIED,
+                days_past_due=line.days_past_due,
+                stage=int(i.stage),
+                tier=i.tier,
+                probability_of_default=format(i.pd, "f"),
+                loss_given_default=format(i.lgd, "f"),
+                exposure_at_default=money_out(i.ead),
+                cover=money_out(i.cover),
+                cover_measured=i.cover_measured,
+                expected_credit_loss=money_out(i.ecl),
+                previous_allowance=money_out(line.previous),
+                change=money_out(line.change),
+            )
+        )
+    return pb.ImpairmentRun(
+        name=run.name,
+        branch=f"parties/{run.branch}",
+        as_of_date=date_out(run.as_of),
+        parameters=run.parameters,
+        lines=lines,
+        allowance=money_out(run.allowance),
+        change=money_out(run.change),
+        transaction=run.transaction,
+        run_by=attribution_out(run.principal, run.role, run.request_id, as_utc(run.create_time)),
     )
 
 

@@ -7,7 +7,7 @@ import grpc
 from deals.credit.desk import CreditDesk, parse_override_name
 from deals.desk import DealDesk
 from ledger.db import as_utc
-from ledger.errors import ViolationCollector
+from ledger.errors import NotFound, ViolationCollector
 from server import authz
 from server import credit_convert as cc
 from server.convert import optional_date_in
@@ -95,6 +95,27 @@ class CreditServicer(pb_grpc.CreditServiceServicer):  # type: ignore[misc]
         return pb.ListClassificationOverridesResponse(
             overrides=[cc.override_out(o) for o in self._desk.overrides(request.name)]
         )
+
+    def RunImpairment(
+        self, request: pb.RunImpairmentRequest, context: grpc.ServicerContext
+    ) -> pb.RunImpairmentResponse:
+        authz.named_party_is_own(context, request.branch, "branch")
+        errors = ViolationCollector()
+        as_of = optional_date_in(request, "as_of_date", "as_of_date", errors)
+        if not request.branch:
+            errors.add("branch", "is required: parties/{party} of the branch")
+        errors.raise_if_any()
+        run = self._desk.run_impairment(request_id=request.request_id, branch=request.branch, as_of=as_of)
+        return pb.RunImpairmentResponse(run=cc.impairment_out(run))
+
+    def GetImpairmentRun(
+        self, request: pb.GetImpairmentRunRequest, context: grpc.ServicerContext
+    ) -> pb.GetImpairmentRunResponse:
+        run = self._desk.impairment_run(request.name)
+        party = authz.scope(context)
+        if party is not None and party != run.branch:
+            raise NotFound(request.name, "impairment run")
+        return pb.GetImpairmentRunResponse(run=cc.impairment_out(run))
 
     def _own_override(self, context: grpc.ServicerContext, name: str) -> None:
         deal_id, _ = parse_override_name(name, "name")

@@ -11,18 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from deals import schema as ds
+from deals.accounting import CNY
 from deals.credit import schema as cs
 from deals.credit.arrears import ArrearsBook, Payment, dues_of
 from deals.credit.classification import DEFAULT_POLICY, Category, Classification, Policy, classify
+from deals.credit.impairment import CURRENT as CURRENT_PARAMETERS
+from deals.credit.impairment import PARAMETERS, EclStage, Inputs, Parameters, inputs_for, tier_of
+from deals.model import deal_accounts
 from deals.names import parse_deal_name
 from deals.queries import decoded_terms
 from ledger import actor, names
+from ledger.amounts import format_minor
 from ledger.canonical import fingerprint
 from ledger.errors import (
     FailedPrecondition,
@@ -32,6 +39,7 @@ from ledger.errors import (
     ViolationCollector,
     request_id_reused,
 )
+from ledger.model import AccountType, PostingSpec, Side, TransactionSpec
 from ledger.principal import same_person
 from ledger.session import LedgerSession
 from ledger.store import Ledger
@@ -95,6 +103,38 @@ class Override:
     decided_role: str = ""
     decided_at: dt.datetime | None = None
     decision_note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImpairmentLine:
+    """One deal in an impairment run: its category and days past due (None and 0 before disbursement), ECL
+    inputs and the allowance it had before the run (fen)."""
+
+    deal_id: str
+    category: Category | None
+    days_past_due: int
+    inputs: Inputs
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.inputs.ecl - self.previous
+
+
+@dataclass(frozen=True, slots=True)
+class ImpairmentRun:
+    name: str
+    branch: str
+    as_of: dt.date
+    parameters: str
+    request_id: str
+    lines: tuple[ImpairmentLine, ...]
+    allowance: int
+    change: int
+    transaction: str
+    principal: str
+    role: str
+    create_time: dt.datetime
 
 
 class CreditDesk:
@@ -210,6 +250,153 @@ class CreditDesk:
             written_off_on=steps.get("written_off"),
             floor=_floor(conn, row.id, day),
             policy=self.policy,
+        )
+
+    # ------------------------------------------------------------------ impairment
+
+    def run_impairment(self, *, request_id: str, branch: str, as_of: dt.date | None) -> ImpairmentRun:
+        """Measure every loan of `branch` as of the date (deals.credit.impairment), post the change of each
+        deal's allowance in one netted transaction in the branch's book, and record every input."""
+        errors = ViolationCollector()
+        check_request_id(request_id, "request_id", errors)
+        branch_id = _party_id(branch, "branch", errors)
+        if as_of is not None:
+            check_value_date(as_of, "as_of_date", errors, self._ledger.today())
+        errors.raise_if_any()
+        params = PARAMETERS[CURRENT_PARAMETERS]
+
+        def work(session: LedgerSession) -> ImpairmentRun:
+            conn = session.connection
+            day = as_of or session.today()
+            print_ = fingerprint({"branch": branch_id, "as_of": as_of.isoformat() if as_of else ""})
+            r = cs.impairment_runs
+            previous_run = conn.execute(
+                sa.select(r).where(r.c.branch == branch_id, r.c.request_id == request_id)
+            ).first()
+            if previous_run is not None:
+                if previous_run.fingerprint != print_:
+                    raise request_id_reused(request_id)
+                return _impairment_of(conn, previous_run)
+            if not session.existing_parties([branch_id]):
+                raise NotFound(f"parties/{branch_id}", "party")
+            latest = conn.execute(sa.select(sa.func.max(r.c.as_of)).where(r.c.branch == branch_id)).scalar()
+            if latest is not None and day < latest:
+                raise FailedPrecondition(
+                    f"parties/{branch_id} has an impairment run as of {latest.isoformat()}; a run as of "
+                    f"{day.isoformat()} would change the allowance booked after it: run it as of {latest.isoformat()} "
+                    "or later",
+                    [PreconditionViolation("LATE_EVENT", f"parties/{branch_id}", f"last run {latest.isoformat()}")],
+                    reason="LATE_EVENT",
+                    metadata={"last_value_date": latest.isoformat()},
+                )
+            session.lock_books([branch_id])
+            rows = conn.execute(sa.select(ds.deals).where(ds.deals.c.branch == branch_id).order_by(ds.deals.c.id)).all()
+            lines = [line for row in rows if (line := self._measure(session, row, day, params)) is not None]
+            run_id = uuid.uuid4()
+            transaction_id = _post_allowance(session, branch_id, run_id, request_id, day, lines)
+            who = actor.columns()
+            at = session.now()
+            allowance = sum(line.inputs.ecl for line in lines)
+            change = sum(line.inputs.ecl - line.previous for line in lines)
+            conn.execute(
+                r.insert(),
+                {
+                    "id": run_id,
+                    "branch": branch_id,
+                    "as_of": day,
+                    "parameters": params.version,
+                    "request_id": request_id,
+                    "fingerprint": print_,
+                    "transaction_id": transaction_id,
+                    "allowance": allowance,
+                    "change": change,
+                    "principal": who["principal"],
+                    "role": who["role"],
+                    "created_at": at,
+                },
+            )
+            if lines:
+                session.insert_rows(cs.impairment_lines, [_line_row(run_id, line) for line in lines])
+            return ImpairmentRun(
+                f"impairmentRuns/{run_id}",
+                branch_id,
+                day,
+                params.version,
+                request_id,
+                tuple(lines),
+                allowance,
+                change,
+                f"transactions/{transaction_id}" if transaction_id else "",
+                who["principal"],
+                who["role"],
+                at,
+            )
+
+        return self._ledger.write(work, what="RunImpairment")
+
+    def impairment_run(self, name: str) -> ImpairmentRun:
+        """A recorded run, `impairmentRuns/{uuid}`."""
+        parts = (name or "").split("/")
+        try:
+            run_id = uuid.UUID(parts[1]) if len(parts) == 2 and parts[0] == "impairmentRuns" else None
+        except ValueError:
+            run_id = None
+        if run_id is None:
+            raise InvalidArgument.one("name", f"{name!r} is not an impairment run name: impairmentRuns/{{uuid}}")
+
+        def work(session: LedgerSession) -> ImpairmentRun:
+            conn = session.connection
+            row = conn.execute(sa.select(cs.impairment_runs).where(cs.impairment_runs.c.id == run_id)).first()
+            if row is None:
+                raise NotFound(name, "impairment run")
+            return _impairment_of(conn, row)
+
+        return self._ledger.read(work)
+
+    def _measure(self, session: LedgerSession, row: Any, day: dt.date, params: Parameters) -> ImpairmentLine | None:
+        """One deal's ECL inputs as of `day`; None for a deal with nothing to measure and no allowance."""
+        conn = session.connection
+        terms = decoded_terms(row.terms_json)
+        steps = _steps(conn, row.id)
+        allowance_account = names.account_name(terms.branch, f"{ALLOWANCE}.{row.id}")
+        found = session.balances([allowance_account])
+        previous = -found[allowance_account].balance if found else 0  # a contra-asset: credit balance
+        booked_on = steps.get("booked")
+        ended = [steps[k] for k in ("closed", "written_off") if k in steps and steps[k] <= day]
+        if booked_on is None or booked_on > day or ended:
+            if not previous:
+                return None
+            return ImpairmentLine(
+                row.id,
+                None,
+                0,
+                Inputs(EclStage.PERFORMING, tier_of(terms.borrower.stage), Decimal(0), Decimal(0), 0, 0),
+                previous,
+            )
+        classification = self._classify(conn, row, day)
+        measured: int | None = None
+        if classification is None:
+            ead = terms.loan.principal  # an undrawn commitment counts in full
+        else:
+            accounts = deal_accounts(row.id, terms)
+            wanted = [accounts.deal_account(terms.branch, k) for k in ("loans", "interest-receivable")]
+            as_of = session.balances_as_of(wanted, day)
+            ead = max(sum(b.balance for b in as_of.values()), 0)
+            measured = _measured_cover(conn, row.id, day)
+        inputs = inputs_for(
+            classification=classification,
+            borrower_stage=terms.borrower.stage,
+            ead=ead,
+            risk=terms.risk,
+            measured_cover=measured,
+            params=params,
+        )
+        return ImpairmentLine(
+            row.id,
+            classification.category if classification else None,
+            classification.days_past_due if classification else 0,
+            inputs,
+            previous,
         )
 
     # ------------------------------------------------------------------ overrides
@@ -377,11 +564,11 @@ def _deal_row(conn: sa.Connection, deal_id: str, *, lock: bool = False) -> Any:
 
 
 def _steps(conn: sa.Connection, deal_id: str) -> dict[str, dt.date]:
-    """The value date of the first step of each kind (disbursed, defaulted, written_off, closed)."""
+    """The value date of the first step of each kind (booked, disbursed, defaulted, written_off, closed)."""
     e = ds.deal_events
     rows = conn.execute(
         sa.select(e.c.kind, sa.func.min(e.c.value_date))
-        .where(e.c.deal_id == deal_id, e.c.kind.in_(["disbursed", "defaulted", "written_off", "closed"]))
+        .where(e.c.deal_id == deal_id, e.c.kind.in_(["booked", "disbursed", "defaulted", "written_off", "closed"]))
         .group_by(e.c.kind)
     ).all()
     return {kind: day for kind, day in rows}
@@ -500,4 +687,120 @@ def _override_of(row: Any) -> Override:
         decided_role=row.decided_role or "",
         decided_at=row.decided_at,
         decision_note=row.decision_note or "",
+    )
+
+
+#: The deal's allowance account in the branch's book (贷款损失准备, a contra-asset: its balance is negative
+#: on the asset side), and the branch's expense the changes post to (信用减值损失).
+ALLOWANCE = "loan-loss-allowance"
+IMPAIRMENT_EXPENSE = "credit-impairment-loss"
+
+
+def _measured_cover(conn: sa.Connection, deal_id: str, day: dt.date) -> int | None:
+    """What the deal's default measured others would pay (pool compensation, paid, owed or pending, and
+    the insurer's share), or None if it had not defaulted by `day`."""
+    e = ds.deal_events
+    row = conn.execute(
+        sa.select(e.c.details_json)
+        .where(e.c.deal_id == deal_id, e.c.kind == "defaulted", e.c.value_date <= day)
+        .order_by(e.c.seq)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    details = json.loads(row.details_json)
+    keys = ("compensation_paid", "compensation_claim", "compensation_pending", "insurer_share")
+    return sum(int(details.get(k, 0)) for k in keys)
+
+
+def _post_allowance(
+    session: LedgerSession,
+    branch: str,
+    run_id: uuid.UUID,
+    request_id: str,
+    day: dt.date,
+    lines: Sequence[ImpairmentLine],
+) -> uuid.UUID | None:
+    """One transaction in the branch's book: each deal's allowance moves to its ECL, the net change to
+    信用减值损失. Nothing is posted when no allowance changes."""
+    changed = [line for line in lines if line.change]
+    if not changed:
+        return None
+    expense = names.account_name(branch, IMPAIRMENT_EXPENSE)
+    plans = [(branch, IMPAIRMENT_EXPENSE, AccountType.EXPENSE, CNY, False, "Credit impairment loss 信用减值损失")]
+    plans += [
+        (branch, f"{ALLOWANCE}.{line.deal_id}", AccountType.ASSET, CNY, False, f"Loan loss allowance {line.deal_id}")
+        for line in changed
+    ]
+    session.open_accounts(plans)
+    postings = [
+        PostingSpec(
+            names.account_name(branch, f"{ALLOWANCE}.{line.deal_id}"),
+            Side.CREDIT if line.change > 0 else Side.DEBIT,
+            CNY,
+            format_minor(abs(line.change), 2),
+        )
+        for line in changed
+    ]
+    net = sum(line.change for line in changed)
+    if net:
+        postings.append(PostingSpec(expense, Side.DEBIT if net > 0 else Side.CREDIT, CNY, format_minor(abs(net), 2)))
+    meta = {"toudai.step": "impairment", "toudai.run": f"impairmentRuns/{run_id}", "toudai.request_id": request_id}
+    spec = TransactionSpec(
+        f"impairment-{run_id}", day, f"Impairment run as of {day.isoformat()}", meta, tuple(postings)
+    )
+    result = session.post([spec])
+    return result.transactions[0].id
+
+
+def _line_row(run_id: uuid.UUID, line: ImpairmentLine) -> dict[str, object]:
+    i = line.inputs
+    return {
+        "run_id": run_id,
+        "deal_id": line.deal_id,
+        "category": line.category.value if line.category else "",
+        "days_past_due": line.days_past_due,
+        "stage": int(i.stage),
+        "tier": i.tier,
+        "pd": format(i.pd, "f"),
+        "lgd": format(i.lgd, "f"),
+        "ead": i.ead,
+        "cover": i.cover,
+        "cover_measured": i.cover_measured,
+        "ecl": i.ecl,
+        "previous": line.previous,
+    }
+
+
+def _impairment_of(conn: sa.Connection, run: Any) -> ImpairmentRun:
+    rows = conn.execute(
+        sa.select(cs.impairment_lines)
+        .where(cs.impairment_lines.c.run_id == run.id)
+        .order_by(cs.impairment_lines.c.deal_id)
+    ).all()
+    lines = tuple(
+        ImpairmentLine(
+            row.deal_id,
+            Category(row.category) if row.category else None,
+            row.days_past_due,
+            Inputs(
+                EclStage(row.stage), row.tier, Decimal(row.pd), Decimal(row.lgd), row.ead, row.cover, row.cover_measured
+            ),
+            row.previous,
+        )
+        for row in rows
+    )
+    return ImpairmentRun(
+        f"impairmentRuns/{run.id}",
+        run.branch,
+        run.as_of,
+        run.parameters,
+        run.request_id,
+        lines,
+        run.allowance,
+        run.change,
+        f"transactions/{run.transaction_id}" if run.transaction_id else "",
+        run.principal,
+        run.role,
+        run.created_at,
     )

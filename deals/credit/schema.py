@@ -66,3 +66,40 @@ classification_overrides = sa.Table(
     sa.Column("decided_at", Instant, nullable=True),
     sa.UniqueConstraint("scope", "request_id"),
 )
+
+impairment_runs = sa.Table(
+    "impairment_runs",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("branch", sa.String(63), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("parameters", sa.String(32), nullable=False),  # the PD/LGD table version used
+    sa.Column("request_id", sa.String(128), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("transaction_id", sa.Uuid, nullable=True),  # the netted posting; none if nothing changed
+    sa.Column("allowance", sa.BigInteger, nullable=False),  # the branch's allowance after the run (fen)
+    sa.Column("change", sa.BigInteger, nullable=False),  # its change, posted as 信用减值损失 (fen)
+    sa.Column("principal", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("created_at", Instant, nullable=False),
+    sa.UniqueConstraint("branch", "request_id"),
+)
+
+# Every input of each deal's ECL, so a run can be recomputed from its record.
+impairment_lines = sa.Table(
+    "impairment_lines",
+    metadata,
+    sa.Column("run_id", sa.Uuid, primary_key=True),
+    sa.Column("deal_id", sa.String(40), primary_key=True),
+    sa.Column("category", sa.String(16), nullable=False),  # "" when not disbursed
+    sa.Column("days_past_due", sa.Integer, nullable=False),
+    sa.Column("stage", sa.Integer, nullable=False),
+    sa.Column("tier", sa.String(16), nullable=False),
+    sa.Column("pd", sa.String(24), nullable=False),
+    sa.Column("lgd", sa.String(24), nullable=False),
+    sa.Column("ead", sa.BigInteger, nullable=False),
+    sa.Column("cover", sa.BigInteger, nullable=False),
+    sa.Column("cover_measured", sa.Boolean, nullable=False),
+    sa.Column("ecl", sa.BigInteger, nullable=False),
+    sa.Column("previous", sa.BigInteger, nullable=False),  # the deal's allowance before the run
+)

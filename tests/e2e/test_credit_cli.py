@@ -40,3 +40,28 @@ def test_classify_show_and_override_with_four_eyes(server: Server, tmp_path: Pat
     assert (approved["status"], approved["decided_by"]) == ("approved", "checker-li")
     table = server.ok("credit", "show", "hz-2026-001", "--as-of", "2026-04-30").stdout
     assert "doubtful 可疑" in table and "Recorded 2026-04-30" in table
+
+
+def test_impairment_run_and_read_back(server: Server, tmp_path: Path) -> None:
+    """The worked example's loan (10,000,000.00, growth stage, 60 % unsecured: under the 70 % threshold, so
+    the pool's base 50 %, capped at 3,000,000.00 a loan; no insurer), nothing accrued, on 30 Apr 2026: 14
+    days past due, special mention, stage 2. LGD 60 %: a loss of 6,000,000.00; the pool pays 50 % =
+    3,000,000.00 (its cap too); the bank bears 3,000,000.00 × lifetime PD 10 % = 300,000.00."""
+    for party, kind in (("bank-hz", "bank_branch"), ("invest-arm", "investment_arm"), ("risk-pool", "risk_pool")):
+        server.ok("party", "create", party, "--name", party, "--kind", kind)
+    agreements = tmp_path / "agreements.yaml"
+    agreements.write_text(AGREEMENTS, encoding="utf-8")
+    server.ok("agreement", "sign", str(agreements))
+    server.ok("deal", "book", "--file", str(EXAMPLE))
+    server.ok("deal", "disburse", "hz-2026-001")
+    ran = server.json("credit", "impairment", "--branch", "bank-hz", "--as-of", "2026-04-30", "--request-id", "imp")
+    line = ran["lines"][0]
+    assert (line["stage"], line["exposure_at_default"], line["cover"], line["expected_credit_loss"]) == (
+        2,
+        "10000000.00",
+        "3000000.00",
+        "300000.00",
+    )
+    assert (ran["allowance"], ran["change"]) == ("300000.00", "300000.00")
+    assert server.json("credit", "impairment-run", ran["name"]) == ran
+    assert server.json("balance", "bank-hz/credit-impairment-loss")[0]["balance"] == "300000.00"

@@ -24,50 +24,63 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from google.type import date_pb2 as google_dot_type_dot_date__pb2
+from google.type import money_pb2 as google_dot_type_dot_money__pb2
 from toudai.v1 import deals_pb2 as toudai_dot_v1_dot_deals__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16toudai/v1/credit.proto\x12\ttoudai.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a\x15toudai/v1/deals.proto\"\xfb\x02\n\x12LoanClassification\x12\x0c\n\x04\x64\x65\x61l\x18\x01 \x01(\t\x12%\n\nas_of_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\x12)\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x15\n\rdays_past_due\x18\x04 \x01(\x05\x12\x31\n\x10\x63\x61tegory_by_days\x18\x05 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x38\n\x17\x63\x61tegory_by_cure_window\x18\x06 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x32\n\x11override_category\x18\x07 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x10\n\x08impaired\x18\x08 \x01(\x08\x12\x13\n\x0bwritten_off\x18\t \x01(\x08\x12\x16\n\x0enon_performing\x18\n \x01(\x08\x12\x0e\n\x06reason\x18\x0b \x01(\t\"\xcd\x01\n\x14\x43lassificationRecord\x12\x0b\n\x03run\x18\x01 \x01(\t\x12%\n\nas_of_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\x12)\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x15\n\rdays_past_due\x18\x04 \x01(\x05\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12/\n\x0brecord_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"c\n\x16ReclassifyDealsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06\x62ranch\x18\x02 \x01(\t\x12%\n\nas_of_date\x18\x03 \x01(\x0b\x32\x11.google.type.Date\"\xad\x01\n\x17ReclassifyDealsResponse\x12\x0b\n\x03run\x18\x01 \x01(\t\x12%\n\nas_of_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\x12\x36\n\x0f\x63lassifications\x18\x03 \x03(\x0b\x32\x1d.toudai.v1.LoanClassification\x12&\n\x06run_by\x18\x04 \x01(\x0b\x32\x16.toudai.v1.Attribution\"S\n\x1cGetDealClassificationRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\nas_of_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\"\x88\x01\n\x1dGetDealClassificationResponse\x12\x35\n\x0e\x63lassification\x18\x01 \x01(\x0b\x32\x1d.toudai.v1.LoanClassification\x12\x30\n\x07history\x18\x02 \x03(\x0b\x32\x1f.toudai.v1.ClassificationRecord\"\xa8\x02\n\x16\x43lassificationOverride\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x08\x63\x61tegory\x18\x02 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12)\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x04 \x01(\x0b\x32\x11.google.type.Date\x12)\n\x06status\x18\x05 \x01(\x0e\x32\x19.toudai.v1.OverrideStatus\x12,\n\x0crequested_by\x18\x06 \x01(\x0b\x32\x16.toudai.v1.Attribution\x12*\n\ndecided_by\x18\x07 \x01(\x0b\x32\x16.toudai.v1.Attribution\x12\x15\n\rdecision_note\x18\x08 \x01(\t\"\xae\x01\n$RequestClassificationOverrideRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12)\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x05 \x01(\x0b\x32\x11.google.type.Date\"\\\n%RequestClassificationOverrideResponse\x12\x33\n\x08override\x18\x01 \x01(\x0b\x32!.toudai.v1.ClassificationOverride\"V\n$ApproveClassificationOverrideRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"\\\n%ApproveClassificationOverrideResponse\x12\x33\n\x08override\x18\x01 \x01(\x0b\x32!.toudai.v1.ClassificationOverride\"U\n#RejectClassificationOverrideRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"[\n$RejectClassificationOverrideResponse\x12\x33\n\x08override\x18\x01 \x01(\x0b\x32!.toudai.v1.ClassificationOverride\"2\n\"ListClassificationOverridesRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"[\n#ListClassificationOverridesResponse\x12\x34\n\toverrides\x18\x01 \x03(\x0b\x32!.toudai.v1.ClassificationOverride*\xbd\x01\n\x0cLoanCategory\x12\x1d\n\x19LOAN_CATEGORY_UNSPECIFIED\x10\x00\x12\x18\n\x14LOAN_CATEGORY_NORMAL\x10\x01\x12!\n\x1dLOAN_CATEGORY_SPECIAL_MENTION\x10\x02\x12\x1d\n\x19LOAN_CATEGORY_SUBSTANDARD\x10\x03\x12\x1a\n\x16LOAN_CATEGORY_DOUBTFUL\x10\x04\x12\x16\n\x12LOAN_CATEGORY_LOSS\x10\x05*\x8a\x01\n\x0eOverrideStatus\x12\x1f\n\x1bOVERRIDE_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17OVERRIDE_STATUS_PENDING\x10\x01\x12\x1c\n\x18OVERRIDE_STATUS_APPROVED\x10\x02\x12\x1c\n\x18OVERRIDE_STATUS_REJECTED\x10\x03\x32\xde\x05\n\rCreditService\x12X\n\x0fReclassifyDeals\x12!.toudai.v1.ReclassifyDealsRequest\x1a\".toudai.v1.ReclassifyDealsResponse\x12j\n\x15GetDealClassification\x12\'.toudai.v1.GetDealClassificationRequest\x1a(.toudai.v1.GetDealClassificationResponse\x12\x82\x01\n\x1dRequestClassificationOverride\x12/.toudai.v1.RequestClassificationOverrideRequest\x1a\x30.toudai.v1.RequestClassificationOverrideResponse\x12\x82\x01\n\x1d\x41pproveClassificationOverride\x12/.toudai.v1.ApproveClassificationOverrideRequest\x1a\x30.toudai.v1.ApproveClassificationOverrideResponse\x12\x7f\n\x1cRejectClassificationOverride\x12..toudai.v1.RejectClassificationOverrideRequest\x1a/.toudai.v1.RejectClassificationOverrideResponse\x12|\n\x1bListClassificationOverrides\x12-.toudai.v1.ListClassificationOverridesRequest\x1a..toudai.v1.ListClassificationOverridesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16toudai/v1/credit.proto\x12\ttoudai.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a\x17google/type/money.proto\x1a\x15toudai/v1/deals.proto\"\xfb\x02\n\x12LoanClassification\x12\x0c\n\x04\x64\x65\x61l\x18\x01 \x01(\t\x12%\n\nas_of_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\x12)\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x15\n\rdays_past_due\x18\x04 \x01(\x05\x12\x31\n\x10\x63\x61tegory_by_days\x18\x05 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x38\n\x17\x63\x61tegory_by_cure_window\x18\x06 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x32\n\x11override_category\x18\x07 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x10\n\x08impaired\x18\x08 \x01(\x08\x12\x13\n\x0bwritten_off\x18\t \x01(\x08\x12\x16\n\x0enon_performing\x18\n \x01(\x08\x12\x0e\n\x06reason\x18\x0b \x01(\t\"\xcd\x01\n\x14\x43lassificationRecord\x12\x0b\n\x03run\x18\x01 \x01(\t\x12%\n\nas_of_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\x12)\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x15\n\rdays_past_due\x18\x04 \x01(\x05\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12/\n\x0brecord_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"c\n\x16ReclassifyDealsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06\x62ranch\x18\x02 \x01(\t\x12%\n\nas_of_date\x18\x03 \x01(\x0b\x32\x11.google.type.Date\"\xad\x01\n\x17ReclassifyDealsResponse\x12\x0b\n\x03run\x18\x01 \x01(\t\x12%\n\nas_of_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\x12\x36\n\x0f\x63lassifications\x18\x03 \x03(\x0b\x32\x1d.toudai.v1.LoanClassification\x12&\n\x06run_by\x18\x04 \x01(\x0b\x32\x16.toudai.v1.Attribution\"S\n\x1cGetDealClassificationRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\nas_of_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\"\x88\x01\n\x1dGetDealClassificationResponse\x12\x35\n\x0e\x63lassification\x18\x01 \x01(\x0b\x32\x1d.toudai.v1.LoanClassification\x12\x30\n\x07history\x18\x02 \x03(\x0b\x32\x1f.toudai.v1.ClassificationRecord\"\xa8\x02\n\x16\x43lassificationOverride\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x08\x63\x61tegory\x18\x02 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12)\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x04 \x01(\x0b\x32\x11.google.type.Date\x12)\n\x06status\x18\x05 \x01(\x0e\x32\x19.toudai.v1.OverrideStatus\x12,\n\x0crequested_by\x18\x06 \x01(\x0b\x32\x16.toudai.v1.Attribution\x12*\n\ndecided_by\x18\x07 \x01(\x0b\x32\x16.toudai.v1.Attribution\x12\x15\n\rdecision_note\x18\x08 \x01(\t\"\xae\x01\n$RequestClassificationOverrideRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12)\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x05 \x01(\x0b\x32\x11.google.type.Date\"\\\n%RequestClassificationOverrideResponse\x12\x33\n\x08override\x18\x01 \x01(\x0b\x32!.toudai.v1.ClassificationOverride\"V\n$ApproveClassificationOverrideRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"\\\n%ApproveClassificationOverrideResponse\x12\x33\n\x08override\x18\x01 \x01(\x0b\x32!.toudai.v1.ClassificationOverride\"U\n#RejectClassificationOverrideRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"[\n$RejectClassificationOverrideResponse\x12\x33\n\x08override\x18\x01 \x01(\x0b\x32!.toudai.v1.ClassificationOverride\"2\n\"ListClassificationOverridesRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"[\n#ListClassificationOverridesResponse\x12\x34\n\toverrides\x18\x01 \x03(\x0b\x32!.toudai.v1.ClassificationOverride\"\xab\x03\n\x0eImpairmentLine\x12\x0c\n\x04\x64\x65\x61l\x18\x01 \x01(\t\x12)\n\x08\x63\x61tegory\x18\x02 \x01(\x0e\x32\x17.toudai.v1.LoanCategory\x12\x15\n\rdays_past_due\x18\x03 \x01(\x05\x12\r\n\x05stage\x18\x04 \x01(\x05\x12\x0c\n\x04tier\x18\x05 \x01(\t\x12\x1e\n\x16probability_of_default\x18\x06 \x01(\t\x12\x1a\n\x12loss_given_default\x18\x07 \x01(\t\x12/\n\x13\x65xposure_at_default\x18\x08 \x01(\x0b\x32\x12.google.type.Money\x12!\n\x05\x63over\x18\t \x01(\x0b\x32\x12.google.type.Money\x12\x16\n\x0e\x63over_measured\x18\n \x01(\x08\x12\x30\n\x14\x65xpected_credit_loss\x18\x0b \x01(\x0b\x32\x12.google.type.Money\x12.\n\x12previous_allowance\x18\x0c \x01(\x0b\x32\x12.google.type.Money\x12\"\n\x06\x63hange\x18\r \x01(\x0b\x32\x12.google.type.Money\"\x9a\x02\n\rImpairmentRun\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x62ranch\x18\x02 \x01(\t\x12%\n\nas_of_date\x18\x03 \x01(\x0b\x32\x11.google.type.Date\x12\x12\n\nparameters\x18\x04 \x01(\t\x12(\n\x05lines\x18\x05 \x03(\x0b\x32\x19.toudai.v1.ImpairmentLine\x12%\n\tallowance\x18\x06 \x01(\x0b\x32\x12.google.type.Money\x12\"\n\x06\x63hange\x18\x07 \x01(\x0b\x32\x12.google.type.Money\x12\x13\n\x0btransaction\x18\x08 \x01(\t\x12&\n\x06run_by\x18\t \x01(\x0b\x32\x16.toudai.v1.Attribution\"a\n\x14RunImpairmentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06\x62ranch\x18\x02 \x01(\t\x12%\n\nas_of_date\x18\x03 \x01(\x0b\x32\x11.google.type.Date\">\n\x15RunImpairmentResponse\x12%\n\x03run\x18\x01 \x01(\x0b\x32\x18.toudai.v1.ImpairmentRun\"\'\n\x17GetImpairmentRunRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"A\n\x18GetImpairmentRunResponse\x12%\n\x03run\x18\x01 \x01(\x0b\x32\x18.toudai.v1.ImpairmentRun*\xbd\x01\n\x0cLoanCategory\x12\x1d\n\x19LOAN_CATEGORY_UNSPECIFIED\x10\x00\x12\x18\n\x14LOAN_CATEGORY_NORMAL\x10\x01\x12!\n\x1dLOAN_CATEGORY_SPECIAL_MENTION\x10\x02\x12\x1d\n\x19LOAN_CATEGORY_SUBSTANDARD\x10\x03\x12\x1a\n\x16LOAN_CATEGORY_DOUBTFUL\x10\x04\x12\x16\n\x12LOAN_CATEGORY_LOSS\x10\x05*\x8a\x01\n\x0eOverrideStatus\x12\x1f\n\x1bOVERRIDE_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17OVERRIDE_STATUS_PENDING\x10\x01\x12\x1c\n\x18OVERRIDE_STATUS_APPROVED\x10\x02\x12\x1c\n\x18OVERRIDE_STATUS_REJECTED\x10\x03\x32\x8f\x07\n\rCreditService\x12X\n\x0fReclassifyDeals\x12!.toudai.v1.ReclassifyDealsRequest\x1a\".toudai.v1.ReclassifyDealsResponse\x12j\n\x15GetDealClassification\x12\'.toudai.v1.GetDealClassificationRequest\x1a(.toudai.v1.GetDealClassificationResponse\x12\x82\x01\n\x1dRequestClassificationOverride\x12/.toudai.v1.RequestClassificationOverrideRequest\x1a\x30.toudai.v1.RequestClassificationOverrideResponse\x12\x82\x01\n\x1d\x41pproveClassificationOverride\x12/.toudai.v1.ApproveClassificationOverrideRequest\x1a\x30.toudai.v1.ApproveClassificationOverrideResponse\x12\x7f\n\x1cRejectClassificationOverride\x12..toudai.v1.RejectClassificationOverrideRequest\x1a/.toudai.v1.RejectClassificationOverrideResponse\x12|\n\x1bListClassificationOverrides\x12-.toudai.v1.ListClassificationOverridesRequest\x1a..toudai.v1.ListClassificationOverridesResponse\x12R\n\rRunImpairment\x12\x1f.toudai.v1.RunImpairmentRequest\x1a .toudai.v1.RunImpairmentResponse\x12[\n\x10GetImpairmentRun\x12\".toudai.v1.GetImpairmentRunRequest\x1a#.toudai.v1.GetImpairmentRunResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'toudai.v1.credit_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LOANCATEGORY']._serialized_start=2286
-  _globals['_LOANCATEGORY']._serialized_end=2475
-  _globals['_OVERRIDESTATUS']._serialized_start=2478
-  _globals['_OVERRIDESTATUS']._serialized_end=2616
-  _globals['_LOANCLASSIFICATION']._serialized_start=118
-  _globals['_LOANCLASSIFICATION']._serialized_end=497
-  _globals['_CLASSIFICATIONRECORD']._serialized_start=500
-  _globals['_CLASSIFICATIONRECORD']._serialized_end=705
-  _globals['_RECLASSIFYDEALSREQUEST']._serialized_start=707
-  _globals['_RECLASSIFYDEALSREQUEST']._serialized_end=806
-  _globals['_RECLASSIFYDEALSRESPONSE']._serialized_start=809
-  _globals['_RECLASSIFYDEALSRESPONSE']._serialized_end=982
-  _globals['_GETDEALCLASSIFICATIONREQUEST']._serialized_start=984
-  _globals['_GETDEALCLASSIFICATIONREQUEST']._serialized_end=1067
-  _globals['_GETDEALCLASSIFICATIONRESPONSE']._serialized_start=1070
-  _globals['_GETDEALCLASSIFICATIONRESPONSE']._serialized_end=1206
-  _globals['_CLASSIFICATIONOVERRIDE']._serialized_start=1209
-  _globals['_CLASSIFICATIONOVERRIDE']._serialized_end=1505
-  _globals['_REQUESTCLASSIFICATIONOVERRIDEREQUEST']._serialized_start=1508
-  _globals['_REQUESTCLASSIFICATIONOVERRIDEREQUEST']._serialized_end=1682
-  _globals['_REQUESTCLASSIFICATIONOVERRIDERESPONSE']._serialized_start=1684
-  _globals['_REQUESTCLASSIFICATIONOVERRIDERESPONSE']._serialized_end=1776
-  _globals['_APPROVECLASSIFICATIONOVERRIDEREQUEST']._serialized_start=1778
-  _globals['_APPROVECLASSIFICATIONOVERRIDEREQUEST']._serialized_end=1864
-  _globals['_APPROVECLASSIFICATIONOVERRIDERESPONSE']._serialized_start=1866
-  _globals['_APPROVECLASSIFICATIONOVERRIDERESPONSE']._serialized_end=1958
-  _globals['_REJECTCLASSIFICATIONOVERRIDEREQUEST']._serialized_start=1960
-  _globals['_REJECTCLASSIFICATIONOVERRIDEREQUEST']._serialized_end=2045
-  _globals['_REJECTCLASSIFICATIONOVERRIDERESPONSE']._serialized_start=2047
-  _globals['_REJECTCLASSIFICATIONOVERRIDERESPONSE']._serialized_end=2138
-  _globals['_LISTCLASSIFICATIONOVERRIDESREQUEST']._serialized_start=2140
-  _globals['_LISTCLASSIFICATIONOVERRIDESREQUEST']._serialized_end=2190
-  _globals['_LISTCLASSIFICATIONOVERRIDESRESPONSE']._serialized_start=2192
-  _globals['_LISTCLASSIFICATIONOVERRIDESRESPONSE']._serialized_end=2283
-  _globals['_CREDITSERVICE']._serialized_start=2619
-  _globals['_CREDITSERVICE']._serialized_end=3353
+  _globals['_LOANCATEGORY']._serialized_start=3297
+  _globals['_LOANCATEGORY']._serialized_end=3486
+  _globals['_OVERRIDESTATUS']._serialized_start=3489
+  _globals['_OVERRIDESTATUS']._serialized_end=3627
+  _globals['_LOANCLASSIFICATION']._serialized_start=143
+  _globals['_LOANCLASSIFICATION']._serialized_end=522
+  _globals['_CLASSIFICATIONRECORD']._serialized_start=525
+  _globals['_CLASSIFICATIONRECORD']._serialized_end=730
+  _globals['_RECLASSIFYDEALSREQUEST']._serialized_start=732
+  _globals['_RECLASSIFYDEALSREQUEST']._serialized_end=831
+  _globals['_RECLASSIFYDEALSRESPONSE']._serialized_start=834
+  _globals['_RECLASSIFYDEALSRESPONSE']._serialized_end=1007
+  _globals['_GETDEALCLASSIFICATIONREQUEST']._serialized_start=1009
+  _globals['_GETDEALCLASSIFICATIONREQUEST']._serialized_end=1092
+  _globals['_GETDEALCLASSIFICATIONRESPONSE']._serialized_start=1095
+  _globals['_GETDEALCLASSIFICATIONRESPONSE']._serialized_end=1231
+  _globals['_CLASSIFICATIONOVERRIDE']._serialized_start=1234
+  _globals['_CLASSIFICATIONOVERRIDE']._serialized_end=1530
+  _globals['_REQUESTCLASSIFICATIONOVERRIDEREQUEST']._serialized_start=1533
+  _globals['_REQUESTCLASSIFICATIONOVERRIDEREQUEST']._serialized_end=1707
+  _globals['_REQUESTCLASSIFICATIONOVERRIDERESPONSE']._serialized_start=1709
+  _globals['_REQUESTCLASSIFICATIONOVERRIDERESPONSE']._serialized_end=1801
+  _globals['_APPROVECLASSIFICATIONOVERRIDEREQUEST']._serialized_start=1803
+  _globals['_APPROVECLASSIFICATIONOVERRIDEREQUEST']._serialized_end=1889
+  _globals['_APPROVECLASSIFICATIONOVERRIDERESPONSE']._serialized_start=1891
+  _globals['_APPROVECLASSIFICATIONOVERRIDERESPONSE']._serialized_end=1983
+  _globals['_REJECTCLASSIFICATIONOVERRIDEREQUEST']._serialized_start=1985
+  _globals['_REJECTCLASSIFICATIONOVERRIDEREQUEST']._serialized_end=2070
+  _globals['_REJECTCLASSIFICATIONOVERRIDERESPONSE']._serialized_start=2072
+  _globals['_REJECTCLASSIFICATIONOVERRIDERESPONSE']._serialized_end=2163
+  _globals['_LISTCLASSIFICATIONOVERRIDESREQUEST']._serialized_start=2165
+  _globals['_LISTCLASSIFICATIONOVERRIDESREQUEST']._serialized_end=2215
+  _globals['_LISTCLASSIFICATIONOVERRIDESRESPONSE']._serialized_start=2217
+  _globals['_LISTCLASSIFICATIONOVERRIDESRESPONSE']._serialized_end=2308
+  _globals['_IMPAIRMENTLINE']._serialized_start=2311
+  _globals['_IMPAIRMENTLINE']._serialized_end=2738
+  _globals['_IMPAIRMENTRUN']._serialized_start=2741
+  _globals['_IMPAIRMENTRUN']._serialized_end=3023
+  _globals['_RUNIMPAIRMENTREQUEST']._serialized_start=3025
+  _globals['_RUNIMPAIRMENTREQUEST']._serialized_end=3122
+  _globals['_RUNIMPAIRMENTRESPONSE']._serialized_start=3124
+  _globals['_RUNIMPAIRMENTRESPONSE']._serialized_end=3186
+  _globals['_GETIMPAIRMENTRUNREQUEST']._serialized_start=3188
+  _globals['_GETIMPAIRMENTRUNREQUEST']._serialized_end=3227
+  _globals['_GETIMPAIRMENTRUNRESPONSE']._serialized_start=3229
+  _globals['_GETIMPAIRMENTRUNRESPONSE']._serialized_end=3294
+  _globals['_CREDITSERVICE']._serialized_start=3630
+  _globals['_CREDITSERVICE']._serialized_end=4541
 # @@protoc_insertion_point(module_scope)

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.type import date_pb2 as _date_pb2
+from google.type import money_pb2 as _money_pb2
 from toudai.v1 import deals_pb2 as _deals_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -201,3 +202,83 @@ class ListClassificationOverridesResponse(_message.Message):
     OVERRIDES_FIELD_NUMBER: _ClassVar[int]
     overrides: _containers.RepeatedCompositeFieldContainer[ClassificationOverride]
     def __init__(self, overrides: _Optional[_Iterable[_Union[ClassificationOverride, _Mapping]]] = ...) -> None: ...
+
+class ImpairmentLine(_message.Message):
+    __slots__ = ("deal", "category", "days_past_due", "stage", "tier", "probability_of_default", "loss_given_default", "exposure_at_default", "cover", "cover_measured", "expected_credit_loss", "previous_allowance", "change")
+    DEAL_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    DAYS_PAST_DUE_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    PROBABILITY_OF_DEFAULT_FIELD_NUMBER: _ClassVar[int]
+    LOSS_GIVEN_DEFAULT_FIELD_NUMBER: _ClassVar[int]
+    EXPOSURE_AT_DEFAULT_FIELD_NUMBER: _ClassVar[int]
+    COVER_FIELD_NUMBER: _ClassVar[int]
+    COVER_MEASURED_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_CREDIT_LOSS_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_ALLOWANCE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    deal: str
+    category: LoanCategory
+    days_past_due: int
+    stage: int
+    tier: str
+    probability_of_default: str
+    loss_given_default: str
+    exposure_at_default: _money_pb2.Money
+    cover: _money_pb2.Money
+    cover_measured: bool
+    expected_credit_loss: _money_pb2.Money
+    previous_allowance: _money_pb2.Money
+    change: _money_pb2.Money
+    def __init__(self, deal: _Optional[str] = ..., category: _Optional[_Union[LoanCategory, str]] = ..., days_past_due: _Optional[int] = ..., stage: _Optional[int] = ..., tier: _Optional[str] = ..., probability_of_default: _Optional[str] = ..., loss_given_default: _Optional[str] = ..., exposure_at_default: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., cover: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., cover_measured: _Optional[bool] = ..., expected_credit_loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., previous_allowance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+
+class ImpairmentRun(_message.Message):
+    __slots__ = ("name", "branch", "as_of_date", "parameters", "lines", "allowance", "change", "transaction", "run_by")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BRANCH_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_DATE_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    ALLOWANCE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    RUN_BY_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    branch: str
+    as_of_date: _date_pb2.Date
+    parameters: str
+    lines: _containers.RepeatedCompositeFieldContainer[ImpairmentLine]
+    allowance: _money_pb2.Money
+    change: _money_pb2.Money
+    transaction: str
+    run_by: _deals_pb2.Attribution
+    def __init__(self, name: _Optional[str] = ..., branch: _Optional[str] = ..., as_of_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., parameters: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ImpairmentLine, _Mapping]]] = ..., allowance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., run_by: _Optional[_Union[_deals_pb2.Attribution, _Mapping]] = ...) -> None: ...
+
+class RunImpairmentRequest(_message.Message):
+    __slots__ = ("request_id", "branch", "as_of_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    BRANCH_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    branch: str
+    as_of_date: _date_pb2.Date
+    def __init__(self, request_id: _Optional[str] = ..., branch: _Optional[str] = ..., as_of_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class RunImpairmentResponse(_message.Message):
+    __slots__ = ("run",)
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    run: ImpairmentRun
+    def __init__(self, run: _Optional[_Union[ImpairmentRun, _Mapping]] = ...) -> None: ...
+
+class GetImpairmentRunRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetImpairmentRunResponse(_message.Message):
+    __slots__ = ("run",)
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    run: ImpairmentRun
+    def __init__(self, run: _Optional[_Union[ImpairmentRun, _Mapping]] = ...) -> None: ...

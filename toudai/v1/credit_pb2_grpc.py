@@ -65,6 +65,16 @@ class CreditServiceStub:
                 request_serializer=toudai_dot_v1_dot_credit__pb2.ListClassificationOverridesRequest.SerializeToString,
                 response_deserializer=toudai_dot_v1_dot_credit__pb2.ListClassificationOverridesResponse.FromString,
                 _registered_method=True)
+        self.RunImpairment = channel.unary_unary(
+                '/toudai.v1.CreditService/RunImpairment',
+                request_serializer=toudai_dot_v1_dot_credit__pb2.RunImpairmentRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_credit__pb2.RunImpairmentResponse.FromString,
+                _registered_method=True)
+        self.GetImpairmentRun = channel.unary_unary(
+                '/toudai.v1.CreditService/GetImpairmentRun',
+                request_serializer=toudai_dot_v1_dot_credit__pb2.GetImpairmentRunRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_credit__pb2.GetImpairmentRunResponse.FromString,
+                _registered_method=True)
 
 
 class CreditServiceServicer:
@@ -113,6 +123,21 @@ class CreditServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunImpairment(self, request, context):
+        """Measures every loan of a branch as of a date (expected credit loss), posts the change of each deal's
+        allowance in one netted transaction in the branch's book and records every input (idempotent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetImpairmentRun(self, request, context):
+        """Reads a recorded impairment run with every input, to reproduce it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CreditServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -145,6 +170,16 @@ def add_CreditServiceServicer_to_server(servicer, server):
                     servicer.ListClassificationOverrides,
                     request_deserializer=toudai_dot_v1_dot_credit__pb2.ListClassificationOverridesRequest.FromString,
                     response_serializer=toudai_dot_v1_dot_credit__pb2.ListClassificationOverridesResponse.SerializeToString,
+            ),
+            'RunImpairment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunImpairment,
+                    request_deserializer=toudai_dot_v1_dot_credit__pb2.RunImpairmentRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_credit__pb2.RunImpairmentResponse.SerializeToString,
+            ),
+            'GetImpairmentRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetImpairmentRun,
+                    request_deserializer=toudai_dot_v1_dot_credit__pb2.GetImpairmentRunRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_credit__pb2.GetImpairmentRunResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +345,60 @@ class CreditService:
             '/toudai.v1.CreditService/ListClassificationOverrides',
             toudai_dot_v1_dot_credit__pb2.ListClassificationOverridesRequest.SerializeToString,
             toudai_dot_v1_dot_credit__pb2.ListClassificationOverridesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunImpairment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.CreditService/RunImpairment',
+            toudai_dot_v1_dot_credit__pb2.RunImpairmentRequest.SerializeToString,
+            toudai_dot_v1_dot_credit__pb2.RunImpairmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetImpairmentRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.CreditService/GetImpairmentRun',
+            toudai_dot_v1_dot_credit__pb2.GetImpairmentRunRequest.SerializeToString,
+            toudai_dot_v1_dot_credit__pb2.GetImpairmentRunResponse.FromString,
             options,
             channel_credentials,
             insecure,
