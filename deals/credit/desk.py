@@ -26,7 +26,7 @@ from deals.credit.classification import DEFAULT_POLICY, Category, Classification
 from deals.credit.impairment import CURRENT as CURRENT_PARAMETERS
 from deals.credit.impairment import PARAMETERS, EclStage, Inputs, Parameters, inputs_for, tier_of
 from deals.model import deal_accounts
-from deals.names import parse_deal_name
+from deals.names import deal_id_in, parse_deal_name
 from deals.queries import decoded_terms
 from ledger import actor, names
 from ledger.amounts import format_minor
@@ -145,7 +145,7 @@ class CreditDesk:
     # ------------------------------------------------------------------ classification
 
     def classification(self, name: str, as_of: dt.date | None) -> DealClassification:
-        deal_id = _deal_id(name, "name")
+        deal_id = deal_id_in(name, "name")
         if as_of is not None:
             errors = ViolationCollector()
             check_value_date(as_of, "as_of_date", errors, self._ledger.today())
@@ -407,7 +407,7 @@ class CreditDesk:
         """Propose a manual classification of a deal from a date; it holds only once another person approves."""
         errors = ViolationCollector()
         check_request_id(request_id, "request_id", errors)
-        deal_id = _deal_id(name, "name")
+        deal_id = deal_id_in(name, "name")
         if category is None:
             errors.add("category", "is required: normal (lifts an earlier override), special_mention, substandard, ...")
         if not reason.strip():
@@ -514,7 +514,7 @@ class CreditDesk:
         return self._ledger.write(work, what="DecideClassificationOverride")
 
     def overrides(self, name: str) -> list[Override]:
-        deal_id = _deal_id(name, "name")
+        deal_id = deal_id_in(name, "name")
 
         def work(session: LedgerSession) -> list[Override]:
             conn = session.connection
@@ -527,13 +527,6 @@ class CreditDesk:
 
 
 # ---------------------------------------------------------------------- reading the deal's record
-
-
-def _deal_id(name: str, field: str) -> str:
-    try:
-        return parse_deal_name(name)
-    except names.BadName as exc:
-        raise InvalidArgument.one(field, str(exc)) from None
 
 
 def _party_id(name: str, field: str, errors: ViolationCollector) -> str:
