@@ -117,6 +117,19 @@ class ArrearsBook:
                 return max((as_of - due.on).days, 0)
         return 0
 
+    def non_accrual_from(self, start: dt.date, end: dt.date, threshold: int) -> dt.date | None:
+        """The first day in [start, end) on which the loan is more than `threshold` days past due, given the
+        payments dated on or before `start` (no payment falls inside an accrual range: a step accrues up to
+        its own date before it records a payment). None if there is none."""
+        paid = self.paid_through(start)
+        covered = 0
+        for due in self.dues:
+            covered += due.amount
+            if covered > paid:
+                first = max(due.on + dt.timedelta(days=threshold + 1), start)
+                return first if first < end else None
+        return None
+
     def worst_over(self, first: dt.date, last: dt.date) -> int:
         """The most days past due on any day from `first` to `last`: days past due only fall on a payment
         day, so the worst is on `last` or on the eve of a payment inside the window."""

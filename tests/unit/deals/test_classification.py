@@ -138,3 +138,13 @@ def test_default_write_off_and_manual_floor() -> None:
         Category.DOUBTFUL,
         "manual override to doubtful",
     )
+
+
+def test_the_first_non_accrual_day() -> None:
+    # Paid the first period only: the 15 Mar instalment is the oldest uncovered; more than 90 days past due
+    # from 14 Jun (15 Mar + 91 days).
+    book = ArrearsBook(dues_of(terms(), START, []), [Payment(D("2025-02-15"), 310_000, 0)])  # type: ignore[arg-type]
+    assert book.non_accrual_from(D("2025-05-01"), D("2025-07-01"), 90) == D("2025-06-14")
+    assert book.non_accrual_from(D("2025-05-01"), D("2025-06-14"), 90) is None  # the range ends the day before
+    assert book.non_accrual_from(D("2025-06-20"), D("2025-07-01"), 90) == D("2025-06-20")  # already
+    assert ArrearsBook(dues_of(terms(), START, []), []).non_accrual_from(D("2025-01-15"), D("2025-02-01"), 90) is None
