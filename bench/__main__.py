@@ -58,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
         default=1_000,
         help="from this batch size on, also measure with TRANSACTION_VIEW_BASIC (default 1000; -1: never)",
     )
+    parser.add_argument(
+        "--guarded",
+        action="store_true",
+        help="open the accounts must-not-go-negative and fund them (an opening balance long ago, 0.01 today)",
+    )
+    parser.add_argument(
+        "--back-date",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="date the transfers DAYS before today (with --guarded: the as-of check reads later per-day totals)",
+    )
     parser.add_argument("--profile", type=Path, metavar="DIR", help="write cProfile stats of the server per size")
     parser.add_argument("--py-spy", type=Path, metavar="DIR", help="record py-spy samples of the server per size")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
@@ -73,7 +85,7 @@ def _postgres(args: argparse.Namespace, plans: list[lt.Plan]) -> list[lt.Measure
         print("PostgreSQL: gRPC PostTransactions")
         url = databases.create_postgres_database(admin, "grpc")
         made.append(url)
-        chart = databases.migrate_and_seed(url, args.accounts)
+        chart = databases.migrate_and_seed(url, args.accounts, guarded=args.guarded)
         results += lt.run_grpc(
             "postgresql",
             url,
@@ -82,11 +94,12 @@ def _postgres(args: argparse.Namespace, plans: list[lt.Plan]) -> list[lt.Measure
             profile_dir=args.profile,
             py_spy_dir=args.py_spy,
             basic_from=args.basic_from if args.basic_from >= 0 else None,
+            back_date=args.back_date,
         )
         print("PostgreSQL: raw psycopg COPY")
         url = databases.create_postgres_database(admin, "copy")
         made.append(url)
-        chart = databases.migrate_and_seed(url, args.accounts)
+        chart = databases.migrate_and_seed(url, args.accounts, guarded=args.guarded)
         results += lt.run_postgres_copy(url, chart, plans)
     finally:
         if not args.keep:
@@ -100,7 +113,7 @@ def _sqlite(args: argparse.Namespace, plans: list[lt.Plan]) -> list[lt.Measureme
     with tempfile.TemporaryDirectory(prefix="toudai-bench-") as directory:
         print("SQLite: gRPC PostTransactions")
         path = f"{directory}/grpc.db"
-        chart = databases.migrate_and_seed(f"sqlite:///{path}", args.accounts)
+        chart = databases.migrate_and_seed(f"sqlite:///{path}", args.accounts, guarded=args.guarded)
         results += lt.run_grpc(
             "sqlite",
             f"sqlite:///{path}",
@@ -108,10 +121,11 @@ def _sqlite(args: argparse.Namespace, plans: list[lt.Plan]) -> list[lt.Measureme
             plans,
             profile_dir=args.profile,
             basic_from=args.basic_from if args.basic_from >= 0 else None,
+            back_date=args.back_date,
         )
         print("SQLite: raw sqlite3 executemany")
         path = f"{directory}/raw.db"
-        chart = databases.migrate_and_seed(f"sqlite:///{path}", args.accounts)
+        chart = databases.migrate_and_seed(f"sqlite:///{path}", args.accounts, guarded=args.guarded)
         results += lt.run_sqlite_raw(path, chart, plans)
     return results
 
@@ -120,7 +134,7 @@ def _table(results: list[lt.Measurement]) -> list[str]:
     raw = {(m.backend, m.batch): m for m in results if m.method == "raw"}
     lines = [
         f"{'backend':<11}{'batch':>6}{'view':>6}{'gRPC transfers/s':>18}{'raw transfers/s':>17}{'gRPC/raw':>10}"
-        f"{'call p50 ms':>13}{'call p99 ms':>13}{'transfers':>11}",
+        f"{'call p50 ms':>13}{'call p99 ms':>13}{'transfers':>11}{'server CPU µs':>15}",
     ]
     for m in results:
         if not m.method.startswith("grpc"):
@@ -131,6 +145,7 @@ def _table(results: list[lt.Measurement]) -> list[str]:
         lines.append(
             f"{m.backend:<11}{m.batch:>6}{_view(m):>6}{m.rate:>18,.0f}{base_rate}{ratio:>10}"
             f"{m.percentile(50) * 1000:>13.1f}{m.percentile(99) * 1000:>13.1f}{m.transfers:>11,}"
+            + (f"{cpu:>15.1f}" if (cpu := m.server_cpu_us_per_transfer) is not None else f"{'-':>15}")
         )
     return lines
 
@@ -198,6 +213,9 @@ def ledger_main(argv: list[str]) -> int:
                             "transfers_per_second": round(m.rate, 1),
                             "p50_ms": round(m.percentile(50) * 1000, 3),
                             "p99_ms": round(m.percentile(99) * 1000, 3),
+                            "server_cpu_us_per_transfer": (
+                                round(cpu, 2) if (cpu := m.server_cpu_us_per_transfer) is not None else None
+                            ),
                         }
                         for m in results
                     ],

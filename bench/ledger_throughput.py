@@ -24,6 +24,7 @@ import cProfile
 import datetime as dt
 import hashlib
 import multiprocessing as mp
+import os
 import random
 import signal
 import sqlite3
@@ -79,10 +80,19 @@ class Measurement:
     transfers: int = 0
     seconds: float = 0.0
     call_seconds: list[float] = field(default_factory=list)
+    server_cpu_seconds: float | None = None  # gRPC: the server process's CPU time (all threads) over the calls
 
     @property
     def rate(self) -> float:
         return self.transfers / self.seconds if self.seconds else 0.0
+
+    @property
+    def server_cpu_us_per_transfer(self) -> float | None:
+        """The server's CPU per transfer: steadier than the rate on a shared machine (other processes' load
+        stretches the wall clock far more than the server's own CPU time)."""
+        if self.server_cpu_seconds is None or not self.transfers:
+            return None
+        return self.server_cpu_seconds / self.transfers * 1e6
 
     def percentile(self, q: float) -> float:
         if not self.call_seconds:
@@ -109,6 +119,15 @@ class Workload:
             out.append(Transfer(party, debit, credit, self._random.randint(1, 10_000_000)))
             self._count += 1
         return out
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process `pid`, all threads (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
 
 
 def _today() -> dt.date:
@@ -227,8 +246,10 @@ def server_process(url: str, *, profile: bool = False, group_commit: bool = True
             process.join(10)
 
 
-def _request(transfers: Sequence[Transfer], chart: Chart, run_id: str, counter: list[int], view: int = 0) -> Any:
-    today = _today()
+def _request(
+    transfers: Sequence[Transfer], chart: Chart, run_id: str, counter: list[int], view: int = 0, back_date: int = 0
+) -> Any:
+    today = _today() - dt.timedelta(days=back_date)
     date = date_pb2.Date(year=today.year, month=today.month, day=today.day)
     transactions = []
     for transfer in transfers:
@@ -289,10 +310,12 @@ def run_grpc(
     profile_dir: Path | None = None,
     py_spy_dir: Path | None = None,
     basic_from: int | None = None,
+    back_date: int = 0,
     log: Any = print,
 ) -> list[Measurement]:
     """Measure each plan with the full view; from `basic_from` transfers per call on, with the basic view too
-    (method "grpc-basic": the answer leaves out the postings the client sent, see TransactionView)."""
+    (method "grpc-basic": the answer leaves out the postings the client sent, see TransactionView).
+    Transfers are dated `back_date` days before today."""
     run_id = uuid.uuid4().hex[:8]
     counter = [0]
     workload = Workload(chart)
@@ -321,24 +344,34 @@ def run_grpc(
                 spy_out = py_spy_dir / f"py-spy-{backend}-batch{plan.batch}{suffix}.txt" if py_spy_dir else None
                 code = pb.TRANSACTION_VIEW_BASIC if view == "basic" else pb.TRANSACTION_VIEW_UNSPECIFIED
 
-                def on_start() -> None:
+                cpu_at_start: list[float | None] = [None]
+
+                def on_start(cpu_at_start: list[float | None] = cpu_at_start) -> None:
                     if profile_dir is not None:
                         server.ask("reset-profile")
                     start_spy()
+                    cpu_at_start[0] = process_cpu_seconds(server.pid)
 
                 with _py_spy(server.pid, spy_out) as start_spy:
                     measured = _measure(
                         Measurement(backend, f"grpc{suffix}", plan.batch),
                         plan,
                         workload,
-                        lambda transfers, code=code: _request(transfers, chart, run_id, counter, code),  # type: ignore[misc]
+                        lambda transfers, code=code: _request(transfers, chart, run_id, counter, code, back_date),  # type: ignore[misc]
                         send,
                         on_start,
                     )
+                cpu_at_end = process_cpu_seconds(server.pid)
+                if cpu_at_start[0] is not None and cpu_at_end is not None:
+                    measured.server_cpu_seconds = cpu_at_end - cpu_at_start[0]
                 if profile_dir is not None:
                     stats = profile_dir / f"cprofile-{backend}-batch{plan.batch}{suffix}.prof"
                     server.ask("dump-profile", str(stats))
-                log(f"  gRPC {backend:10} batch {plan.batch:>5} view {view:5}: {measured.rate:>9,.0f} transfers/s")
+                cpu = measured.server_cpu_us_per_transfer
+                log(
+                    f"  gRPC {backend:10} batch {plan.batch:>5} view {view:5}: {measured.rate:>9,.0f} transfers/s"
+                    + (f", server CPU {cpu:.1f} µs per transfer" if cpu is not None else "")
+                )
                 results.append(measured)
     return results
 

@@ -23,8 +23,8 @@ Two parts share this package, and each of its modules belongs to exactly one of 
   `audit` (`.importlinter` and tests/unit/test_client_sdk_imports.py check it);
 - the `toudai` CLI: `clients.cli` and the modules it runs: `clients.cli_args`, `clients.commands`,
   `clients.deal_commands`, `clients.deal_files`, `clients.demo`, `clients.exercise_commands`,
-  `clients.agreement_commands`, `clients.credit_commands`, `clients.value_commands`, `clients.audit_commands`, `clients.postfile`,
-  `clients.render`, `clients.operate`, `clients.token_command`. They may import the SDK and the core
+  `clients.agreement_commands`, `clients.credit_commands`, `clients.value_commands`, `clients.audit_commands`,
+  `clients.postfile`, `clients.render`, `clients.operate`, `clients.token_command`. They may import the SDK and the core
   packages (the offline audit verifier, for instance); they load the server only inside the commands
   that run it (`toudai serve`, `toudai db`, `toudai token`), so `import clients.cli` loads no `server`
   module.

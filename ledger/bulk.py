@@ -228,6 +228,54 @@ def existing_requests(conn: sa.Connection, request_ids: Sequence[str]) -> list[t
     return found
 
 
+#: PostgreSQL: per-day totals after a date, per account, in date order: one range scan of the primary key
+#: (party_id, account_id, value_date) per account; in the common case (postings dated on the latest day)
+#: it finds nothing. Its parameters: arrays of party ids, account ids and dates.
+LATER_DAYS = (
+    "SELECT d.account_id, d.value_date, d.delta "
+    "FROM unnest(%s::varchar[], %s::uuid[], %s::date[]) AS v(party_id, account_id, after) "
+    "JOIN daily_balances d ON d.party_id = v.party_id AND d.account_id = v.account_id AND d.value_date > v.after "
+    "ORDER BY d.value_date"
+)
+
+#: SQLite: accounts per statement of `later_days` (three bound parameters each).
+_LATER_CHUNK = 300
+
+
+def later_days(
+    conn: sa.Connection, since: Mapping[uuid.UUID, tuple[str, dt.date]]
+) -> list[tuple[uuid.UUID, dt.date, int]]:
+    """(account_id, value_date, delta) of each account's per-day totals dated after its date (`since`: account
+    id → (party id, date)), in date order, in one query per few hundred accounts."""
+    if not since:
+        return []
+    if conn.dialect.name == "postgresql":
+        result = conn.exec_driver_sql(
+            LATER_DAYS,
+            (
+                [party for party, _ in since.values()],
+                list(since.keys()),
+                [day for _, day in since.values()],
+            ),
+        )
+        return [(r[0], r[1], r[2]) for r in result]
+    d = t.daily_balances
+    found: list[tuple[uuid.UUID, dt.date, int]] = []
+    items = list(since.items())
+    for start in range(0, len(items), _LATER_CHUNK):
+        query = sa.select(d.c.account_id, d.c.value_date, d.c.delta).where(
+            sa.or_(
+                *[
+                    sa.and_(d.c.party_id == party, d.c.account_id == account_id, d.c.value_date > after)
+                    for account_id, (party, after) in items[start : start + _LATER_CHUNK]
+                ]
+            )
+        )
+        found.extend((r.account_id, r.value_date, r.delta) for r in conn.execute(query))
+    found.sort(key=lambda row: row[1])
+    return found
+
+
 def running_totals(conn: sa.Connection, account_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, int, int, int]]:
     """(account_id, posted, pending_debits, pending_credits) of each account, in one query."""
     b = t.balances

@@ -1,6 +1,11 @@
 """Two-phase holds: reserve an amount (pending, counted against must-not-go-negative), then capture all or
 part of it as a posted transaction, void it, or let it expire. A hold stays within one book and takes
 that book's lock like any posting. The settlement workflow holds option units and cash with them.
+
+What is held counts against a guarded account's balance as of today and every later date (a capture is
+dated today unless told otherwise, and a future-dated posting may already have lowered a later date); it
+does not count before today, where a back-dated capture is checked like any posting when it is made
+(docs/accounting.md, "Must-not-go-negative and holds").
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from ledger.model import (
     Side,
     Transaction,
 )
-from ledger.posting import Running, balance_of, check_capacity
+from ledger.posting import Running, check_capacity, first_shortfall, shortfall_facts
 from ledger.validation import (
     ValidTransaction,
     check_metadata,
@@ -58,7 +63,7 @@ class Holds:
         engines: Engines,
         catalog: Catalog,
         journal: Journal,
-        post: Callable[[sa.Connection, Sequence[ValidTransaction]], PostResult],
+        post: Callable[..., PostResult],  # Ledger._post(conn, batch, *, reach=...)
         clock: Callable[[], dt.datetime],
         today: Callable[[], dt.date],
     ) -> None:
@@ -154,7 +159,12 @@ class Holds:
             running = posting_state.load_running(conn, [debit.id, credit.id])
             running[debit.id].pending_debits += amount
             running[credit.id].pending_credits += amount
-            self._check_hold_limits([debit, credit], running, request_id)
+            today = self._today()
+            # The guarded accounts whose available balance this hold reduces: their per-day totals after
+            # today (future-dated postings), since what is held counts against every date from today on.
+            reduced = [a for a in (debit, credit) if a.must_not_go_negative and _reduces(a, debit)]
+            later = posting_state.load_later(conn, {a.id: (a.party_id, today) for a in reduced})
+            self._check_hold_limits([debit, credit], running, later, today, amount, request_id)
             hold = Hold(
                 id=uuid.uuid4(),
                 request_id=request_id,
@@ -213,18 +223,39 @@ class Holds:
         self,
         accounts_: Sequence[Account],
         running: Mapping[uuid.UUID, Running],
+        later: Mapping[uuid.UUID, Sequence[tuple[dt.date, int]]],
+        today: dt.date,
+        amount: int,
         request_id: str,
     ) -> None:
+        """Capacity, and must-not-go-negative as of today and every later date with what is held (this
+        hold included) counted against each: `later` holds the per-day totals after today of the guarded
+        accounts this hold reduces (ledger.posting.first_shortfall)."""
         for account in accounts_:
-            check_capacity(account, running[account.id], request_id, request_id)
-            balance = balance_of(account, running[account.id])
-            if account.must_not_go_negative and balance.available < 0:
-                short = amounts.format_minor(-balance.available, account.scale)
+            state = running[account.id]
+            check_capacity(account, state, request_id, request_id)
+            if not account.must_not_go_negative:
+                continue
+            shortfall = first_shortfall(
+                today,
+                today,
+                account.normal(state.posted),
+                account.held(state.pending_debits, state.pending_credits),
+                [(day, account.normal(delta)) for day, delta in later.get(account.id, ())],
+            )
+            if shortfall is not None:
+                cures = [f"hold at most {amounts.format_minor(amount - shortfall.most, account.scale)}"]
+                if shortfall.most >= amount:  # short even without this hold: nothing smaller helps
+                    cures = []
+                cures.append(
+                    f"fund the account first (at least {amounts.format_minor(shortfall.most, account.scale)} "
+                    f"{account.commodity})"
+                )
                 violation = PreconditionViolation(
                     "INSUFFICIENT_FUNDS",
                     account.name,
-                    f"{account.name} has {amounts.format_minor(balance.balance + 0, account.scale)} {account.commodity}"
-                    f" and this hold would leave it short by {short} {account.commodity}",
+                    f"{account.name} must not go negative: with this hold, {shortfall_facts(account, shortfall)}; "
+                    f"{', or '.join(cures)}",
                 )
                 raise InsufficientFunds(
                     violation.description,
@@ -254,9 +285,11 @@ class Holds:
         name: str,
         value: str | None = None,
         value_date: dt.date | None = None,
+        reach: frozenset[str] = frozenset(),
     ) -> tuple[Hold, Transaction]:
         """Post all or part of a pending hold and release the rest, in one database transaction
-        (the caller's `conn`; capture_hold runs it in its own)."""
+        (the caller's `conn`; capture_hold runs it in its own). `reach`: the books besides the caller's own
+        its capture may post to (LedgerSession.reach), as for any posting."""
         errors = ViolationCollector()
         check_request_id(request_id, "request_id", errors)
         hold_id = None
@@ -320,7 +353,7 @@ class Holds:
                     }
                 ),
             )
-            result = self._post(conn, [spec])
+            result = self._post(conn, [spec], reach=reach)
             posted = result.transactions[0]
             conn.execute(
                 t.holds.update()
@@ -492,6 +525,12 @@ class Holds:
             create_time=as_utc(row.created_at),
             capture_transaction=row.capture_transaction_id,
         )
+
+
+def _reduces(account: Account, debit: Account) -> bool:
+    """Whether a hold from `debit` reduces `account`'s normal-side balance (the debit account if it is
+    credit-normal, the credit account if it is debit-normal), i.e. counts as held on it."""
+    return account.type.debit_normal != (account is debit)
 
 
 def _hold_state(hold: Hold, verb: str) -> FailedPrecondition:

@@ -1,12 +1,13 @@
 """PostgreSQL: a posting batch in three round trips, whatever its size.
 
 A posting needs three reads before it can compute anything (the books' heads, locked; which request ids
-already exist; the touched accounts' running totals) and seven writes after (transactions, legs,
-postings, metadata, running balances, per-day totals, book heads). Sent one by one through the driver,
-that is ten statements, each with its own round trip and its own per-statement cost in Python, which is
-most of a small call's time and of a group commit's. Here:
+already exist; the touched accounts' running totals), a fourth when it lowers a guarded account (that
+account's per-day totals after the earliest such posting, for the as-of check), and seven writes after
+(transactions, legs, postings, metadata, running balances, per-day totals, book heads). Sent one by one
+through the driver, that is ten or eleven statements, each with its own round trip and its own
+per-statement cost in Python, which is most of a small call's time and of a group commit's. Here:
 
-- the three reads go as one pipelined round trip (psycopg pipeline mode);
+- the reads go as one pipelined round trip (psycopg pipeline mode);
 - from COPY_FROM transactions on, the journal rows (transactions, legs, postings, metadata) go in with
   COPY, which PostgreSQL ingests fastest for large batches (docs/performance.md, "Figures that were in
   code comments"), and the statement below carries only the running totals and heads;
@@ -25,12 +26,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
-from ledger.bulk import driver_errors, write_journal
+from ledger.bulk import LATER_DAYS, driver_errors, write_journal
 from ledger.posting import JournalRows
 
 #: From this many transactions on, journal rows go in with COPY (see above).
@@ -59,13 +60,24 @@ def nullable_plain_array(values: Iterable[object | None]) -> str:
     return "{" + ",".join(["NULL" if v is None else str(v) for v in values]) + "}"
 
 
+def later_parameters(since: Mapping[uuid.UUID, tuple[str, dt.date]]) -> tuple[str, str, str]:
+    """bulk.LATER_DAYS' three arrays (parties, accounts, dates) as array text."""
+    return (
+        plain_array([party for party, _ in since.values()]),  # party ids never need quoting (their format)
+        plain_array(since.keys()),
+        plain_array([day for _, day in since.values()]),
+    )
+
+
 def read_state(
     conn: sa.Connection,
     parties: Sequence[str],
     request_ids: Sequence[str],
     account_ids: Iterable[uuid.UUID],
-) -> tuple[list[Any], list[Any], list[Any]]:
-    """(book heads, locked in party order; existing (request_id, id, fingerprint); running totals)."""
+    since: Mapping[uuid.UUID, tuple[str, dt.date]] | None = None,
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """(book heads, locked in party order; existing (request_id, id, fingerprint); running totals;
+    (account_id, value_date, delta) after each `since` account's date, in date order)."""
     raw = conn.connection.driver_connection
     # Errors of the raw driver become SQLAlchemy's (bulk.driver_errors), so the unit of work retries a
     # conflict and reports an outage (tests/integration/test_pg_driver_faults.py).
@@ -84,8 +96,9 @@ def read_state(
             "WHERE account_id = ANY(%s::uuid[])",
             (plain_array(account_ids),),
         )
+        later = raw.execute(LATER_DAYS, later_parameters(since)) if since else None  # type: ignore[union-attr]
     with driver_errors("read posting state"):  # a pipeline's error may surface when its results are read
-        return heads.fetchall(), existing.fetchall(), running.fetchall()
+        return heads.fetchall(), existing.fetchall(), running.fetchall(), later.fetchall() if later else []
 
 
 _WRITE = """

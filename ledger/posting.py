@@ -2,9 +2,11 @@
 
 Posting a validated batch is read state → compute → write state. This module is the middle step and
 does no I/O: given the books' heads, the request ids already posted, the touched accounts' running
-totals and the clock's reading, `compute` applies each new transaction in order, checks capacity and
-must-not-go-negative after each (counting holds), hashes each leg onto its book's chain and builds the
-journal rows, the per-day totals, the new heads and the result. ledger/posting_state.py reads and
+totals, the later per-day totals of the guarded accounts the batch lowers (`guarded_since` says which)
+and the clock's reading, `compute` applies each new transaction in order, checks capacity and
+must-not-go-negative after each (counting holds, and as of the transaction's value date and every later
+date: `first_shortfall`), hashes each leg onto its book's chain and builds the journal rows, the per-day
+totals, the new heads and the result. ledger/posting_state.py reads and
 writes the state around it (PostgreSQL and SQLite each their own way); ledger/store.py runs the three
 inside one unit of work. Every refusal (a LedgerError) is raised here, before anything is written:
 the group committer relies on it.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from bisect import bisect_right, insort
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,13 +25,15 @@ from typing import Any
 from ledger import actor, amounts
 from ledger.canonical import format_instant, leg_hash_of, metadata_json
 from ledger.errors import FailedPrecondition, InsufficientFunds, PreconditionViolation, request_id_reused
-from ledger.model import Account, Balance, Leg, PostResult, Transaction
+from ledger.model import Account, Balance, Leg, PostResult, Side, Transaction
 from ledger.validation import ValidTransaction
 
 __all__ = [
     "Computed",
+    "DayTotals",
     "JournalRows",
     "Running",
+    "Shortfall",
     "State",
     "balance_of",
     "balances_of",
@@ -37,6 +42,10 @@ __all__ = [
     "check_limits",
     "chunks",
     "compute",
+    "first_shortfall",
+    "guarded_since",
+    "shortfall_facts",
+    "shortfall_text",
 ]
 
 
@@ -56,6 +65,58 @@ class State:
     heads: dict[str, tuple[int, str]]  # party → (head sequence, head hash)
     existing: dict[str, tuple[uuid.UUID, str]]  # request_id → (transaction id, fingerprint), already posted
     running: dict[uuid.UUID, Running]  # account id → running totals
+    # Every account `guarded_since` named → its per-day totals (value date, signed delta) dated after the
+    # date it gave, in date order (an empty list when there are none, the common case).
+    later: dict[uuid.UUID, list[tuple[dt.date, int]]] = field(default_factory=dict)
+
+
+class DayTotals:
+    """A guarded account's per-day totals (debit-positive) after some date, kept in date order while a
+    batch adds to them: what the as-of check of a transaction dated earlier than the last of them walks."""
+
+    __slots__ = ("dates", "deltas")
+
+    def __init__(self, rows: Iterable[tuple[dt.date, int]] = ()) -> None:
+        self.deltas: dict[dt.date, int] = {}
+        for day, delta in rows:
+            self.deltas[day] = self.deltas.get(day, 0) + delta
+        self.dates = sorted(self.deltas)
+
+    def add(self, day: dt.date, delta: int) -> None:
+        if day in self.deltas:
+            self.deltas[day] += delta
+        else:
+            self.deltas[day] = delta
+            insort(self.dates, day)
+
+    def after(self, day: dt.date) -> list[tuple[dt.date, int]]:
+        """The totals dated after `day`, in date order."""
+        dates = self.dates
+        if not dates or dates[-1] <= day:  # the common case: nothing after the latest day
+            return []
+        deltas = self.deltas
+        return [(d, deltas[d]) for d in dates[bisect_right(dates, day) :]]
+
+
+def guarded_since(batch: Iterable[ValidTransaction]) -> dict[uuid.UUID, tuple[str, dt.date]]:
+    """For each must-not-go-negative account that a posting of `batch` lowers (on its normal side): its
+    party and the earliest value date of such a posting.
+
+    The as-of check of a transaction dated V needs the account's per-day totals dated after V; reading
+    those dated after this date serves every transaction of the batch. In the common case (everything
+    dated on the latest day) that read finds nothing, and the check is the current balance's.
+    """
+    since: dict[uuid.UUID, tuple[str, dt.date]] = {}
+    for tx in batch:
+        day = tx.value_date
+        for posting in tx.postings:
+            account = posting.account
+            # lowers it: a debit-normal account credited, a credit-normal one debited
+            if account.must_not_go_negative and (posting.side is Side.DEBIT) is not account.type.debit_normal:
+                known = since.get(account.id)
+                if known is None or day < known[1]:
+                    since[account.id] = (account.party_id, day)
+    return since
 
 
 class JournalRows:
@@ -120,14 +181,18 @@ def compute(
     field_prefix: str,
     actors: Sequence[actor.Actor | None] | None,
     bound: actor.Actor | None,
+    today: dt.date | None = None,
 ) -> Computed:
     """Apply `batch` to `state` in memory (mutating `state.running` and `state.heads`) and build the rows.
 
     Raises REQUEST_ID_REUSED for a known request id with another fingerprint, and capacity or
     must-not-go-negative refusals naming `{field_prefix}[i]` (or the request id when the prefix is empty).
     Each transaction is stamped with who caused it: `actors[i]` for `batch[i]` when given (the group-commit
-    writer, which posts for several callers), else `bound`.
+    writer, which posts for several callers), else `bound`. `today` is the business date from which held
+    amounts count against a guarded account's as-of balances (default: `now`'s UTC date).
     """
+    if today is None:
+        today = now.date()
     existing = state.existing
     for tx in batch:
         if tx.request_id in existing and existing[tx.request_id][1] != tx.fingerprint:
@@ -143,6 +208,8 @@ def compute(
     created: dict[str, Transaction] = {}
     encoded: dict[tuple[tuple[str, str], ...], str] = {}  # metadata JSON, shared by equal maps
     fresh = [(i, tx) for i, tx in enumerate(batch) if tx.request_id not in existing]
+    # The later per-day totals of the guarded accounts the batch lowers, kept up to date as it applies.
+    days = {touched[account_id].name: DayTotals(rows) for account_id, rows in state.later.items()}
     for i, tx in fresh:
         tx_id = uuid.uuid4()
         tx_text = str(tx_id)
@@ -161,7 +228,9 @@ def compute(
             signed = posting.signed
             states[name].posted += signed
             daily[(name, value_date)] += signed
-        check_limits(tx, states, i if field_prefix else None)
+            if name in days:
+                days[name].add(value_date, signed)
+        check_limits(tx, states, i if field_prefix else None, days, today)
         legs: list[Leg] = []
         books = tx.parties
         for party in books:
@@ -245,8 +314,20 @@ def result_of(
     return PostResult(tuple(by_request[tx.request_id] for tx in batch), balances_of(computed.running, touched))
 
 
-def check_limits(tx: ValidTransaction, running: Mapping[str, Running], index: int | None) -> None:
-    """Capacity and must-not-go-negative after `tx`; `running` is keyed by account name."""
+def check_limits(
+    tx: ValidTransaction,
+    running: Mapping[str, Running],
+    index: int | None,
+    days: Mapping[str, DayTotals] | None = None,
+    today: dt.date | None = None,
+) -> None:
+    """Capacity and must-not-go-negative after `tx`; `running` and `days` are keyed by account name.
+
+    Must-not-go-negative holds as of `tx`'s value date and every later date (docs/accounting.md): a guarded
+    account that `tx` lowers and that has per-day totals after its value date (`days`) is walked date by
+    date (`first_shortfall`); otherwise its balance is the same on every date from the value date on, and
+    the check is the current one, `balance - held >= 0`. Held amounts count from `today` on.
+    """
     guarded = False
     for posting in tx.postings:
         account = posting.account
@@ -263,24 +344,41 @@ def check_limits(tx: ValidTransaction, running: Mapping[str, Running], index: in
     if not guarded:
         return
     where = f"transactions[{index}] ({tx.request_id})" if index is not None else tx.request_id
+    value_date = tx.value_date
+    if today is None:
+        today = value_date
     violations = []
     seen = set()
     for posting in tx.postings:
         account = posting.account
-        if not account.must_not_go_negative or account.name in seen:
+        name = account.name
+        if not account.must_not_go_negative or name in seen:
             continue
-        seen.add(account.name)
-        balance = balance_of(account, running[account.name])
-        if balance.available < 0:
-            short = amounts.format_minor(-balance.available, account.scale)
+        seen.add(name)
+        state = running[name]
+        balance = account.normal(state.posted)
+        held = account.held(state.pending_debits, state.pending_credits)
+        totals = days.get(name) if days else None
+        later = totals.after(value_date) if totals is not None else []
+        if later:
+            # Dated before the account's last per-day total: walk its dates, if tx lowers it (a posting
+            # that raises an account or leaves it as it was cannot make any date's balance negative).
+            lowered = account.normal(sum(p.signed for p in tx.postings if p.account.name == name)) < 0
+            if not lowered and balance - held >= 0:
+                continue
+            shortfall = first_shortfall(
+                value_date, today, balance, held, [(day, account.normal(delta)) for day, delta in later]
+            )
+        elif balance - held < 0:  # the same balance on every date from the value date on
+            shortfall = first_shortfall(value_date, today, balance, held, [])
+        else:
+            continue
+        if shortfall is not None:
             violations.append(
                 PreconditionViolation(
                     "INSUFFICIENT_FUNDS",
-                    account.name,
-                    f"{account.name} must not go negative: after this transaction its balance would be "
-                    f"{amounts.format_minor(balance.balance, account.scale)} {account.commodity} with "
-                    f"{amounts.format_minor(balance.held, account.scale)} held, "
-                    f"short by {short} {account.commodity}",
+                    name,
+                    f"{name} must not go negative: {shortfall_text(account, shortfall, value_date)}",
                 )
             )
     if violations:
@@ -289,6 +387,90 @@ def check_limits(tx: ValidTransaction, running: Mapping[str, Running], index: in
             violations,
             metadata={"request_id": tx.request_id, "account": violations[0].subject},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """Where a guarded account's as-of balances would fall short, on its normal side, in minor units."""
+
+    date: dt.date  # the first date on which the balance would be short
+    balance: int  # the balance as of that date
+    held: int  # what is held and counts on that date (held amounts count from today on, 0 before)
+    short: int  # held - balance on that date, > 0
+    most: int  # the largest shortfall on the value date or any later date: what funding dated then must cover
+    clear_from: dt.date | None  # the earliest later date on which the same posting would leave no date short
+
+
+def first_shortfall(
+    value_date: dt.date,
+    today: dt.date,
+    balance: int,
+    held: int,
+    later: Sequence[tuple[dt.date, int]],
+) -> Shortfall | None:
+    """The first date on or after `value_date` on which a guarded account would be short, or None.
+
+    Pure. `balance` is the account's current normal-side balance (every value date included, the posting
+    being checked too), `held` what is held on it, `later` its normal-side per-day totals dated after
+    `value_date`, in date order (already part of `balance`). The balance as of a date D >= value_date is
+    `balance` less the totals dated after D; it changes only on the dates of `later`, so those dates and
+    `value_date` (and `today`, from which `held` counts, when it falls between) are all there is to check.
+    An account is short on D when its balance as of D is below zero before `today`, below `held` from
+    `today` on.
+    """
+    start = balance - sum(delta for _, delta in later)
+    points = [(value_date, start)]
+    running = start
+    for day, delta in later:
+        running += delta
+        points.append((day, running))
+    if held and value_date < today:
+        # Held amounts count from today on: today starts a step of its own unless a per-day total is on it.
+        at = bisect_right([day for day, _ in points], today)
+        if points[at - 1][0] != today:
+            points.insert(at, (today, points[at - 1][1]))
+    first: tuple[dt.date, int, int] | None = None
+    most = 0
+    last_short = -1
+    for i, (day, amount) in enumerate(points):
+        counted = held if day >= today else 0
+        short = counted - amount
+        if short > 0:
+            if first is None:
+                first = (day, amount, counted)
+            most = max(most, short)
+            last_short = i
+    if first is None:
+        return None
+    day, amount, counted = first
+    clear_from = points[last_short + 1][0] if last_short + 1 < len(points) else None
+    return Shortfall(day, amount, counted, counted - amount, most, clear_from)
+
+
+def shortfall_facts(account: Account, shortfall: Shortfall) -> str:
+    """ "as of 2026-01-02 its balance would be -100.00 CNY, short by 100.00 CNY" (with what is held, if any)."""
+    held = f" with {amounts.format_minor(shortfall.held, account.scale)} held" if shortfall.held else ""
+    return (
+        f"as of {shortfall.date.isoformat()} its balance would be "
+        f"{amounts.format_minor(shortfall.balance, account.scale)} {account.commodity}{held}, "
+        f"short by {amounts.format_minor(shortfall.short, account.scale)} {account.commodity}"
+    )
+
+
+def shortfall_text(account: Account, shortfall: Shortfall, value_date: dt.date) -> str:
+    """A posting's `shortfall` in words, with what would cure it: "as of 2026-01-02 its balance would be
+    -100.00 CNY, short by 100.00 CNY; date the transaction on or after 2026-06-01, or fund the account first
+    (at least 100.00 CNY, dated on or before 2026-01-02)"."""
+    cures = []
+    if shortfall.clear_from is not None:
+        cures.append(f"date the transaction on or after {shortfall.clear_from.isoformat()}")
+    cures.append(
+        f"fund the account first (at least {amounts.format_minor(shortfall.most, account.scale)} "
+        f"{account.commodity}, dated on or before {value_date.isoformat()})"
+    )
+    if shortfall.held:
+        cures.append("release a hold on it")
+    return f"{shortfall_facts(account, shortfall)}; {', or '.join(cures)}"
 
 
 def check_capacity(account: Account, state: Running, where: str, request_id: str) -> None:

@@ -1,7 +1,9 @@
 """Reading and writing the state around a posting (the I/O on either side of ledger.posting.compute).
 
 Reading takes the touched books' locks in party-id order (no deadlocks), finds the request ids already
-posted and loads the touched accounts' running totals; writing inserts the journal rows, the running
+posted, loads the touched accounts' running totals and, for the guarded accounts the batch lowers, their
+per-day totals dated after the batch's earliest posting that lowers them (nothing, in the common case of
+postings dated on the latest day: see ledger.posting.guarded_since); writing inserts the journal rows, the running
 totals, the per-day totals and the new heads. PostgreSQL does each side in one round trip
 (ledger/pg_posting.py); SQLite, in-process, runs plain statements (ledger/bulk.py). Both run inside the
 caller's database transaction.
@@ -9,6 +11,7 @@ caller's database transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -22,12 +25,25 @@ from ledger.posting import Computed, Running, State, by_uuid
 
 
 def read_state(
-    conn: sa.Connection, parties: Sequence[str], request_ids: Sequence[str], account_ids: Iterable[uuid.UUID]
+    conn: sa.Connection,
+    parties: Sequence[str],
+    request_ids: Sequence[str],
+    account_ids: Iterable[uuid.UUID],
+    since: Mapping[uuid.UUID, tuple[str, dt.date]] | None = None,
 ) -> State:
-    """Lock `parties`' books (sorted) and read what posting decides on."""
+    """Lock `parties`' books (sorted) and read what posting decides on; `since` (account id → (party,
+    date), from ledger.posting.guarded_since) names whose per-day totals after that date to read."""
+    since = since or {}
     if conn.dialect.name != "postgresql":
-        return State(lock_books(conn, parties), existing_requests(conn, request_ids), load_running(conn, account_ids))
-    head_rows, existing_rows, running_rows = pg_posting.read_state(conn, parties, request_ids, list(account_ids))
+        return State(
+            lock_books(conn, parties),
+            existing_requests(conn, request_ids),
+            load_running(conn, account_ids),
+            load_later(conn, since),
+        )
+    head_rows, existing_rows, running_rows, later_rows = pg_posting.read_state(
+        conn, parties, request_ids, list(account_ids), since
+    )
     heads = {party: (seq, digest) for party, seq, digest in head_rows}
     if len(heads) != len(parties):  # pragma: no cover - accounts cannot exist without their book
         raise NotFound(f"parties/{sorted(set(parties) - heads.keys())[0]}", "book of party")
@@ -35,7 +51,24 @@ def read_state(
         heads,
         {request_id: (tx_id, print_) for request_id, tx_id, print_ in existing_rows},
         {a: Running(p, d, c) for a, p, d, c in running_rows},
+        _later(since, later_rows),
     )
+
+
+def load_later(
+    conn: sa.Connection, since: Mapping[uuid.UUID, tuple[str, dt.date]]
+) -> dict[uuid.UUID, list[tuple[dt.date, int]]]:
+    """Each named account's per-day totals dated after its date, in date order (an empty list if none)."""
+    return _later(since, bulk.later_days(conn, since) if since else [])
+
+
+def _later(
+    since: Mapping[uuid.UUID, tuple[str, dt.date]], rows: Iterable[tuple[uuid.UUID, dt.date, int]]
+) -> dict[uuid.UUID, list[tuple[dt.date, int]]]:
+    later: dict[uuid.UUID, list[tuple[dt.date, int]]] = {account_id: [] for account_id in since}
+    for account_id, day, delta in rows:  # (in date order)
+        later[account_id].append((day, delta))
+    return later
 
 
 def write_state(conn: sa.Connection, computed: Computed) -> None:

@@ -190,7 +190,7 @@ class LedgerSession:
     ) -> tuple[Hold, Transaction]:
         """Post all or part of a pending hold and release the rest; see Ledger.capture_hold."""
         return self._ledger.holds.capture_hold_in(
-            self.connection, request_id=request_id, name=name, value=value, value_date=value_date
+            self.connection, request_id=request_id, name=name, value=value, value_date=value_date, reach=self._reach
         )
 
     def void_hold(self, *, request_id: str, name: str) -> Hold:

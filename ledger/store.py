@@ -287,9 +287,17 @@ class Ledger:
         check_books(batch, actors, actor.current(), reach)
         parties = sorted({party for tx in batch for party in tx.parties})
         touched = {p.account.id: p.account for tx in batch for p in tx.postings}
-        state = posting_state.read_state(conn, parties, [tx.request_id for tx in batch], touched)
+        since = posting.guarded_since(batch)
+        state = posting_state.read_state(conn, parties, [tx.request_id for tx in batch], touched, since)
+        now = self._clock()
         computed = posting.compute(
-            batch, state, now=self._clock(), field_prefix=field_prefix, actors=actors, bound=actor.current()
+            batch,
+            state,
+            now=now,
+            today=now.astimezone(self._zone).date(),
+            field_prefix=field_prefix,
+            actors=actors,
+            bound=actor.current(),
         )
         posting_state.write_state(conn, computed)
         replayed = self.journal.load_transactions(

@@ -88,8 +88,20 @@ def test_worked_example_exercise_through_the_cli(server: Server, tmp_path: Path)
     server.ok(
         "account", "create", "invest-arm", "cash", "--type", "asset", "--commodity", "CNY", "--must-not-go-negative"
     )
+    # The arm funds its cash before the exercise (dated 2 Jun): a capture dated before money arrived would
+    # leave the cash negative as of that date, which must-not-go-negative refuses.
     server.ok("account", "create", "invest-arm", "capital", "--type", "equity", "--commodity", "CNY")
-    server.ok("transfer", "--from", "invest-arm/capital", "--to", "invest-arm/cash", "--amount", "5000000.00")
+    server.ok(
+        "transfer",
+        "--from",
+        "invest-arm/capital",
+        "--to",
+        "invest-arm/cash",
+        "--amount",
+        "5000000.00",
+        "--date",
+        "2026-01-05",
+    )
     server.ok("deal", "fund-pool", "pool-zj", "--amount", "1000000.00", "--date", "2026-01-10")
     first, main = tmp_path / "first.yaml", tmp_path / "main.yaml"
     first.write_text(
