@@ -68,6 +68,8 @@ def _wire(value: Any, where: str, key: str = "") -> Any:
         return f"SUBSIDY_TYPE_{str(value).upper()}"
     if key == "reimbursement":
         return f"POOL_REIMBURSEMENT_{str(value).upper()}"
+    if key == "option_on_write_off":
+        return f"OPTION_ON_WRITE_OFF_{str(value).upper()}"
     if key in ("owner", "counterparty", "insurer") and isinstance(value, str) and not value.startswith("parties/"):
         return f"parties/{value}"
     if isinstance(value, float | int) and not isinstance(value, bool) and key.endswith("rate"):

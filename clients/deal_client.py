@@ -45,6 +45,7 @@ from clients.deal_types import (
     Default,
     Disbursement,
     PoolFunding,
+    Recovery,
     Repayment,
     Schedule,
     WriteOff,
@@ -172,6 +173,7 @@ class DealClient:
             insurer_share=money_value(response.insurer_share),
             transaction=response.transaction,
             compensation_pending=money_value(response.compensation_pending),
+            subsidy_reversed=money_value(response.subsidy_reversed),
         )
 
     # ---------------------------------------------------------------- compensation claims
@@ -228,6 +230,42 @@ class DealClient:
         return WriteOff(
             deal=deal_from(response.deal),
             written_off=money_value(response.written_off),
+            transaction=response.transaction,
+            loan_loss=money_value(response.loan_loss),
+            compensation_applied=money_value(response.compensation_applied),
+            insurance_applied=money_value(response.insurance_applied),
+        )
+
+    def record_recovery(
+        self,
+        deal: str,
+        amount: AmountInput,
+        *,
+        costs: AmountInput | None = None,
+        value_date: dt.date | None = None,
+        request_id: str | None = None,
+    ) -> Recovery:
+        """Record a recovery on a defaulted or written-off loan: `costs` (collection costs, part of `amount`)
+        first, then principal, then interest; the pool and the insurer get their shares pro rata to what
+        they bore. No `value_date`: the server's business date."""
+        request = pb.RecordRecoveryRequest(
+            request_id=request_id or new_request_id(), name=deal_name(deal), amount=money_message(amount)
+        )
+        if costs is not None:
+            request.costs.CopyFrom(money_message(costs))
+        if value_date is not None:
+            request.value_date.CopyFrom(date_message(value_date))
+        response = self._call("RecordRecovery", request)
+        return Recovery(
+            deal=deal_from(response.deal),
+            costs=money_value(response.costs),
+            principal=money_value(response.principal),
+            interest=money_value(response.interest),
+            pool_share=money_value(response.pool_share),
+            pool_set_off=money_value(response.pool_set_off),
+            insurer_share=money_value(response.insurer_share),
+            insurer_set_off=money_value(response.insurer_set_off),
+            bank_share=money_value(response.bank_share),
             transaction=response.transaction,
         )
 

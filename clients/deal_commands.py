@@ -36,6 +36,7 @@ from clients.deal_types import (
     HolidayCalendar,
     LoanTerms,
     PoolFunding,
+    Recovery,
     Repayment,
     Schedule,
     SubsidyType,
@@ -370,6 +371,8 @@ def default_table(result: Default) -> Table:
     )
     table.add_section()
     table.add_row("Borne by the bank (to write off)", _cny(remaining))
+    if result.subsidy_reversed:
+        table.add_row("Subsidy reversed (accrued since the last repayment)", _cny(result.subsidy_reversed))
     return table
 
 
@@ -436,9 +439,30 @@ def pool_funding_table(result: PoolFunding) -> Table:
 
 
 def write_off_table(result: WriteOff) -> Table:
-    return _step_table(
-        "Written off", result.deal, [("Written off", f"{_cny(result.written_off)} CNY")], result.transaction
-    )
+    rows = [
+        ("Written off", f"{_cny(result.written_off)} CNY"),
+        ("Pool compensation applied", f"{_cny(result.compensation_applied)} CNY"),
+        ("Insurer share applied", f"{_cny(result.insurance_applied)} CNY"),
+        ("Loan loss borne by the bank", f"{_cny(result.loan_loss)} CNY"),
+    ]
+    return _step_table("Written off", result.deal, rows, result.transaction)
+
+
+def recovery_table(result: Recovery) -> Table:
+    table = _table("Recovery", "Part", "Amount (CNY)", numeric=("Amount (CNY)",))
+    table.add_row("Collection costs", _cny(result.costs))
+    table.add_row("Principal", _cny(result.principal))
+    table.add_row("Interest", _cny(result.interest))
+    table.add_row("Recovered", _cny(result.costs + result.principal + result.interest), style="bold")
+    table.add_section()
+    table.add_row("Risk pool's share", _cny(result.pool_share))
+    table.add_row("  set off against its open claim", _cny(result.pool_set_off))
+    table.add_row("  paid in cash", _cny(result.pool_share - result.pool_set_off))
+    table.add_row("Insurer's share", _cny(result.insurer_share))
+    table.add_row("  set off against its unpaid share", _cny(result.insurer_set_off))
+    table.add_row("  paid in cash", _cny(result.insurer_share - result.insurer_set_off))
+    table.add_row("Bank's share", _cny(result.bank_share))
+    return table
 
 
 # ---------------------------------------------------------------- handlers
@@ -528,6 +552,19 @@ def deal_write_off(args: argparse.Namespace, client: ToudaiClient, console: Cons
     return _emit(args, console, result, write_off_table(result))
 
 
+def deal_recover(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = DealClient(client).record_recovery(
+        args.name, args.amount, costs=args.costs, value_date=args.date, request_id=args.request_id
+    )
+    return _emit(
+        args,
+        console,
+        result,
+        recovery_table(result),
+        _step_table("After the recovery", result.deal, [], result.transaction),
+    )
+
+
 def deal_close(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
     deal = DealClient(client).close(args.name, request_id=args.request_id)
     return _emit(args, console, deal, _step_table("Closed", deal, []))
@@ -548,7 +585,9 @@ NAME_HELP = "deals/{deal} or the bare deal id, e.g. hz-2026-001"
 
 def register(subparsers: Any, command: Command, group: Callable[[Any, str, str], Any]) -> None:
     """Add `toudai deal ...` and `toudai demo` (see clients.cli.COMMAND_MODULES)."""
-    deal = group(subparsers, "deal", "linked deals: book, schedule, disburse, accrue, repay, default, close")
+    deal = group(
+        subparsers, "deal", "linked deals: book, schedule, disburse, accrue, repay, default, write off, recover, close"
+    )
 
     book = command(deal, "book", deal_book, "book linked deals from a YAML or JSON file", description=BOOK_HELP)
     book.add_argument("--file", required=True, help="path to a .yaml/.yml/.json deal file, or - for stdin")
@@ -610,6 +649,27 @@ def register(subparsers: Any, command: Command, group: Callable[[Any, str, str],
     write_off = command(deal, "write-off", deal_write_off, "write off what remains of a defaulted loan", mutation=True)
     write_off.add_argument("name", help=NAME_HELP)
     write_off.add_argument("--date", type=cli_args.date, required=True, help="value date YYYY-MM-DD")
+
+    recover = command(
+        deal,
+        "recover",
+        deal_recover,
+        "record a recovery on a defaulted or written-off loan: costs, then principal, then interest, "
+        "shared with the risk pool and the insurer pro rata to what each bore",
+        mutation=True,
+    )
+    recover.add_argument("name", help=NAME_HELP)
+    recover.add_argument(
+        "--amount", type=cli_args.amount, required=True, help="CNY recovered in all, costs included, exact decimal"
+    )
+    recover.add_argument(
+        "--costs",
+        type=cli_args.amount,
+        help="of --amount, the collection costs (催收费用) it reimburses to the bank first (default: none)",
+    )
+    recover.add_argument(
+        "--date", type=cli_args.date, help="value date YYYY-MM-DD (default: the server's business date)"
+    )
 
     close = command(deal, "close", deal_close, "close a fully repaid deal", mutation=True)
     close.add_argument("name", help=NAME_HELP)

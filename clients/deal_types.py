@@ -331,6 +331,7 @@ class Default:
     insurer_share: Decimal
     transaction: str
     compensation_pending: Decimal = Decimal(0)  # above the agreement's auto-approval limit: a pending claim
+    subsidy_reversed: Decimal = Decimal(0)  # subsidy accrued since the last repayment, never due: reversed
 
 
 class ClaimStatus(enum.StrEnum):
@@ -375,6 +376,27 @@ class PoolFunding:
 
 @dataclass(frozen=True, slots=True)
 class WriteOff:
+    """What a write-off (核销) took off the books and what of it the bank bears."""
+
     deal: Deal
-    written_off: Decimal
+    written_off: Decimal  # the borrower's principal and interest taken off the books
+    transaction: str
+    loan_loss: Decimal = Decimal(0)  # written_off less the pool's and the insurer's cover applied
+    compensation_applied: Decimal = Decimal(0)
+    insurance_applied: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """How a recovery was applied (costs, principal, interest) and shared (pool, insurer, bank)."""
+
+    deal: Deal
+    costs: Decimal
+    principal: Decimal
+    interest: Decimal
+    pool_share: Decimal
+    pool_set_off: Decimal  # of pool_share, set off against the claim the pool still owes
+    insurer_share: Decimal
+    insurer_set_off: Decimal  # of insurer_share, set off against what the insurer still owes
+    bank_share: Decimal
     transaction: str

@@ -8,7 +8,8 @@ worked example of the business description (10,000,000.00 CNY, 10% coverage at 1
 Borrowers pay on schedule up to 26 Nov 2026, one pays late (so a repayment settles overdue interest
 first), one loan is repaid and closed, one is booked but not yet paid out, and one defaults while the
 risk pool is short: the pool pays what it holds, the rest stays a claim, and a refill of the pool pays
-it before the bank writes off what is left.
+it before the bank writes off what is left; a recovery on that written-off loan is then shared with the
+pool pro rata to what it bore.
 
 Every request carries a fixed request_id (`demo:...`), so running the demo again books nothing twice:
 the server answers each retried request with its recorded result. The summary shows the deals by branch
@@ -71,7 +72,8 @@ Book a small portfolio of linked deals on the server at --target and run it to 2
 branches (bank-hz, bank-jx), the investment arm (invest-arm), the risk pool (risk-pool) and the subsidy
 fund (subsidy-fund), the agreements they sign with each branch first; a dozen deals with different
 schedules, subsidies, repayments, a closed loan and a default that the pool, short of cash, pays in
-part until it is refilled. Every request has a fixed
+part until it is refilled, written off and partly recovered (the recovery shared with the pool). Every
+request has a fixed
 request_id, so running it again books nothing twice. Ends with the deals by branch and status and each
 party's trial balance (zero in every commodity, or the exit code is 1).
 """
@@ -104,6 +106,7 @@ class DemoDeal:
     close: bool = False
     default_on: dt.date | None = None
     write_off_on: dt.date | None = None
+    recovery: tuple[dt.date, Decimal] | None = None  # cash recovered after the write-off, shared with the pool
 
 
 def _terms(
@@ -396,6 +399,7 @@ PORTFOLIO = (
         accrue_to=None,
         default_on=dt.date(2026, 8, 20),
         write_off_on=dt.date(2026, 10, 15),
+        recovery=(dt.date(2026, 11, 20), D("350000.00")),
     ),
     # Pays on schedule to September, misses October, and pays a lump sum late in November.
     DemoDeal(
@@ -504,7 +508,7 @@ def _steps(deals: DealClient, demo: DemoDeal) -> list[Step]:
 
 
 def plan(deals: DealClient) -> list[Step]:
-    """Every step of the demo in order: seed the pool, run the deals, refill the pool, write off."""
+    """Every step of the demo in order: seed the pool, run the deals, refill the pool, write off, recover."""
     seed_day, seed = POOL_SEED
     refill_day, refill = POOL_REFILL
     steps: list[Step] = [
@@ -523,6 +527,15 @@ def plan(deals: DealClient) -> list[Step]:
             d = demo.deal_id
             steps.append(
                 (f"write off {d}", partial(deals.write_off, d, demo.write_off_on, request_id=_request(d, "write-off")))
+            )
+    for demo in PORTFOLIO:
+        if demo.recovery is not None:
+            d, (day, amount) = demo.deal_id, demo.recovery
+            steps.append(
+                (
+                    f"recovery on {d}",
+                    partial(deals.record_recovery, d, amount, value_date=day, request_id=_request(d, "recovery")),
+                )
             )
     return steps
 

@@ -8,24 +8,37 @@ book and a payable in the other. docs/accounting.md shows these entries on the w
 Accounts (codes are per party; `{deal}` is the deal id, so each deal's exposure has its own accounts):
 
   branch (bank)     clearing                      asset      the branch's funds at head office
-                    loans.{deal}                  asset      principal outstanding
-                    interest-receivable.{deal}    asset      interest accrued, owed by the borrower
-                    subsidy-receivable.{deal}     asset      interest accrued, owed by the subsidy fund
-                    compensation-receivable.{deal} asset     pool compensation due but unpaid (a claim)
-                    insurance-receivable.{deal}   asset      the insurer's share of a loss
+                    loans.{deal}                  asset      principal the borrower owes (贷款)
+                    interest-receivable.{deal}    asset      interest accrued, owed by the borrower (应收利息)
+                    subsidy-receivable.{deal}     asset      interest accrued, owed by the subsidy fund (应收贴息)
+                    compensation-receivable.{deal} asset     pool compensation due but unpaid (应收风险补偿款)
+                    insurance-receivable.{deal}   asset      the insurer's share of a loss (应收保险赔款)
+                    compensation-received.{deal}  liability  the pool's compensation, held against the loss
+                                                             until write-off (其他应付款—风险补偿款)
+                    insurance-compensation.{deal} liability  the insurer's share, likewise (其他应付款—保险赔款)
                     interest-income               income
-                    loan-loss                     expense    written-off principal and interest
+                    loan-loss                     expense    the loss the bank bears at write-off (贷款损失)
+                    collection-costs              expense    collection costs; recovered costs credit it (催收费用)
+                    written-off-recoveries        income     the bank's share of recoveries after write-off
+                                                             (已核销贷款收回)
   investment arm    options.{deal}                asset      option units (commodity OPT-{DEAL}) held
                     options-granted.{deal}        equity     contra account of the units (no money value)
   risk pool         cash                          asset      must not go negative: the pool pays only what it holds
                     capital                       equity     contributions that fill the pool
                     compensation-expense          expense
                     claims-payable.{deal}         liability  compensation owed but not yet paid
+                    recovery-income               income     its share of recoveries (代偿回收)
   subsidy fund      cash                          asset
                     subsidy-expense               expense
                     subsidy-payable.{deal}        liability  subsidy accrued, owed to the branch
   insurer           claims-expense                expense
                     claims-payable.{deal}         liability
+                    recovery-income               income     its share of recoveries (追偿款收入)
+                    cash                          asset      receives its share once its payable is settled
+
+Pool and insurer cover never reduces `loans` or `interest-receivable`: the borrower owes the whole debt
+until it pays, a recovery comes in, or the loan is written off (核销), where the compensation held offsets
+the loss. The recovery accounts are opened by the first recovery (`recovery_plan`).
 """
 
 from __future__ import annotations
@@ -82,6 +95,7 @@ class DealAccounts:
             AccountPlan(self.branch, f"subsidy-receivable.{d}", AccountType.ASSET, guarded=True),
             AccountPlan(self.branch, f"compensation-receivable.{d}", AccountType.ASSET, guarded=True),
             AccountPlan(self.branch, f"insurance-receivable.{d}", AccountType.ASSET, guarded=True),
+            *self.cover_plan(),
             AccountPlan(self.branch, "interest-income", AccountType.INCOME),
             AccountPlan(self.branch, "loan-loss", AccountType.EXPENSE),
             AccountPlan(self.holder, f"options.{d}", AccountType.ASSET, option_commodity(d), guarded=True),
@@ -101,6 +115,50 @@ class DealAccounts:
             plans += [
                 AccountPlan(self.insurer, "claims-expense", AccountType.EXPENSE),
                 AccountPlan(self.insurer, f"claims-payable.{d}", AccountType.LIABILITY, guarded=True),
+            ]
+        return plans
+
+    def cover_plan(self) -> list[AccountPlan]:
+        """The bank's accounts that hold the pool's and the insurer's cover of a loss until write-off: opened
+        at booking, and by a default or an approval on a deal booked before they existed."""
+        d = self.deal
+        return [
+            AccountPlan(
+                self.branch,
+                f"compensation-received.{d}",
+                AccountType.LIABILITY,
+                guarded=True,
+                display_name=f"Risk-pool compensation {d} (风险补偿款)",
+            ),
+            AccountPlan(
+                self.branch,
+                f"insurance-compensation.{d}",
+                AccountType.LIABILITY,
+                guarded=True,
+                display_name=f"Insurance compensation {d} (保险赔款)",
+            ),
+        ]
+
+    def recovery_plan(self) -> list[AccountPlan]:
+        """The accounts a recovery posts to beyond the booking's: opened by the first recovery (idempotent)."""
+        plans = [
+            AccountPlan(
+                self.branch, "collection-costs", AccountType.EXPENSE, display_name="Collection costs (催收费用)"
+            ),
+            AccountPlan(
+                self.branch,
+                "written-off-recoveries",
+                AccountType.INCOME,
+                display_name="Recoveries of written-off loans (已核销贷款收回)",
+            ),
+            AccountPlan(self.pool, "recovery-income", AccountType.INCOME, display_name="Recoveries (代偿回收)"),
+        ]
+        if self.insurer:
+            plans += [
+                AccountPlan(
+                    self.insurer, "recovery-income", AccountType.INCOME, display_name="Recoveries (追偿款收入)"
+                ),
+                AccountPlan(self.insurer, "cash", AccountType.ASSET, guarded=True, display_name="Insurer cash"),
             ]
         return plans
 
@@ -209,8 +267,8 @@ class DefaultAmounts:
         return self.principal + self.interest
 
     @property
-    def recovered(self) -> int:
-        return self.pool_paid + self.pool_claim + self.insurer
+    def compensation(self) -> int:
+        return self.pool_paid + self.pool_claim
 
 
 def default(
@@ -218,19 +276,18 @@ def default(
 ) -> TransactionSpec:
     """Default: the pool compensates (paid now, or owed as a claim) and the insurer owes its share.
 
-    The recoveries reduce the bank's exposure, principal first, then interest; what remains is
-    written off later by `write_off`.
+    The cover goes to accounts of its own, never against the loan: the bank holds the pool's compensation
+    on `compensation-received` (其他应付款—风险补偿款) and the insurer's share on `insurance-compensation`
+    (其他应付款—保险赔款) until write-off, where they offset the loss; the borrower still owes the whole
+    principal and interest on `loans` and `interest-receivable`.
     """
-    recovered = amounts.recovered
-    on_principal = min(recovered, amounts.principal)
-    on_interest = recovered - on_principal
-    compensation = amounts.pool_paid + amounts.pool_claim
+    compensation = amounts.compensation
     lines: Lines = [
         (a.branch_account("clearing"), Side.DEBIT, amounts.pool_paid),
         (a.deal_account(a.branch, "compensation-receivable"), Side.DEBIT, amounts.pool_claim),
+        (a.deal_account(a.branch, "compensation-received"), Side.CREDIT, compensation),
         (a.deal_account(a.branch, "insurance-receivable"), Side.DEBIT, amounts.insurer),
-        (a.deal_account(a.branch, "loans"), Side.CREDIT, on_principal),
-        (a.deal_account(a.branch, "interest-receivable"), Side.CREDIT, on_interest),
+        (a.deal_account(a.branch, "insurance-compensation"), Side.CREDIT, amounts.insurer),
         (account_name(a.pool, "compensation-expense"), Side.DEBIT, compensation),
         (account_name(a.pool, "cash"), Side.CREDIT, amounts.pool_paid),
         (a.deal_account(a.pool, "claims-payable"), Side.CREDIT, amounts.pool_claim),
@@ -257,6 +314,24 @@ def compensate(
     )
 
 
+def reverse_subsidy(
+    a: DealAccounts, request_id: str, day: dt.date, amount: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """Default: the subsidy accrued since the borrower's last repayment is never due (贴息 is paid only with
+    the borrower's own payments), so the bank's receivable and income and the fund's payable and expense
+    are reversed (docs/deals.md, "Subsidy at default")."""
+    lines: Lines = [
+        (a.branch_account("interest-income"), Side.DEBIT, amount),
+        (a.deal_account(a.branch, "subsidy-receivable"), Side.CREDIT, amount),
+    ]
+    if amount:
+        lines += [
+            (a.deal_account(a.subsidy_fund, "subsidy-payable"), Side.DEBIT, amount),
+            (account_name(a.subsidy_fund, "subsidy-expense"), Side.CREDIT, amount),
+        ]
+    return _spec(request_id, day, f"Subsidy of deal {a.deal} reversed at default", lines, meta)
+
+
 def pay_claim(a: DealAccounts, request_id: str, day: dt.date, amount: int, meta: Mapping[str, str]) -> TransactionSpec:
     """The refilled pool pays (part of) an open claim: its cash and payable fall, the bank's claim is settled."""
     lines: Lines = [
@@ -278,12 +353,95 @@ def fund_pool(pool: str, request_id: str, day: dt.date, amount: int, meta: Mappi
 
 
 def write_off(
-    a: DealAccounts, request_id: str, day: dt.date, principal: int, interest: int, meta: Mapping[str, str]
+    a: DealAccounts,
+    request_id: str,
+    day: dt.date,
+    principal: int,
+    interest: int,
+    meta: Mapping[str, str],
+    *,
+    compensation: int = 0,
+    insurance: int = 0,
 ) -> TransactionSpec:
-    """Write-off: what no one will pay leaves the books as a loan loss."""
+    """Write-off (核销): the borrower's principal and interest leave the books; the pool's compensation and
+    the insurer's share held for the deal offset them, and the rest is the bank's loan loss."""
+    loss = principal + interest - compensation - insurance
     lines: Lines = [
-        (a.branch_account("loan-loss"), Side.DEBIT, principal + interest),
+        (a.deal_account(a.branch, "compensation-received"), Side.DEBIT, compensation),
+        (a.deal_account(a.branch, "insurance-compensation"), Side.DEBIT, insurance),
+        # Cover above the debt left (possible only by a fen of rounding) is a negative loss.
+        (a.branch_account("loan-loss"), Side.DEBIT if loss >= 0 else Side.CREDIT, abs(loss)),
         (a.deal_account(a.branch, "loans"), Side.CREDIT, principal),
         (a.deal_account(a.branch, "interest-receivable"), Side.CREDIT, interest),
     ]
     return _spec(request_id, day, f"Write-off of deal {a.deal}", lines, meta)
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryAmounts:
+    """How a recovery is applied and shared (fen): costs, principal and interest; the pool's and the
+    insurer's shares, each partly set off against what that party still owes the bank on the deal."""
+
+    costs: int
+    principal: int
+    interest: int
+    pool_share: int
+    pool_set_off: int
+    insurer_share: int
+    insurer_set_off: int
+
+    @property
+    def amount(self) -> int:
+        return self.costs + self.principal + self.interest
+
+    @property
+    def bank_share(self) -> int:
+        return self.principal + self.interest - self.pool_share - self.insurer_share
+
+
+def recover(
+    a: DealAccounts,
+    request_id: str,
+    day: dt.date,
+    r: RecoveryAmounts,
+    meta: Mapping[str, str],
+    *,
+    written_off: bool,
+) -> TransactionSpec:
+    """A recovery (回收) from the borrower on a defaulted or written-off loan.
+
+    The costs part credits the bank's collection costs. Before write-off, principal and interest reduce
+    `loans` and `interest-receivable`, and the pool's and insurer's shares reduce the cover the bank holds
+    for them (`compensation-received`, `insurance-compensation`); after write-off the loan is off the
+    books, and the bank's own share is `written-off-recoveries` income. Each share is first set off
+    against what that party still owes the bank on the deal (its claim payable), the rest paid in cash.
+    """
+    pool_cash = r.pool_share - r.pool_set_off
+    insurer_cash = r.insurer_share - r.insurer_set_off
+    lines: Lines = [
+        (a.branch_account("clearing"), Side.DEBIT, r.amount - pool_cash - insurer_cash),
+        (a.branch_account("collection-costs"), Side.CREDIT, r.costs),
+    ]
+    if written_off:
+        lines.append((a.branch_account("written-off-recoveries"), Side.CREDIT, r.bank_share))
+    else:
+        lines += [
+            (a.deal_account(a.branch, "loans"), Side.CREDIT, r.principal),
+            (a.deal_account(a.branch, "interest-receivable"), Side.CREDIT, r.interest),
+            (a.deal_account(a.branch, "compensation-received"), Side.DEBIT, r.pool_share),
+            (a.deal_account(a.branch, "insurance-compensation"), Side.DEBIT, r.insurer_share),
+        ]
+    lines += [
+        (a.deal_account(a.branch, "compensation-receivable"), Side.CREDIT, r.pool_set_off),
+        (a.deal_account(a.branch, "insurance-receivable"), Side.CREDIT, r.insurer_set_off),
+        (a.deal_account(a.pool, "claims-payable"), Side.DEBIT, r.pool_set_off),
+        (account_name(a.pool, "cash"), Side.DEBIT, pool_cash),
+        (account_name(a.pool, "recovery-income"), Side.CREDIT, r.pool_share),
+    ]
+    if a.insurer:
+        lines += [
+            (a.deal_account(a.insurer, "claims-payable"), Side.DEBIT, r.insurer_set_off),
+            (account_name(a.insurer, "cash"), Side.DEBIT, insurer_cash),
+            (account_name(a.insurer, "recovery-income"), Side.CREDIT, r.insurer_share),
+        ]
+    return _spec(request_id, day, f"Recovery on deal {a.deal}", lines, meta)

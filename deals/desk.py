@@ -7,6 +7,7 @@ transaction, and appends an event. A retried request_id returns the recorded out
 
 State machine:  booked → disbursed → repaying → closed
                             └──────────┴──→ defaulted → written_off
+                                  (a recovery on a defaulted or written-off deal keeps its status)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from deals import accounting, codec, uscc
+from deals import accounting, codec, recovery, uscc
 from deals import schema as ds
 from deals.accrual import AccrualState, start_segment
 from deals.agreements.reach import reach_for_caller, reach_legacy_deal
@@ -310,6 +311,16 @@ class DealDesk:
                 pool_claim=owed,
                 insurer=insurer,
             )
+            _open_cover_accounts(ctx)
+            # 贴息 is paid only with the borrower's own repayments: what accrued since the last one is never due.
+            reversed_subsidy = balances["subsidy-receivable"]
+            if reversed_subsidy:
+                ctx.post(
+                    accounting.reverse_subsidy(
+                        ctx.accounts, ctx.ledger_request(), value_date, reversed_subsidy, ctx.meta()
+                    )
+                )
+            posted_before = len(ctx.posted)
             ctx.post(accounting.default(ctx.accounts, ctx.ledger_request(), value_date, amounts, ctx.meta()))
             ctx.status = DealStatus.DEFAULTED
             ctx.defaulted = True
@@ -319,6 +330,7 @@ class DealDesk:
                 compensation_claim=owed,
                 insurer_share=insurer,
                 compensation_pending=0 if automatic else compensation,
+                subsidy_reversed=reversed_subsidy,
             )
             agreements = ctx.terms.agreements
             file_claim(
@@ -338,7 +350,7 @@ class DealDesk:
                     else ""
                 ),
                 request_id=request_id,
-                transaction_id=ctx.posted[0] if automatic and ctx.posted else None,
+                transaction_id=ctx.posted[-1] if automatic and len(ctx.posted) > posted_before else None,
                 now=ctx.session.now(),
             )
 
@@ -423,6 +435,7 @@ class DealDesk:
                 pool_claim=claim.amount - paid,
                 insurer=0,
             )
+            _open_cover_accounts(ctx)
             ctx.post(accounting.compensate(ctx.accounts, ctx.ledger_request(), day, amounts, ctx.meta()))
             ctx.day = day
             ctx.amounts.update(compensation_paid=paid, compensation_claim=claim.amount - paid)
@@ -477,6 +490,8 @@ class DealDesk:
                     reason="CLAIM_PENDING",
                 )
             balances = ctx.balances()
+            _open_cover_accounts(ctx)
+            cover = _cover(ctx)
             ctx.post(
                 accounting.write_off(
                     ctx.accounts,
@@ -485,12 +500,43 @@ class DealDesk:
                     balances["loans"],
                     balances["interest-receivable"],
                     ctx.meta(),
+                    compensation=cover["compensation-received"],
+                    insurance=cover["insurance-compensation"],
                 )
             )
             ctx.status = DealStatus.WRITTEN_OFF
-            ctx.amounts["written_off"] = balances["loans"] + balances["interest-receivable"]
+            written_off = balances["loans"] + balances["interest-receivable"]
+            ctx.amounts.update(
+                written_off=written_off,
+                principal=balances["loans"],
+                interest=balances["interest-receivable"],
+                compensation_applied=cover["compensation-received"],
+                insurance_applied=cover["insurance-compensation"],
+                loan_loss=written_off - cover["compensation-received"] - cover["insurance-compensation"],
+            )
 
         return self._step(request_id, name, "written_off", value_date, step, payload={"date": value_date.isoformat()})
+
+    def record_recovery(
+        self, *, request_id: str, name: str, amount: int, costs: int = 0, value_date: dt.date | None = None
+    ) -> StepResult:
+        """A recovery on a defaulted or written-off loan: costs, then principal, then interest, shared with the
+        pool and the insurer pro rata to what they bore (deals.recovery). No date: the business date."""
+        errors = ViolationCollector()
+        if amount <= 0:
+            errors.add("amount", "must be greater than zero", "NON_POSITIVE_AMOUNT")
+        if costs < 0:
+            errors.add("costs", "must not be negative", "NEGATIVE_AMOUNT")
+        elif amount > 0 and costs > amount:
+            errors.add("costs", f"{yuan(costs)} is more than the {yuan(amount)} recovered", "COSTS_EXCEED_AMOUNT")
+        errors.raise_if_any()
+
+        def step(ctx: StepContext) -> None:
+            recovery.apply_recovery(ctx, amount=amount, costs=costs, day=ctx.value_date or ctx.session.today())
+
+        # The date as sent (empty: the business date) is part of the payload, as for DisburseLoan.
+        payload = {"amount": amount, "costs": costs, "date": value_date.isoformat() if value_date else ""}
+        return self._step(request_id, name, recovery.RECOVERED_EVENT, value_date, step, payload=payload)
 
     def close(self, *, request_id: str, name: str) -> StepResult:
         def step(ctx: StepContext) -> None:
@@ -688,6 +734,21 @@ class DealDesk:
             )
 
         return self._ledger.write(work, what=f"deal step {kind}")
+
+
+def _open_cover_accounts(ctx: StepContext) -> None:
+    """Deals booked before the cover accounts existed get them when a default or an approval needs them."""
+    ctx.session.open_accounts(
+        [(p.party, p.code, p.type, p.commodity, p.guarded, p.display_name) for p in ctx.accounts.cover_plan()]
+    )
+
+
+def _cover(ctx: StepContext) -> dict[str, int]:
+    """The pool's compensation and the insurer's share the bank holds for the deal (fen)."""
+    a = ctx.accounts
+    wanted = {key: a.deal_account(a.branch, key) for key in ("compensation-received", "insurance-compensation")}
+    found = ctx.session.balances(list(wanted.values()))
+    return {key: found[name].balance if name in found else 0 for key, name in wanted.items()}
 
 
 def _claim_deal(name: str, field: str) -> str:

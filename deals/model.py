@@ -18,6 +18,7 @@ from ledger.amounts import format_minor
 #: The kind of the event a default records (its details carry compensation_paid and compensation_claim).
 DEFAULTED_EVENT = "defaulted"
 CLAIM_APPROVED_EVENT = "claim_approved"  # the pool approved a pending claim: its compensation posted then
+RECOVERED_EVENT = "recovered"  # a recovery after default (details: costs, principal, interest, each party's share)
 
 BOOK_MANY_LIMIT = 500
 """Deals per `book_many` call: their accounts (about 10 each) are looked up in one query, which keeps its

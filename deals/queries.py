@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from deals import codec
 from deals import schema as ds
-from deals.model import CLAIM_APPROVED_EVENT, DEFAULTED_EVENT, DealStatus
+from deals.model import CLAIM_APPROVED_EVENT, DEFAULTED_EVENT, RECOVERED_EVENT, DealStatus
 from deals.terms import DealTerms, OptionTerms
 from ledger.session import LedgerSession
 
@@ -33,6 +33,7 @@ __all__ = [
     "open_option_rights",
     "option_right",
     "pool_compensation_on_borrower",
+    "written_off_on",
 ]
 
 
@@ -96,19 +97,32 @@ def deal_ids_under_agreement(session: LedgerSession, agreement_id: str) -> list[
 
 def pool_compensation_on_borrower(session: LedgerSession, deal_ids: Sequence[str]) -> int:
     """What the pool paid, or owes as a claim, at the defaults of these deals (and on the claims it approved
-    later), in fen: the amount a later option gain reimburses it first."""
+    later), less what recoveries on them have given back to it, in fen: the amount a later option gain
+    reimburses it first."""
     if not deal_ids:
         return 0
     total = 0
     for event in session.connection.execute(
-        sa.select(ds.deal_events.c.details_json).where(
+        sa.select(ds.deal_events.c.kind, ds.deal_events.c.details_json).where(
             ds.deal_events.c.deal_id.in_(list(deal_ids)),
-            ds.deal_events.c.kind.in_([DEFAULTED_EVENT, CLAIM_APPROVED_EVENT]),
+            ds.deal_events.c.kind.in_([DEFAULTED_EVENT, CLAIM_APPROVED_EVENT, RECOVERED_EVENT]),
         )
     ):
         details = json.loads(event.details_json)
-        total += int(details.get("compensation_paid", 0)) + int(details.get("compensation_claim", 0))
-    return total
+        if event.kind == RECOVERED_EVENT:
+            total -= int(details.get("pool_share", 0))
+        else:
+            total += int(details.get("compensation_paid", 0)) + int(details.get("compensation_claim", 0))
+    return max(total, 0)
+
+
+def written_off_on(session: LedgerSession, deal_id: str) -> dt.date | None:
+    """The value date of the deal's write-off (核销), or None if it was not written off."""
+    e = ds.deal_events
+    return session.connection.execute(
+        # The write-off step records an event of the status's name.
+        sa.select(sa.func.min(e.c.value_date)).where(e.c.deal_id == deal_id, e.c.kind == DealStatus.WRITTEN_OFF.value)
+    ).scalar()
 
 
 @dataclass(frozen=True, slots=True)

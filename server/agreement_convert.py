@@ -9,6 +9,7 @@ from deals.agreements.model import (
     AgreementDraft,
     AgreementKind,
     LinkageTerms,
+    OptionOnWriteOff,
     RiskSharingTerms,
     SubsidyTerms,
     Terms,
@@ -25,6 +26,11 @@ KIND = {
     AgreementKind.RISK_SHARING: pb.AGREEMENT_KIND_RISK_SHARING,
     AgreementKind.LINKAGE: pb.AGREEMENT_KIND_LINKAGE,
     AgreementKind.SUBSIDY: pb.AGREEMENT_KIND_SUBSIDY,
+}
+
+OPTION_ON_WRITE_OFF = {
+    OptionOnWriteOff.SURVIVES: pb.OPTION_ON_WRITE_OFF_SURVIVES,
+    OptionOnWriteOff.LAPSES: pb.OPTION_ON_WRITE_OFF_LAPSES,
 }
 
 
@@ -81,6 +87,14 @@ def draft_in(message: pb.Agreement, errors: ViolationCollector, prefix: str = "a
             arm_bps=link.investment_arm_bps,
             pool_bps=link.risk_pool_bps,
             advisory_fee=_money(link.advisory_fee, f"{p}.linkage.advisory_fee", errors),
+            option_on_write_off=dc.enum_in(
+                OPTION_ON_WRITE_OFF,
+                link.option_on_write_off,
+                f"{p}.linkage.option_on_write_off",
+                errors,
+                OptionOnWriteOff.SURVIVES,
+            )
+            or OptionOnWriteOff.SURVIVES,
         )
     elif which == "subsidy":
         sub = message.subsidy
@@ -142,6 +156,7 @@ def agreement_out(a: Agreement) -> pb.Agreement:
                 investment_arm_bps=t.arm_bps,
                 risk_pool_bps=t.pool_bps,
                 advisory_fee=dc.money_out(t.advisory_fee),
+                option_on_write_off=OPTION_ON_WRITE_OFF[t.option_on_write_off],
             )
         )
     else:

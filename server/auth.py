@@ -215,6 +215,7 @@ POLICY: dict[str, Rule] = {
     "/toudai.v1.DealService/FundRiskPool": _r({AD: ANY, P: OWN}, write=True, own=_POOL, foreign=_DENIED),
     "/toudai.v1.DealService/WriteOff": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
     "/toudai.v1.DealService/CloseDeal": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.DealService/RecordRecovery": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
     # Compensation claims: the pool decides; the pool and the branch see them.
     "/toudai.v1.DealService/GetClaim": _r(_CLAIM_READ, write=False, own=_CLAIM),
     "/toudai.v1.DealService/ListClaims": _r(_CLAIM_READ, write=False, own=_CLAIM, foreign=_FILTERED),
@@ -227,6 +228,8 @@ POLICY: dict[str, Rule] = {
     "/toudai.v1.CreditService/ApproveClassificationOverride": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
     "/toudai.v1.CreditService/RejectClassificationOverride": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
     "/toudai.v1.CreditService/ListClassificationOverrides": _r(_OWN_READ, write=False, own=_DEAL),
+    "/toudai.v1.CreditService/RunImpairment": _r(_BRANCH, write=True, own=_RUN_BRANCH, foreign=_DENIED),
+    "/toudai.v1.CreditService/GetImpairmentRun": _r({AD: ANY, AU: ANY, B: OWN}, write=False, own=_RUN_BRANCH),
     # AgreementService: the consenting party records its agreements; both sides read them.
     "/toudai.v1.AgreementService/CreateAgreement": _r(_CONSENTING, write=True, own=_OWNER, foreign=_DENIED),
     "/toudai.v1.AgreementService/AmendAgreement": _r(_CONSENTING, write=True, own=_OWNER),

@@ -160,6 +160,7 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             compensation_paid=dc.money_out(a.get("compensation_paid", 0)),
             compensation_claim=dc.money_out(a.get("compensation_claim", 0)),
             insurer_share=dc.money_out(a.get("insurer_share", 0)),
+            subsidy_reversed=dc.money_out(a.get("subsidy_reversed", 0)),
             transaction=_transaction(result),
         )
 
@@ -186,6 +187,35 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
         return pb.WriteOffResponse(
             deal=dc.deal_out(result.deal),
             written_off=dc.money_out(result.amounts.get("written_off", 0)),
+            loan_loss=dc.money_out(result.amounts.get("loan_loss", 0)),
+            compensation_applied=dc.money_out(result.amounts.get("compensation_applied", 0)),
+            insurance_applied=dc.money_out(result.amounts.get("insurance_applied", 0)),
+            transaction=_transaction(result),
+        )
+
+    def RecordRecovery(
+        self, request: pb.RecordRecoveryRequest, context: grpc.ServicerContext
+    ) -> pb.RecordRecoveryResponse:
+        authz.own_deal(context, self._desk, request.name)
+        errors = ViolationCollector()
+        amount = dc.money_in(request.amount, "amount", errors)
+        costs = dc.money_in(request.costs, "costs", errors, required=False)
+        value_date = optional_date_in(request, "value_date", "value_date", errors)
+        errors.raise_if_any()
+        result = self._desk.record_recovery(
+            request_id=request.request_id, name=request.name, amount=amount, costs=costs, value_date=value_date
+        )
+        a = result.amounts
+        return pb.RecordRecoveryResponse(
+            deal=dc.deal_out(result.deal),
+            costs=dc.money_out(a.get("costs", 0)),
+            principal=dc.money_out(a.get("principal", 0)),
+            interest=dc.money_out(a.get("interest", 0)),
+            pool_share=dc.money_out(a.get("pool_share", 0)),
+            pool_set_off=dc.money_out(a.get("pool_set_off", 0)),
+            insurer_share=dc.money_out(a.get("insurer_share", 0)),
+            insurer_set_off=dc.money_out(a.get("insurer_set_off", 0)),
+            bank_share=dc.money_out(a.get("bank_share", 0)),
             transaction=_transaction(result),
         )
 

@@ -222,14 +222,23 @@ def derecognise_mark(
 
 
 def lapse(
-    a: ExerciseAccounts, request_id: str, day: dt.date, *, units: int, fair_value: int, meta: Mapping[str, str]
+    a: ExerciseAccounts,
+    request_id: str,
+    day: dt.date,
+    *,
+    units: int,
+    fair_value: int,
+    meta: Mapping[str, str],
+    on_write_off: bool = False,
 ) -> list[TransactionSpec]:
-    """An unexercised right lapses: its units leave the books and its fair value mark is reversed."""
+    """An unexercised right lapses (its window ended, or its loan was written off under a linkage agreement
+    that lets the right lapse with it): its units leave the books and its fair value mark is reversed."""
+    cause = " with the write-off of its loan" if on_write_off else ""
     specs = [
         _spec(
             f"{request_id}/units",
             day,
-            f"Option right of deal {a.deal} lapsed",
+            f"Option right of deal {a.deal} lapsed{cause}",
             [
                 (a.deal_account(a.holder, "options-granted"), Side.DEBIT, units),
                 (a.deal_account(a.holder, "options"), Side.CREDIT, units),

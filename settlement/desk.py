@@ -11,6 +11,11 @@ recorded outcome.
 
 States: requested → approved → settled
         requested → rejected | cancelled;  requested | approved → expired
+
+A defaulted or written-off deal's right is exercised like any other: the option is a contract of its
+own, not a term of the loan. Only a linkage agreement saying the right lapses on write-off
+(OptionOnWriteOff.LAPSES) stops it: then requests are refused, pending ones expire on their next step
+and ExpireOptions takes the units off as of the write-off date.
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ import sqlalchemy as sa
 from deals import accounting as deal_accounting
 from deals import queries as deal_queries
 from deals.agreements.reach import reach_for_caller, reach_legacy_deal
-from deals.model import DealStatus
 from deals.terms import Trigger
 from ledger import pagination
 from ledger.amounts import format_minor
@@ -58,7 +62,17 @@ from settlement.records import (
     record_step,
     release_holds,
 )
-from settlement.rules import deal_id_of, exercise_accounts, exercise_id_of, precondition, require_state, strike_price
+from settlement.rules import (
+    LAPSED_ON_WRITE_OFF,
+    deal_id_of,
+    exercise_accounts,
+    exercise_id_of,
+    lapsed_message,
+    lapsed_on_write_off,
+    precondition,
+    require_state,
+    strike_price,
+)
 from settlement.settle import settle_postings
 
 
@@ -129,10 +143,10 @@ class ExerciseDesk:
             deal = lock_deal(session, deal_id)
             terms = deal.terms
             reach_legacy_deal(session, terms)
-            if deal.status is DealStatus.WRITTEN_OFF:
-                raise precondition(
-                    f"deals/{deal_id} is written off; its option right cannot be exercised", "DEAL_WRITTEN_OFF"
-                )
+            # The right survives a write-off of the loan unless the linkage agreement says it lapses with it.
+            lapsed = lapsed_on_write_off(session, deal)
+            if lapsed:
+                raise precondition(lapsed_message(deal_id, lapsed), LAPSED_ON_WRITE_OFF)
             option = terms.option
             if (option.window_start and value_date < option.window_start) or (
                 option.window_end and value_date > option.window_end
@@ -353,7 +367,13 @@ class ExerciseDesk:
                 deal = lock_deal(session, deal_id)
                 terms = deal.terms
                 end = terms.option.window_end
-                if end is None or end >= as_of:
+                day = end if end is not None and end < as_of else None
+                on_write_off = False
+                if lapsed_on_write_off(session, deal):
+                    written_off = deal_queries.written_off_on(session, deal.id)
+                    if written_off is not None and written_off <= as_of and (day is None or written_off < day):
+                        day, on_write_off = written_off, True
+                if day is None:
                     continue
                 pending = conn.execute(
                     sa.select(ss.exercises).where(
@@ -373,7 +393,12 @@ class ExerciseDesk:
                 if units <= 0 and fair_value <= 0:
                     continue
                 meta = {"toudai.deal": deal.id, "toudai.lapse": request_id}
-                for spec in accounting.lapse(a, f"lapse/{deal.id}", end, units=units, fair_value=fair_value, meta=meta):
+                if on_write_off:
+                    meta["toudai.lapse_cause"] = "write_off"
+                specs = accounting.lapse(
+                    a, f"lapse/{deal.id}", day, units=units, fair_value=fair_value, meta=meta, on_write_off=on_write_off
+                )
+                for spec in specs:
                     if spec.postings:
                         session.post([spec])
                 lapsed.append((f"deals/{deal.id}", units, fair_value))
@@ -480,7 +505,7 @@ class ExerciseDesk:
                     raise request_id_reused(request_id)
                 return load_exercise(session, exercise_row(session, exercise_id))
             row = exercise_row(session, exercise_id)
-            lock_deal(session, row.deal_id)
+            deal = lock_deal(session, row.deal_id)
             row = exercise_row(session, exercise_id)
             now = self._ledger.now()
             if row.state in (State.REQUESTED.value, State.APPROVED.value) and as_utc(row.expire_at) <= now:
@@ -490,6 +515,19 @@ class ExerciseDesk:
                         f"exercises/{row.id} expired at {as_utc(row.expire_at).isoformat()}; its holds were released",
                         [PreconditionViolation("EXERCISE_EXPIRED", f"exercises/{row.id}", "expired")],
                         reason="EXERCISE_EXPIRED",
+                        metadata={"state": State.EXPIRED.value},
+                    )
+                )
+            lapsed = lapsed_on_write_off(session, deal) if action in ("approve", "settle") else ""
+            if lapsed and row.state in (State.REQUESTED.value, State.APPROVED.value):
+                # Requested before the write-off, under an agreement whose right lapses with the loan.
+                expire_exercise(session, row, now)
+                raise AfterCommit(
+                    FailedPrecondition(
+                        f"{lapsed_message(row.deal_id, lapsed)}; exercises/{row.id} expired and its holds were "
+                        "released",
+                        [PreconditionViolation(LAPSED_ON_WRITE_OFF, f"exercises/{row.id}", "expired")],
+                        reason=LAPSED_ON_WRITE_OFF,
                         metadata={"state": State.EXPIRED.value},
                     )
                 )

@@ -7,7 +7,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from deals.agreements import records as agreement_records
+from deals.agreements.model import LinkageTerms, OptionOnWriteOff
+from deals.model import DealStatus
 from deals.names import parse_deal_name
+from deals.queries import DealRecord
 from deals.terms import DealTerms, StrikeBasis
 from ledger import names
 from ledger.errors import (
@@ -16,6 +20,7 @@ from ledger.errors import (
     PreconditionViolation,
     ViolationCollector,
 )
+from ledger.session import LedgerSession
 from ledger.validation import check_decimal
 from settlement import accounting
 from settlement.model import State
@@ -84,3 +89,29 @@ def strike_price(terms: DealTerms, price: Decimal) -> Decimal:
         cap_price = option.reference_price
         return min(cap_price, price) if price > 0 else cap_price
     return option.strike_price
+
+
+LAPSED_ON_WRITE_OFF = "OPTION_LAPSED_ON_WRITE_OFF"
+
+
+def lapsed_on_write_off(session: LedgerSession, deal: DealRecord) -> str:
+    """The linkage agreement version (`agreements/{id}/versions/{n}`) under which the option right of a
+    written-off deal lapsed with its loan, or "" when the right survives: the deal is not written off, its
+    agreement says the right survives (the default), or it was booked before agreements existed.
+
+    The right (认股选择权) is a contract of its own, not a term of the loan, so by default a write-off
+    leaves it exercisable in its window (docs/settlement.md, "Defaulted and written-off deals")."""
+    linkage = deal.terms.agreements
+    if deal.status is not DealStatus.WRITTEN_OFF or not linkage.linkage:
+        return ""
+    agreement = agreement_records.version_of(session.connection, linkage.linkage, linkage.linkage_version)
+    if agreement is None or not isinstance(agreement.terms, LinkageTerms):
+        return ""
+    return agreement.version_name if agreement.terms.option_on_write_off is OptionOnWriteOff.LAPSES else ""
+
+
+def lapsed_message(deal_id: str, agreement_version: str) -> str:
+    return (
+        f"deals/{deal_id} is written off and its linkage agreement {agreement_version} says the option right "
+        "lapses on the write-off; it can no longer be exercised"
+    )

@@ -12,6 +12,7 @@ from typing import Any
 from deals import accounting as deal_accounting
 from deals import queries as deal_queries
 from deals.agreements.reach import reach_legacy_deal
+from deals.model import DealStatus
 from deals.schedule import round_fen
 from deals.terms import DealTerms
 from ledger import names
@@ -35,6 +36,10 @@ def settle_postings(session: LedgerSession, row: Any) -> list[str]:
     split = computed.split
     day = row.value_date
     meta = {"toudai.deal": row.deal_id, "toudai.exercise": str(row.id)}
+    if deal.status in (DealStatus.DEFAULTED, DealStatus.WRITTEN_OFF):
+        # The gain of a right whose loan defaulted or was written off: the bank's share is still its
+        # option-gain income (docs/settlement.md, "Defaulted and written-off deals"), marked so it can be found.
+        meta["toudai.deal_status"] = deal.status.value
     base = f"exercises/{row.id}/settle"
     posted: list[str] = []
     carrying = exercised_carrying_amount(session, accounts, row.quantity)

@@ -56,8 +56,10 @@ def sign_agreements(
     advisory_fee: str = "",
     risk: apb.RiskSharingAgreement | None = None,
     metadata: tuple[tuple[str, str], ...] | None = None,
+    option_on_write_off: int = apb.OPTION_ON_WRITE_OFF_UNSPECIFIED,
 ) -> list[apb.Agreement]:
-    """Sign every agreement the parties given allow (ids `{kind}-{owner}-{branch}`); returns them."""
+    """Sign every agreement the parties given allow (ids `{kind}-{owner}-{branch}`); returns them.
+    `option_on_write_off`: the linkage agreement's term (unspecified: the option right survives)."""
     stub = agreements_pb2_grpc.AgreementServiceStub(channel)
     signed = []
 
@@ -88,6 +90,7 @@ def sign_agreements(
                 investment_arm_bps=split[1],
                 risk_pool_bps=split[2],
                 advisory_fee=_cny(advisory_fee) if advisory_fee else None,
+                option_on_write_off=option_on_write_off,  # type: ignore[arg-type]
             ),
         )
     if fund:

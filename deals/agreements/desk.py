@@ -16,7 +16,15 @@ import sqlalchemy as sa
 from deals import codec
 from deals.agreements import records
 from deals.agreements import schema as ags
-from deals.agreements.model import AGREEMENT_ID_MAX, OWNER_KIND, Agreement, AgreementDraft, AgreementKind, Attribution
+from deals.agreements.model import (
+    AGREEMENT_ID_MAX,
+    OWNER_KIND,
+    Agreement,
+    AgreementDraft,
+    AgreementKind,
+    Attribution,
+    OptionOnWriteOff,
+)
 from deals.agreements.rules import check_agreement_id, check_draft
 from deals.names import party_filters
 from ledger import actor, names, pagination
@@ -238,7 +246,13 @@ class AgreementDesk:
 
 
 def _fingerprint(agreement_id: str, draft: AgreementDraft) -> str:
-    return fingerprint({"agreement": agreement_id, "draft": codec.plain(draft)})
+    plain = codec.plain(draft)
+    terms = plain.get("terms")
+    # A term added after agreements were first recorded is left out at its default, so a retry of a
+    # request recorded before the term existed still matches its fingerprint.
+    if isinstance(terms, dict) and terms.get("option_on_write_off") == OptionOnWriteOff.SURVIVES.value:
+        del terms["option_on_write_off"]
+    return fingerprint({"agreement": agreement_id, "draft": plain})
 
 
 def _replay(conn: sa.Connection, scope: str, request_id: str, print_: str) -> Agreement | None:

@@ -51,14 +51,27 @@ class RiskSharingTerms:
     reimbursement: Reimbursement = Reimbursement.BORROWER
 
 
+class OptionOnWriteOff(enum.Enum):
+    """What becomes of a deal's option right when its loan is written off (the linkage agreement says).
+
+    The right (认股选择权) is a contract of its own, not a term of the loan: by default it survives the
+    write-off and stays exercisable in its window (docs/settlement.md, "Defaulted and written-off deals"). An agreement
+    may instead have it lapse on the write-off."""
+
+    SURVIVES = "survives"
+    LAPSES = "lapses"
+
+
 @dataclass(frozen=True, slots=True)
 class LinkageTerms:
-    """The option holder's split of gains (basis points) and the advisory fee (fen)."""
+    """The option holder's split of gains (basis points), the advisory fee (fen), and whether the option
+    right survives a write-off of the loan."""
 
     bank_bps: int
     arm_bps: int
     pool_bps: int
     advisory_fee: int = 0
+    option_on_write_off: OptionOnWriteOff = OptionOnWriteOff.SURVIVES
 
 
 @dataclass(frozen=True, slots=True)

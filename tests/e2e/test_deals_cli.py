@@ -202,6 +202,30 @@ def test_worked_example_through_the_cli(server: Server, tmp_path: Path) -> None:
     assert closing.returncode == 1
     assert "NOT_REPAID" in closing.stderr
 
+    # Default, then a recovery. The default on 18 May (interest accrued through 17 May): loss 8,999,999.00
+    # + 34,800.00 = 9,034,799.00; 50% (60% unsecured is below the 70% threshold) = 4,517,399.50, capped at
+    # 3,000,000.00, all owed (the pool holds nothing). The borrower still owes all of it. A recovery of
+    # 1,000,000.00 of which 20,000.00 collection costs: 980,000.00 to principal; the pool's share
+    # 980,000.00 × 3,000,000.00 / 9,034,799.00 = 325,408.457 → 325,408.46, set off against its claim
+    # (3,000,000.00 → 2,674,591.54); the bank keeps 654,591.54.
+    defaulted = server.json("deal", "default", DEAL, "--date", "2026-05-18", "--reason", "insolvent")
+    assert (defaulted["compensation_claim"], defaulted["deal"]["principal_outstanding"]) == ("3000000.00", "8999999.00")
+    recover = ("deal", "recover", DEAL, "--amount", "1000000.00", "--costs", "20000.00", "--date", "2026-06-01")
+    recovered = server.json(*recover, "--request-id", "rec-1")
+    assert (recovered["costs"], recovered["principal"], recovered["interest"]) == ("20000.00", "980000.00", "0.00")
+    assert (recovered["pool_share"], recovered["pool_set_off"], recovered["bank_share"]) == (
+        "325408.46",
+        "325408.46",
+        "654591.54",
+    )
+    assert recovered["deal"]["principal_outstanding"] == "8019999.00"
+    table = server.ok(*recover, "--request-id", "rec-1").stdout  # a replay, shown as a table
+    assert "Risk pool's share" in table and "325,408.46" in table
+    assert balance_of(server, "risk-pool/claims-payable.hz-2026-001") == "2674591.54"
+    assert balance_of(server, "bank-hz/compensation-received.hz-2026-001") == "2674591.54"
+    too_much = server.cli("deal", "recover", DEAL, "--amount", "9000000.00")  # 8,054,799.00 is owed
+    assert too_much.returncode == 1 and "RECOVERY_EXCEEDS_DEBT" in too_much.stderr
+
     assert_books_balance(server, *parties)
     assert server.stop() == 0
 
@@ -236,16 +260,22 @@ def test_demo_books_a_portfolio_once(server: Server) -> None:
     # The default while the pool was short. Interest was paid to 2 June; the default on 20 August adds
     # 79 days: 3,000,000.00 × 4.50% × 79 / 360 = 29,625.00, so the loss is 3,029,625.00. A first loan is
     # covered at 90%: 2,726,662.50, of which the pool held 1,000,000.00; 1,726,662.50 stayed a claim
-    # until the refill of 3,000,000.00 paid it, leaving 1,273,337.50 in the pool. The bank wrote off
-    # the remaining 10%: 302,962.50.
+    # until the refill of 3,000,000.00 paid it, leaving 1,273,337.50 in the pool. The write-off took the
+    # borrower's 3,029,625.00 off the books; the pool's 2,726,662.50 offset it and the bank's loan loss is
+    # the remaining 10%: 302,962.50. A recovery of 350,000.00 on 20 November is shared pro rata to what
+    # each bore: the pool 350,000.00 × 2,726,662.50 / 3,029,625.00 = 315,000.00, the bank 35,000.00.
     defaulted = server.json("deal", "show", "jx-2026-203")
     events = {e["kind"]: e["details"] for e in defaulted["events"]}
     assert events["defaulted"]["loss"] == "3029625.00"
     assert events["defaulted"]["compensation_paid"] == "1000000.00"
     assert events["defaulted"]["compensation_claim"] == "1726662.50"
     assert events["claim_paid"]["paid"] == "1726662.50"
-    assert events["written_off"]["written_off"] == "302962.50"
-    assert balance_of(server, "risk-pool/cash") == "1273337.50"
+    assert events["written_off"]["written_off"] == "3029625.00"
+    assert events["written_off"]["loan_loss"] == "302962.50"
+    assert (events["recovered"]["pool_share"], events["recovered"]["bank_share"]) == ("315000.00", "35000.00")
+    assert balance_of(server, "risk-pool/cash") == "1588337.50"  # 1,273,337.50 + 315,000.00
+    assert balance_of(server, "risk-pool/recovery-income") == "315000.00"
+    assert balance_of(server, "bank-jx/written-off-recoveries") == "35000.00"
     assert balance_of(server, "risk-pool/claims-payable.jx-2026-203") == "0.00"
 
     # The rate-points subsidy: the fund pays 3.65 of the 4.35 points; the borrower 0.70.

@@ -125,6 +125,7 @@ class Keyed:
     transactions: dict[str, str]  # party → a transaction posting only to that party's book
     holds: dict[str, str]  # party → a hold in that party's book
     exercise: str
+    impairment_run: str = ""  # the hz branch's impairment run
     ed_private: Any = None  # the Ed25519 key the server knows as kid "ed"
 
 
@@ -212,7 +213,10 @@ def _build(channel: grpc.Channel, admin: grpc.Channel, ledger: Ledger) -> Keyed:
         )
         holds[party] = hold.hold.name
     exercise = world.settlement.RequestExercise(world.request_message(1_000, request_id="matrix-exercise")).exercise
-    return Keyed(channel, world, accounts, transactions, holds, exercise.name)
+    run = credit_pb2_grpc.CreditServiceStub(admin).RunImpairment(
+        cpb.RunImpairmentRequest(request_id="matrix-impairment", branch=f"parties/{BANK}")
+    )
+    return Keyed(channel, world, accounts, transactions, holds, exercise.name, run.run.name)
 
 
 # ---------------------------------------------------------------------- one minimal request per RPC
@@ -329,6 +333,7 @@ REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
         dpb.FundRiskPoolRequest(risk_pool=f"parties/{POOL}", amount=cny("1.00"), value_date=date("2026-03-01")),
     ),
     "WriteOff": lambda t: (_deals(t), dpb.WriteOffRequest(name=MAIN_NAME)),
+    "RecordRecovery": lambda t: (_deals(t), dpb.RecordRecoveryRequest(name=MAIN_NAME, amount=cny("1.00"))),
     "GetClaim": lambda t: (_deals(t), dpb.GetClaimRequest(name=CLAIM_NAME)),
     "ListClaims": lambda t: (_deals(t), dpb.ListClaimsRequest()),
     "ApproveClaim": lambda t: (_deals(t), dpb.ApproveClaimRequest(name=CLAIM_NAME)),
@@ -344,6 +349,8 @@ REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
         cpb.ApproveClassificationOverrideRequest(name=OVERRIDE_NAME),
     ),
     "RejectClassificationOverride": lambda t: (_credit(t), cpb.RejectClassificationOverrideRequest(name=OVERRIDE_NAME)),
+    "RunImpairment": lambda t: (_credit(t), cpb.RunImpairmentRequest(branch=f"parties/{t.party}")),
+    "GetImpairmentRun": lambda t: (_credit(t), cpb.GetImpairmentRunRequest(name=t.keyed.impairment_run)),
     "ListClassificationOverrides": lambda t: (_credit(t), cpb.ListClassificationOverridesRequest(name=MAIN_NAME)),
     "CreateAgreement": lambda t: (
         _agreements(t),

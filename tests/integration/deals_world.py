@@ -246,6 +246,8 @@ def deal_accounts(deal: str, *, subsidy: bool = True, insurer: bool = True) -> l
         acct(BANK, f"subsidy-receivable.{deal}"),
         acct(BANK, f"compensation-receivable.{deal}"),
         acct(BANK, f"insurance-receivable.{deal}"),
+        acct(BANK, f"compensation-received.{deal}"),
+        acct(BANK, f"insurance-compensation.{deal}"),
         acct(BANK, "interest-income"),
         acct(BANK, "loan-loss"),
         acct(ARM, f"options.{deal}"),

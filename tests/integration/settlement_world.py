@@ -8,7 +8,8 @@ The world of every test (worked out by hand; amounts CNY):
   a first loan hz-first of 1,000,000.00 to the same borrower is disbursed and defaults on its start date:
     loss 1,000,000.00 (no interest accrued), base rate 50% = 500,000.00, capped at 200,000.00: the pool
     pays exactly 200,000.00 (pool cash 800,000.00; bank clearing −1,000,000.00 + 200,000.00 = −800,000.00,
-    loans.hz-first 800,000.00); its right is 1,000,000.00 × 10% ÷ 10.00 = 10,000 units;
+    loans.hz-first still 1,000,000.00 owed by the borrower, compensation-received.hz-first 200,000.00);
+    its right is 1,000,000.00 × 10% ÷ 10.00 = 10,000 units;
   the linked deal hz-main: loan 10,000,000.00, coverage 10%, strike 10.00 → 100,000 option units,
     split 30 / 50 / 20, triggers qualifying round (≥ 50,000,000.00) and IPO, window 2026-02-01 → 2033-02-01;
   a funding round on 2026-06-01: 2,000,000 class-B shares at 25.00 = 50,000,000.00 raised (qualifying).
@@ -227,10 +228,13 @@ class World:
         *,
         reimbursement: int = dpb.POOL_REIMBURSEMENT_BORROWER,
         first_uscc: str = USCC,
+        option_on_write_off: int = 0,
     ) -> None:
         """`reimbursement`: the basis in the pool's agreement; `first_uscc`: the first (defaulted) loan's
-        borrower, the main deal's by default."""
+        borrower, the main deal's by default; `option_on_write_off`: the linkage agreement's term
+        (0, unspecified: the option right survives a write-off)."""
         self.reimbursement = reimbursement
+        self.option_on_write_off = option_on_write_off
         self.first_uscc = first_uscc
         self.ledger = ledger
         self.stub = stub
@@ -253,7 +257,9 @@ class World:
             )
         risk = generous_risk()
         risk.reimbursement = self.reimbursement  # type: ignore[assignment]
-        sign_agreements(self.channel, branch=BANK, arm=ARM, pool=POOL, risk=risk)
+        sign_agreements(
+            self.channel, branch=BANK, arm=ARM, pool=POOL, risk=risk, option_on_write_off=self.option_on_write_off
+        )
         for code, account_type, guarded in (
             ("cash", pb.ACCOUNT_TYPE_ASSET, True),
             ("capital", pb.ACCOUNT_TYPE_EQUITY, False),
@@ -334,7 +340,8 @@ class World:
                 acct(POOL, "capital"): "1000000.00",
                 acct(POOL, "compensation-expense"): "200000.00",
                 acct(BANK, "clearing"): "-800000.00",
-                acct(BANK, f"loans.{FIRST}"): "800000.00",
+                acct(BANK, f"loans.{FIRST}"): "1000000.00",
+                acct(BANK, f"compensation-received.{FIRST}"): "200000.00",
             },
             {},
         )

@@ -48,6 +48,7 @@ def test_worked_example_from_booking_to_write_off(stub: Stub, deals: Deals, ledg
     )
     clearing, income, loss = acct(BANK, "clearing"), acct(BANK, "interest-income"), acct(BANK, "loan-loss")
     comp_rec, ins_rec = acct(BANK, f"compensation-receivable.{d}"), acct(BANK, f"insurance-receivable.{d}")
+    comp_held, ins_held = acct(BANK, f"compensation-received.{d}"), acct(BANK, f"insurance-compensation.{d}")
     options, granted = acct(ARM, f"options.{d}"), acct(ARM, f"options-granted.{d}")
     pool_cash, pool_capital = acct(POOL, "cash"), acct(POOL, "capital")
     pool_expense, pool_claims = acct(POOL, "compensation-expense"), acct(POOL, f"claims-payable.{d}")
@@ -285,8 +286,10 @@ def test_worked_example_from_booking_to_write_off(stub: Stub, deals: Deals, ledg
 
     # 9. Default the same day. Loss = 9,000,000.00 + 2,600.00 = 9,002,600.00. The unsecured tier applies
     # (80% unsecured ≥ 70%): 70% = 6,301,820.00, capped at 3,000,000.00. The pool holds 500,000.00: it pays
-    # that and owes 2,500,000.00 as a claim. The insurer owes 20% = 1,800,520.00. Recoveries of
-    # 4,800,520.00 reduce principal first: 9,000,000.00 - 4,800,520.00 = 4,199,480.00 left.
+    # that and owes 2,500,000.00 as a claim. The insurer owes 20% = 1,800,520.00. The cover goes to its own
+    # accounts (compensation-received 3,000,000.00, insurance-compensation 1,800,520.00): the borrower still
+    # owes the whole 9,000,000.00 principal and 2,600.00 interest. The subsidy receivable is 0 (the fund
+    # settled it with the payment the same day), so nothing is reversed.
     defaulted = retried(
         deals.RecordDefault,
         dpb.RecordDefaultRequest(
@@ -302,11 +305,13 @@ def test_worked_example_from_booking_to_write_off(stub: Stub, deals: Deals, ledg
         Decimal("2500000.00"),
         Decimal("1800520.00"),
     ]
-    assert defaulted.deal.status == dpb.DEAL_STATUS_DEFAULTED
+    assert defaulted.deal.status == dpb.DEAL_STATUS_DEFAULTED and yuan(defaulted.subsidy_reversed) == 0
+    assert yuan(defaulted.deal.principal_outstanding) == Decimal("9000000.00")
     books[clearing] = "-8412216.67"  # + 500,000.00 from the pool
     books[comp_rec] = "2500000.00"
     books[ins_rec] = "1800520.00"
-    books[loans] = "4199480.00"
+    books[comp_held] = "3000000.00"  # 500,000.00 paid + 2,500,000.00 owed
+    books[ins_held] = "1800520.00"
     books[pool_cash] = "0"
     books[pool_expense] = "3000000.00"
     books[pool_claims] = "2500000.00"
@@ -342,14 +347,21 @@ def test_worked_example_from_booking_to_write_off(stub: Stub, deals: Deals, ledg
     books[pool_capital] = "3500001.00"
     books.check()
 
-    # 11. Write-off of what no one will pay: 4,199,480.00 principal + 2,600.00 interest = 4,202,080.00.
+    # 11. Write-off: the borrower's 9,000,000.00 principal + 2,600.00 interest = 9,002,600.00 leave the
+    # books; the cover held offsets them (3,000,000.00 from the pool, 1,800,520.00 from the insurer) and the
+    # bank's loan loss is 9,002,600.00 - 3,000,000.00 - 1,800,520.00 = 4,202,080.00.
     written = retried(
         deals.WriteOff, dpb.WriteOffRequest(request_id="write-off-1", name=name, value_date=date("2025-06-30"))
     )
-    assert yuan(written.written_off) == Decimal("4202080.00")
+    assert [
+        yuan(m)
+        for m in (written.written_off, written.compensation_applied, written.insurance_applied, written.loan_loss)
+    ] == [Decimal("9002600.00"), Decimal("3000000.00"), Decimal("1800520.00"), Decimal("4202080.00")]
     assert written.deal.status == dpb.DEAL_STATUS_WRITTEN_OFF
     books[loans] = "0"
     books[interest] = "0"
+    books[comp_held] = "0"
+    books[ins_held] = "0"
     books[loss] = "4202080.00"
     books.check()
     reused(

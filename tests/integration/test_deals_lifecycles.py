@@ -192,15 +192,22 @@ def test_first_loan_tier_paid_in_full_by_a_funded_pool(stub: Stub, deals: Deals,
     ]
     books[acct(BANK, f"interest-receivable.{d}")] = "200.00"
     books[acct(BANK, "interest-income")] = "200.00"
-    books[acct(BANK, f"loans.{d}")] = "19820.00"  # 200,000.00 - 180,180.00
+    # The borrower still owes 200,000.00 + 200.00; the pool's 180,180.00 is held against the loss.
+    books[acct(BANK, f"compensation-received.{d}")] = "180180.00"
     books[acct(BANK, "clearing")] = "-19820.00"  # -200,000.00 + 180,180.00
     books[acct(POOL, "cash")] = "819820.00"
     books[acct(POOL, "compensation-expense")] = "180180.00"
     books.check()
     written = deals.WriteOff(dpb.WriteOffRequest(request_id="wo-003", name=name, value_date=date("2025-07-31")))
-    assert yuan(written.written_off) == Decimal("20020.00")  # 19,820.00 + 200.00
+    # 200,000.00 + 200.00 = 200,200.00 written off; less the pool's 180,180.00, the bank's loss is 20,020.00.
+    assert (yuan(written.written_off), yuan(written.compensation_applied), yuan(written.loan_loss)) == (
+        Decimal("200200.00"),
+        Decimal("180180.00"),
+        Decimal("20020.00"),
+    )
     books[acct(BANK, f"loans.{d}")] = "0"
     books[acct(BANK, f"interest-receivable.{d}")] = "0"
+    books[acct(BANK, f"compensation-received.{d}")] = "0"
     books[acct(BANK, "loan-loss")] = "20020.00"
     books.check()
 

@@ -66,12 +66,17 @@ def test_refusals_change_nothing(world: World, ledger: Ledger) -> None:
     small = world.record_round("20.00", "2026-05-01")
     _, reason, _ = refused(ledger, lambda: world.request(1_000, funding_round=small))
     assert reason == "TRIGGER_NOT_MET"
-    # A written-off deal.
+    # A written-off deal: its option right survives the write-off (the linkage agreement says nothing
+    # else), so it is exercisable within its window (2026-01-15 on) like any other; outside it is refused.
     world.deals.WriteOff(
         dpb.WriteOffRequest(request_id="write-off", name=f"deals/{FIRST}", value_date=date("2026-03-01"))
     )
-    message_text, reason, _ = refused(ledger, lambda: world.request(1_000, deal=FIRST))
-    assert reason == "DEAL_WRITTEN_OFF" and f"deals/{FIRST}" in message_text
+    message_text, reason, _ = refused(ledger, lambda: world.request(1_000, deal=FIRST, value_date="2026-01-10"))
+    assert reason == "OUTSIDE_EXERCISE_WINDOW" and f"deals/{FIRST}" in message_text
+    written_off = world.request(1_000, deal=FIRST)
+    assert written_off.state == spb.EXERCISE_STATE_REQUESTED
+    cancel_w = spb.CancelExerciseRequest(request_id="cancel-w", name=written_off.name, reason="later")
+    assert s.CancelExercise(cancel_w, metadata=ALICE).exercise.state == spb.EXERCISE_STATE_CANCELLED
 
     x = world.request(10_000)
     # Settle before approval, cancel or reject by the wrong people, exit of a non-net exercise.

@@ -16,10 +16,19 @@ class AgreementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     AGREEMENT_KIND_RISK_SHARING: _ClassVar[AgreementKind]
     AGREEMENT_KIND_LINKAGE: _ClassVar[AgreementKind]
     AGREEMENT_KIND_SUBSIDY: _ClassVar[AgreementKind]
+
+class OptionOnWriteOff(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OPTION_ON_WRITE_OFF_UNSPECIFIED: _ClassVar[OptionOnWriteOff]
+    OPTION_ON_WRITE_OFF_SURVIVES: _ClassVar[OptionOnWriteOff]
+    OPTION_ON_WRITE_OFF_LAPSES: _ClassVar[OptionOnWriteOff]
 AGREEMENT_KIND_UNSPECIFIED: AgreementKind
 AGREEMENT_KIND_RISK_SHARING: AgreementKind
 AGREEMENT_KIND_LINKAGE: AgreementKind
 AGREEMENT_KIND_SUBSIDY: AgreementKind
+OPTION_ON_WRITE_OFF_UNSPECIFIED: OptionOnWriteOff
+OPTION_ON_WRITE_OFF_SURVIVES: OptionOnWriteOff
+OPTION_ON_WRITE_OFF_LAPSES: OptionOnWriteOff
 
 class RiskSharingAgreement(_message.Message):
     __slots__ = ("base_rate", "bands", "first_loan_rate", "unsecured_threshold", "unsecured_rate", "per_deal_cap", "exposure_cap", "eligible_stages", "insurer", "insurer_rate", "auto_approval_limit", "reimbursement")
@@ -50,16 +59,18 @@ class RiskSharingAgreement(_message.Message):
     def __init__(self, base_rate: _Optional[str] = ..., bands: _Optional[_Iterable[_Union[_deals_pb2.CompensationBand, _Mapping]]] = ..., first_loan_rate: _Optional[str] = ..., unsecured_threshold: _Optional[str] = ..., unsecured_rate: _Optional[str] = ..., per_deal_cap: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., exposure_cap: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., eligible_stages: _Optional[_Iterable[_Union[_deals_pb2.BorrowerStage, str]]] = ..., insurer: _Optional[str] = ..., insurer_rate: _Optional[str] = ..., auto_approval_limit: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., reimbursement: _Optional[_Union[_deals_pb2.PoolReimbursement, str]] = ...) -> None: ...
 
 class LinkageAgreement(_message.Message):
-    __slots__ = ("bank_bps", "investment_arm_bps", "risk_pool_bps", "advisory_fee")
+    __slots__ = ("bank_bps", "investment_arm_bps", "risk_pool_bps", "advisory_fee", "option_on_write_off")
     BANK_BPS_FIELD_NUMBER: _ClassVar[int]
     INVESTMENT_ARM_BPS_FIELD_NUMBER: _ClassVar[int]
     RISK_POOL_BPS_FIELD_NUMBER: _ClassVar[int]
     ADVISORY_FEE_FIELD_NUMBER: _ClassVar[int]
+    OPTION_ON_WRITE_OFF_FIELD_NUMBER: _ClassVar[int]
     bank_bps: int
     investment_arm_bps: int
     risk_pool_bps: int
     advisory_fee: _money_pb2.Money
-    def __init__(self, bank_bps: _Optional[int] = ..., investment_arm_bps: _Optional[int] = ..., risk_pool_bps: _Optional[int] = ..., advisory_fee: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    option_on_write_off: OptionOnWriteOff
+    def __init__(self, bank_bps: _Optional[int] = ..., investment_arm_bps: _Optional[int] = ..., risk_pool_bps: _Optional[int] = ..., advisory_fee: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., option_on_write_off: _Optional[_Union[OptionOnWriteOff, str]] = ...) -> None: ...
 
 class SubsidyAgreement(_message.Message):
     __slots__ = ("types", "max_rate_points", "max_share")

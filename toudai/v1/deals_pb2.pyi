@@ -689,7 +689,7 @@ class RecordDefaultRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class RecordDefaultResponse(_message.Message):
-    __slots__ = ("deal", "loss", "compensation_paid", "compensation_claim", "insurer_share", "transaction", "compensation_pending")
+    __slots__ = ("deal", "loss", "compensation_paid", "compensation_claim", "insurer_share", "transaction", "compensation_pending", "subsidy_reversed")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     LOSS_FIELD_NUMBER: _ClassVar[int]
     COMPENSATION_PAID_FIELD_NUMBER: _ClassVar[int]
@@ -697,6 +697,7 @@ class RecordDefaultResponse(_message.Message):
     INSURER_SHARE_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     COMPENSATION_PENDING_FIELD_NUMBER: _ClassVar[int]
+    SUBSIDY_REVERSED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     loss: _money_pb2.Money
     compensation_paid: _money_pb2.Money
@@ -704,7 +705,8 @@ class RecordDefaultResponse(_message.Message):
     insurer_share: _money_pb2.Money
     transaction: str
     compensation_pending: _money_pb2.Money
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_paid: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_claim: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., compensation_pending: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    subsidy_reversed: _money_pb2.Money
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_paid: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_claim: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., compensation_pending: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_reversed: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class FundRiskPoolRequest(_message.Message):
     __slots__ = ("request_id", "risk_pool", "amount", "value_date")
@@ -737,14 +739,20 @@ class WriteOffRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class WriteOffResponse(_message.Message):
-    __slots__ = ("deal", "written_off", "transaction")
+    __slots__ = ("deal", "written_off", "transaction", "loan_loss", "compensation_applied", "insurance_applied")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     WRITTEN_OFF_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    LOAN_LOSS_FIELD_NUMBER: _ClassVar[int]
+    COMPENSATION_APPLIED_FIELD_NUMBER: _ClassVar[int]
+    INSURANCE_APPLIED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     written_off: _money_pb2.Money
     transaction: str
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., written_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ...) -> None: ...
+    loan_loss: _money_pb2.Money
+    compensation_applied: _money_pb2.Money
+    insurance_applied: _money_pb2.Money
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., written_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., loan_loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurance_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class CloseDealRequest(_message.Message):
     __slots__ = ("request_id", "name")
@@ -759,3 +767,41 @@ class CloseDealResponse(_message.Message):
     DEAL_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ...) -> None: ...
+
+class RecordRecoveryRequest(_message.Message):
+    __slots__ = ("request_id", "name", "amount", "costs", "value_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    COSTS_FIELD_NUMBER: _ClassVar[int]
+    VALUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    name: str
+    amount: _money_pb2.Money
+    costs: _money_pb2.Money
+    value_date: _date_pb2.Date
+    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., costs: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class RecordRecoveryResponse(_message.Message):
+    __slots__ = ("deal", "costs", "principal", "interest", "pool_share", "pool_set_off", "insurer_share", "insurer_set_off", "bank_share", "transaction")
+    DEAL_FIELD_NUMBER: _ClassVar[int]
+    COSTS_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    INTEREST_FIELD_NUMBER: _ClassVar[int]
+    POOL_SHARE_FIELD_NUMBER: _ClassVar[int]
+    POOL_SET_OFF_FIELD_NUMBER: _ClassVar[int]
+    INSURER_SHARE_FIELD_NUMBER: _ClassVar[int]
+    INSURER_SET_OFF_FIELD_NUMBER: _ClassVar[int]
+    BANK_SHARE_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    deal: Deal
+    costs: _money_pb2.Money
+    principal: _money_pb2.Money
+    interest: _money_pb2.Money
+    pool_share: _money_pb2.Money
+    pool_set_off: _money_pb2.Money
+    insurer_share: _money_pb2.Money
+    insurer_set_off: _money_pb2.Money
+    bank_share: _money_pb2.Money
+    transaction: str
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., costs: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., pool_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., pool_set_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_set_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., bank_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ...) -> None: ...

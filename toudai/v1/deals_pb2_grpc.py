@@ -110,6 +110,11 @@ class DealServiceStub:
                 request_serializer=toudai_dot_v1_dot_deals__pb2.RejectClaimRequest.SerializeToString,
                 response_deserializer=toudai_dot_v1_dot_deals__pb2.RejectClaimResponse.FromString,
                 _registered_method=True)
+        self.RecordRecovery = channel.unary_unary(
+                '/toudai.v1.DealService/RecordRecovery',
+                request_serializer=toudai_dot_v1_dot_deals__pb2.RecordRecoveryRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_deals__pb2.RecordRecoveryResponse.FromString,
+                _registered_method=True)
 
 
 class DealServiceServicer:
@@ -222,6 +227,14 @@ class DealServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordRecovery(self, request, context):
+        """Records a recovery on a defaulted or written-off loan: collection costs, then principal, then
+        interest; shared with the risk pool and the insurer pro rata to what each bore.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DealServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -299,6 +312,11 @@ def add_DealServiceServicer_to_server(servicer, server):
                     servicer.RejectClaim,
                     request_deserializer=toudai_dot_v1_dot_deals__pb2.RejectClaimRequest.FromString,
                     response_serializer=toudai_dot_v1_dot_deals__pb2.RejectClaimResponse.SerializeToString,
+            ),
+            'RecordRecovery': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordRecovery,
+                    request_deserializer=toudai_dot_v1_dot_deals__pb2.RecordRecoveryRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_deals__pb2.RecordRecoveryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -707,6 +725,33 @@ class DealService:
             '/toudai.v1.DealService/RejectClaim',
             toudai_dot_v1_dot_deals__pb2.RejectClaimRequest.SerializeToString,
             toudai_dot_v1_dot_deals__pb2.RejectClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordRecovery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.DealService/RecordRecovery',
+            toudai_dot_v1_dot_deals__pb2.RecordRecoveryRequest.SerializeToString,
+            toudai_dot_v1_dot_deals__pb2.RecordRecoveryResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -157,7 +157,8 @@ class SettlementServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ExpireOptions(self, request, context):
-        """Lapses rights whose exercise window has ended and reverses their fair value.
+        """Lapses rights whose exercise window has ended (or, under a linkage agreement saying so, whose loan was
+        written off) and reverses their fair value.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
