@@ -110,3 +110,31 @@ def test_a_run_posts_the_allowance_and_reproduces(stub: Stub, deals: Deals, cred
     # Every party's books still balance.
     for party in ("bank-hz",):
         assert all(v == 0 for v in ledger.trial_balance(party).values())
+
+
+def test_after_a_default_the_measured_cover_counts(stub: Stub, deals: Deals, credit: Any) -> None:
+    """`late` defaults on 25 Apr 2025: 100 days of interest since 15 Jan at 100.00 a day = 10,000.00, so the
+    loss is 1,010,000.00; the pool's 70 % = 707,000.00 (owed: its cash is empty) and the insurer's 20 % =
+    202,000.00 are the measured cover, 909,000.00. The borrower still owes 1,010,000.00 (EAD); stage 3,
+    PD 1: 60 % × (1,010,000.00 − 909,000.00) = 60,600.00, up 54,600.00 from the 6,000.00 of 20 Apr."""
+    create_parties(stub)
+    _deal(deals, "late", "2025-01-15")
+    first = credit.RunImpairment(
+        cpb.RunImpairmentRequest(request_id="imp-1", branch=f"parties/{BANK}", as_of_date=date("2025-04-20"))
+    ).run
+    assert [yuan(line.expected_credit_loss) for line in first.lines] == [Decimal("6000.00")]
+    default = deals.RecordDefault(
+        dpb.RecordDefaultRequest(request_id="x", name="deals/late", value_date=date("2025-04-25"), reason="gone")
+    )
+    assert yuan(default.loss) == Decimal("1010000.00")
+    run = credit.RunImpairment(
+        cpb.RunImpairmentRequest(request_id="imp-2", branch=f"parties/{BANK}", as_of_date=date("2025-04-30"))
+    ).run
+    (line,) = run.lines
+    assert (line.stage, line.cover_measured, yuan(line.exposure_at_default), yuan(line.cover)) == (
+        3,
+        True,
+        Decimal("1010000.00"),
+        Decimal("909000.00"),
+    )
+    assert (yuan(line.expected_credit_loss), yuan(line.change)) == (Decimal("60600.00"), Decimal("54600.00"))
