@@ -379,16 +379,23 @@ def dev_secret_path(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 def ensure_dev_secret(path: Path) -> bytes:
-    """The development HS256 secret at `path`, created (random, mode 0600) when missing."""
+    """The development HS256 secret at `path`, created (random, mode 0600) when missing.
+
+    Written to a private temporary file and published with a hard link, which fails if the path exists:
+    a server and a `toudai token` starting at once never read a created-but-not-yet-written (empty) file.
+    """
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48) + "\n")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(draft, path)
         except FileExistsError:
-            pass  # another process created it first
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_urlsafe(48) + "\n")
+            pass  # another process published its secret first; use that one
+        finally:
+            draft.unlink()
     secret, _ = read_key_material(path)
     assert isinstance(secret, bytes)
     return secret
