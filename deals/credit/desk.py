@@ -180,17 +180,9 @@ class CreditDesk:
             conn = session.connection
             day = as_of or session.today()
             print_ = fingerprint({"branch": branch_id, "as_of": as_of.isoformat() if as_of else ""})
-            previous = conn.execute(
-                sa.select(cs.classification_runs).where(
-                    cs.classification_runs.c.branch == branch_id, cs.classification_runs.c.request_id == request_id
-                )
-            ).first()
+            previous = _branch_run(session, cs.classification_runs, branch_id, request_id, print_)
             if previous is not None:
-                if previous.fingerprint != print_:
-                    raise request_id_reused(request_id)
                 return _run_of(conn, previous)
-            if not session.existing_parties([branch_id]):
-                raise NotFound(f"parties/{branch_id}", "party")
             rows = conn.execute(
                 sa.select(ds.deals)
                 .where(ds.deals.c.branch == branch_id, ds.deals.c.status != "booked")
@@ -270,15 +262,9 @@ class CreditDesk:
             day = as_of or session.today()
             print_ = fingerprint({"branch": branch_id, "as_of": as_of.isoformat() if as_of else ""})
             r = cs.impairment_runs
-            previous_run = conn.execute(
-                sa.select(r).where(r.c.branch == branch_id, r.c.request_id == request_id)
-            ).first()
+            previous_run = _branch_run(session, r, branch_id, request_id, print_)
             if previous_run is not None:
-                if previous_run.fingerprint != print_:
-                    raise request_id_reused(request_id)
                 return _impairment_of(conn, previous_run)
-            if not session.existing_parties([branch_id]):
-                raise NotFound(f"parties/{branch_id}", "party")
             latest = conn.execute(sa.select(sa.func.max(r.c.as_of)).where(r.c.branch == branch_id)).scalar()
             if latest is not None and day < latest:
                 raise FailedPrecondition(
@@ -687,6 +673,21 @@ def _override_of(row: Any) -> Override:
 #: on the asset side), and the branch's expense the changes post to (信用减值损失).
 ALLOWANCE = "loan-loss-allowance"
 IMPAIRMENT_EXPENSE = "credit-impairment-loss"
+
+
+def _branch_run(session: LedgerSession, table: sa.Table, branch: str, request_id: str, print_: str) -> Any:
+    """The run a branch already recorded under `request_id` (a replay), or None for a new run of an existing
+    branch; the same id with another payload is REQUEST_ID_REUSED, an unknown branch NOT_FOUND."""
+    previous = session.connection.execute(
+        sa.select(table).where(table.c.branch == branch, table.c.request_id == request_id)
+    ).first()
+    if previous is not None:
+        if previous.fingerprint != print_:
+            raise request_id_reused(request_id)
+        return previous
+    if not session.existing_parties([branch]):
+        raise NotFound(f"parties/{branch}", "party")
+    return None
 
 
 def _measured_cover(conn: sa.Connection, deal_id: str, day: dt.date) -> int | None:
