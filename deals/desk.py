@@ -39,7 +39,7 @@ from deals.model import (
     ledger_request,
     yuan,
 )
-from deals.names import parse_deal_name, party_filters
+from deals.names import deal_id_in, party_filters
 from deals.queries import decoded_terms
 from deals.records import append_event, load_deal, locked_row, next_seq
 from deals.schedule import Period, build_schedule, round_fen
@@ -150,7 +150,7 @@ class DealDesk:
     # ------------------------------------------------------------------ reading
 
     def get(self, name: str) -> Deal:
-        deal_id = _deal_id(name, "name")
+        deal_id = deal_id_in(name, "name")
 
         def work(session: LedgerSession) -> Deal:
 
@@ -665,7 +665,7 @@ class DealDesk:
         check_request_id(request_id, "request_id", errors)
         deal_id = ""
         try:
-            deal_id = _deal_id(name, "name")
+            deal_id = deal_id_in(name, "name")
         except InvalidArgument as exc:
             errors.violations.extend(exc.violations)
         if value_date is not None:
@@ -755,7 +755,7 @@ def _claim_deal(name: str, field: str) -> str:
     """`claims/{deal}` → the deal id."""
     if not (name or "").startswith("claims/"):
         raise InvalidArgument.one(field, "must be claims/{deal}, e.g. claims/hz-2026-001")
-    return _deal_id("deals/" + name.removeprefix("claims/"), field)
+    return deal_id_in("deals/" + name.removeprefix("claims/"), field)
 
 
 def _pending_claim(ctx: StepContext, name: str) -> Claim:
@@ -778,10 +778,3 @@ def _pending_claim(ctx: StepContext, name: str) -> Claim:
             reason="FOUR_EYES",
         )
     return claim
-
-
-def _deal_id(name: str, field: str) -> str:
-    try:
-        return parse_deal_name(name)
-    except names.BadName as exc:
-        raise InvalidArgument.one(field, str(exc)) from None
