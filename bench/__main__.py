@@ -11,7 +11,9 @@
 Ledger section options: --sizes 1,100,1000,8000, --scale (multiplies transfers and time caps; the full
 run uses 0.5), --no-postgres, --no-sqlite, --profile DIR (cProfile of the server's PostTransactions per
 size), --py-spy DIR (py-spy samples of the server; py-spy on PATH, not a project dependency), --json FILE,
---keep. Each other section's options: `python -m bench SECTION --help`.
+--keep, --guarded (must-not-go-negative accounts, funded), --back-date DAYS (transfers dated DAYS ago).
+Each gRPC figure comes with the server process's CPU time per transfer. Each other section's options:
+`python -m bench SECTION --help`.
 
 PostgreSQL comes from TOUDAI_BENCH_DATABASE_URL (an admin database; runs CREATE and DROP their own
 toudai_bench_* databases), else postgresql://postgres@127.0.0.1:5432/postgres. Without PostgreSQL the

@@ -359,16 +359,16 @@ def check_limits(
         balance = account.normal(state.posted)
         held = account.held(state.pending_debits, state.pending_credits)
         totals = days.get(name) if days else None
-        later = totals.after(value_date) if totals is not None else []
-        if later:
+        if totals is not None and totals.dates and totals.dates[-1] > value_date:
             # Dated before the account's last per-day total: walk its dates, if tx lowers it (a posting
             # that raises an account or leaves it as it was cannot make any date's balance negative).
             lowered = account.normal(sum(p.signed for p in tx.postings if p.account.name == name)) < 0
             if not lowered and balance - held >= 0:
                 continue
-            shortfall = first_shortfall(
-                value_date, today, balance, held, [(day, account.normal(delta)) for day, delta in later]
-            )
+            later = totals.after(value_date)
+            if not account.type.debit_normal:
+                later = [(day, -delta) for day, delta in later]
+            shortfall = first_shortfall(value_date, today, balance, held, later)
         elif balance - held < 0:  # the same balance on every date from the value date on
             shortfall = first_shortfall(value_date, today, balance, held, [])
         else:
@@ -419,6 +419,15 @@ def first_shortfall(
     `today` on.
     """
     start = balance - sum(delta for _, delta in later)
+    # A quick pass first, counting `held` on every date (stricter than the rule): almost always enough.
+    running = start
+    if running >= held:
+        for _, delta in later:
+            running += delta
+            if running < held:
+                break
+        else:
+            return None
     points = [(value_date, start)]
     running = start
     for day, delta in later:
