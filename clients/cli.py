@@ -272,6 +272,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=cli_args.timezone,
         help="IANA time zone of the business date: dates a request leaves out are today there (default %(default)s)",
     )
+    serve.add_argument(
+        "--non-accrual-days",
+        default=90,
+        type=cli_args.days,
+        metavar="DAYS",
+        help="a loan more than DAYS past due stops recognising interest as income (non-accrual, 停止计息); "
+        "docs/credit.md (default %(default)s)",
+    )
     _security_options(serve)
 
     token = _operator_command(subparsers, "token", "mint a development bearer token (prints it on stdout)", "token")

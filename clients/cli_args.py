@@ -44,6 +44,13 @@ def timezone(text: str) -> str:
     return text
 
 
+def days(text: str) -> int:
+    """A whole number of days, 0 to 3650."""
+    if not text.strip().isdigit() or int(text) > 3650:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 0 to 3650, e.g. 90")
+    return int(text)
+
+
 def duration(text: str) -> dt.timedelta:
     """A duration such as 7d, 12h, 30m or 90s."""
     match = _DURATION.match(text)

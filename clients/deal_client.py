@@ -134,6 +134,9 @@ class DealClient:
             accrued=money_value(response.accrued),
             subsidy=money_value(response.subsidy),
             transaction=response.transaction,
+            off_balance_interest=money_value(response.off_balance_interest),
+            moved_off_balance=money_value(response.moved_off_balance),
+            subsidy_reversed=money_value(response.subsidy_reversed),
         )
 
     def repay(self, deal: str, amount: AmountInput, value_date: dt.date, *, request_id: str | None = None) -> Repayment:
@@ -152,6 +155,8 @@ class DealClient:
             principal=money_value(response.principal),
             subsidy=money_value(response.subsidy),
             transaction=response.transaction,
+            off_balance_interest=money_value(response.off_balance_interest),
+            accrual_resumed=money_value(response.accrual_resumed),
         )
 
     def record_default(

@@ -197,6 +197,16 @@ def _balance_rows(deal: Deal) -> list[tuple[str, str]]:
         ("Interest receivable", f"{_cny(deal.interest_receivable)} CNY"),
         ("Subsidy receivable", f"{_cny(deal.subsidy_receivable)} CNY"),
         ("Accrued through", deal.accrued_through.isoformat() if deal.accrued_through else "not yet"),
+        *(
+            [("Off-balance interest", f"{_cny(deal.off_balance_interest)} CNY (表外, not income)")]
+            if deal.off_balance_interest or deal.non_accrual_since
+            else []
+        ),
+        *(
+            [("Non-accrual since", f"{deal.non_accrual_since.isoformat()} (停止计息)")]
+            if deal.non_accrual_since
+            else []
+        ),
     ]
 
 
@@ -339,18 +349,31 @@ def accrual_table(result: Accrual) -> Table:
         ("of which subsidy", f"{_cny(result.subsidy)} CNY"),
         ("of which borrower", f"{_cny(result.accrued - result.subsidy)} CNY"),
     ]
+    if result.moved_off_balance or result.subsidy_reversed:
+        since = result.deal.non_accrual_since.isoformat() if result.deal.non_accrual_since else "?"
+        rows += [
+            ("Non-accrual from", f"{since} (more than the policy's days past due)"),
+            ("Unpaid interest moved off balance sheet", f"{_cny(result.moved_off_balance)} CNY (income reversed)"),
+            ("Subsidy receivable reversed", f"{_cny(result.subsidy_reversed)} CNY"),
+        ]
+    if result.off_balance_interest or result.deal.non_accrual_since:
+        rows.append(("Off-balance interest (表外, not income)", f"{_cny(result.off_balance_interest)} CNY"))
     return _step_table("Interest accrued", result.deal, rows, result.transaction or "(nothing to post)")
 
 
 def repayment_table(result: Repayment) -> Table:
-    paid = result.overdue_interest + result.interest + result.principal
+    paid = result.overdue_interest + result.interest + result.off_balance_interest + result.principal
     table = _table("Repayment allocation", "Part", "Amount (CNY)", numeric=("Amount (CNY)",))
     table.add_row("Overdue interest", _cny(result.overdue_interest))
     table.add_row("Interest", _cny(result.interest))
+    if result.off_balance_interest or result.deal.non_accrual_since or result.accrual_resumed:
+        table.add_row("Off-balance interest (income on receipt)", _cny(result.off_balance_interest))
     table.add_row("Principal", _cny(result.principal))
     table.add_section()
     table.add_row("Paid by the borrower", _cny(paid), style="bold")
     table.add_row("Subsidy settled by the fund", _cny(result.subsidy))
+    if result.accrual_resumed:
+        table.add_row("Back on accrual: off-balance interest recognised", _cny(result.accrual_resumed))
     return table
 
 

@@ -332,6 +332,8 @@ def deal_from(message: pb.Deal) -> Deal:
         subsidy_receivable=money_value(message.subsidy_receivable),
         accrued_to=_date_value(message, "accrued_to"),
         accrued_through=_date_value(message, "accrued_through"),
+        non_accrual_since=_date_value(message, "non_accrual_since"),
+        off_balance_interest=money_value(message.off_balance_interest),
         create_time=_instant(message, "create_time"),
         events=tuple(
             DealEvent(

@@ -259,6 +259,8 @@ class Deal:
     create_time: dt.datetime | None
     events: tuple[DealEvent, ...]
     accrued_through: dt.date | None = None  # the last day whose interest is accrued (inclusive)
+    non_accrual_since: dt.date | None = None  # set while on non-accrual: the first day off balance sheet
+    off_balance_interest: Decimal = Decimal("0.00")  # interest owed but not recognised (表外应收利息)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +308,9 @@ class Accrual:
     accrued: Decimal
     subsidy: Decimal
     transaction: str
+    off_balance_interest: Decimal = Decimal("0.00")  # non-accrual days: tracked off balance sheet, not income
+    moved_off_balance: Decimal = Decimal("0.00")  # this call put the loan on non-accrual: interest moved
+    subsidy_reversed: Decimal = Decimal("0.00")  # ... and the subsidy receivable reversed with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +323,8 @@ class Repayment:
     principal: Decimal
     subsidy: Decimal
     transaction: str
+    off_balance_interest: Decimal = Decimal("0.00")  # paid towards interest tracked off balance sheet
+    accrual_resumed: Decimal = Decimal("0.00")  # off-balance interest back on the books as the loan cured
 
 
 @dataclass(frozen=True, slots=True)

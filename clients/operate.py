@@ -51,6 +51,7 @@ def serve(args: argparse.Namespace) -> int:
     import sqlalchemy.exc
 
     from clients.cli_args import duration
+    from deals.credit.classification import Policy
     from ledger.errors import SchemaMismatch
     from server.app import serve as run_server  # grpc server machinery only when serving
     from server.auth import DEFAULT_MAX_TOKEN_LIFETIME, MAX_LIFETIME_ENV, key_specs_from_env
@@ -77,6 +78,7 @@ def serve(args: argparse.Namespace) -> int:
             max_token_lifetime=lifetime,
             plaintext_behind_proxy=getattr(args, "plaintext_behind_proxy", False),
             timezone=args.timezone,
+            credit_policy=Policy(non_accrual_days=args.non_accrual_days),
         )
     except SchemaMismatch as error:
         return _fail(f"refusing to serve: {error.message}")

@@ -21,6 +21,12 @@ Accounts (codes are per party; `{deal}` is the deal id, so each deal's exposure 
                     collection-costs              expense    collection costs; recovered costs credit it (催收费用)
                     written-off-recoveries        income     the bank's share of recoveries after write-off
                                                              (已核销贷款收回)
+                    off-balance-interest.{deal}   asset      memo: interest a non-accrual loan's borrower owes
+                                                             but the bank does not recognise (表外应收利息)
+                    off-balance-interest-contra.{deal} asset memo contra: always its negative, so the pair
+                                                             nets to zero on the balance sheet (表外利息备查)
+                    loan-loss-allowance.{deal}    asset      contra asset, credit balance: the expected credit
+                                                             loss (贷款损失准备; deals.credit)
   investment arm    options.{deal}                asset      option units (commodity OPT-{DEAL}) held
                     options-granted.{deal}        equity     contra account of the units (no money value)
   risk pool         cash                          asset      must not go negative: the pool pays only what it holds
@@ -52,6 +58,9 @@ from ledger.model import AccountType, PostingSpec, Side, TransactionSpec
 from ledger.names import account_name
 
 CNY = "CNY"
+OFF_BALANCE_INTEREST = "off-balance-interest"
+OFF_BALANCE_CONTRA = "off-balance-interest-contra"
+ALLOWANCE = "loan-loss-allowance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +170,27 @@ class DealAccounts:
                 AccountPlan(self.insurer, "cash", AccountType.ASSET, guarded=True, display_name="Insurer cash"),
             ]
         return plans
+
+    def off_balance_plan(self) -> list[AccountPlan]:
+        """The memo pair of a non-accrual loan (表外): opened when the loan enters non-accrual (idempotent).
+        Both are assets so the pair nets to zero within the bank's assets: the memo amount is in the books
+        and in every export, and the balance sheet is untouched."""
+        d = self.deal
+        return [
+            AccountPlan(
+                self.branch,
+                f"{OFF_BALANCE_INTEREST}.{d}",
+                AccountType.ASSET,
+                guarded=True,
+                display_name=f"Off-balance interest {d} (表外应收利息)",
+            ),
+            AccountPlan(
+                self.branch,
+                f"{OFF_BALANCE_CONTRA}.{d}",
+                AccountType.ASSET,
+                display_name=f"Off-balance interest contra {d} (表外利息备查)",
+            ),
+        ]
 
     # Names used by the entries below.
     def branch_account(self, code: str) -> str:
@@ -362,13 +392,16 @@ def write_off(
     *,
     compensation: int = 0,
     insurance: int = 0,
+    allowance: int = 0,
 ) -> TransactionSpec:
     """Write-off (核销): the borrower's principal and interest leave the books; the pool's compensation and
-    the insurer's share held for the deal offset them, and the rest is the bank's loan loss."""
-    loss = principal + interest - compensation - insurance
+    the insurer's share held for the deal offset them, the loan loss allowance provided for the deal takes
+    what is left (`allowance`, at most that), and only the rest is a loan loss of the day."""
+    loss = principal + interest - compensation - insurance - allowance
     lines: Lines = [
         (a.deal_account(a.branch, "compensation-received"), Side.DEBIT, compensation),
         (a.deal_account(a.branch, "insurance-compensation"), Side.DEBIT, insurance),
+        (a.deal_account(a.branch, ALLOWANCE), Side.DEBIT, allowance),
         # Cover above the debt left (possible only by a fen of rounding) is a negative loss.
         (a.branch_account("loan-loss"), Side.DEBIT if loss >= 0 else Side.CREDIT, abs(loss)),
         (a.deal_account(a.branch, "loans"), Side.CREDIT, principal),
@@ -445,3 +478,82 @@ def recover(
             (account_name(a.insurer, "recovery-income"), Side.CREDIT, r.insurer_share),
         ]
     return _spec(request_id, day, f"Recovery on deal {a.deal}", lines, meta)
+
+
+def _off_balance(a: DealAccounts, amount: int, *, into: bool) -> Lines:
+    """The memo pair moves together: into the memo (Dr interest, Cr contra) or out of it."""
+    interest = a.deal_account(a.branch, OFF_BALANCE_INTEREST)
+    contra = a.deal_account(a.branch, OFF_BALANCE_CONTRA)
+    return [
+        (interest, Side.DEBIT if into else Side.CREDIT, amount),
+        (contra, Side.CREDIT if into else Side.DEBIT, amount),
+    ]
+
+
+def enter_non_accrual(
+    a: DealAccounts, request_id: str, day: dt.date, interest: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """Non-accrual (停止计息, 转表外): the borrower interest accrued and unpaid leaves the books — the income
+    it made is reversed (冲减利息收入) — and is tracked in the memo pair until the borrower pays it."""
+    lines: Lines = [
+        (a.branch_account("interest-income"), Side.DEBIT, interest),
+        (a.deal_account(a.branch, "interest-receivable"), Side.CREDIT, interest),
+        *_off_balance(a, interest, into=True),
+    ]
+    return _spec(request_id, day, f"Deal {a.deal} on non-accrual: unpaid interest moved off balance sheet", lines, meta)
+
+
+def accrue_off_balance(
+    a: DealAccounts, request_id: str, day: dt.date, interest: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """Accrual on a non-accrual loan: the borrower's interest is tracked in the memo pair, not income."""
+    lines = _off_balance(a, interest, into=True)
+    return _spec(request_id, day, f"Off-balance interest of deal {a.deal} to {day.isoformat()}", lines, meta)
+
+
+def repay_non_accrual(
+    a: DealAccounts,
+    request_id: str,
+    day: dt.date,
+    interest: int,
+    principal: int,
+    off_balance: int,
+    meta: Mapping[str, str],
+) -> TransactionSpec:
+    """Repayment of a non-accrual loan: interest still on the books, interest tracked off balance sheet
+    (income only now that it is received, 收付实现制), then principal."""
+    lines: Lines = [
+        (a.branch_account("clearing"), Side.DEBIT, interest + principal + off_balance),
+        (a.deal_account(a.branch, "interest-receivable"), Side.CREDIT, interest),
+        (a.deal_account(a.branch, "loans"), Side.CREDIT, principal),
+        (a.branch_account("interest-income"), Side.CREDIT, off_balance),
+        *_off_balance(a, off_balance, into=False),
+    ]
+    return _spec(request_id, day, f"Repayment of deal {a.deal} (non-accrual)", lines, meta)
+
+
+def resume_accrual(
+    a: DealAccounts, request_id: str, day: dt.date, interest: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """A non-accrual loan brought current: the interest still off balance sheet is owed on a performing loan
+    again, so it returns to the books as a receivable and income (恢复计息)."""
+    lines: Lines = [
+        (a.deal_account(a.branch, "interest-receivable"), Side.DEBIT, interest),
+        (a.branch_account("interest-income"), Side.CREDIT, interest),
+        *_off_balance(a, interest, into=False),
+    ]
+    return _spec(request_id, day, f"Deal {a.deal} back on accrual: off-balance interest recognised", lines, meta)
+
+
+def recover_off_balance(
+    a: DealAccounts, request_id: str, day: dt.date, interest: int, meta: Mapping[str, str], *, written_off: bool
+) -> TransactionSpec:
+    """A recovery beyond the debt on the books pays interest tracked off balance sheet: the bank's alone
+    (nobody compensated it), income when received (interest income, or recoveries after write-off)."""
+    income = "written-off-recoveries" if written_off else "interest-income"
+    lines: Lines = [
+        (a.branch_account("clearing"), Side.DEBIT, interest),
+        (a.branch_account(income), Side.CREDIT, interest),
+        *_off_balance(a, interest, into=False),
+    ]
+    return _spec(request_id, day, f"Recovery of off-balance interest on deal {a.deal}", lines, meta)

@@ -26,6 +26,8 @@ from deals.accrual import AccrualState, start_segment
 from deals.agreements.reach import reach_for_caller, reach_legacy_deal
 from deals.booking import insert_bookings, prepare_booking
 from deals.claims import Claim, ClaimStatus, claim_of, claim_row, decide, file_claim
+from deals.credit.arrears import Payment
+from deals.credit.classification import DEFAULT_POLICY, Policy
 from deals.model import (
     BOOK_MANY_LIMIT,
     CLAIM_APPROVED_EVENT,
@@ -66,8 +68,9 @@ from ledger.validation import check_request_id, check_value_date
 class DealDesk:
     """Linked deals on a `Ledger` (same database)."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, policy: Policy = DEFAULT_POLICY) -> None:
         self._ledger = ledger
+        self.policy = policy  # the credit policy: its non-accrual threshold decides what accrual posts
 
     # ------------------------------------------------------------------ booking
 
@@ -248,7 +251,8 @@ class DealDesk:
         return self._step(request_id, name, "accrued", through, step, payload=sent)
 
     def repay(self, *, request_id: str, name: str, amount: int, value_date: dt.date) -> StepResult:
-        """Allocate a payment to overdue interest, then current interest, then principal (prepayment)."""
+        """Allocate a payment to overdue interest, then current interest, then principal (prepayment); on a
+        non-accrual loan to interest on the books, interest off balance sheet, then principal."""
         if amount <= 0:
             raise InvalidArgument.one("amount", "must be greater than zero", "NON_POSITIVE_AMOUNT")
 
@@ -256,6 +260,9 @@ class DealDesk:
             ctx.require(DealStatus.DISBURSED, DealStatus.REPAYING, verb="repaid")
             ctx.not_before_last_event(value_date, "repaid")
             ctx.accrue_to(value_date)
+            if ctx.non_accrual_since is not None:
+                _repay_non_accrual(ctx, amount, value_date)
+                return
             balances = ctx.balances()
             interest_due = balances["interest-receivable"]
             principal_due = balances["loans"]
@@ -331,6 +338,7 @@ class DealDesk:
                 insurer_share=insurer,
                 compensation_pending=0 if automatic else compensation,
                 subsidy_reversed=reversed_subsidy,
+                off_balance_interest=ctx.off_balance_interest(),
             )
             agreements = ctx.terms.agreements
             file_claim(
@@ -492,6 +500,9 @@ class DealDesk:
             balances = ctx.balances()
             _open_cover_accounts(ctx)
             cover = _cover(ctx)
+            written_off = balances["loans"] + balances["interest-receivable"]
+            uncovered = written_off - cover["compensation-received"] - cover["insurance-compensation"]
+            allowance = min(_allowance(ctx), max(uncovered, 0))
             ctx.post(
                 accounting.write_off(
                     ctx.accounts,
@@ -502,17 +513,19 @@ class DealDesk:
                     ctx.meta(),
                     compensation=cover["compensation-received"],
                     insurance=cover["insurance-compensation"],
+                    allowance=allowance,
                 )
             )
             ctx.status = DealStatus.WRITTEN_OFF
-            written_off = balances["loans"] + balances["interest-receivable"]
             ctx.amounts.update(
                 written_off=written_off,
                 principal=balances["loans"],
                 interest=balances["interest-receivable"],
                 compensation_applied=cover["compensation-received"],
                 insurance_applied=cover["insurance-compensation"],
-                loan_loss=written_off - cover["compensation-received"] - cover["insurance-compensation"],
+                allowance_applied=allowance,
+                loan_loss=uncovered - allowance,
+                off_balance_interest=ctx.off_balance_interest(),
             )
 
         return self._step(request_id, name, "written_off", value_date, step, payload={"date": value_date.isoformat()})
@@ -694,7 +707,7 @@ class DealDesk:
             terms = codec.terms_from_json(row.terms_json)
             reach_legacy_deal(session, terms)
             session.lock_books(terms.parties())
-            ctx = StepContext(session, row, terms, value_date, request_id)
+            ctx = StepContext(session, row, terms, value_date, request_id, self.policy)
             apply(ctx)
             now = session.now()
             updates: dict[str, Any] = {"status": ctx.status.value, "updated_at": now}
@@ -709,6 +722,8 @@ class DealDesk:
                 )
             if ctx.defaulted:
                 updates["defaulted_at"] = now
+            if ctx.non_accrual_since != row.non_accrual_since:
+                updates["non_accrual_since"] = ctx.non_accrual_since
             conn.execute(ds.deals.update().where(ds.deals.c.id == deal_id).values(**updates))
             details = {k: str(v) for k, v in ctx.amounts.items()}
             details["transactions"] = ",".join(str(t) for t in ctx.posted)
@@ -749,6 +764,52 @@ def _cover(ctx: StepContext) -> dict[str, int]:
     wanted = {key: a.deal_account(a.branch, key) for key in ("compensation-received", "insurance-compensation")}
     found = ctx.session.balances(list(wanted.values()))
     return {key: found[name].balance if name in found else 0 for key, name in wanted.items()}
+
+
+def _allowance(ctx: StepContext) -> int:
+    """The loan loss allowance impairment runs provided for the deal (a contra asset's credit balance)."""
+    name = ctx.accounts.deal_account(ctx.accounts.branch, accounting.ALLOWANCE)
+    found = ctx.session.balances([name])
+    return max(-found[name].balance, 0) if name in found else 0
+
+
+def _repay_non_accrual(ctx: StepContext, amount: int, day: dt.date) -> None:
+    """A repayment of a non-accrual loan (docs/credit.md, "Non-accrual"), in the loan contract's order as for
+    any loan: interest still on the books, then interest tracked off balance sheet (recognised as income
+    now that it is received), then principal. A payment that brings the loan current (0 days past due)
+    ends non-accrual: the interest still off balance sheet returns to the books."""
+    balances = ctx.balances()
+    interest_due, principal_due = balances["interest-receivable"], balances["loans"]
+    off_balance_due = ctx.off_balance_interest()
+    owed = interest_due + principal_due + off_balance_due
+    if amount > owed:
+        raise InvalidArgument.one(
+            "amount",
+            f"{yuan(amount)} is more than the {yuan(owed)} owed ({yuan(interest_due)} interest on the books, "
+            f"{yuan(principal_due)} principal, {yuan(off_balance_due)} interest off balance sheet)",
+            "OVERPAYMENT",
+        )
+    interest = min(amount, interest_due)
+    off_balance = min(amount - interest, off_balance_due)
+    principal = amount - interest - off_balance
+    ctx.post(
+        accounting.repay_non_accrual(
+            ctx.accounts, ctx.ledger_request(), day, interest, principal, off_balance, ctx.meta()
+        )
+    )
+    state = ctx.accrual()
+    if principal:
+        ctx.state = start_segment(state, day)
+    ctx.status = DealStatus.REPAYING
+    ctx.amounts.update(
+        overdue_interest=interest, interest=0, principal=principal, subsidy=0, off_balance_interest=off_balance
+    )
+    if ctx.arrears(Payment(day, amount, principal)).days_past_due(day) == 0:
+        resumed = off_balance_due - off_balance
+        if resumed:
+            ctx.post(accounting.resume_accrual(ctx.accounts, ctx.ledger_request(), day, resumed, ctx.meta()))
+        ctx.non_accrual_since = None
+        ctx.amounts["accrual_resumed"] = resumed
 
 
 def _claim_deal(name: str, field: str) -> str:

@@ -66,6 +66,8 @@ class Deal:
     events: tuple[DealEvent, ...]
     booked_by: str = ""  # principal
     booked_role: str = ""
+    non_accrual_since: dt.date | None = None  # first day of interest tracked off balance sheet (None: accruing)
+    off_balance_interest: int = 0  # interest owed but not recognised (表外应收利息), fen
 
     @property
     def name(self) -> str:

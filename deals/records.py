@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from deals import accounting
 from deals import schema as ds
 from deals.model import Deal, DealEvent, DealStatus, deal_accounts, event_row
 from deals.queries import decoded_terms
@@ -59,8 +60,10 @@ def load_deal(session: LedgerSession, row: Any) -> Deal:
         "loans": accounts.deal_account(terms.branch, "loans"),
         "interest-receivable": accounts.deal_account(terms.branch, "interest-receivable"),
         "subsidy-receivable": accounts.deal_account(terms.branch, "subsidy-receivable"),
+        "off-balance-interest": accounts.deal_account(terms.branch, accounting.OFF_BALANCE_INTEREST),
     }
     balances = session.balances(list(wanted.values()))
+    memo = balances.get(wanted["off-balance-interest"])
     events = conn.execute(
         sa.select(ds.deal_events).where(ds.deal_events.c.deal_id == row.id).order_by(ds.deal_events.c.seq)
     ).all()
@@ -89,4 +92,6 @@ def load_deal(session: LedgerSession, row: Any) -> Deal:
         ),
         booked_by=row.principal or "",
         booked_role=row.role or "",
+        non_accrual_since=row.non_accrual_since,
+        off_balance_interest=memo.balance if memo is not None else 0,
     )

@@ -5,9 +5,11 @@ sale of collateral or a court. It is applied in a fixed order (docs/deals.md, "R
 
 1. `costs`: the collection costs (催收费用) the recovery reimburses, kept by the bank, which paid them;
 2. principal the borrower still owes;
-3. interest the borrower still owes.
+3. interest the borrower still owes on the books;
+4. interest tracked off balance sheet (a loan that was on non-accrual): the bank's alone, since nobody
+   compensated it, and income only now that it is received.
 
-What goes to principal and interest (the *net* recovery) is shared with the parties that bore the loss
+What goes to principal and interest on the books (the *net* recovery) is shared with the parties that bore the loss
 under their agreements, pro rata to what each bore: the risk pool its compensation (paid or owed; nothing
 if the pool rejected the claim), the insurer its share, the bank the rest of the loss measured at default.
 Rounding: a party's share of the net recoveries *so far* is rounded once, half up, to the fen, and this
@@ -161,18 +163,21 @@ def apply_recovery(ctx: StepContext, *, amount: int, costs: int, day: dt.date) -
     else:
         balances = ctx.balances()
         owed = Owed(balances["loans"], balances["interest-receivable"])
+    off_balance_owed = ctx.off_balance_interest()
     net = amount - costs
-    if net > owed.total:
+    if net > owed.total + off_balance_owed:
         raise InvalidArgument.one(
             "amount",
-            f"{yuan(amount)} less {yuan(costs)} of costs is {yuan(net)}, more than the {yuan(owed.total)} the "
-            f"borrower still owes ({yuan(owed.principal)} principal, {yuan(owed.interest)} interest)",
+            f"{yuan(amount)} less {yuan(costs)} of costs is {yuan(net)}, more than the "
+            f"{yuan(owed.total + off_balance_owed)} the borrower still owes ({yuan(owed.principal)} principal, "
+            f"{yuan(owed.interest)} interest, {yuan(off_balance_owed)} interest off balance sheet)",
             "RECOVERY_EXCEEDS_DEBT",
         )
     principal = min(net, owed.principal)
-    interest = net - principal
+    interest = min(net - principal, owed.interest)
+    off_balance = net - principal - interest
     basis = basis_of(ctx.conn, ctx.deal_id)
-    pool, insurer, bank = split(basis, net)
+    pool, insurer, bank = split(basis, principal + interest)
     a = ctx.accounts
     if not written_off:
         _cover_held(ctx, basis)
@@ -195,6 +200,12 @@ def apply_recovery(ctx: StepContext, *, amount: int, costs: int, day: dt.date) -
         insurer_set_off=insurer_set_off,
     )
     ctx.post(accounting.recover(a, ctx.ledger_request(), day, amounts, ctx.meta(), written_off=written_off))
+    if off_balance:
+        ctx.post(
+            accounting.recover_off_balance(
+                a, ctx.ledger_request(), day, off_balance, ctx.meta(), written_off=written_off
+            )
+        )
     ctx.day = day
     ctx.amounts.update(
         costs=costs,
@@ -205,6 +216,7 @@ def apply_recovery(ctx: StepContext, *, amount: int, costs: int, day: dt.date) -
         insurer_share=insurer,
         insurer_set_off=insurer_set_off,
         bank_share=bank,
+        off_balance_interest=off_balance,
     )
 
 

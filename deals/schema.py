@@ -35,6 +35,9 @@ deals = sa.Table(
     sa.Column("subsidy_before_segment", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("period_borrower_interest", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("defaulted_at", Instant, nullable=True),
+    # Non-accrual (停止计息): the first day whose interest was tracked off balance sheet; NULL while the
+    # loan's interest is recognised as income (docs/credit.md, "Non-accrual").
+    sa.Column("non_accrual_since", sa.Date, nullable=True),
     # Who booked it (NULL for deals booked before attribution was recorded).
     sa.Column("principal", sa.String(200), nullable=True),
     sa.Column("role", sa.String(32), nullable=True),

@@ -12,6 +12,9 @@ from deals import accounting
 from deals import schema as ds
 from deals.accrual import AccrualState, accrue
 from deals.calendar import covered_years
+from deals.credit.arrears import ArrearsBook, Payment, dues_of
+from deals.credit.classification import DEFAULT_POLICY, Policy
+from deals.credit.events import payments_of, steps_of
 from deals.model import DealStatus, deal_accounts, deal_meta, ledger_request
 from deals.records import next_seq
 from deals.schedule import provisional_payments
@@ -25,8 +28,16 @@ class StepContext:
     """The context one deal step works in: its connection, terms, state and what it posted."""
 
     def __init__(
-        self, session: LedgerSession, row: Any, terms: DealTerms, value_date: dt.date | None, request_id: str = ""
+        self,
+        session: LedgerSession,
+        row: Any,
+        terms: DealTerms,
+        value_date: dt.date | None,
+        request_id: str = "",
+        policy: Policy = DEFAULT_POLICY,
     ) -> None:
+        self.policy = policy
+        self.non_accrual_since: dt.date | None = row.non_accrual_since
         self.request_id = request_id
         self.session = session
         self.conn = session.connection
@@ -132,19 +143,44 @@ class StepContext:
             raise AssertionError(f"deals/{self.deal_id} has no accrual state")
         return self.state
 
+    def arrears(self, *extra: Payment) -> ArrearsBook:
+        """The deal's dues and the borrower's recorded payments (and `extra`, one being recorded now)."""
+        disbursed_on = steps_of(self.conn, self.deal_id).get("disbursed")
+        if disbursed_on is None:  # pragma: no cover - every state that accrues has been disbursed
+            raise AssertionError(f"deals/{self.deal_id} has not been disbursed")
+        payments = [*payments_of(self.conn, self.deal_id), *extra]
+        return ArrearsBook(dues_of(self.terms, disbursed_on, payments), payments)
+
     def accrue_to(self, to: dt.date) -> None:
         """Accrue interest for the days before `to` (nothing if already there) and post it on the last of
         them, `to` - 1: an accrual through D accrues to D + 1 and posts on D; a repayment on D accrues
         through D - 1 and posts that on D - 1. Interest is income of the days it covers, so the figures as
-        of every date are the same whichever step accrued them (docs/deals.md "Dates")."""
+        of every date are the same whichever step accrued them (docs/deals.md "Dates").
+
+        The days on which the loan is more than `policy.non_accrual_days` past due are not income: the
+        first of them moves the unpaid interest off balance sheet, and from it on the borrower's interest
+        accrues in the memo pair (docs/credit.md, "Non-accrual")."""
         self.state = self.accrual()
+        self.amounts.setdefault("accrued", 0)
+        self.amounts.setdefault("accrued_subsidy", 0)
         if to <= self.state.accrued_to:
-            self.amounts.setdefault("accrued", 0)
-            self.amounts.setdefault("accrued_subsidy", 0)
             return
         self.calendar_covers(to)
+        if self.non_accrual_since is None:
+            start = self.arrears().non_accrual_from(self.state.accrued_to, to, self.policy.non_accrual_days)
+            if start is None:
+                self._accrue_on_balance(to)
+                return
+            self._accrue_on_balance(start)
+            self.enter_non_accrual(start)
+        self._accrue_off_balance(to)
+
+    def _accrue_on_balance(self, to: dt.date) -> None:
+        state = self.accrual()
+        if to <= state.accrued_to:
+            return
         principal = self.balances()["loans"]
-        self.state, accrued = accrue(self.state, to, principal, self.terms.loan, self.terms.subsidy)
+        self.state, accrued = accrue(state, to, principal, self.terms.loan, self.terms.subsidy)
         day = to - dt.timedelta(days=1)
         if accrued.interest:
             self.post(
@@ -152,8 +188,48 @@ class StepContext:
                     self.accounts, self.ledger_request(), day, accrued.borrower, accrued.subsidy, self.meta()
                 )
             )
-        self.amounts["accrued"] = self.amounts.get("accrued", 0) + accrued.interest
-        self.amounts["accrued_subsidy"] = self.amounts.get("accrued_subsidy", 0) + accrued.subsidy
+        self.amounts["accrued"] += accrued.interest
+        self.amounts["accrued_subsidy"] += accrued.subsidy
+
+    def _accrue_off_balance(self, to: dt.date) -> None:
+        """Non-accrual: the borrower's share of the interest goes to the memo pair; the subsidy share of these
+        days is not owed (贴息 is not paid on overdue loans: docs/credit.md, "Non-accrual")."""
+        state = self.accrual()
+        if to <= state.accrued_to:
+            return
+        principal = self.balances()["loans"]
+        self.state, accrued = accrue(state, to, principal, self.terms.loan, self.terms.subsidy)
+        if accrued.borrower:
+            day = to - dt.timedelta(days=1)
+            self.post(
+                accounting.accrue_off_balance(self.accounts, self.ledger_request(), day, accrued.borrower, self.meta())
+            )
+        self.amounts["accrued_off_balance"] = self.amounts.get("accrued_off_balance", 0) + accrued.borrower
+        self.amounts["subsidy_forgone"] = self.amounts.get("subsidy_forgone", 0) + accrued.subsidy
+
+    def open_off_balance(self) -> None:
+        plans = self.accounts.off_balance_plan()
+        self.session.open_accounts([(p.party, p.code, p.type, p.commodity, p.guarded, p.display_name) for p in plans])
+
+    def enter_non_accrual(self, day: dt.date) -> None:
+        """From `day` the loan is on non-accrual: its unpaid interest leaves the books for the memo pair, and
+        the subsidy receivable (accrued since the borrower's last payment) is reversed, as at default."""
+        self.open_off_balance()
+        balances = self.balances()
+        interest, subsidy = balances["interest-receivable"], balances["subsidy-receivable"]
+        if subsidy:
+            self.post(accounting.reverse_subsidy(self.accounts, self.ledger_request(), day, subsidy, self.meta()))
+        if interest:
+            self.post(accounting.enter_non_accrual(self.accounts, self.ledger_request(), day, interest, self.meta()))
+        self.non_accrual_since = day
+        self.amounts["non_accrual_interest"] = interest
+        self.amounts["non_accrual_subsidy_reversed"] = subsidy
+
+    def off_balance_interest(self) -> int:
+        """What the memo pair holds for the deal: interest owed but not recognised (0 without the pair)."""
+        name = self.accounts.deal_account(self.terms.branch, accounting.OFF_BALANCE_INTEREST)
+        found = self.session.balances([name])
+        return found[name].balance if name in found else 0
 
     def not_before_accrued(self, through: dt.date) -> None:
         """An accrual through a day before the last day accrued would have posted part of the interest

@@ -23,6 +23,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from deals.agreements.desk import AgreementDesk
+from deals.credit.classification import DEFAULT_POLICY, Policy
 from deals.credit.desk import CreditDesk
 from deals.desk import DealDesk
 from ledger import actor, db
@@ -100,6 +101,7 @@ def create_server(
     authenticator: Authenticator | None = None,
     credentials: grpc.ServerCredentials | None = None,
     in_flight: InFlight | None = None,
+    credit_policy: Policy = DEFAULT_POLICY,
 ) -> tuple[grpc.Server, int]:
     """A configured, unstarted server bound to `address`, and the port it bound.
 
@@ -108,7 +110,8 @@ def create_server(
     Pass `health_servicer` to keep a handle on it (serve() flips it to NOT_SERVING while draining).
     Without `authenticator` the server runs in development mode with no keys (server.auth): calls
     without a token act as the development administrator and any presented token is refused. With
-    `credentials` (server.auth.server_credentials) the port speaks TLS.
+    `credentials` (server.auth.server_credentials) the port speaks TLS. `credit_policy` sets the
+    classification thresholds and the non-accrual threshold (docs/credit.md).
     """
     authenticator = authenticator or Authenticator(KeySet(), development=True)
     server = grpc.server(
@@ -132,10 +135,11 @@ def create_server(
         ],
     )
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), server)
-    deal_desk = DealDesk(ledger)
+    deal_desk = DealDesk(ledger, credit_policy)
     deals_pb2_grpc.add_DealServiceServicer_to_server(DealServicer(deal_desk), server)
     agreements_pb2_grpc.add_AgreementServiceServicer_to_server(AgreementServicer(AgreementDesk(ledger)), server)
-    credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(CreditDesk(ledger), deal_desk), server)
+    credit_desk = CreditDesk(ledger, credit_policy)
+    credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(credit_desk, deal_desk), server)
     settlement_pb2_grpc.add_SettlementServiceServicer_to_server(
         SettlementServicer(ExerciseDesk(ledger), deal_desk), server
     )
@@ -220,9 +224,10 @@ def serve(
     max_token_lifetime: dt.timedelta = DEFAULT_MAX_TOKEN_LIFETIME,
     plaintext_behind_proxy: bool = False,
     timezone: str = DEFAULT_TIMEZONE,
+    credit_policy: Policy = DEFAULT_POLICY,
 ) -> None:
     """Run the server until SIGTERM or SIGINT, then shut down gracefully. `timezone` fixes the business
-    date: every date a request leaves out is today in that zone.
+    date: every date a request leaves out is today in that zone; `credit_policy` the credit thresholds.
 
     Refuses to start (server.auth.AuthConfigError) without `jwt_keys` on a non-loopback address, in
     plaintext on a non-loopback address unless `plaintext_behind_proxy` (server.auth.check_transport),
@@ -264,6 +269,7 @@ def serve(
             authenticator=authenticator,
             credentials=credentials,
             in_flight=in_flight,
+            credit_policy=credit_policy,
         )
         if metrics is not None and metrics_listen:
             bound = metrics.start(metrics_listen)

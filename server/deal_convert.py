@@ -518,6 +518,8 @@ def deal_out(deal: Deal) -> pb.Deal:
         subsidy_receivable=money_out(deal.subsidy_receivable),
         accrued_to=_opt_date(deal.accrued_to),
         accrued_through=_opt_date(deal.accrued_to - dt.timedelta(days=1)) if deal.accrued_to else None,
+        non_accrual_since=_opt_date(deal.non_accrual_since),
+        off_balance_interest=money_out(deal.off_balance_interest),
         create_time=instant_out(deal.create_time),
         events=[event_out(e) for e in deal.events],
         booked_by=attribution_out(

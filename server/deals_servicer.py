@@ -111,6 +111,9 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             accrued=dc.money_out(result.amounts.get("accrued", 0)),
             subsidy=dc.money_out(result.amounts.get("accrued_subsidy", 0)),
             transaction=_transaction(result),
+            off_balance_interest=dc.money_out(result.amounts.get("accrued_off_balance", 0)),
+            moved_off_balance=dc.money_out(result.amounts.get("non_accrual_interest", 0)),
+            subsidy_reversed=dc.money_out(result.amounts.get("non_accrual_subsidy_reversed", 0)),
         )
 
     def RecordRepayment(
@@ -135,6 +138,8 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             principal=dc.money_out(a.get("principal", 0)),
             subsidy=dc.money_out(a.get("subsidy", 0)),
             transaction=_transaction(result),
+            off_balance_interest=dc.money_out(a.get("off_balance_interest", 0)),
+            accrual_resumed=dc.money_out(a.get("accrual_resumed", 0)),
         )
 
     def RecordDefault(

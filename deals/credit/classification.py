@@ -54,13 +54,15 @@ def worst(*categories: Category) -> Category:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """The thresholds of the rule set: each the most days past due a category allows."""
+    """The thresholds of the rule set: each the most days past due a category allows; and the most days
+    past due on which a loan's interest is still recognised as income (non-accrual beyond it)."""
 
     normal_max_days: int = 0
     special_mention_max_days: int = 90
     substandard_max_days: int = 270
     doubtful_max_days: int = 360
     cure_days: int = 90
+    non_accrual_days: int = 90
 
 
 DEFAULT_POLICY = Policy()

@@ -19,10 +19,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from deals import schema as ds
-from deals.accounting import CNY
+from deals.accounting import ALLOWANCE, CNY
 from deals.credit import schema as cs
-from deals.credit.arrears import ArrearsBook, Payment, dues_of
+from deals.credit.arrears import ArrearsBook, dues_of
 from deals.credit.classification import DEFAULT_POLICY, Category, Classification, Policy, classify
+from deals.credit.events import payments_of, steps_of
 from deals.credit.impairment import CURRENT as CURRENT_PARAMETERS
 from deals.credit.impairment import PARAMETERS, EclStage, Inputs, Parameters, inputs_for, tier_of
 from deals.model import deal_accounts
@@ -227,13 +228,13 @@ class CreditDesk:
 
     def _classify(self, conn: sa.Connection, row: Any, day: dt.date) -> Classification | None:
         """The deal's classification as of `day`, or None if it was not an open loan then."""
-        steps = _steps(conn, row.id)
+        steps = steps_of(conn, row.id)
         disbursed_on = steps.get("disbursed")
         closed_on = steps.get("closed")
         if disbursed_on is None or disbursed_on > day or (closed_on is not None and closed_on <= day):
             return None
         terms = decoded_terms(row.terms_json)
-        payments = _payments(conn, row.id)
+        payments = payments_of(conn, row.id)
         book = ArrearsBook(dues_of(terms, disbursed_on, payments), payments)
         return classify(
             book,
@@ -343,10 +344,12 @@ class CreditDesk:
         """One deal's ECL inputs as of `day`; None for a deal with nothing to measure and no allowance."""
         conn = session.connection
         terms = decoded_terms(row.terms_json)
-        steps = _steps(conn, row.id)
+        steps = steps_of(conn, row.id)
         allowance_account = names.account_name(terms.branch, f"{ALLOWANCE}.{row.id}")
-        found = session.balances([allowance_account])
-        previous = -found[allowance_account].balance if found else 0  # a contra-asset: credit balance
+        # As of the run's date: a write-off dated later may already have drawn on it (the next run releases
+        # what is left for a written-off loan).
+        found = session.balances_as_of([allowance_account], day)
+        previous = -found[allowance_account].balance if allowance_account in found else 0  # contra-asset
         booked_on = steps.get("booked")
         ended = [steps[k] for k in ("closed", "written_off") if k in steps and steps[k] <= day]
         if booked_on is None or booked_on > day or ended:
@@ -542,33 +545,6 @@ def _deal_row(conn: sa.Connection, deal_id: str, *, lock: bool = False) -> Any:
     return row
 
 
-def _steps(conn: sa.Connection, deal_id: str) -> dict[str, dt.date]:
-    """The value date of the first step of each kind (booked, disbursed, defaulted, written_off, closed)."""
-    e = ds.deal_events
-    rows = conn.execute(
-        sa.select(e.c.kind, sa.func.min(e.c.value_date))
-        .where(e.c.deal_id == deal_id, e.c.kind.in_(["booked", "disbursed", "defaulted", "written_off", "closed"]))
-        .group_by(e.c.kind)
-    ).all()
-    return {kind: day for kind, day in rows}
-
-
-def _payments(conn: sa.Connection, deal_id: str) -> list[Payment]:
-    """The borrower's repayments: amount (overdue interest + interest + principal) and principal part."""
-    e = ds.deal_events
-    rows = conn.execute(
-        sa.select(e.c.value_date, e.c.details_json)
-        .where(e.c.deal_id == deal_id, e.c.kind == "repaid")
-        .order_by(e.c.seq)
-    ).all()
-    found = []
-    for day, details_json in rows:
-        details = json.loads(details_json)
-        parts = [int(details.get(k, 0)) for k in ("overdue_interest", "interest", "principal")]
-        found.append(Payment(day, sum(parts), parts[2]))
-    return found
-
-
 def _floor(conn: sa.Connection, deal_id: str, day: dt.date) -> Category:
     """The approved override in force on `day`: the latest effective on or before it (NORMAL: none)."""
     t = cs.classification_overrides
@@ -669,9 +645,8 @@ def _override_of(row: Any) -> Override:
     )
 
 
-#: The deal's allowance account in the branch's book (贷款损失准备, a contra-asset: its balance is negative
-#: on the asset side), and the branch's expense the changes post to (信用减值损失).
-ALLOWANCE = "loan-loss-allowance"
+#: The branch's expense the allowance's changes post to (信用减值损失); the deal's allowance account is
+#: deals.accounting.ALLOWANCE (贷款损失准备, a contra-asset: its balance is negative on the asset side).
 IMPAIRMENT_EXPENSE = "credit-impairment-loss"
 
 

@@ -120,12 +120,18 @@ def test_a_run_records_history_and_replays(stub: Stub, deals: Deals, credit: Any
 def test_paying_up_cures_only_after_the_cure_period(stub: Stub, deals: Deals, credit: Any) -> None:
     _loan(stub, deals)
     # On 20 Jun the borrower pays 15 Mar to 15 Jun: 2,800.00 + 3,100.00 + 3,000.00 + 3,100.00 = 12,000.00 of
-    # interest. The repayment accrues 15 Feb → 20 Jun first (125 days, 12,500.00): 12,000.00 is overdue
-    # interest (periods before 15 Jun), and the 500.00 of 15-20 Jun is current, left owing.
+    # interest. The loan has been on non-accrual since 14 Jun (91 days past due): the repayment accrues
+    # 15 Feb → 14 Jun on the books (119 days, 11,900.00), moves those unpaid 11,900.00 off balance sheet on
+    # 14 Jun, and tracks 14 → 20 Jun there (6 days, 600.00): 12,500.00 off balance sheet. The 12,000.00
+    # pays off-balance interest (income on receipt); it brings the loan current, so the 500.00 left
+    # (15-20 Jun) returns to the books and the loan accrues again.
     paid = deals.RecordRepayment(
         dpb.RecordRepaymentRequest(request_id="r2", name=NAME, amount=cny("12000.00"), value_date=date("2025-06-20"))
     )
-    assert paid.overdue_interest.units == 12000
+    assert (paid.overdue_interest.units, paid.off_balance_interest.units, paid.principal.units) == (0, 12000, 0)
+    assert paid.accrual_resumed.units == 500
+    assert not paid.deal.HasField("non_accrual_since")
+    assert (paid.deal.interest_receivable.units, paid.deal.off_balance_interest.units) == (500, 0)
     assert _as_of(credit, "2025-06-20").classification.days_past_due == 0
     # 19 Jun was 96 days past due (substandard); the 90-day window keeps it until 16 Sep (16 Sep − 89 days
     # = 19 Jun) provided the July, August and September instalments are paid on their dates.

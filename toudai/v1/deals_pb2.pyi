@@ -379,7 +379,7 @@ class DealEvent(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., request_id: _Optional[str] = ..., transaction: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., details: _Optional[_Mapping[str, str]] = ..., recorded_by: _Optional[_Union[Attribution, _Mapping]] = ...) -> None: ...
 
 class Deal(_message.Message):
-    __slots__ = ("name", "status", "terms", "option_quantity", "option_commodity", "principal_outstanding", "interest_receivable", "subsidy_receivable", "accrued_to", "create_time", "events", "booked_by", "accrued_through")
+    __slots__ = ("name", "status", "terms", "option_quantity", "option_commodity", "principal_outstanding", "interest_receivable", "subsidy_receivable", "accrued_to", "create_time", "events", "booked_by", "accrued_through", "non_accrual_since", "off_balance_interest")
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TERMS_FIELD_NUMBER: _ClassVar[int]
@@ -393,6 +393,8 @@ class Deal(_message.Message):
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     BOOKED_BY_FIELD_NUMBER: _ClassVar[int]
     ACCRUED_THROUGH_FIELD_NUMBER: _ClassVar[int]
+    NON_ACCRUAL_SINCE_FIELD_NUMBER: _ClassVar[int]
+    OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
     name: str
     status: DealStatus
     terms: DealTerms
@@ -406,7 +408,9 @@ class Deal(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[DealEvent]
     booked_by: Attribution
     accrued_through: _date_pb2.Date
-    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[DealStatus, str]] = ..., terms: _Optional[_Union[DealTerms, _Mapping]] = ..., option_quantity: _Optional[int] = ..., option_commodity: _Optional[str] = ..., principal_outstanding: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrued_to: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., events: _Optional[_Iterable[_Union[DealEvent, _Mapping]]] = ..., booked_by: _Optional[_Union[Attribution, _Mapping]] = ..., accrued_through: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+    non_accrual_since: _date_pb2.Date
+    off_balance_interest: _money_pb2.Money
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[DealStatus, str]] = ..., terms: _Optional[_Union[DealTerms, _Mapping]] = ..., option_quantity: _Optional[int] = ..., option_commodity: _Optional[str] = ..., principal_outstanding: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrued_to: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., events: _Optional[_Iterable[_Union[DealEvent, _Mapping]]] = ..., booked_by: _Optional[_Union[Attribution, _Mapping]] = ..., accrued_through: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., non_accrual_since: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class CompensationClaim(_message.Message):
     __slots__ = ("name", "deal", "risk_pool", "branch", "status", "loss", "amount", "paid", "owed", "value_date", "agreement", "filed_by", "decided_by", "reason", "transaction")
@@ -637,16 +641,22 @@ class AccrueInterestRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., to_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., through_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class AccrueInterestResponse(_message.Message):
-    __slots__ = ("deal", "accrued", "subsidy", "transaction")
+    __slots__ = ("deal", "accrued", "subsidy", "transaction", "off_balance_interest", "moved_off_balance", "subsidy_reversed")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     ACCRUED_FIELD_NUMBER: _ClassVar[int]
     SUBSIDY_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
+    MOVED_OFF_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    SUBSIDY_REVERSED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     accrued: _money_pb2.Money
     subsidy: _money_pb2.Money
     transaction: str
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., accrued: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ...) -> None: ...
+    off_balance_interest: _money_pb2.Money
+    moved_off_balance: _money_pb2.Money
+    subsidy_reversed: _money_pb2.Money
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., accrued: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., moved_off_balance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_reversed: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class RecordRepaymentRequest(_message.Message):
     __slots__ = ("request_id", "name", "amount", "value_date")
@@ -661,20 +671,24 @@ class RecordRepaymentRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class RecordRepaymentResponse(_message.Message):
-    __slots__ = ("deal", "overdue_interest", "interest", "principal", "subsidy", "transaction")
+    __slots__ = ("deal", "overdue_interest", "interest", "principal", "subsidy", "transaction", "off_balance_interest", "accrual_resumed")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     OVERDUE_INTEREST_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FIELD_NUMBER: _ClassVar[int]
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
     SUBSIDY_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
+    ACCRUAL_RESUMED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     overdue_interest: _money_pb2.Money
     interest: _money_pb2.Money
     principal: _money_pb2.Money
     subsidy: _money_pb2.Money
     transaction: str
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., overdue_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ...) -> None: ...
+    off_balance_interest: _money_pb2.Money
+    accrual_resumed: _money_pb2.Money
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., overdue_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrual_resumed: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class RecordDefaultRequest(_message.Message):
     __slots__ = ("request_id", "name", "value_date", "reason")
