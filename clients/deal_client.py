@@ -239,6 +239,8 @@ class DealClient:
             loan_loss=money_value(response.loan_loss),
             compensation_applied=money_value(response.compensation_applied),
             insurance_applied=money_value(response.insurance_applied),
+            allowance_applied=money_value(response.allowance_applied),
+            off_balance_interest=money_value(response.off_balance_interest),
         )
 
     def record_recovery(
@@ -272,6 +274,7 @@ class DealClient:
             insurer_set_off=money_value(response.insurer_set_off),
             bank_share=money_value(response.bank_share),
             transaction=response.transaction,
+            off_balance_interest=money_value(response.off_balance_interest),
         )
 
     def close(self, deal: str, *, request_id: str | None = None) -> Deal:

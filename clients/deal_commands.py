@@ -466,8 +466,11 @@ def write_off_table(result: WriteOff) -> Table:
         ("Written off", f"{_cny(result.written_off)} CNY"),
         ("Pool compensation applied", f"{_cny(result.compensation_applied)} CNY"),
         ("Insurer share applied", f"{_cny(result.insurance_applied)} CNY"),
-        ("Loan loss borne by the bank", f"{_cny(result.loan_loss)} CNY"),
+        ("Loan loss allowance applied", f"{_cny(result.allowance_applied)} CNY"),
+        ("Loan loss of the day", f"{_cny(result.loan_loss)} CNY"),
     ]
+    if result.off_balance_interest:
+        rows.append(("Off-balance interest still owed (账销案存)", f"{_cny(result.off_balance_interest)} CNY"))
     return _step_table("Written off", result.deal, rows, result.transaction)
 
 
@@ -476,7 +479,10 @@ def recovery_table(result: Recovery) -> Table:
     table.add_row("Collection costs", _cny(result.costs))
     table.add_row("Principal", _cny(result.principal))
     table.add_row("Interest", _cny(result.interest))
-    table.add_row("Recovered", _cny(result.costs + result.principal + result.interest), style="bold")
+    if result.off_balance_interest:
+        table.add_row("Off-balance interest (the bank's)", _cny(result.off_balance_interest))
+    recovered = result.costs + result.principal + result.interest + result.off_balance_interest
+    table.add_row("Recovered", _cny(recovered), style="bold")
     table.add_section()
     table.add_row("Risk pool's share", _cny(result.pool_share))
     table.add_row("  set off against its open claim", _cny(result.pool_set_off))

@@ -391,6 +391,8 @@ class WriteOff:
     loan_loss: Decimal = Decimal(0)  # written_off less the pool's and the insurer's cover applied
     compensation_applied: Decimal = Decimal(0)
     insurance_applied: Decimal = Decimal(0)
+    allowance_applied: Decimal = Decimal(0)  # the loan loss allowance used before any loss is booked
+    off_balance_interest: Decimal = Decimal(0)  # still owed off balance sheet after the write-off
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,3 +409,4 @@ class Recovery:
     insurer_set_off: Decimal  # of insurer_share, set off against what the insurer still owes
     bank_share: Decimal
     transaction: str
+    off_balance_interest: Decimal = Decimal(0)  # paid towards interest tracked off balance sheet (the bank's)

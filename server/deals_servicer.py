@@ -195,6 +195,8 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             loan_loss=dc.money_out(result.amounts.get("loan_loss", 0)),
             compensation_applied=dc.money_out(result.amounts.get("compensation_applied", 0)),
             insurance_applied=dc.money_out(result.amounts.get("insurance_applied", 0)),
+            allowance_applied=dc.money_out(result.amounts.get("allowance_applied", 0)),
+            off_balance_interest=dc.money_out(result.amounts.get("off_balance_interest", 0)),
             transaction=_transaction(result),
         )
 
@@ -222,6 +224,7 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             insurer_set_off=dc.money_out(a.get("insurer_set_off", 0)),
             bank_share=dc.money_out(a.get("bank_share", 0)),
             transaction=_transaction(result),
+            off_balance_interest=dc.money_out(a.get("off_balance_interest", 0)),
         )
 
     def CloseDeal(self, request: pb.CloseDealRequest, context: grpc.ServicerContext) -> pb.CloseDealResponse:

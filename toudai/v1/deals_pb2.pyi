@@ -753,20 +753,24 @@ class WriteOffRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class WriteOffResponse(_message.Message):
-    __slots__ = ("deal", "written_off", "transaction", "loan_loss", "compensation_applied", "insurance_applied")
+    __slots__ = ("deal", "written_off", "transaction", "loan_loss", "compensation_applied", "insurance_applied", "allowance_applied", "off_balance_interest")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     WRITTEN_OFF_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     LOAN_LOSS_FIELD_NUMBER: _ClassVar[int]
     COMPENSATION_APPLIED_FIELD_NUMBER: _ClassVar[int]
     INSURANCE_APPLIED_FIELD_NUMBER: _ClassVar[int]
+    ALLOWANCE_APPLIED_FIELD_NUMBER: _ClassVar[int]
+    OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     written_off: _money_pb2.Money
     transaction: str
     loan_loss: _money_pb2.Money
     compensation_applied: _money_pb2.Money
     insurance_applied: _money_pb2.Money
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., written_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., loan_loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurance_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    allowance_applied: _money_pb2.Money
+    off_balance_interest: _money_pb2.Money
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., written_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., loan_loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurance_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., allowance_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class CloseDealRequest(_message.Message):
     __slots__ = ("request_id", "name")
@@ -797,7 +801,7 @@ class RecordRecoveryRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., costs: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class RecordRecoveryResponse(_message.Message):
-    __slots__ = ("deal", "costs", "principal", "interest", "pool_share", "pool_set_off", "insurer_share", "insurer_set_off", "bank_share", "transaction")
+    __slots__ = ("deal", "costs", "principal", "interest", "pool_share", "pool_set_off", "insurer_share", "insurer_set_off", "bank_share", "transaction", "off_balance_interest")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     COSTS_FIELD_NUMBER: _ClassVar[int]
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
@@ -808,6 +812,7 @@ class RecordRecoveryResponse(_message.Message):
     INSURER_SET_OFF_FIELD_NUMBER: _ClassVar[int]
     BANK_SHARE_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     costs: _money_pb2.Money
     principal: _money_pb2.Money
@@ -818,4 +823,5 @@ class RecordRecoveryResponse(_message.Message):
     insurer_set_off: _money_pb2.Money
     bank_share: _money_pb2.Money
     transaction: str
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., costs: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., pool_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., pool_set_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_set_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., bank_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ...) -> None: ...
+    off_balance_interest: _money_pb2.Money
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., costs: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., pool_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., pool_set_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_set_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., bank_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
