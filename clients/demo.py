@@ -1,6 +1,6 @@
 """`toudai demo`: a small, realistic portfolio of linked deals on a running server, in one command.
 
-Two sub-branches (杭州 and 嘉兴) book a dozen deals between January and November 2026: bullet, equal
+Two sub-branches (杭州 and 嘉兴) book fourteen deals between January and November 2026: bullet, equal
 principal (等额本金) and equal instalment (等额本息) loans, monthly and quarterly, ACT/360 and ACT/365F;
 a rate-points subsidy (4.35% loan, 3.65 points paid by the subsidy fund, the borrower pays 0.70%) and an
 interest-share subsidy with a cap; option rights stated by coverage, by stake and by shares; the
@@ -8,8 +8,11 @@ worked example of the business description (10,000,000.00 CNY, 10% coverage at 1
 Borrowers pay on schedule up to 26 Nov 2026, one pays late (so a repayment settles overdue interest
 first), one loan is repaid and closed, one is booked but not yet paid out, and one defaults while the
 risk pool is short: the pool pays what it holds, the rest stays a claim, and a refill of the pool pays
-it before the bank writes off what is left; a recovery on that written-off loan is then shared with the
-pool pro rata to what it bore.
+it before the bank writes off what is left, against the allowance the quarter-end impairment run
+provided; a recovery on that written-off loan is then shared with the pool pro rata to what it bore. One
+loan stops paying in July and is on non-accrual (停止计息) from November; another misses October's
+instalment (special mention). Each branch's loans are classified (五级分类) and provided for (expected
+credit loss) as of the quarter end and the last accrued day; the summary shows each loan's figures.
 
 Every request carries a fixed request_id (`demo:...`), so running the demo again books nothing twice:
 the server answers each retried request with its recorded result. The summary shows the deals by branch
@@ -34,6 +37,7 @@ from rich.table import Table
 
 from clients import render
 from clients.client import ToudaiClient
+from clients.credit_client import CreditClient
 from clients.deal_client import (
     DealClient,
 )
@@ -70,12 +74,13 @@ EXIT_UNBALANCED = 1
 DEMO_HELP = """\
 Book a small portfolio of linked deals on the server at --target and run it to 26 Nov 2026: two
 branches (bank-hz, bank-jx), the investment arm (invest-arm), the risk pool (risk-pool) and the subsidy
-fund (subsidy-fund), the agreements they sign with each branch first; a dozen deals with different
-schedules, subsidies, repayments, a closed loan and a default that the pool, short of cash, pays in
-part until it is refilled, written off and partly recovered (the recovery shared with the pool). Every
-request has a fixed
-request_id, so running it again books nothing twice. Ends with the deals by branch and status and each
-party's trial balance (zero in every commodity, or the exit code is 1).
+fund (subsidy-fund), the agreements they sign with each branch first; fourteen deals with different
+schedules, subsidies, repayments, a closed loan, a loan on non-accrual, and a default that the pool,
+short of cash, pays in part until it is refilled, written off against the allowance and partly
+recovered (the recovery shared with the pool); classification and impairment runs at the quarter end
+and the cut-off. Every request has a fixed request_id, so running it again books nothing twice. Ends
+with the deals by branch and status, each loan's credit figures and each party's trial balance (zero in
+every commodity, or the exit code is 1).
 """
 
 CUT_OFF = dt.date(2026, 11, 26)
@@ -433,6 +438,31 @@ PORTFOLIO = (
             },
         ),
     ),
+    # Pays to July, then nothing: more than 90 days past due by 9 Nov, so on non-accrual (停止计息) from then,
+    # substandard at the cut-off.
+    DemoDeal(
+        "hz-2026-107",
+        _terms(
+            "bank-hz",
+            "杭州极光储能科技有限公司",
+            "91330110MA2K8P4Q10",
+            S,
+            _loan("2000000.00", "0.0420", "2026-03-10", "2027-03-10"),
+        ),
+        pay_until=dt.date(2026, 7, 10),
+    ),
+    # Pays to September and misses October's instalment: special mention at the cut-off.
+    DemoDeal(
+        "jx-2026-207",
+        _terms(
+            "bank-jx",
+            "嘉兴星图遥感科技有限公司",
+            "91330402MA2X5R6T2E",
+            G,
+            _loan("1500000.00", "0.0400", "2026-04-20", "2027-04-20"),
+        ),
+        pay_until=dt.date(2026, 9, 30),
+    ),
     # Mostly unsecured credit: the 70% tier applies.
     DemoDeal(
         "jx-2026-206",
@@ -448,6 +478,9 @@ PORTFOLIO = (
     ),
 )
 
+BRANCHES = ("bank-hz", "bank-jx")
+QUARTER_END = dt.date(2026, 9, 30)  # classification and impairment before the write-off, which uses the allowance
+LAST_ACCRUED = CUT_OFF - dt.timedelta(days=1)  # the credit figures the summary shows are as of this day
 POOL_SEED = (dt.date(2026, 1, 5), D("1000000.00"))
 POOL_REFILL = (dt.date(2026, 9, 30), D("3000000.00"))
 
@@ -507,8 +540,29 @@ def _steps(deals: DealClient, demo: DemoDeal) -> list[Step]:
     return steps
 
 
-def plan(deals: DealClient) -> list[Step]:
-    """Every step of the demo in order: seed the pool, run the deals, refill the pool, write off, recover."""
+def _credit_steps(credit: CreditClient, as_of: dt.date) -> list[Step]:
+    """Each branch's classification run and impairment run as of the date (fixed request ids: a rerun
+    replays them)."""
+    steps: list[Step] = []
+    for branch in BRANCHES:
+        steps.append(
+            (
+                f"classify {branch} {as_of:%m-%d}",
+                partial(credit.reclassify, branch, as_of, request_id=_request("classify", branch, as_of)),
+            )
+        )
+        steps.append(
+            (
+                f"impairment {branch} {as_of:%m-%d}",
+                partial(credit.run_impairment, branch, as_of, request_id=_request("impairment", branch, as_of)),
+            )
+        )
+    return steps
+
+
+def plan(deals: DealClient, credit: CreditClient | None = None) -> list[Step]:
+    """Every step of the demo in order: seed the pool, run the deals, refill the pool, classify and provide
+    at the quarter end, write off (against the allowance), recover, classify and provide at the cut-off."""
     seed_day, seed = POOL_SEED
     refill_day, refill = POOL_REFILL
     steps: list[Step] = [
@@ -522,6 +576,8 @@ def plan(deals: DealClient) -> list[Step]:
             partial(deals.fund_pool, POOL, refill, refill_day, request_id=_request("pool", "refill")),
         )
     )
+    if credit is not None:
+        steps += _credit_steps(credit, QUARTER_END)
     for demo in PORTFOLIO:
         if demo.write_off_on is not None:
             d = demo.deal_id
@@ -537,6 +593,8 @@ def plan(deals: DealClient) -> list[Step]:
                     partial(deals.record_recovery, d, amount, value_date=day, request_id=_request(d, "recovery")),
                 )
             )
+    if credit is not None:
+        steps += _credit_steps(credit, LAST_ACCRUED)
     return steps
 
 
@@ -593,6 +651,55 @@ def _summary(deals: list[Deal]) -> list[dict[str, Any]]:
     ]
 
 
+def _credit_summary(credit: CreditClient, deals: list[Deal]) -> list[dict[str, Any]]:
+    """Each loan's classification and allowance as of the last accrued day, from the runs the demo recorded
+    (their request ids replay them)."""
+    by_deal = {d.name: d for d in deals}
+    rows: list[dict[str, Any]] = []
+    for branch in BRANCHES:
+        run = credit.reclassify(branch, LAST_ACCRUED, request_id=_request("classify", branch, LAST_ACCRUED))
+        impairment = credit.run_impairment(
+            branch, LAST_ACCRUED, request_id=_request("impairment", branch, LAST_ACCRUED)
+        )
+        ecl = {line["deal"]: line for line in impairment["lines"]}
+        for c in run.classifications:
+            deal = by_deal.get(c.deal)
+            rows.append(
+                {
+                    "deal": c.deal.removeprefix("deals/"),
+                    "branch": branch,
+                    "category": c.category,
+                    "days_past_due": c.days_past_due,
+                    "non_accrual_since": deal.non_accrual_since.isoformat()
+                    if deal and deal.non_accrual_since
+                    else None,
+                    "off_balance_interest": deal.off_balance_interest if deal else Decimal(0),
+                    "stage": ecl.get(c.deal, {}).get("stage"),
+                    "expected_credit_loss": ecl.get(c.deal, {}).get("expected_credit_loss"),
+                }
+            )
+    return rows
+
+
+def _credit_table(rows: list[dict[str, Any]]) -> Table:
+    title = f"Credit as of {LAST_ACCRUED.isoformat()}: classification, non-accrual, impairment"
+    table = Table(title=title, title_justify="left", header_style="bold")
+    columns = ("Deal", "Category", "Days past due", "Non-accrual since", "Off-balance interest", "Stage", "Allowance")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("Deal", "Category", "Non-accrual since") else "right")
+    for row in rows:
+        table.add_row(
+            row["deal"],
+            row["category"],
+            str(row["days_past_due"]),
+            row["non_accrual_since"] or "",
+            _cny(row["off_balance_interest"]) if row["off_balance_interest"] else "",
+            str(row["stage"] or ""),
+            _cny(Decimal(row["expected_credit_loss"])) if row["expected_credit_loss"] else "",
+        )
+    return table
+
+
 def _cny(value: Decimal) -> str:
     return f"{value:,.2f}"
 
@@ -634,10 +741,11 @@ def _trial_balance_table(balances: list[TrialBalance]) -> Table:
 def run(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
     """Book and run the portfolio, then print the summary; exit 1 if any trial balance is not zero."""
     deals = DealClient(client)
+    credit = CreditClient(client)
     ids = {demo.deal_id for demo in PORTFOLIO}
     before = {d.deal_id: d for d in deals.list() if d.deal_id in ids}
     events_before = sum(len(d.events) for d in before.values())
-    steps = plan(deals)
+    steps = plan(deals, credit)
     progress = Progress(
         TextColumn("[bold]{task.description:<28}"),
         BarColumn(),
@@ -666,6 +774,7 @@ def run(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int
     new_deals = len(ids - set(before))
     new_events = sum(len(d.events) for d in after) - events_before
     by_branch = _summary(after)
+    credit_rows = _credit_summary(credit, after)
     balances = trial_balances(client, [p for p, _, _ in PARTIES])
     balanced = all(tb.difference == 0 for tb in balances)
     if args.json:
@@ -674,6 +783,7 @@ def run(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int
                 "new_deals": new_deals,
                 "new_events": new_events,
                 "deals": by_branch,
+                "credit": credit_rows,
                 "trial_balances": [
                     {
                         "party": tb.party,
@@ -688,7 +798,7 @@ def run(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int
             }
         )
     else:
-        render.show(console, _deals_by_branch(by_branch), _trial_balance_table(balances))
+        render.show(console, _deals_by_branch(by_branch), _credit_table(credit_rows), _trial_balance_table(balances))
         verdict = "every party's trial balance is zero" if balanced else "[bold red]a trial balance is not zero[/]"
         console.print(
             f"{len(after)} deals; this run booked {new_deals} new deal(s) and recorded {new_events} new step(s); "
@@ -696,8 +806,8 @@ def run(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int
             highlight=False,
         )
         console.print(
-            "Try: toudai deal list · toudai deal show hz-2026-101 · toudai deal schedule jx-2026-201 · "
-            "toudai tx list --party risk-pool",
+            "Try: toudai deal list · toudai deal show hz-2026-107 · toudai credit show jx-2026-207 · "
+            "toudai deal schedule jx-2026-201 · toudai tx list --party risk-pool",
             highlight=False,
         )
     return EXIT_OK if balanced else EXIT_UNBALANCED

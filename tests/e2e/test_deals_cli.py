@@ -232,7 +232,7 @@ def test_worked_example_through_the_cli(server: Server, tmp_path: Path) -> None:
 
 def test_demo_books_a_portfolio_once(server: Server) -> None:
     first = server.json("demo")
-    assert first["new_deals"] == 12
+    assert first["new_deals"] == 14
     assert first["balanced"] is True
     assert all(Decimal(tb["difference"]) == 0 for tb in first["trial_balances"])
     transactions = len(server.json("tx", "list"))
@@ -244,10 +244,10 @@ def test_demo_books_a_portfolio_once(server: Server) -> None:
     assert len(server.json("tx", "list")) == transactions
 
     deals = server.json("deal", "list")
-    assert len(deals) == 12
+    assert len(deals) == 14
     assert {d["terms"]["branch"] for d in deals} == {"bank-hz", "bank-jx"}
     statuses = sorted(d["status"] for d in deals)
-    assert statuses.count("repaying") == 9
+    assert statuses.count("repaying") == 11
     assert [s for s in statuses if s != "repaying"] == ["booked", "closed", "written_off"]
     schedules = {d["terms"]["loan"]["schedule"] for d in deals}
     assert schedules == {"bullet", "equal_principal", "equal_instalment"}
@@ -262,8 +262,11 @@ def test_demo_books_a_portfolio_once(server: Server) -> None:
     # covered at 90%: 2,726,662.50, of which the pool held 1,000,000.00; 1,726,662.50 stayed a claim
     # until the refill of 3,000,000.00 paid it, leaving 1,273,337.50 in the pool. The write-off took the
     # borrower's 3,029,625.00 off the books; the pool's 2,726,662.50 offset it and the bank's loan loss is
-    # the remaining 10%: 302,962.50. A recovery of 350,000.00 on 20 November is shared pro rata to what
-    # each bore: the pool 350,000.00 × 2,726,662.50 / 3,029,625.00 = 315,000.00, the bank 35,000.00.
+    # the remaining 10%: 302,962.50, of which the quarter-end impairment run (30 Sep, stage 3, start-up
+    # LGD 0.65, after default PD 1 × LGD × (EAD − measured cover) = 0.65 × 302,962.50 = 196,925.625 →
+    # 196,925.63) had provided 196,925.63: the loan loss of the day is 106,036.87. A recovery of
+    # 350,000.00 on 20 November is shared pro rata to what each bore: the pool 350,000.00 × 2,726,662.50 /
+    # 3,029,625.00 = 315,000.00, the bank 35,000.00.
     defaulted = server.json("deal", "show", "jx-2026-203")
     events = {e["kind"]: e["details"] for e in defaulted["events"]}
     assert events["defaulted"]["loss"] == "3029625.00"
@@ -271,12 +274,33 @@ def test_demo_books_a_portfolio_once(server: Server) -> None:
     assert events["defaulted"]["compensation_claim"] == "1726662.50"
     assert events["claim_paid"]["paid"] == "1726662.50"
     assert events["written_off"]["written_off"] == "3029625.00"
-    assert events["written_off"]["loan_loss"] == "302962.50"
+    assert events["written_off"]["allowance_applied"] == "196925.63"
+    assert events["written_off"]["loan_loss"] == "106036.87"
     assert (events["recovered"]["pool_share"], events["recovered"]["bank_share"]) == ("315000.00", "35000.00")
     assert balance_of(server, "risk-pool/cash") == "1588337.50"  # 1,273,337.50 + 315,000.00
     assert balance_of(server, "risk-pool/recovery-income") == "315000.00"
     assert balance_of(server, "bank-jx/written-off-recoveries") == "35000.00"
     assert balance_of(server, "risk-pool/claims-payable.jx-2026-203") == "0.00"
+
+    # The credit summary as of 25 Nov. hz-2026-107 paid to 10 Jul and missed 10 Aug: 107 days past due
+    # (10 Aug → 25 Nov), substandard, on non-accrual from its 91st day, 9 Nov; its ECL is stage 3, PD 1:
+    # 0.65 × 2,000,000.00 = 1,300,000.00 less the pool's base 50 % of it = 650,000.00. jx-2026-207 missed
+    # 20 Oct: 36 days, special mention, stage 2. jx-2026-204 paid its October instalment late on 20 Nov:
+    # current again, but special mention until the cure period has passed.
+    credit = {row["deal"]: row for row in first["credit"]}
+    assert (credit["hz-2026-107"]["category"], credit["hz-2026-107"]["days_past_due"]) == ("substandard", 107)
+    assert credit["hz-2026-107"]["non_accrual_since"] == "2026-11-09"
+    assert Decimal(credit["hz-2026-107"]["expected_credit_loss"]) == Decimal("650000.00")
+    assert (credit["jx-2026-207"]["category"], credit["jx-2026-207"]["days_past_due"]) == ("special_mention", 36)
+    assert credit["jx-2026-207"]["stage"] == 2
+    assert (credit["jx-2026-204"]["category"], credit["jx-2026-204"]["days_past_due"]) == ("special_mention", 0)
+    assert credit["jx-2026-203"]["category"] == "loss"
+    on_hold = server.json("deal", "show", "hz-2026-107")
+    moved = {e["kind"]: e["details"] for e in on_hold["events"]}["accrued"]
+    assert Decimal(on_hold["off_balance_interest"]) == Decimal(moved["non_accrual_interest"]) + Decimal(
+        moved["accrued_off_balance"]
+    )
+    assert Decimal(on_hold["interest_receivable"]) == 0  # nothing of it is on the books
 
     # The rate-points subsidy: the fund pays 3.65 of the 4.35 points; the borrower 0.70.
     subsidised = server.json("deal", "schedule", "jx-2026-201")["periods"][0]
