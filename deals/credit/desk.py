@@ -666,20 +666,32 @@ def _branch_run(session: LedgerSession, table: sa.Table, branch: str, request_id
 
 
 def _measured_cover(conn: sa.Connection, deal_id: str, day: dt.date) -> int | None:
-    """What the deal's default measured others would pay (pool compensation, paid, owed or pending, and
-    the insurer's share), or None if it had not defaulted by `day`."""
+    """What others still bear of the deal's loss as of `day`: what its default measured (the pool's
+    compensation, paid, owed or pending, and the insurer's share), less a pending claim the pool rejected
+    and the shares recoveries returned to them by then; None if it had not defaulted by `day`."""
     e = ds.deal_events
-    row = conn.execute(
-        sa.select(e.c.details_json)
-        .where(e.c.deal_id == deal_id, e.c.kind == "defaulted", e.c.value_date <= day)
+    rows = conn.execute(
+        sa.select(e.c.kind, e.c.details_json)
+        .where(
+            e.c.deal_id == deal_id,
+            e.c.kind.in_(["defaulted", "claim_rejected", "recovered"]),
+            e.c.value_date <= day,  # a rejection is dated as the default
+        )
         .order_by(e.c.seq)
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    details = json.loads(row.details_json)
-    keys = ("compensation_paid", "compensation_claim", "compensation_pending", "insurer_share")
-    return sum(int(details.get(k, 0)) for k in keys)
+    ).all()
+    cover: int | None = None
+    pending = 0
+    for kind, details_json in rows:
+        details = json.loads(details_json)
+        if kind == "defaulted" and cover is None:
+            keys = ("compensation_paid", "compensation_claim", "compensation_pending", "insurer_share")
+            cover = sum(int(details.get(k, 0)) for k in keys)
+            pending = int(details.get("compensation_pending", 0))
+        elif cover is not None and kind == "claim_rejected":
+            cover -= pending
+        elif cover is not None and kind == "recovered":
+            cover -= int(details.get("pool_share", 0)) + int(details.get("insurer_share", 0))
+    return max(cover, 0) if cover is not None else None
 
 
 def _post_allowance(

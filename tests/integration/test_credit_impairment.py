@@ -28,6 +28,7 @@ from tests.integration.deals_world import (
     Deals,
     Stub,
     acct,
+    cny,
     create_parties,
     date,
     deal_terms,
@@ -138,3 +139,17 @@ def test_after_a_default_the_measured_cover_counts(stub: Stub, deals: Deals, cre
         Decimal("909000.00"),
     )
     assert (yuan(line.expected_credit_loss), yuan(line.change)) == (Decimal("60600.00"), Decimal("54600.00"))
+    # A recovery of 101,000.00 on 10 May (all principal) returns the pool 101,000.00 × 707,000.00 /
+    # 1,010,000.00 = 70,700.00 and the insurer 20,200.00: they now bear 909,000.00 − 90,900.00 = 818,100.00
+    # of an exposure of 909,000.00, so ECL = 60 % × (909,000.00 − 818,100.00) = 54,540.00, down 6,060.00.
+    deals.RecordRecovery(
+        dpb.RecordRecoveryRequest(
+            request_id="rec", name="deals/late", amount=cny("101000.00"), value_date=date("2025-05-10")
+        )
+    )
+    after = credit.RunImpairment(
+        cpb.RunImpairmentRequest(request_id="imp-3", branch=f"parties/{BANK}", as_of_date=date("2025-05-31"))
+    ).run
+    (line,) = after.lines
+    assert (yuan(line.exposure_at_default), yuan(line.cover)) == (Decimal("909000.00"), Decimal("818100.00"))
+    assert (yuan(line.expected_credit_loss), yuan(line.change)) == (Decimal("54540.00"), Decimal("-6060.00"))
