@@ -662,20 +662,22 @@ def _credit_summary(credit: CreditClient, deals: list[Deal]) -> list[dict[str, A
             branch, LAST_ACCRUED, request_id=_request("impairment", branch, LAST_ACCRUED)
         )
         ecl = {line["deal"]: line for line in impairment["lines"]}
-        for c in run.classifications:
-            deal = by_deal.get(c.deal)
+        classified = {c.deal: c for c in run.classifications}
+        for name in sorted({*ecl, *classified}):  # a loan not yet paid out is provided for, not classified
+            deal, c, line = by_deal.get(name), classified.get(name), ecl.get(name, {})
             rows.append(
                 {
-                    "deal": c.deal.removeprefix("deals/"),
+                    "deal": name.removeprefix("deals/"),
                     "branch": branch,
-                    "category": c.category,
-                    "days_past_due": c.days_past_due,
+                    "status": deal.status.value if deal else "",
+                    "category": c.category if c else "",
+                    "days_past_due": c.days_past_due if c else None,
                     "non_accrual_since": deal.non_accrual_since.isoformat()
                     if deal and deal.non_accrual_since
                     else None,
                     "off_balance_interest": deal.off_balance_interest if deal else Decimal(0),
-                    "stage": ecl.get(c.deal, {}).get("stage"),
-                    "expected_credit_loss": ecl.get(c.deal, {}).get("expected_credit_loss"),
+                    "stage": line.get("stage"),
+                    "expected_credit_loss": line.get("expected_credit_loss"),
                 }
             )
     return rows
@@ -684,14 +686,25 @@ def _credit_summary(credit: CreditClient, deals: list[Deal]) -> list[dict[str, A
 def _credit_table(rows: list[dict[str, Any]]) -> Table:
     title = f"Credit as of {LAST_ACCRUED.isoformat()}: classification, non-accrual, impairment"
     table = Table(title=title, title_justify="left", header_style="bold")
-    columns = ("Deal", "Category", "Days past due", "Non-accrual since", "Off-balance interest", "Stage", "Allowance")
+    columns = (
+        "Deal",
+        "Status",
+        "Category",
+        "Days past due",
+        "Non-accrual since",
+        "Off-balance interest",
+        "Stage",
+        "Allowance",
+    )
     for column in columns:
-        table.add_column(column, justify="left" if column in ("Deal", "Category", "Non-accrual since") else "right")
+        left = column in ("Deal", "Status", "Category", "Non-accrual since")
+        table.add_column(column, justify="left" if left else "right")
     for row in rows:
         table.add_row(
             row["deal"],
+            row["status"],
             row["category"],
-            str(row["days_past_due"]),
+            "" if row["days_past_due"] is None else str(row["days_past_due"]),
             row["non_accrual_since"] or "",
             _cny(row["off_balance_interest"]) if row["off_balance_interest"] else "",
             str(row["stage"] or ""),
