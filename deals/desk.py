@@ -555,9 +555,9 @@ class DealDesk:
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DISBURSED, DealStatus.REPAYING, verb="closed")
             balances = ctx.balances()
-            owed = {
-                k: v for k, v in balances.items() if k in ("loans", "interest-receivable", "subsidy-receivable") and v
-            }
+            balances["off-balance-interest"] = ctx.off_balance_interest()
+            keys = ("loans", "interest-receivable", "subsidy-receivable", "off-balance-interest")
+            owed = {k: v for k, v in balances.items() if k in keys and v}
             if owed:
                 raise FailedPrecondition(
                     f"deals/{ctx.deal_id} still has "
