@@ -16,6 +16,7 @@ Two parts share this package, and each of its modules belongs to exactly one of 
 
 - the client SDK, which a bank installs: `clients` (this module), `clients.client`, `clients.deal_client`,
   `clients.deal_types`, `clients.deal_convert`, `clients.exercise_client`, `clients.credit_client`,
+  `clients.insurance_client`, `clients.assessment_client`, `clients.sharing_client`,
   `clients.value_client`,
   `clients.errors`, `clients.inputs`, `clients.resources`, `clients.retry`, `clients.tls`, `clients.values`.
   They import only the generated code (toudai.v1), grpc, protobuf, googleapis-common-protos, the standard
@@ -23,7 +24,9 @@ Two parts share this package, and each of its modules belongs to exactly one of 
   `audit` (`.importlinter` and tests/unit/test_client_sdk_imports.py check it);
 - the `toudai` CLI: `clients.cli` and the modules it runs: `clients.cli_args`, `clients.commands`,
   `clients.deal_commands`, `clients.deal_files`, `clients.demo`, `clients.exercise_commands`,
-  `clients.agreement_commands`, `clients.credit_commands`, `clients.value_commands`, `clients.audit_commands`,
+  `clients.agreement_commands`, `clients.credit_commands`, `clients.sharing_commands`, `clients.insurance_commands`,
+  `clients.assessment_commands`,
+  `clients.value_commands`, `clients.audit_commands`,
   `clients.postfile`, `clients.render`, `clients.operate`, `clients.token_command`. They may import the SDK and the core
   packages (the offline audit verifier, for instance); they load the server only inside the commands
   that run it (`toudai serve`, `toudai db`, `toudai token`), so `import clients.cli` loads no `server`

@@ -62,7 +62,7 @@ def _wire(value: Any, where: str, key: str = "") -> Any:
         return {"year": int(parts[0]), "month": int(parts[1]), "day": int(parts[2])}
     if key == "kind":
         return f"AGREEMENT_KIND_{str(value).upper()}"
-    if key == "eligible_stages":
+    if key in ("eligible_stages", "tier"):  # tier: of a tier_rates entry (docs/assessment.md)
         return f"BORROWER_STAGE_{str(value).upper()}"
     if key == "types":
         return f"SUBSIDY_TYPE_{str(value).upper()}"

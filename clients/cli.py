@@ -225,6 +225,9 @@ COMMAND_MODULES = (
     "clients.exercise_commands",
     "clients.agreement_commands",
     "clients.credit_commands",
+    "clients.sharing_commands",
+    "clients.insurance_commands",
+    "clients.assessment_commands",
 )
 
 

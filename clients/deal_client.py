@@ -64,6 +64,11 @@ class DealClient:
         self._client = client
         self._stub: Any = client.stub(pb_grpc.DealServiceStub)
 
+    @property
+    def client(self) -> ToudaiClient:
+        """The connection this client calls through (for other services on the same credential)."""
+        return self._client
+
     def _call(self, method: str, request: protobuf_message.Message) -> Any:
         return self._client.call(self._stub, method, request)
 

@@ -334,6 +334,9 @@ def deal_from(message: pb.Deal) -> Deal:
         accrued_through=_date_value(message, "accrued_through"),
         non_accrual_since=_date_value(message, "non_accrual_since"),
         off_balance_interest=money_value(message.off_balance_interest),
+        assessment=message.assessment,
+        assessment_tier=_enum_from(BorrowerStage, message.assessment_tier),
+        assessment_score=Decimal(message.assessment_score) if message.assessment_score else None,
         create_time=_instant(message, "create_time"),
         events=tuple(
             DealEvent(

@@ -261,6 +261,11 @@ class Deal:
     accrued_through: dt.date | None = None  # the last day whose interest is accrued (inclusive)
     non_accrual_since: dt.date | None = None  # set while on non-accrual: the first day off balance sheet
     off_balance_interest: Decimal = Decimal("0.00")  # interest owed but not recognised (表外应收利息)
+    # The borrower's assessment the booking applied (in force on the loan's start date; docs/assessment.md):
+    # its name, tier and total score; "" / None / None without one.
+    assessment: str = ""
+    assessment_tier: BorrowerStage | None = None
+    assessment_score: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

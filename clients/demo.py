@@ -1,6 +1,6 @@
 """`toudai demo`: a small, realistic portfolio of linked deals on a running server, in one command.
 
-Two sub-branches (杭州 and 嘉兴) book fourteen deals between January and November 2026: bullet, equal
+Two sub-branches (杭州 and 嘉兴) book fifteen deals between January and November 2026: bullet, equal
 principal (等额本金) and equal instalment (等额本息) loans, monthly and quarterly, ACT/360 and ACT/365F;
 a rate-points subsidy (4.35% loan, 3.65 points paid by the subsidy fund, the borrower pays 0.70%) and an
 interest-share subsidy with a cap; option rights stated by coverage, by stake and by shares; the
@@ -11,7 +11,9 @@ risk pool is short: the pool pays what it holds, the rest stays a claim, and a r
 it before the bank writes off what is left, against the allowance the quarter-end impairment run
 provided; a recovery on that written-off loan is then shared with the pool pro rata to what it bore. One
 loan stops paying in July and is on non-accrual (停止计息) from November; another misses October's
-instalment (special mention). Each branch's loans are classified (五级分类) and provided for (expected
+instalment (special mention). The last deal is insured: the pool's agreement is amended to name the
+insurer (insurer-kb), the deal defaults, and the insurer's claims staff approve and pay its claim before
+the write-off. Each branch's loans are classified (五级分类) and provided for (expected
 credit loss) as of the quarter end and the last accrued day; the summary shows each loan's figures.
 
 Every request carries a fixed request_id (`demo:...`), so running the demo again books nothing twice:
@@ -36,6 +38,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from clients import render
+from clients.assessment_client import demo_steps as assessment_demo_steps
 from clients.client import ToudaiClient
 from clients.credit_client import CreditClient
 from clients.deal_client import (
@@ -63,6 +66,7 @@ from clients.deal_types import (
     SubsidyType,
 )
 from clients.errors import AlreadyExistsError
+from clients.insurance_client import InsuranceClient
 from clients.values import AccountType, PartyKind
 from toudai.v1 import agreements_pb2 as apb
 from toudai.v1 import agreements_pb2_grpc as apb_grpc
@@ -73,14 +77,15 @@ EXIT_UNBALANCED = 1
 
 DEMO_HELP = """\
 Book a small portfolio of linked deals on the server at --target and run it to 26 Nov 2026: two
-branches (bank-hz, bank-jx), the investment arm (invest-arm), the risk pool (risk-pool) and the subsidy
-fund (subsidy-fund), the agreements they sign with each branch first; fourteen deals with different
-schedules, subsidies, repayments, a closed loan, a loan on non-accrual, and a default that the pool,
-short of cash, pays in part until it is refilled, written off against the allowance and partly
-recovered (the recovery shared with the pool); classification and impairment runs at the quarter end
-and the cut-off. Every request has a fixed request_id, so running it again books nothing twice. Ends
-with the deals by branch and status, each loan's credit figures and each party's trial balance (zero in
-every commodity, or the exit code is 1).
+branches (bank-hz, bank-jx), the investment arm (invest-arm), the risk pool (risk-pool), the subsidy
+fund (subsidy-fund) and the insurer (insurer-kb), the agreements they sign with each branch first;
+fifteen deals with different schedules, subsidies, repayments, a closed loan, a loan on non-accrual, a
+default that the pool, short of cash, pays in part until it is refilled, written off against the
+allowance and partly recovered (the recovery shared with the pool), and an insured default whose claim
+the insurer approves and pays; classification and impairment runs at the quarter end and the cut-off.
+Every request has a fixed request_id, so running it again books nothing twice. Ends with the deals by
+branch and status, each loan's credit figures and each party's trial balance (zero in every commodity,
+or the exit code is 1).
 """
 
 CUT_OFF = dt.date(2026, 11, 26)
@@ -92,10 +97,14 @@ PARTIES = (
     ("invest-arm", "科创投资有限公司", PartyKind.INVESTMENT_ARM),
     ("risk-pool", "科技信贷风险补偿资金池", PartyKind.RISK_POOL),
     ("subsidy-fund", "科技贷款贴息资金", PartyKind.SUBSIDY_FUND),
+    ("insurer-kb", "科技保险（嘉科保）承保公司", PartyKind.INSURER),
 )
 HOLDER = "invest-arm"
 POOL = "risk-pool"
 FUND = "subsidy-fund"
+INSURER = "insurer-kb"
+INSURER_STAFF = "demo:insurer-claims"  # the insurer's claims staff: not the clerk who filed the claim
+INSURER_RATE = Decimal("0.20")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +121,9 @@ class DemoDeal:
     default_on: dt.date | None = None
     write_off_on: dt.date | None = None
     recovery: tuple[dt.date, Decimal] | None = None  # cash recovered after the write-off, shared with the pool
+    # Insured (科技保险): the pool's agreement is amended to name the insurer before this deal is booked;
+    # after the default the insurer approves its claim on the first date and pays it on the second.
+    insurance: tuple[dt.date, dt.date] | None = None
 
 
 def _terms(
@@ -476,11 +488,31 @@ PORTFOLIO = (
             split=(4000, 4000, 2000),
         ),
     ),
+    # Insured for 20 % of a loss: stops paying after June, defaults in August; the insurer approves and
+    # pays its claim; written off in October against the quarter-end allowance. Booked last: the pool's
+    # agreement names the insurer only from then on.
+    DemoDeal(
+        "jx-2026-208",
+        _terms(
+            "bank-jx",
+            "嘉兴云栖智能装备有限公司",
+            "91330402MA2Y7U8W3F",
+            S,
+            _loan("1000000.00", "0.0400", "2026-04-01", "2027-04-01"),
+            risk={"insurer": INSURER, "insurer_rate": INSURER_RATE},
+        ),
+        pay_until=dt.date(2026, 6, 1),
+        accrue_to=None,
+        default_on=dt.date(2026, 8, 3),
+        write_off_on=dt.date(2026, 10, 20),
+        insurance=(dt.date(2026, 8, 20), dt.date(2026, 9, 15)),
+    ),
 )
 
 BRANCHES = ("bank-hz", "bank-jx")
 QUARTER_END = dt.date(2026, 9, 30)  # classification and impairment before the write-off, which uses the allowance
 LAST_ACCRUED = CUT_OFF - dt.timedelta(days=1)  # the credit figures the summary shows are as of this day
+INSURED_BRANCH = "bank-jx"
 POOL_SEED = (dt.date(2026, 1, 5), D("1000000.00"))
 POOL_REFILL = (dt.date(2026, 9, 30), D("3000000.00"))
 
@@ -540,6 +572,43 @@ def _steps(deals: DealClient, demo: DemoDeal) -> list[Step]:
     return steps
 
 
+def _name_the_insurer(client: ToudaiClient) -> None:
+    """The pool amends its agreement with the insured deal's branch to name the insurer (up to 20 % of a
+    loss); deals booked before keep the version they were booked under."""
+    stub = client.stub(apb_grpc.AgreementServiceStub)
+    name = f"agreements/rsa-{POOL}-{INSURED_BRANCH}"
+    current = client.call(stub, "GetAgreement", apb.GetAgreementRequest(name=name)).agreement
+    if current.risk_sharing.insurer:
+        return  # amended by an earlier run
+    amended = apb.Agreement()
+    amended.CopyFrom(current)
+    amended.risk_sharing.insurer = f"parties/{INSURER}"
+    amended.risk_sharing.insurer_rate = str(INSURER_RATE)
+    request = apb.AmendAgreementRequest(request_id=_request("agreement", "insurer"), name=name, agreement=amended)
+    client.call(stub, "AmendAgreement", request)
+
+
+def _insurance_steps(client: ToudaiClient, demo: DemoDeal, dates: tuple[dt.date, dt.date]) -> list[Step]:
+    """The insurer's claims staff approve the claim the default filed, then pay it in full."""
+    insurance = InsuranceClient(client, principal=INSURER_STAFF)
+    d, (approve_on, pay_on) = demo.deal_id, dates
+
+    def pay() -> object:
+        claim = insurance.get(d)
+        owed = claim.amount - claim.settled
+        if claim.status != "approved" or not owed:
+            return claim  # paid by an earlier run
+        return insurance.settle(d, owed, pay_on, request_id=_request(d, "insurance", "pay"))
+
+    return [
+        (
+            f"insurer approves {d}",
+            partial(insurance.approve, d, approve_on, request_id=_request(d, "insurance", "approve")),
+        ),
+        (f"insurer pays {d}", pay),
+    ]
+
+
 def _credit_steps(credit: CreditClient, as_of: dt.date) -> list[Step]:
     """Each branch's classification run and impairment run as of the date (fixed request ids: a rerun
     replays them)."""
@@ -568,8 +637,15 @@ def plan(deals: DealClient, credit: CreditClient | None = None) -> list[Step]:
     steps: list[Step] = [
         ("seed the risk pool", partial(deals.fund_pool, POOL, seed, seed_day, request_id=_request("pool", "seed")))
     ]
+    # Four-dimension assessments (创新力/竞争力/进化力/影响力) of two bank-hz borrowers: the impairment
+    # runs use the tier in force on their dates (docs/assessment.md).
+    steps += [(label.split(" (")[0][:40], call) for label, call in assessment_demo_steps(deals.client)]
     for demo in PORTFOLIO:
+        if demo.insurance is not None:
+            steps.append((f"the pool's agreement names {INSURER}", partial(_name_the_insurer, deals.client)))
         steps += _steps(deals, demo)
+        if demo.insurance is not None and demo.default_on is not None:
+            steps += _insurance_steps(deals.client, demo, demo.insurance)
     steps.append(
         (
             "refill the risk pool",

@@ -128,7 +128,7 @@ def exercise_data(e: pb.Exercise) -> dict[str, Any]:
     }
 
 
-class _AsPrincipal:
+class AsPrincipal:
     """A stub whose calls also carry the principal's metadata (added to the client's own, e.g. a token)."""
 
     def __init__(self, stub: Any, principal: str | None) -> None:
@@ -151,7 +151,7 @@ class ExerciseClient:
 
     def __init__(self, client: ToudaiClient, *, principal: str | None = None) -> None:
         self._client = client
-        self._stub = _AsPrincipal(client.stub(pb_grpc.SettlementServiceStub), principal)
+        self._stub = AsPrincipal(client.stub(pb_grpc.SettlementServiceStub), principal)
 
     def _call(self, method: str, request: Any) -> Any:
         return self._client.call(self._stub, method, request)

@@ -22,13 +22,13 @@ from rich.console import Console
 
 from clients import cli_args
 
-ROLES = ("branch", "investment_arm", "risk_pool", "auditor", "admin")
+ROLES = ("branch", "investment_arm", "risk_pool", "insurer", "credit_data", "auditor", "admin")  # server.auth.Role
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--role", required=True, choices=ROLES, help="the token's role claim")
     parser.add_argument("--branch", help="the branch's party id (required for --role branch)")
-    parser.add_argument("--party", help="the caller's party id (required for investment_arm and risk_pool)")
+    parser.add_argument("--party", help="the caller's party id (required for investment_arm, risk_pool and insurer)")
     parser.add_argument("--sub", help="the principal recorded with what the token does (default dev-ROLE)")
     parser.add_argument(
         "--key",
@@ -52,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
     party = (args.branch if role is auth.Role.BRANCH else args.party) or ""
     claim = auth.PARTY_CLAIM.get(role)
     if claim is not None and not party:
-        errors.print(f"[bold red]toudai:[/] a {role.value} token needs --{claim}", highlight=False)
+        errors.print(
+            f"[bold red]toudai:[/] {'an' if role.value[0] in 'aeiou' else 'a'} {role.value} token needs --{claim}",
+            highlight=False,
+        )
         return 2
     try:
         if args.key:

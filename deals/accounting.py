@@ -37,10 +37,11 @@ Accounts (codes are per party; `{deal}` is the deal id, so each deal's exposure 
   subsidy fund      cash                          asset
                     subsidy-expense               expense
                     subsidy-payable.{deal}        liability  subsidy accrued, owed to the branch
-  insurer           claims-expense                expense
+  insurer           claims-expense                expense    posted when its claims staff approve the claim
                     claims-payable.{deal}         liability
                     recovery-income               income     its share of recoveries (追偿款收入)
                     cash                          asset      receives its share once its payable is settled
+                    clearing                      asset      its payments of claims to the bank (往来清算)
 
 Pool and insurer cover never reduces `loans` or `interest-receivable`: the borrower owes the whole debt
 until it pays, a recovery comes in, or the loan is written off (核销), where the compensation held offsets
@@ -145,6 +146,29 @@ class DealAccounts:
                 AccountType.LIABILITY,
                 guarded=True,
                 display_name=f"Insurance compensation {d} (保险赔款)",
+            ),
+        ]
+
+    def insurance_plan(self, *, settling: bool = False) -> list[AccountPlan]:
+        """The insurer's accounts an approved claim posts to (idempotent; a booking opens them too), and its
+        `clearing`, which only a settlement opens (`settling=True`)."""
+        return [
+            AccountPlan(self.insurer, "claims-expense", AccountType.EXPENSE, display_name="Claims expense (赔付支出)"),
+            AccountPlan(
+                self.insurer,
+                f"claims-payable.{self.deal}",
+                AccountType.LIABILITY,
+                guarded=True,
+                display_name=f"Claims payable {self.deal} (应付赔付款)",
+            ),
+            *(
+                [
+                    AccountPlan(
+                        self.insurer, "clearing", AccountType.ASSET, display_name="Clearing with the bank (往来清算)"
+                    )
+                ]
+                if settling
+                else []
             ),
         ]
 
@@ -557,3 +581,31 @@ def recover_off_balance(
         *_off_balance(a, interest, into=False),
     ]
     return _spec(request_id, day, f"Recovery of off-balance interest on deal {a.deal}", lines, meta)
+
+
+def approve_insurance(
+    a: DealAccounts, request_id: str, day: dt.date, amount: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """The insurer approves its claim: it owes its share (赔付支出 / 应付赔付款), and the bank holds it as
+    cover against the loss until write-off, receivable until paid."""
+    lines: Lines = [
+        (a.deal_account(a.branch, "insurance-receivable"), Side.DEBIT, amount),
+        (a.deal_account(a.branch, "insurance-compensation"), Side.CREDIT, amount),
+        (account_name(a.insurer, "claims-expense"), Side.DEBIT, amount),
+        (a.deal_account(a.insurer, "claims-payable"), Side.CREDIT, amount),
+    ]
+    return _spec(request_id, day, f"Insurer approves its claim on deal {a.deal}", lines, meta)
+
+
+def settle_insurance(
+    a: DealAccounts, request_id: str, day: dt.date, amount: int, meta: Mapping[str, str]
+) -> TransactionSpec:
+    """The insurer pays (part of) an approved claim: its payable falls and its clearing with the bank pays;
+    the bank receives the cash and its receivable falls."""
+    lines: Lines = [
+        (a.deal_account(a.insurer, "claims-payable"), Side.DEBIT, amount),
+        (account_name(a.insurer, "clearing"), Side.CREDIT, amount),
+        (a.branch_account("clearing"), Side.DEBIT, amount),
+        (a.deal_account(a.branch, "insurance-receivable"), Side.CREDIT, amount),
+    ]
+    return _spec(request_id, day, f"Insurer pays its claim on deal {a.deal}", lines, meta)

@@ -14,7 +14,8 @@ from deals import accounting, codec
 from deals import schema as ds
 from deals.agreements.model import Agreement
 from deals.agreements.resolve import Cache, resolve_agreements
-from deals.agreements.rules import within_agreements
+from deals.agreements.rules import AssessedTier, within_agreements
+from deals.assessment import records as assessment_records
 from deals.model import (
     OPEN_STATUSES,
     Booking,
@@ -70,10 +71,21 @@ def prepare_booking(booking: Booking, prefix: str, errors: ViolationCollector) -
     if len(errors.violations) > before:
         return PreparedBooking(booking.request_id, deal_id, terms, "", "", None, 0)
     encoded = codec.terms_to_json(terms)
-    print_ = fingerprint({"deal": deal_id, "terms": json.loads(encoded)})
+    print_ = fingerprint({"deal": deal_id, "terms": _requested(json.loads(encoded))})
     return PreparedBooking(
         booking.request_id, deal_id, terms, encoded, print_, deal_accounts(deal_id, terms), option_quantity(terms)
     )
+
+
+def _requested(plain: dict[str, object]) -> dict[str, object]:
+    """The terms as fingerprinted: the assessment fields booking fills in (never a caller's) left out, so
+    a retry of a booking recorded before they existed still matches its fingerprint."""
+    agreements = plain.get("agreements")
+    if isinstance(agreements, dict):
+        for key in ("assessment", "assessment_tier", "assessment_score"):
+            if agreements.get(key) == "":
+                del agreements[key]
+    return plain
 
 
 def insert_bookings(
@@ -216,7 +228,14 @@ def apply_agreements(
             applied.append(b)
             continue
         assert found.risk is not None and found.linkage is not None
-        result, outside = within_agreements(b.terms, found.risk, found.linkage, found.subsidy, prefix=f"{where}terms.")
+        result, outside = within_agreements(
+            b.terms,
+            found.risk,
+            found.linkage,
+            found.subsidy,
+            prefix=f"{where}terms.",
+            assessed=_assessed(conn, b.terms),
+        )
         problems += outside
         terms = result.terms
         encoded = codec.terms_to_json(terms)
@@ -239,6 +258,14 @@ def apply_agreements(
             reason="OUTSIDE_AGREEMENT",
         )
     return applied
+
+
+def _assessed(conn: sa.Connection, terms: DealTerms) -> AssessedTier | None:
+    """The branch's assessment of the borrower in force on the loan's start date (docs/assessment.md)."""
+    found = assessment_records.in_force(conn, terms.borrower.uscc, terms.branch, terms.loan.start)
+    if found is None:
+        return None
+    return AssessedTier(found.name, found.tier, format(found.total, "f"))
 
 
 def exposure_problems(

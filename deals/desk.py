@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from deals import accounting, codec, recovery, uscc
+from deals import accounting, codec, insurance, recovery, uscc
 from deals import schema as ds
 from deals.accrual import AccrualState, start_segment
 from deals.agreements.reach import reach_for_caller, reach_legacy_deal
@@ -28,10 +28,14 @@ from deals.booking import insert_bookings, prepare_booking
 from deals.claims import Claim, ClaimStatus, claim_of, claim_row, decide, file_claim
 from deals.credit.arrears import Payment
 from deals.credit.classification import DEFAULT_POLICY, Policy
+from deals.insurance import InsuranceClaim, InsuranceStatus, file_insurance, insurance_claim_of, insurance_row
 from deals.model import (
     BOOK_MANY_LIMIT,
     CLAIM_APPROVED_EVENT,
     DEFAULTED_EVENT,
+    INSURANCE_APPROVED_EVENT,
+    INSURANCE_REJECTED_EVENT,
+    INSURANCE_SETTLED_EVENT,
     Booking,
     Deal,
     DealStatus,
@@ -311,12 +315,14 @@ class DealDesk:
             paid = min(compensation, ctx.pool_cash()) if automatic else 0
             owed = compensation - paid if automatic else 0
             insurer = round_fen(Decimal(loss) * risk.insurer_rate) if risk.insurer else 0
+            # The insurer's share is claimed, not posted: it lands in the insurer's book when its staff
+            # approve the claim (deals.insurance).
             amounts = accounting.DefaultAmounts(
                 principal=balances["loans"],
                 interest=balances["interest-receivable"],
                 pool_paid=paid,
                 pool_claim=owed,
-                insurer=insurer,
+                insurer=0,
             )
             _open_cover_accounts(ctx)
             # 贴息 is paid only with the borrower's own repayments: what accrued since the last one is never due.
@@ -361,6 +367,19 @@ class DealDesk:
                 transaction_id=ctx.posted[-1] if automatic and len(ctx.posted) > posted_before else None,
                 now=ctx.session.now(),
             )
+            if insurer:
+                file_insurance(
+                    ctx.conn,
+                    deal_id=ctx.deal_id,
+                    insurer=risk.insurer,
+                    branch=ctx.terms.branch,
+                    loss=loss,
+                    rate=risk.insurer_rate,
+                    amount=insurer,
+                    value_date=value_date,
+                    request_id=request_id,
+                    now=ctx.session.now(),
+                )
 
         return self._step(
             request_id,
@@ -485,6 +504,107 @@ class DealDesk:
         )
         return self.get_claim(name)
 
+    # ------------------------------------------------------------------ insurance claims (deals.insurance)
+
+    def get_insurance_claim(self, name: str) -> InsuranceClaim:
+        deal_id = _insurance_deal(name, "name")
+
+        def work(session: LedgerSession) -> InsuranceClaim:
+            row = insurance_row(session.connection, deal_id)
+            if row is None:
+                raise NotFound(name, "insurance claim")
+            return insurance_claim_of(row)
+
+        return self._ledger.read(work)
+
+    def list_insurance_claims(
+        self,
+        *,
+        insurer: str = "",
+        branch: str = "",
+        status: InsuranceStatus | None = None,
+        parties_of: str | None = None,
+        page_size: int = 0,
+        page_token: str = "",
+    ) -> Page[InsuranceClaim]:
+        """Insurance claims by deal id; `parties_of` (a scoped caller's party) keeps its insurer's or branch's."""
+        size = pagination.page_size(page_size)
+        errors = ViolationCollector()
+        parties = party_filters(errors, insurer=insurer, branch=branch)
+        errors.raise_if_any()
+        filters = {
+            "list": "insuranceClaims",
+            "insurer": insurer,
+            "branch": branch,
+            "status": status.value if status else "",
+            "scope": parties_of or "",
+        }
+        after = pagination.decode(page_token, filters, (pagination.text,))
+        table = ds.insurance_claims
+        query = sa.select(table).order_by(table.c.deal_id).limit(size + 1)
+        if "insurer" in parties:
+            query = query.where(table.c.insurer == parties["insurer"])
+        if "branch" in parties:
+            query = query.where(table.c.branch == parties["branch"])
+        if status is not None:
+            query = query.where(table.c.status == status.value)
+        if parties_of is not None:
+            query = query.where(sa.or_(table.c.insurer == parties_of, table.c.branch == parties_of))
+        if after:
+            query = query.where(table.c.deal_id > after[0])
+        found = self._ledger.read(lambda session: [insurance_claim_of(r) for r in session.connection.execute(query)])
+        items = found[:size]
+        token = pagination.encode(filters, [items[-1].deal_id]) if len(found) > size else ""
+        return Page(tuple(items), token)
+
+    def approve_insurance_claim(self, *, request_id: str, name: str, value_date: dt.date | None) -> InsuranceClaim:
+        """The insurer's staff approve a pending claim: its share is posted in both books (deals.insurance)."""
+        deal_id = _insurance_deal(name, "name")
+        payload = {"date": value_date.isoformat() if value_date else ""}
+        self._step(
+            request_id,
+            f"deals/{deal_id}",
+            INSURANCE_APPROVED_EVENT,
+            value_date,
+            lambda ctx: insurance.approve_step(ctx, name, value_date),
+            payload=payload,
+        )
+        return self.get_insurance_claim(name)
+
+    def reject_insurance_claim(self, *, request_id: str, name: str, reason: str) -> InsuranceClaim:
+        """The insurer's staff reject a pending claim, saying why: nothing is posted."""
+        deal_id = _insurance_deal(name, "name")
+        if not reason.strip():
+            raise InvalidArgument.one("reason", "is required: say why the insurer rejects the claim")
+        self._step(
+            request_id,
+            f"deals/{deal_id}",
+            INSURANCE_REJECTED_EVENT,
+            None,
+            lambda ctx: insurance.reject_step(ctx, name, reason),
+            payload={"reason": reason},
+            note=reason,
+        )
+        return self.get_insurance_claim(name)
+
+    def settle_insurance_claim(
+        self, *, request_id: str, name: str, amount: int, value_date: dt.date | None
+    ) -> tuple[InsuranceClaim, StepResult]:
+        """The insurer pays `amount` of an approved claim (no date: the business date)."""
+        deal_id = _insurance_deal(name, "name")
+        if amount <= 0:
+            raise InvalidArgument.one("amount", "must be greater than zero", "NON_POSITIVE_AMOUNT")
+        payload = {"amount": amount, "date": value_date.isoformat() if value_date else ""}
+        result = self._step(
+            request_id,
+            f"deals/{deal_id}",
+            INSURANCE_SETTLED_EVENT,
+            value_date,
+            lambda ctx: insurance.settle_step(ctx, name, amount, ctx.value_date or ctx.session.today()),
+            payload=payload,
+        )
+        return self.get_insurance_claim(name), result
+
     def write_off(self, *, request_id: str, name: str, value_date: dt.date) -> StepResult:
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DEFAULTED, verb="written off")
@@ -497,6 +617,7 @@ class DealDesk:
                     [PreconditionViolation("CLAIM_PENDING", f"claims/{ctx.deal_id}", "pending")],
                     reason="CLAIM_PENDING",
                 )
+            _no_pending_insurance(ctx, "write off")
             balances = ctx.balances()
             _open_cover_accounts(ctx)
             cover = _cover(ctx)
@@ -766,6 +887,17 @@ def _cover(ctx: StepContext) -> dict[str, int]:
     return {key: found[name].balance if name in found else 0 for key, name in wanted.items()}
 
 
+def _no_pending_insurance(ctx: StepContext, verb: str) -> None:
+    """What the insurer bears is not known while its claim is pending: refused, as for a pool claim."""
+    row = insurance_row(ctx.conn, ctx.deal_id)
+    if row is not None and row.status == InsuranceStatus.PENDING.value:
+        raise FailedPrecondition(
+            f"the insurer has not decided insuranceClaims/{ctx.deal_id} yet; {verb} after it approves or rejects it",
+            [PreconditionViolation("CLAIM_PENDING", f"insuranceClaims/{ctx.deal_id}", "pending")],
+            reason="CLAIM_PENDING",
+        )
+
+
 def _allowance(ctx: StepContext) -> int:
     """The loan loss allowance impairment runs provided for the deal (a contra asset's credit balance)."""
     name = ctx.accounts.deal_account(ctx.accounts.branch, accounting.ALLOWANCE)
@@ -810,6 +942,13 @@ def _repay_non_accrual(ctx: StepContext, amount: int, day: dt.date) -> None:
             ctx.post(accounting.resume_accrual(ctx.accounts, ctx.ledger_request(), day, resumed, ctx.meta()))
         ctx.non_accrual_since = None
         ctx.amounts["accrual_resumed"] = resumed
+
+
+def _insurance_deal(name: str, field: str) -> str:
+    """`insuranceClaims/{deal}` → the deal id."""
+    if not (name or "").startswith("insuranceClaims/"):
+        raise InvalidArgument.one(field, "must be insuranceClaims/{deal}, e.g. insuranceClaims/hz-2026-001")
+    return deal_id_in("deals/" + name.removeprefix("insuranceClaims/"), field)
 
 
 def _claim_deal(name: str, field: str) -> str:

@@ -18,6 +18,9 @@ from ledger.amounts import format_minor
 #: The kind of the event a default records (its details carry compensation_paid and compensation_claim).
 DEFAULTED_EVENT = "defaulted"
 CLAIM_APPROVED_EVENT = "claim_approved"  # the pool approved a pending claim: its compensation posted then
+INSURANCE_APPROVED_EVENT = "insurance_approved"  # the insurer approved its claim: its share posted then
+INSURANCE_REJECTED_EVENT = "insurance_rejected"
+INSURANCE_SETTLED_EVENT = "insurance_settled"  # the insurer paid (part of) its approved claim
 RECOVERED_EVENT = "recovered"  # a recovery after default (details: costs, principal, interest, each party's share)
 
 BOOK_MANY_LIMIT = 500

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from deals import accounting
 from deals import schema as ds
 from deals.claims import ClaimStatus, claim_row
+from deals.insurance import InsuranceStatus, insurance_row
 from deals.model import CLAIM_APPROVED_EVENT, DEFAULTED_EVENT, RECOVERED_EVENT, DealStatus, yuan
 from deals.steps import StepContext
 from ledger.errors import FailedPrecondition, InvalidArgument, PreconditionViolation
@@ -113,8 +114,9 @@ def _fen(details: dict[str, Any], key: str) -> int:
 
 
 def basis_of(conn: sa.Connection, deal_id: str) -> Basis:
-    """The sharing basis of a defaulted deal from its events: the default's loss and insurer share, the
-    pool's compensation at the default or at the claim's approval, and every recovery so far."""
+    """The sharing basis of a defaulted deal from its events: the default's loss, the insurer's share (its
+    approved claim; a rejected claim: nothing; a deal defaulted before claims existed: the default's),
+    the pool's compensation at the default or at the claim's approval, and every recovery so far."""
     loss = pool = insurer = recovered = pool_returned = insurer_returned = 0
     for _, kind, details in _events(conn, deal_id):
         if kind == DEFAULTED_EVENT:
@@ -126,6 +128,9 @@ def basis_of(conn: sa.Connection, deal_id: str) -> Basis:
             recovered += _fen(details, "principal") + _fen(details, "interest")
             pool_returned += _fen(details, "pool_share")
             insurer_returned += _fen(details, "insurer_share")
+    claim = insurance_row(conn, deal_id)
+    if claim is not None:  # the insurer bears its share only once it approved its claim (deals.insurance)
+        insurer = claim.amount if InsuranceStatus(claim.status).bears else 0
     return Basis(loss, pool, insurer, recovered, pool_returned, insurer_returned)
 
 
@@ -155,6 +160,14 @@ def apply_recovery(ctx: StepContext, *, amount: int, costs: int, day: dt.date) -
             f"the risk pool has not decided claims/{ctx.deal_id} yet, so what it bore is not known; record the "
             "recovery after it approves or rejects the claim",
             [PreconditionViolation("CLAIM_PENDING", f"claims/{ctx.deal_id}", "pending")],
+            reason="CLAIM_PENDING",
+        )
+    insured = insurance_row(ctx.conn, ctx.deal_id)
+    if insured is not None and insured.status == InsuranceStatus.PENDING.value:
+        raise FailedPrecondition(
+            f"the insurer has not decided insuranceClaims/{ctx.deal_id} yet, so what it bore is not known; record "
+            "the recovery after it approves or rejects the claim",
+            [PreconditionViolation("CLAIM_PENDING", f"insuranceClaims/{ctx.deal_id}", "pending")],
             reason="CLAIM_PENDING",
         )
     written_off = ctx.status is DealStatus.WRITTEN_OFF

@@ -101,3 +101,32 @@ compensation_claims = sa.Table(
     sa.Index(None, "pool", "deal_id"),
     sa.Index(None, "branch", "deal_id"),
 )
+
+#: The insurer's claim (科技保险) on a defaulted deal: filed by the default, decided by the insurer's staff
+#: (nothing lands in the insurer's book before it approves), then settled in cash, possibly in parts.
+insurance_claims = sa.Table(
+    "insurance_claims",
+    metadata,
+    sa.Column("deal_id", sa.String(40), primary_key=True),
+    sa.Column("insurer", sa.String(63), nullable=False),
+    sa.Column("branch", sa.String(63), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("loss", sa.BigInteger, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("settled", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("value_date", sa.Date, nullable=False),
+    sa.Column("rate", sa.String(16), nullable=False),
+    sa.Column("filed_principal", sa.String(200), nullable=False),
+    sa.Column("filed_role", sa.String(32), nullable=False),
+    sa.Column("filed_request", sa.String(128), nullable=False),
+    sa.Column("decided_principal", sa.String(200), nullable=True),
+    sa.Column("decided_role", sa.String(32), nullable=True),
+    sa.Column("decided_request", sa.String(128), nullable=True),
+    sa.Column("decided_at", Instant, nullable=True),
+    sa.Column("decision_date", sa.Date, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("transaction_id", sa.Uuid, nullable=True),
+    sa.Column("created_at", Instant, nullable=False),
+    sa.Index(None, "insurer", "deal_id"),
+    sa.Index(None, "branch", "deal_id"),
+)

@@ -134,6 +134,12 @@ class DealAgreements:
     linkage_version: int = 0
     subsidy: str = ""
     subsidy_version: int = 0
+    # The borrower's assessment (by the branch) in force on the loan's start date when it was booked, which
+    # set the tier of the risk-sharing terms (docs/assessment.md): its name, tier and total score. Empty
+    # when it had none (the booked stage applied) or was booked before assessments existed.
+    assessment: str = ""
+    assessment_tier: str = ""
+    assessment_score: str = ""
 
 
 @dataclass(frozen=True, slots=True)

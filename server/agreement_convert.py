@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from google.type import money_pb2
 
 from deals.agreements.model import (
@@ -13,6 +15,7 @@ from deals.agreements.model import (
     RiskSharingTerms,
     SubsidyTerms,
     Terms,
+    TierRate,
 )
 from deals.schedule import SubsidyKind
 from deals.terms import Reimbursement
@@ -79,6 +82,7 @@ def draft_in(message: pb.Agreement, errors: ViolationCollector, prefix: str = "a
                 dc.REIMBURSEMENT, r.reimbursement, f"{q}.reimbursement", errors, Reimbursement.BORROWER
             )
             or Reimbursement.BORROWER,
+            tier_rates=_tier_rates_in(r.tier_rates, f"{q}.tier_rates", errors),
         )
     elif which == "linkage":
         link = message.linkage
@@ -117,6 +121,20 @@ def draft_in(message: pb.Agreement, errors: ViolationCollector, prefix: str = "a
     )
 
 
+def _tier_rates_in(rates: Iterable[pb.TierRate], p: str, errors: ViolationCollector) -> tuple[TierRate, ...]:
+    found = []
+    for i, r in enumerate(rates):
+        if not r.tier:
+            errors.add(f"{p}[{i}].tier", "is required: start_up, growth or mature")
+        tier = dc.enum_in(dc.STAGE, r.tier, f"{p}[{i}].tier", errors, None)
+        rate = dc.decimal_in(r.rate, f"{p}[{i}].rate", errors)
+        if not r.rate:
+            errors.add(f"{p}[{i}].rate", 'is required: a fraction such as "0.60"')
+        if tier is not None:
+            found.append(TierRate(tier, rate))
+    return tuple(found)
+
+
 def agreement_out(a: Agreement) -> pb.Agreement:
     message = pb.Agreement(
         name=a.name,
@@ -147,6 +165,7 @@ def agreement_out(a: Agreement) -> pb.Agreement:
                 insurer_rate=dc.text_out(t.insurer_rate),
                 auto_approval_limit=dc.money_out(t.auto_approval_limit),
                 reimbursement=dc.REIMBURSEMENT[t.reimbursement],
+                tier_rates=[pb.TierRate(tier=dc.STAGE[r.tier], rate=dc.text_out(r.rate)) for r in t.tier_rates],
             )
         )
     elif isinstance(t, LinkageTerms):

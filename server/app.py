@@ -23,13 +23,16 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from deals.agreements.desk import AgreementDesk
+from deals.assessment.desk import AssessmentDesk
 from deals.credit.classification import DEFAULT_POLICY, Policy
 from deals.credit.desk import CreditDesk
 from deals.desk import DealDesk
+from deals.sharing.desk import SharingDesk
 from ledger import actor, db
 from ledger.store import DEFAULT_TIMEZONE, Ledger
 from server import database
 from server.agreements_servicer import AgreementServicer
+from server.assessment_servicer import AssessmentServicer
 from server.audit_servicer import AuditServicer
 from server.auth import (
     DEFAULT_MAX_TOKEN_LIFETIME,
@@ -44,24 +47,32 @@ from server.auth import (
 )
 from server.credit_servicer import CreditServicer
 from server.deals_servicer import DealServicer
+from server.insurance_servicer import InsuranceServicer
 from server.interceptors import ErrorAndLogInterceptor, InFlight
 from server.ledger_servicer import LedgerServicer
 from server.metrics import Metrics
 from server.runtime import tune_gc
 from server.settlement_servicer import SettlementServicer
+from server.sharing_servicer import CreditDataServicer
 from server.valuation_servicer import ValuationServicer
 from settlement.desk import ExerciseDesk
 from toudai.v1 import (
     agreements_pb2,
     agreements_pb2_grpc,
+    assessment_pb2,
+    assessment_pb2_grpc,
     credit_pb2,
     credit_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
+    insurance_pb2,
+    insurance_pb2_grpc,
     ledger_pb2,
     ledger_pb2_grpc,
     settlement_pb2,
     settlement_pb2_grpc,
+    sharing_pb2,
+    sharing_pb2_grpc,
     valuation_pb2,
     valuation_pb2_grpc,
 )
@@ -84,6 +95,9 @@ SERVICE_NAMES = (
     deals_pb2.DESCRIPTOR.services_by_name["DealService"].full_name,
     agreements_pb2.DESCRIPTOR.services_by_name["AgreementService"].full_name,
     credit_pb2.DESCRIPTOR.services_by_name["CreditService"].full_name,
+    assessment_pb2.DESCRIPTOR.services_by_name["AssessmentService"].full_name,
+    insurance_pb2.DESCRIPTOR.services_by_name["InsuranceService"].full_name,
+    sharing_pb2.DESCRIPTOR.services_by_name["CreditDataService"].full_name,
     settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"].full_name,
     audit_api.DESCRIPTOR.services_by_name["AuditService"].full_name,
     valuation_pb2.DESCRIPTOR.services_by_name["ValuationService"].full_name,
@@ -140,6 +154,11 @@ def create_server(
     agreements_pb2_grpc.add_AgreementServiceServicer_to_server(AgreementServicer(AgreementDesk(ledger)), server)
     credit_desk = CreditDesk(ledger, credit_policy)
     credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(credit_desk, deal_desk), server)
+    assessment_pb2_grpc.add_AssessmentServiceServicer_to_server(AssessmentServicer(AssessmentDesk(ledger)), server)
+    insurance_pb2_grpc.add_InsuranceServiceServicer_to_server(InsuranceServicer(deal_desk), server)
+    sharing_pb2_grpc.add_CreditDataServiceServicer_to_server(
+        CreditDataServicer(SharingDesk(ledger, credit_policy)), server
+    )
     settlement_pb2_grpc.add_SettlementServiceServicer_to_server(
         SettlementServicer(ExerciseDesk(ledger), deal_desk), server
     )

@@ -88,17 +88,26 @@ class Role(enum.Enum):
     BRANCH = "branch"
     INVESTMENT_ARM = "investment_arm"
     RISK_POOL = "risk_pool"
+    INSURER = "insurer"  # a technology insurer's claims staff (科技保险): decides and settles its claims
+    CREDIT_DATA = "credit_data"  # the bank's credit-data officer: exports consented credit facts (征信共享)
     AUDITOR = "auditor"
     ADMIN = "admin"
 
 
-#: The claim naming the caller's own party, per role (auditors and administrators have none).
-PARTY_CLAIM: dict[Role, str] = {Role.BRANCH: "branch", Role.INVESTMENT_ARM: "party", Role.RISK_POOL: "party"}
+#: The claim naming the caller's own party, per role (auditors, credit-data officers and administrators
+#: have none).
+PARTY_CLAIM: dict[Role, str] = {
+    Role.BRANCH: "branch",
+    Role.INVESTMENT_ARM: "party",
+    Role.RISK_POOL: "party",
+    Role.INSURER: "party",
+}
 #: The kind the party named by a role's token must be (ledger.model.PartyKind).
 PARTY_KIND_OF_ROLE: dict[Role, PartyKind] = {
     Role.BRANCH: PartyKind.BANK_BRANCH,
     Role.INVESTMENT_ARM: PartyKind.INVESTMENT_ARM,
     Role.RISK_POOL: PartyKind.RISK_POOL,
+    Role.INSURER: PartyKind.INSURER,
 }
 
 
@@ -157,6 +166,8 @@ _BRANCH = {AD: ANY, B: OWN}
 _ARM = {AD: ANY, IA: OWN}
 _CLAIM_READ = {AD: ANY, AU: ANY, B: OWN, P: OWN}
 _CONSENTING = {AD: ANY, IA: OWN, P: OWN}
+_INSURANCE_READ = {AD: ANY, AU: ANY, B: OWN, Role.INSURER: OWN}
+_INSURER = {AD: ANY, Role.INSURER: OWN}
 
 _BOOK = "the account is in the caller's book"
 _TX = "the transaction posts to the caller's book"
@@ -174,6 +185,8 @@ _OWNER = "the agreement's owner is the caller's party"
 _PARTY_TO = "the caller's party owns the agreement or is its counterparty"
 _POOL = "risk_pool is the caller's pool"
 _RUN_BRANCH = "branch is the caller's branch"
+_INSURED = "the claim's insurer (insurer) or branch (branch) is the caller"
+_INSURER_OWN = "the claim's insurer is the caller's party"
 
 
 def _r(roles: Mapping[Role, Access], *, write: bool, own: str = "", foreign: Foreign = Foreign.NOT_FOUND) -> Rule:
@@ -230,6 +243,43 @@ POLICY: dict[str, Rule] = {
     "/toudai.v1.CreditService/ListClassificationOverrides": _r(_OWN_READ, write=False, own=_DEAL),
     "/toudai.v1.CreditService/RunImpairment": _r(_BRANCH, write=True, own=_RUN_BRANCH, foreign=_DENIED),
     "/toudai.v1.CreditService/GetImpairmentRun": _r({AD: ANY, AU: ANY, B: OWN}, write=False, own=_RUN_BRANCH),
+    # CreditDataService (征信共享, docs/credit-data.md): the branch where the borrower signed records and revokes
+    # its consents; the export goes only to the dedicated credit-data officer (and administrators, who run the
+    # whole service, e.g. to re-send an export under an incident ticket; every export is in the audit trail
+    # with its caller). It is a write: each export records an audit-trail row, and auditors write nothing.
+    # Auditors read consents and the trail; branch staff never export, even their own borrowers.
+    "/toudai.v1.CreditDataService/RecordConsent": _r(
+        _BRANCH, write=True, own="branch is the caller's branch (where the borrower signed)", foreign=_DENIED
+    ),
+    "/toudai.v1.CreditDataService/RevokeConsent": _r(_BRANCH, write=True, own="the consent's branch is the caller's"),
+    "/toudai.v1.CreditDataService/GetConsent": _r(
+        {AD: ANY, AU: ANY, Role.CREDIT_DATA: ANY, B: OWN}, write=False, own="the consent's branch is the caller's"
+    ),
+    "/toudai.v1.CreditDataService/ListConsents": _r(
+        {AD: ANY, AU: ANY, Role.CREDIT_DATA: ANY, B: OWN}, write=False, own=_LIST, foreign=_FILTERED
+    ),
+    "/toudai.v1.CreditDataService/ExportCreditData": _r({AD: ANY, Role.CREDIT_DATA: ANY}, write=True),
+    "/toudai.v1.CreditDataService/ListCreditDataExports": _r({AD: ANY, AU: ANY, Role.CREDIT_DATA: ANY}, write=False),
+    # AssessmentService: a branch assesses borrowers for its own deals (the assessing branch is the caller's);
+    # the branch, auditors and administrators read them. The pool, arm and insurer see a deal's tier on the
+    # deal itself (Deal.assessment_tier), not the borrower's figures.
+    "/toudai.v1.AssessmentService/RecordAssessment": _r(
+        _BRANCH, write=True, own="branch is the caller's branch (the assessing branch)", foreign=_DENIED
+    ),
+    "/toudai.v1.AssessmentService/GetAssessment": _r(
+        {AD: ANY, AU: ANY, B: OWN}, write=False, own="the assessing branch is the caller's branch"
+    ),
+    "/toudai.v1.AssessmentService/ListAssessments": _r(
+        {AD: ANY, AU: ANY, B: OWN}, write=False, own="the caller's branch's assessments only", foreign=_FILTERED
+    ),
+    # InsuranceService: the insurer's claims staff decide and pay its claims; the insurer and the branch see them.
+    "/toudai.v1.InsuranceService/GetInsuranceClaim": _r(_INSURANCE_READ, write=False, own=_INSURED),
+    "/toudai.v1.InsuranceService/ListInsuranceClaims": _r(
+        _INSURANCE_READ, write=False, own=_INSURED, foreign=_FILTERED
+    ),
+    "/toudai.v1.InsuranceService/ApproveInsuranceClaim": _r(_INSURER, write=True, own=_INSURER_OWN),
+    "/toudai.v1.InsuranceService/RejectInsuranceClaim": _r(_INSURER, write=True, own=_INSURER_OWN),
+    "/toudai.v1.InsuranceService/SettleInsuranceClaim": _r(_INSURER, write=True, own=_INSURER_OWN),
     # AgreementService: the consenting party records its agreements; both sides read them.
     "/toudai.v1.AgreementService/CreateAgreement": _r(_CONSENTING, write=True, own=_OWNER, foreign=_DENIED),
     "/toudai.v1.AgreementService/AmendAgreement": _r(_CONSENTING, write=True, own=_OWNER),

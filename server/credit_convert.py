@@ -82,6 +82,7 @@ def impairment_out(run: ImpairmentRun) -> pb.ImpairmentRun:
                 expected_credit_loss=money_out(i.ecl),
                 previous_allowance=money_out(line.previous),
                 change=money_out(line.change),
+                assessment=line.assessment,
             )
         )
     return pb.ImpairmentRun(

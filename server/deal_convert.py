@@ -527,6 +527,12 @@ def deal_out(deal: Deal) -> pb.Deal:
         )
         if deal.booked_by
         else None,
+        # The assessment the booking applied (docs/assessment.md), recorded in the stored terms.
+        assessment=deal.terms.agreements.assessment,
+        assessment_tier=STAGE[Stage(deal.terms.agreements.assessment_tier)]
+        if deal.terms.agreements.assessment_tier
+        else pb.BORROWER_STAGE_UNSPECIFIED,
+        assessment_score=deal.terms.agreements.assessment_score,
     )
 
 

@@ -252,6 +252,8 @@ def _fingerprint(agreement_id: str, draft: AgreementDraft) -> str:
     # request recorded before the term existed still matches its fingerprint.
     if isinstance(terms, dict) and terms.get("option_on_write_off") == OptionOnWriteOff.SURVIVES.value:
         del terms["option_on_write_off"]
+    if isinstance(terms, dict) and terms.get("tier_rates") == []:
+        del terms["tier_rates"]
     return fingerprint({"agreement": agreement_id, "draft": plain})
 
 

@@ -34,6 +34,14 @@ OWNER_KIND: dict[AgreementKind, PartyKind] = {
 
 
 @dataclass(frozen=True, slots=True)
+class TierRate:
+    """The compensation rate a pool pays for borrowers of one tier (docs/assessment.md)."""
+
+    tier: Stage
+    rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class RiskSharingTerms:
     """What the pool pays on the branch's losses, and how far it lets itself be committed."""
 
@@ -49,6 +57,16 @@ class RiskSharingTerms:
     insurer_rate: Decimal = Decimal(0)
     auto_approval_limit: int = 0  # fen; compensation above waits for the pool's approval
     reimbursement: Reimbursement = Reimbursement.BORROWER
+    # Per-tier rates replacing base_rate for their tier (the borrower's assessed tier in force on the loan's
+    # start date, else its booked stage); a tier not listed pays base_rate. Empty: one rate for all.
+    tier_rates: tuple[TierRate, ...] = ()
+
+    def rate_for(self, tier: Stage | None) -> Decimal:
+        """The base rate the pool agrees to for a borrower of `tier`."""
+        for t in self.tier_rates:
+            if t.tier is tier:
+                return t.rate
+        return self.base_rate
 
 
 class OptionOnWriteOff(enum.Enum):

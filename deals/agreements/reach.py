@@ -24,6 +24,7 @@ def circle_of(conn: sa.Connection, party: str) -> set[str]:
     """Every party in a circle `party` belongs to (itself included)."""
     t = ags.agreements
     branches = {party} | {r.counterparty for r in conn.execute(sa.select(t.c.counterparty).where(t.c.owner == party))}
+    branches |= _insured_branches(conn, party)
     rows = conn.execute(
         sa.select(t.c.id, t.c.owner, t.c.kind, t.c.latest_version).where(t.c.counterparty.in_(sorted(branches)))
     ).all()
@@ -36,6 +37,18 @@ def circle_of(conn: sa.Connection, party: str) -> set[str]:
             if insurer:
                 circle.add(insurer)
     return circle
+
+
+def _insured_branches(conn: sa.Connection, party: str) -> set[str]:
+    """The branches whose risk-sharing agreements (latest versions) name `party` as the insurer: an insurer
+    consents to no agreement of its own, so the pool's agreement naming it puts it in the branch's circle."""
+    t, v = ags.agreements, ags.agreement_versions
+    rows = conn.execute(
+        sa.select(t.c.counterparty, v.c.terms_json)
+        .join(v, sa.and_(v.c.agreement_id == t.c.id, v.c.version == t.c.latest_version))
+        .where(t.c.kind == "risk_sharing")
+    ).all()
+    return {r.counterparty for r in rows if json.loads(r.terms_json).get("insurer") == party}
 
 
 def reach_for_caller(session: LedgerSession) -> None:

@@ -23,7 +23,7 @@ from deals.agreements.model import (
     SubsidyTerms,
 )
 from deals.schedule import SubsidyKind
-from deals.terms import BASIS_POINTS, DealAgreements, DealTerms, RiskSharing, Split, validate_bands
+from deals.terms import BASIS_POINTS, DealAgreements, DealTerms, RiskSharing, Split, Stage, validate_bands
 from ledger import names
 from ledger.errors import PreconditionViolation, ViolationCollector
 
@@ -78,8 +78,10 @@ def _check_risk(t: RiskSharingTerms, p: str, errors: ViolationCollector) -> None
     validate_bands(t.bands, f"{p}.bands", errors)
     if t.base_rate and t.bands:
         errors.add(f"{p}.base_rate", "give either a base rate or bands, not both")
-    if not t.base_rate and not t.bands:
-        errors.add(f"{p}.base_rate", "a base rate or bands are required")
+    every_tier = {r.tier for r in t.tier_rates} == set(Stage)
+    if not t.base_rate and not t.bands and not every_tier:
+        errors.add(f"{p}.base_rate", "a base rate or bands are required (or a tier rate for every tier)")
+    _check_tier_rates(t, f"{p}.tier_rates", errors)
     for name in ("per_deal_cap", "exposure_cap", "auto_approval_limit"):
         if getattr(t, name) < 0:
             errors.add(f"{p}.{name}", "must not be negative")
@@ -89,6 +91,18 @@ def _check_risk(t: RiskSharingTerms, p: str, errors: ViolationCollector) -> None
         errors.add(f"{p}.insurer", "is required with an insurer rate")
     # A rate and the insurer's share together above the whole loss is refused per deal, for the tier that
     # applies (deals.terms.validate_terms): an agreement states ceilings, not the deal's figures.
+
+
+def _check_tier_rates(t: RiskSharingTerms, p: str, errors: ViolationCollector) -> None:
+    """Each tier once, each rate a fraction; not with bands (bands split a loss, tiers the borrowers)."""
+    seen: set[Stage] = set()
+    for i, tier_rate in enumerate(t.tier_rates):
+        if tier_rate.tier in seen:
+            errors.add(f"{p}[{i}].tier", f"{tier_rate.tier.value} is listed twice")
+        seen.add(tier_rate.tier)
+        _fraction(tier_rate.rate, f"{p}[{i}].rate", errors)
+    if t.tier_rates and t.bands:
+        errors.add(p, "give either tier rates or bands, not both")
 
 
 def _check_linkage(t: LinkageTerms, p: str, errors: ViolationCollector) -> None:
@@ -118,6 +132,15 @@ def _check_subsidy(t: SubsidyTerms, p: str, errors: ViolationCollector) -> None:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class AssessedTier:
+    """The borrower's assessment in force on the loan's start date, as booking applies and records it."""
+
+    name: str  # assessments/{uuid}
+    tier: Stage
+    score: str  # the total, e.g. "65.88"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Applied:
     """The agreements a booking falls under, and its terms with everything they fix filled in."""
 
@@ -136,8 +159,12 @@ def within_agreements(
     subsidy: Agreement | None,
     *,
     prefix: str = "terms.",
+    assessed: AssessedTier | None = None,
 ) -> tuple[Applied, list[PreconditionViolation]]:
-    """`terms` with the agreements' terms filled in, and every way they ask for more than agreed."""
+    """`terms` with the agreements' terms filled in, and every way they ask for more than agreed.
+
+    `assessed` is the borrower's assessment in force on the loan's start date (deals.assessment): its tier,
+    not the booked stage, decides the tier rate and eligibility, and the booking records it."""
     problems: list[PreconditionViolation] = []
     start = terms.loan.start
     for agreement in (risk, linkage, subsidy):
@@ -151,7 +178,8 @@ def within_agreements(
                     f"{start.isoformat()}",
                 )
             )
-    risk_terms, more = _within_risk(terms, risk, prefix)
+    tier = assessed.tier if assessed is not None else terms.borrower.stage
+    risk_terms, more = _within_risk(terms, risk, prefix, tier)
     problems += more
     split, more = _within_linkage(terms, linkage, prefix)
     problems += more
@@ -168,6 +196,9 @@ def within_agreements(
             linkage_version=linkage.version,
             subsidy=subsidy.id if subsidy else "",
             subsidy_version=subsidy.version if subsidy else 0,
+            assessment=assessed.name if assessed else "",
+            assessment_tier=assessed.tier.value if assessed else "",
+            assessment_score=assessed.score if assessed else "",
         ),
     )
     return Applied(applied, max_compensation(applied)), problems
@@ -180,16 +211,16 @@ def max_compensation(terms: DealTerms) -> int:
 
 
 def _within_risk(
-    terms: DealTerms, agreement: Agreement, prefix: str
+    terms: DealTerms, agreement: Agreement, prefix: str, tier: Stage | None
 ) -> tuple[RiskSharing, list[PreconditionViolation]]:
     agreed = agreement.terms
     assert isinstance(agreed, RiskSharingTerms)
     asked = terms.risk
     p = f"{prefix}risk_sharing"
     problems: list[PreconditionViolation] = []
-    if agreed.eligible_stages and terms.borrower.stage not in agreed.eligible_stages:
+    if agreed.eligible_stages and tier not in agreed.eligible_stages:
         stages = ", ".join(s.value for s in agreed.eligible_stages)
-        stage = terms.borrower.stage.value if terms.borrower.stage else "unset"
+        stage = tier.value if tier else "unset"
         problems.append(_violation(agreement, f"{prefix}borrower.stage", f"covers {stages} borrowers, not {stage}"))
 
     def rate(name: str, agreed_value: Decimal) -> Decimal:
@@ -203,7 +234,7 @@ def _within_risk(
             problems.append(_violation(agreement, f"{p}.{name}", f"agrees to at most {agreed_value}, not {value}"))
         return value
 
-    base = rate("base_rate", agreed.base_rate)
+    base = rate("base_rate", agreed.rate_for(tier))
     first = rate("first_loan_rate", agreed.first_loan_rate)
     unsecured = rate("unsecured_rate", agreed.unsecured_rate)
     threshold = asked.unsecured_threshold or agreed.unsecured_threshold

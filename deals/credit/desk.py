@@ -20,12 +20,14 @@ import sqlalchemy as sa
 
 from deals import schema as ds
 from deals.accounting import ALLOWANCE, CNY
+from deals.assessment import records as assessment_records
 from deals.credit import schema as cs
 from deals.credit.arrears import ArrearsBook, dues_of
 from deals.credit.classification import DEFAULT_POLICY, Category, Classification, Policy, classify
 from deals.credit.events import payments_of, steps_of
 from deals.credit.impairment import CURRENT as CURRENT_PARAMETERS
 from deals.credit.impairment import PARAMETERS, EclStage, Inputs, Parameters, inputs_for, tier_of
+from deals.insurance import InsuranceStatus, insurance_row
 from deals.model import deal_accounts
 from deals.names import deal_id_in, parse_deal_name
 from deals.queries import decoded_terms
@@ -116,6 +118,7 @@ class ImpairmentLine:
     days_past_due: int
     inputs: Inputs
     previous: int
+    assessment: str = ""  # assessments/{uuid} that gave the tier ("" : the booked stage)
 
     @property
     def change(self) -> int:
@@ -372,9 +375,11 @@ class CreditDesk:
             as_of = session.balances_as_of(wanted, day)
             ead = max(sum(b.balance for b in as_of.values()), 0)
             measured = _measured_cover(conn, row.id, day)
+        # The tier: the branch's assessment of the borrower in force on the run's date, else the booked stage.
+        assessed = assessment_records.in_force(conn, terms.borrower.uscc, terms.branch, day)
         inputs = inputs_for(
             classification=classification,
-            borrower_stage=terms.borrower.stage,
+            borrower_stage=assessed.tier if assessed is not None else terms.borrower.stage,
             ead=ead,
             risk=terms.risk,
             measured_cover=measured,
@@ -386,6 +391,7 @@ class CreditDesk:
             classification.days_past_due if classification else 0,
             inputs,
             previous,
+            assessed.name if assessed is not None else "",
         )
 
     # ------------------------------------------------------------------ overrides
@@ -667,8 +673,9 @@ def _branch_run(session: LedgerSession, table: sa.Table, branch: str, request_id
 
 def _measured_cover(conn: sa.Connection, deal_id: str, day: dt.date) -> int | None:
     """What others still bear of the deal's loss as of `day`: what its default measured (the pool's
-    compensation, paid, owed or pending, and the insurer's share), less a pending claim the pool rejected
-    and the shares recoveries returned to them by then; None if it had not defaulted by `day`."""
+    compensation, paid, owed or pending, and the insurer's share, claimed or approved), less a pool claim
+    or an insurance claim rejected by then and the shares recoveries returned to them by then; None if it
+    had not defaulted by `day`."""
     e = ds.deal_events
     rows = conn.execute(
         sa.select(e.c.kind, e.c.details_json)
@@ -691,6 +698,11 @@ def _measured_cover(conn: sa.Connection, deal_id: str, day: dt.date) -> int | No
             cover -= pending
         elif cover is not None and kind == "recovered":
             cover -= int(details.get("pool_share", 0)) + int(details.get("insurer_share", 0))
+    insured = insurance_row(conn, deal_id)
+    if cover is not None and insured is not None:
+        rejected = insured.status == InsuranceStatus.REJECTED.value
+        if rejected and insured.decision_date is not None and insured.decision_date <= day:
+            cover -= insured.amount
     return max(cover, 0) if cover is not None else None
 
 
@@ -750,6 +762,7 @@ def _line_row(run_id: uuid.UUID, line: ImpairmentLine) -> dict[str, object]:
         "cover_measured": i.cover_measured,
         "ecl": i.ecl,
         "previous": line.previous,
+        "assessment": line.assessment or None,
     }
 
 
@@ -768,6 +781,7 @@ def _impairment_of(conn: sa.Connection, run: Any) -> ImpairmentRun:
                 EclStage(row.stage), row.tier, Decimal(row.pd), Decimal(row.lgd), row.ead, row.cover, row.cover_measured
             ),
             row.previous,
+            row.assessment or "",
         )
         for row in rows
     )

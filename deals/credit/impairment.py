@@ -6,8 +6,9 @@ ECL = PD × (the bank's share of LGD × EAD), each input recorded by the run tha
   non-performing (substandard or worse) or more than 90 days past due; stage 2 (significant increase in
   credit risk) when more than 30 days past due or special mention; stage 1 otherwise; a booked loan not
   yet disbursed is stage 1.
-- **PD** from the parameter table by the borrower's tier (its stage: start-up, growth, mature; none: the
-  start-up row, the most prudent) and the ECL stage: twelve-month PD in stage 1, lifetime PD in stage 2,
+- **PD** from the parameter table by the borrower's tier (the branch's assessment in force on the run's
+  date, docs/assessment.md, else its booked stage: start-up, growth, mature; none: the start-up row, the
+  most prudent) and the ECL stage: twelve-month PD in stage 1, lifetime PD in stage 2,
   1 in stage 3.
 - **EAD**: principal outstanding plus borrower interest receivable; an undrawn commitment (booked, not
   disbursed) counts in full (a credit conversion factor of 1).

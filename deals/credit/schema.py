@@ -102,4 +102,7 @@ impairment_lines = sa.Table(
     sa.Column("cover_measured", sa.Boolean, nullable=False),
     sa.Column("ecl", sa.BigInteger, nullable=False),
     sa.Column("previous", sa.BigInteger, nullable=False),  # the deal's allowance before the run
+    # The borrower's assessment in force on the run's date that gave `tier` (assessments/{uuid}); NULL when
+    # the tier is the booked stage (no assessment, or a run recorded before assessments existed).
+    sa.Column("assessment", sa.String(64), nullable=True),
 )

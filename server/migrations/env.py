@@ -5,8 +5,10 @@ from __future__ import annotations
 from alembic import context
 
 import deals.agreements.schema
+import deals.assessment.schema
 import deals.credit.schema
-import deals.schema  # noqa: F401 - registers the deal tables on the shared MetaData
+import deals.schema
+import deals.sharing.schema  # noqa: F401 - registers the consent and export tables on the shared MetaData
 import settlement.schema  # noqa: F401 - registers the exercise tables on the shared MetaData
 import valuation.schema  # noqa: F401 - registers the valuation tables on the shared MetaData
 from ledger.db import metadata

@@ -232,7 +232,7 @@ def test_worked_example_through_the_cli(server: Server, tmp_path: Path) -> None:
 
 def test_demo_books_a_portfolio_once(server: Server) -> None:
     first = server.json("demo")
-    assert first["new_deals"] == 14
+    assert first["new_deals"] == 15
     assert first["balanced"] is True
     assert all(Decimal(tb["difference"]) == 0 for tb in first["trial_balances"])
     transactions = len(server.json("tx", "list"))
@@ -244,11 +244,11 @@ def test_demo_books_a_portfolio_once(server: Server) -> None:
     assert len(server.json("tx", "list")) == transactions
 
     deals = server.json("deal", "list")
-    assert len(deals) == 14
+    assert len(deals) == 15
     assert {d["terms"]["branch"] for d in deals} == {"bank-hz", "bank-jx"}
     statuses = sorted(d["status"] for d in deals)
     assert statuses.count("repaying") == 11
-    assert [s for s in statuses if s != "repaying"] == ["booked", "closed", "written_off"]
+    assert [s for s in statuses if s != "repaying"] == ["booked", "closed", "written_off", "written_off"]
     schedules = {d["terms"]["loan"]["schedule"] for d in deals}
     assert schedules == {"bullet", "equal_principal", "equal_instalment"}
     assert {d["terms"]["subsidy"]["type"] for d in deals} == {"none", "rate_points", "interest_share"}
@@ -277,7 +277,8 @@ def test_demo_books_a_portfolio_once(server: Server) -> None:
     assert events["written_off"]["allowance_applied"] == "196925.63"
     assert events["written_off"]["loan_loss"] == "106036.87"
     assert (events["recovered"]["pool_share"], events["recovered"]["bank_share"]) == ("315000.00", "35000.00")
-    assert balance_of(server, "risk-pool/cash") == "1588337.50"  # 1,273,337.50 + 315,000.00
+    # 1,273,337.50 + 315,000.00 − the 503,500.00 claim of the insured deal jx-2026-208 the refill also paid
+    assert balance_of(server, "risk-pool/cash") == "1084837.50"
     assert balance_of(server, "risk-pool/recovery-income") == "315000.00"
     assert balance_of(server, "bank-jx/written-off-recoveries") == "35000.00"
     assert balance_of(server, "risk-pool/claims-payable.jx-2026-203") == "0.00"
@@ -302,6 +303,25 @@ def test_demo_books_a_portfolio_once(server: Server) -> None:
     )
     assert Decimal(on_hold["interest_receivable"]) == 0  # nothing of it is on the books
 
+    # The insured deal: 1,000,000.00 at 4.00 % paid to 1 Jun, defaulting on 3 Aug: 63 days of interest =
+    # 1,000,000.00 × 4 % × 63 / 360 = 7,000.00, loss 1,007,000.00. The insurer's 20 % = 201,400.00 is claimed,
+    # approved by its claims staff and paid in full. The quarter-end run provided 0.65 × (1,007,000.00 −
+    # 503,500.00 pool − 201,400.00 insurer) = 196,365.00; the write-off's loss of the day is
+    # 1,007,000.00 − 503,500.00 − 201,400.00 − 196,365.00 = 105,735.00.
+    claim = server.json("insurance", "show", "jx-2026-208")
+    assert (claim["status"], claim["amount"], claim["settled"], claim["decided_by"]) == (
+        "settled",
+        "201400.00",
+        "201400.00",
+        "demo:insurer-claims",
+    )
+    insured = {e["kind"]: e["details"] for e in server.json("deal", "show", "jx-2026-208")["events"]}
+    assert (insured["written_off"]["allowance_applied"], insured["written_off"]["loan_loss"]) == (
+        "196365.00",
+        "105735.00",
+    )
+    assert balance_of(server, "insurer-kb/claims-payable.jx-2026-208") == "0.00"
+
     # The rate-points subsidy: the fund pays 3.65 of the 4.35 points; the borrower 0.70.
     subsidised = server.json("deal", "schedule", "jx-2026-201")["periods"][0]
     assert subsidised["days"] == 90  # 15 Jan → 15 Apr 2026
@@ -312,5 +332,5 @@ def test_demo_books_a_portfolio_once(server: Server) -> None:
     capped = server.json("deal", "schedule", "hz-2026-103")
     assert capped["total_subsidy"] == "30000.00"
 
-    assert_books_balance(server, "bank-hz", "bank-jx", "invest-arm", "risk-pool", "subsidy-fund")
+    assert_books_balance(server, "bank-hz", "bank-jx", "invest-arm", "risk-pool", "subsidy-fund", "insurer-kb")
     assert server.stop() == 0

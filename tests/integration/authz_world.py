@@ -28,6 +28,8 @@ from ledger.store import Ledger
 from server import database
 from server.app import create_server
 from server.auth import Authenticator, Role, load_key_set
+from tests.integration.assessment_world import GROWTH
+from tests.integration.assessment_world import record as record_assessment
 from tests.integration.settlement_world import (
     ARM,
     BANK,
@@ -35,6 +37,7 @@ from tests.integration.settlement_world import (
     FIRST,
     MAIN,
     POOL,
+    USCC,
     World,
     cny,
     date,
@@ -44,23 +47,32 @@ from tests.integration.settlement_world import (
 from toudai.v1 import agreements_pb2 as agpb
 from toudai.v1 import (
     agreements_pb2_grpc,
+    assessment_pb2_grpc,
     audit_pb2_grpc,
     credit_pb2_grpc,
     deals_pb2_grpc,
+    insurance_pb2_grpc,
     ledger_pb2_grpc,
     settlement_pb2_grpc,
+    sharing_pb2_grpc,
     valuation_pb2_grpc,
 )
+from toudai.v1 import assessment_pb2 as aspb
 from toudai.v1 import audit_pb2 as apb
 from toudai.v1 import credit_pb2 as cpb
 from toudai.v1 import deals_pb2 as dpb
+from toudai.v1 import insurance_pb2 as ipb
 from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import settlement_pb2 as spb
+from toudai.v1 import sharing_pb2 as shpb
 from toudai.v1 import valuation_pb2 as vpb
 
+INSURER = "insurer-jk"
+INSURED = "hz-insured"
+INSURANCE_NAME = f"insuranceClaims/{INSURED}"  # filed by the insured deal's default, pending
 SECRET = b"matrix-test-secret-0123456789-abcdefghijklmnop"
-OWN = {Role.BRANCH: BANK, Role.INVESTMENT_ARM: ARM, Role.RISK_POOL: POOL}
-OTHER = {Role.BRANCH: "bank-sh", Role.INVESTMENT_ARM: "arm-b", Role.RISK_POOL: "pool-b"}
+OWN = {Role.BRANCH: BANK, Role.INVESTMENT_ARM: ARM, Role.RISK_POOL: POOL, Role.INSURER: INSURER}
+OTHER = {Role.BRANCH: "bank-sh", Role.INVESTMENT_ARM: "arm-b", Role.RISK_POOL: "pool-b", Role.INSURER: "insurer-b"}
 CODE = grpc.StatusCode
 DENIALS = {CODE.PERMISSION_DENIED, CODE.UNAUTHENTICATED, CODE.NOT_FOUND}
 
@@ -126,6 +138,8 @@ class Keyed:
     holds: dict[str, str]  # party → a hold in that party's book
     exercise: str
     impairment_run: str = ""  # the hz branch's impairment run
+    assessment: str = ""  # the hz branch's assessment of the borrower
+    consent: str = ""  # the borrower's consent recorded at the hz branch (credit-data sharing)
     ed_private: Any = None  # the Ed25519 key the server knows as kid "ed"
 
 
@@ -149,6 +163,7 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keyed]:
     try:
         built = _build(grpc.insecure_channel(target), admin, ledger)
         built.ed_private = private
+        built.consent = _record_consent(admin)
         yield built
     finally:
         server.stop(0).wait()
@@ -162,6 +177,8 @@ def _build(channel: grpc.Channel, admin: grpc.Channel, ledger: Ledger) -> Keyed:
         ("bank-sh", pb.PARTY_KIND_BANK_BRANCH),
         ("arm-b", pb.PARTY_KIND_INVESTMENT_ARM),
         ("pool-b", pb.PARTY_KIND_RISK_POOL),
+        (INSURER, pb.PARTY_KIND_INSURER),
+        ("insurer-b", pb.PARTY_KIND_INSURER),
     ):
         stub.CreateParty(pb.CreatePartyRequest(request_id=f"p-{party}", party_id=party, display_name=party, kind=kind))
     for code, kind in (("cash", pb.ACCOUNT_TYPE_ASSET), ("deposits", pb.ACCOUNT_TYPE_LIABILITY)):
@@ -212,11 +229,40 @@ def _build(channel: grpc.Channel, admin: grpc.Channel, ledger: Ledger) -> Keyed:
             )
         )
         holds[party] = hold.hold.name
+    _insured_default(admin)
+    # The insurer has no accounts, transactions or holds of its own that the ledger RPCs could aim at (its
+    # role may call none of them): its cells aim at the branch's.
+    accounts[INSURER], transactions[INSURER], holds[INSURER] = accounts[BANK], transactions[BANK], holds[BANK]
     exercise = world.settlement.RequestExercise(world.request_message(1_000, request_id="matrix-exercise")).exercise
     run = credit_pb2_grpc.CreditServiceStub(admin).RunImpairment(
         cpb.RunImpairmentRequest(request_id="matrix-impairment", branch=f"parties/{BANK}")
     )
-    return Keyed(channel, world, accounts, transactions, holds, exercise.name, run.run.name)
+    assessed = record_assessment(admin, "matrix-assessment", f"parties/{BANK}", USCC, "2026-01-31", GROWTH)
+    return Keyed(channel, world, accounts, transactions, holds, exercise.name, run.run.name, assessment=assessed.name)
+
+
+def _insured_default(admin: grpc.Channel) -> None:
+    """The pool's agreement amended to name the insurer, and a small insured deal under it that defaulted:
+    its insurance claim (INSURANCE_NAME) waits for the insurer."""
+    agreements = agreements_pb2_grpc.AgreementServiceStub(admin)
+    name = f"agreements/rsa-{POOL}-{BANK}"
+    current = agreements.GetAgreement(agpb.GetAgreementRequest(name=name)).agreement
+    amended = agpb.Agreement()
+    amended.CopyFrom(current)
+    amended.risk_sharing.insurer = f"parties/{INSURER}"
+    amended.risk_sharing.insurer_rate = "0.30"
+    agreements.AmendAgreement(agpb.AmendAgreementRequest(request_id="insure", name=name, agreement=amended))
+    terms = deal_terms("100000.00", "2026-03-02", "2027-03-02", option_terms(start="2026-03-02"), "100000.00")
+    terms.risk_sharing.insurer = f"parties/{INSURER}"
+    terms.risk_sharing.insurer_rate = "0.20"
+    deals = deals_pb2_grpc.DealServiceStub(admin)
+    deals.BookLinkedDeal(dpb.BookLinkedDealRequest(request_id="book-insured", deal_id=INSURED, terms=terms))
+    deals.DisburseLoan(dpb.DisburseLoanRequest(request_id="disburse-insured", name=f"deals/{INSURED}"))
+    deals.RecordDefault(
+        dpb.RecordDefaultRequest(
+            request_id="default-insured", name=f"deals/{INSURED}", value_date=date("2026-03-02"), reason="r"
+        )
+    )
 
 
 # ---------------------------------------------------------------------- one minimal request per RPC
@@ -261,14 +307,48 @@ AGREEMENT_OF = {
     BANK: f"agreements/rsa-{POOL}-{BANK}",
     POOL: f"agreements/rsa-{POOL}-{BANK}",
     ARM: f"agreements/link-{ARM}-{BANK}",
+    INSURER: f"agreements/rsa-{POOL}-{BANK}",  # the agreement that names it (insurers may not read agreements)
 }
+
+
+def _assess(t: Target) -> Any:
+    return assessment_pb2_grpc.AssessmentServiceStub(t.keyed.channel)
 
 
 def _credit(t: Target) -> Any:
     return credit_pb2_grpc.CreditServiceStub(t.keyed.channel)
 
 
+def _sharing(t: Target) -> Any:
+    return sharing_pb2_grpc.CreditDataServiceStub(t.keyed.channel)
+
+
+def _record_consent(admin: grpc.Channel) -> str:
+    """The borrower's consent at the hz branch, for the CreditDataService cells."""
+    return str(
+        sharing_pb2_grpc.CreditDataServiceStub(admin)
+        .RecordConsent(
+            shpb.RecordConsentRequest(
+                request_id="matrix-consent",
+                branch=f"parties/{BANK}",
+                borrower_uscc=USCC,
+                platform="zj-credit-platform",
+                scopes=[shpb.CONSENT_SCOPE_LOANS],
+                signed_date=date("2026-01-10"),
+                expiry_date=date("2027-12-31"),
+                evidence_reference="form-1",
+                evidence_sha256="0" * 64,
+            )
+        )
+        .consent.name
+    )
+
+
 OVERRIDE_NAME = f"{MAIN_NAME}/overrides/1"
+
+
+def _insurance(t: Target) -> Any:
+    return insurance_pb2_grpc.InsuranceServiceStub(t.keyed.channel)
 
 
 def _agreements(t: Target) -> Any:
@@ -334,6 +414,11 @@ REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
     ),
     "WriteOff": lambda t: (_deals(t), dpb.WriteOffRequest(name=MAIN_NAME)),
     "RecordRecovery": lambda t: (_deals(t), dpb.RecordRecoveryRequest(name=MAIN_NAME, amount=cny("1.00"))),
+    "GetInsuranceClaim": lambda t: (_insurance(t), ipb.GetInsuranceClaimRequest(name=INSURANCE_NAME)),
+    "ListInsuranceClaims": lambda t: (_insurance(t), ipb.ListInsuranceClaimsRequest()),
+    "ApproveInsuranceClaim": lambda t: (_insurance(t), ipb.ApproveInsuranceClaimRequest(name=INSURANCE_NAME)),
+    "RejectInsuranceClaim": lambda t: (_insurance(t), ipb.RejectInsuranceClaimRequest(name=INSURANCE_NAME)),
+    "SettleInsuranceClaim": lambda t: (_insurance(t), ipb.SettleInsuranceClaimRequest(name=INSURANCE_NAME)),
     "GetClaim": lambda t: (_deals(t), dpb.GetClaimRequest(name=CLAIM_NAME)),
     "ListClaims": lambda t: (_deals(t), dpb.ListClaimsRequest()),
     "ApproveClaim": lambda t: (_deals(t), dpb.ApproveClaimRequest(name=CLAIM_NAME)),
@@ -352,6 +437,18 @@ REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
     "RunImpairment": lambda t: (_credit(t), cpb.RunImpairmentRequest(branch=f"parties/{t.party}")),
     "GetImpairmentRun": lambda t: (_credit(t), cpb.GetImpairmentRunRequest(name=t.keyed.impairment_run)),
     "ListClassificationOverrides": lambda t: (_credit(t), cpb.ListClassificationOverridesRequest(name=MAIN_NAME)),
+    "RecordConsent": lambda t: (_sharing(t), shpb.RecordConsentRequest(branch=f"parties/{t.party}")),
+    "RevokeConsent": lambda t: (_sharing(t), shpb.RevokeConsentRequest(name=t.keyed.consent)),
+    "GetConsent": lambda t: (_sharing(t), shpb.GetConsentRequest(name=t.keyed.consent)),
+    "ListConsents": lambda t: (_sharing(t), shpb.ListConsentsRequest(branch=f"parties/{t.party}")),
+    "ExportCreditData": lambda t: (_sharing(t), shpb.ExportCreditDataRequest(format=shpb.CREDIT_DATA_FORMAT_JSONL)),
+    "ListCreditDataExports": lambda t: (_sharing(t), shpb.ListCreditDataExportsRequest()),
+    "RecordAssessment": lambda t: (_assess(t), aspb.RecordAssessmentRequest(branch=f"parties/{t.party}")),
+    "GetAssessment": lambda t: (_assess(t), aspb.GetAssessmentRequest(name=t.keyed.assessment)),
+    "ListAssessments": lambda t: (
+        _assess(t),
+        aspb.ListAssessmentsRequest(borrower_uscc=USCC, branch=f"parties/{t.party}"),
+    ),
     "CreateAgreement": lambda t: (
         _agreements(t),
         agpb.CreateAgreementRequest(agreement_id="new", agreement=agpb.Agreement(owner=f"parties/{t.party}")),
@@ -392,8 +489,11 @@ LISTED: dict[str, tuple[Callable[[Any], list[str]], Callable[[Target], str]]] = 
     "ListAccounts": (lambda r: [a.name for a in r.accounts], lambda t: t.keyed.accounts[t.party][0]),
     "ListTransactions": (lambda r: [x.name for x in r.transactions], lambda t: t.keyed.transactions[t.party]),
     "ListDeals": (lambda r: [d.name for d in r.deals], lambda t: MAIN_NAME),
+    "ListAssessments": (lambda r: [a.name for a in r.assessments], lambda t: t.keyed.assessment),
+    "ListConsents": (lambda r: [c.name for c in r.consents], lambda t: t.keyed.consent),
     "ListExercises": (lambda r: [e.name for e in r.exercises], lambda t: t.keyed.exercise),
     "ListClaims": (lambda r: [c.name for c in r.claims], lambda t: CLAIM_NAME),
+    "ListInsuranceClaims": (lambda r: [c.name for c in r.claims], lambda t: INSURANCE_NAME),
     "ListAgreements": (lambda r: [a.name for a in r.agreements], lambda t: AGREEMENT_OF[t.party].split("/versions")[0]),
 }
 

@@ -268,3 +268,17 @@ def reused(call: Callable[[Any], Any], request: Any, ledger: Ledger) -> None:
     """Same request_id, different payload: ALREADY_EXISTS, nothing changes."""
     error = refused(call, request, grpc.StatusCode.ALREADY_EXISTS, ledger)
     assert "already used" in (error.details() or "")
+
+
+INSURER_STAFF = (("x-toudai-principal", "insurer-claims-liu"),)  # the insurer's claims staff (not the filer)
+
+
+def approve_insurance(channel: grpc.Channel, deal: str, *, value_date: str = "") -> Any:
+    """The insurer's staff approve the claim the deal's default filed (docs/insurance.md); the claim."""
+    from toudai.v1 import insurance_pb2 as ipb
+    from toudai.v1 import insurance_pb2_grpc
+
+    request = ipb.ApproveInsuranceClaimRequest(
+        request_id=f"insure-{deal}", name=f"insuranceClaims/{deal}", value_date=date(value_date) if value_date else None
+    )
+    return insurance_pb2_grpc.InsuranceServiceStub(channel).ApproveInsuranceClaim(request, metadata=INSURER_STAFF).claim

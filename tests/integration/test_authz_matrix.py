@@ -71,11 +71,33 @@ def _cells() -> Iterator[Any]:
 
 
 def test_every_rpc_has_a_policy_and_a_request() -> None:
-    from toudai.v1 import agreements_pb2, audit_pb2, credit_pb2, deals_pb2, ledger_pb2, settlement_pb2, valuation_pb2
+    from toudai.v1 import (
+        agreements_pb2,
+        assessment_pb2,
+        audit_pb2,
+        credit_pb2,
+        deals_pb2,
+        insurance_pb2,
+        ledger_pb2,
+        settlement_pb2,
+        sharing_pb2,
+        valuation_pb2,
+    )
 
     methods = {
         f"/{service.full_name}/{m.name}"
-        for module in (ledger_pb2, deals_pb2, agreements_pb2, credit_pb2, settlement_pb2, valuation_pb2, audit_pb2)
+        for module in (
+            ledger_pb2,
+            deals_pb2,
+            agreements_pb2,
+            assessment_pb2,
+            credit_pb2,
+            insurance_pb2,
+            settlement_pb2,
+            sharing_pb2,
+            valuation_pb2,
+            audit_pb2,
+        )
         for service in module.DESCRIPTOR.services_by_name.values()
         for m in service.methods
     }

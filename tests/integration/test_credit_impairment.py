@@ -28,6 +28,7 @@ from tests.integration.deals_world import (
     Deals,
     Stub,
     acct,
+    approve_insurance,
     cny,
     create_parties,
     date,
@@ -113,7 +114,9 @@ def test_a_run_posts_the_allowance_and_reproduces(stub: Stub, deals: Deals, cred
         assert all(v == 0 for v in ledger.trial_balance(party).values())
 
 
-def test_after_a_default_the_measured_cover_counts(stub: Stub, deals: Deals, credit: Any) -> None:
+def test_after_a_default_the_measured_cover_counts(
+    stub: Stub, deals: Deals, credit: Any, channel: grpc.Channel
+) -> None:
     """`late` defaults on 25 Apr 2025: 100 days of interest since 15 Jan at 100.00 a day = 10,000.00, so the
     loss is 1,010,000.00; the pool's 70 % = 707,000.00 (owed: its cash is empty) and the insurer's 20 % =
     202,000.00 are the measured cover, 909,000.00. The borrower still owes 1,010,000.00 (EAD); stage 3,
@@ -142,6 +145,7 @@ def test_after_a_default_the_measured_cover_counts(stub: Stub, deals: Deals, cre
     # A recovery of 101,000.00 on 10 May (all principal) returns the pool 101,000.00 × 707,000.00 /
     # 1,010,000.00 = 70,700.00 and the insurer 20,200.00: they now bear 909,000.00 − 90,900.00 = 818,100.00
     # of an exposure of 909,000.00, so ECL = 60 % × (909,000.00 − 818,100.00) = 54,540.00, down 6,060.00.
+    approve_insurance(channel, "late")  # what the insurer bears is known once it approves its claim
     deals.RecordRecovery(
         dpb.RecordRecoveryRequest(
             request_id="rec", name="deals/late", amount=cny("101000.00"), value_date=date("2025-05-10")

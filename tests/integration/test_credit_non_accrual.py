@@ -33,6 +33,7 @@ from tests.integration.deals_world import (
     Deals,
     Stub,
     acct,
+    approve_insurance,
     cny,
     create_parties,
     date,
@@ -64,7 +65,9 @@ def _accrue(deals: Deals, through: str) -> Any:
     )
 
 
-def test_a_loan_going_30_90_180_days_past_due(stub: Stub, deals: Deals, credit: Any, ledger: Ledger) -> None:
+def test_a_loan_going_30_90_180_days_past_due(
+    stub: Stub, deals: Deals, credit: Any, ledger: Ledger, channel: grpc.Channel
+) -> None:
     create_parties(stub)
     terms = deal_terms(
         principal="1000000.00",
@@ -194,6 +197,7 @@ def test_a_loan_going_30_90_180_days_past_due(stub: Stub, deals: Deals, credit: 
         dpb.RecordDefaultRequest(request_id="default", name=NAME, value_date=date("2025-10-15"), reason="r")
     )
     assert yuan(defaulted.loss) == Decimal("1000000.00")
+    approve_insurance(channel, D)  # the insurer's staff approve its 20 % claim, posted on the default's date
     assert yuan(defaulted.deal.off_balance_interest) == Decimal("13150.00")
     books[acct(BANK, f"off-balance-interest.{D}")] = "13150.00"
     books[acct(BANK, f"off-balance-interest-contra.{D}")] = "-13150.00"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import grpc
+
 from ledger.store import Ledger
 from tests.chains import verify_book
 from tests.integration.deals_world import (
@@ -30,12 +32,16 @@ from tests.integration.deals_world import (
     yuan,
 )
 from toudai.v1 import deals_pb2 as dpb
+from toudai.v1 import insurance_pb2 as ipb
+from toudai.v1 import insurance_pb2_grpc
 from toudai.v1 import ledger_pb2 as pb
 
 # ---------------------------------------------------------------------- the worked example
 
 
-def test_worked_example_from_booking_to_write_off(stub: Stub, deals: Deals, ledger: Ledger) -> None:
+def test_worked_example_from_booking_to_write_off(
+    stub: Stub, deals: Deals, ledger: Ledger, channel: grpc.Channel
+) -> None:
     create_parties(stub)
     books = Books(stub, ledger, list(PARTIES))
     books.check()  # no accounts anywhere yet
@@ -309,12 +315,30 @@ def test_worked_example_from_booking_to_write_off(stub: Stub, deals: Deals, ledg
     assert yuan(defaulted.deal.principal_outstanding) == Decimal("9000000.00")
     books[clearing] = "-8412216.67"  # + 500,000.00 from the pool
     books[comp_rec] = "2500000.00"
-    books[ins_rec] = "1800520.00"
     books[comp_held] = "3000000.00"  # 500,000.00 paid + 2,500,000.00 owed
-    books[ins_held] = "1800520.00"
     books[pool_cash] = "0"
     books[pool_expense] = "3000000.00"
     books[pool_claims] = "2500000.00"
+    books.check()  # the insurer's share is claimed, not posted: nothing in its book yet
+    # 9b. The insurer's claims staff approve its claim of 20 % × 9,002,600.00 = 1,800,520.00, posted on the
+    # default's date in both books.
+    insurance = insurance_pb2_grpc.InsuranceServiceStub(channel)
+    pending = insurance.GetInsuranceClaim(ipb.GetInsuranceClaimRequest(name="insuranceClaims/hz-2025-001")).claim
+    assert (pending.status, yuan(pending.amount), pending.rate) == (
+        ipb.INSURANCE_CLAIM_STATUS_PENDING,
+        Decimal("1800520.00"),
+        "0.2",
+    )
+    approved = insurance.ApproveInsuranceClaim(
+        ipb.ApproveInsuranceClaimRequest(request_id="insure-1", name=pending.name),
+        metadata=(("x-toudai-principal", "insurer-claims-liu"),),
+    ).claim
+    assert (approved.status, approved.decided_by.principal) == (
+        ipb.INSURANCE_CLAIM_STATUS_APPROVED,
+        "insurer-claims-liu",
+    )
+    books[ins_rec] = "1800520.00"
+    books[ins_held] = "1800520.00"
     books[ins_expense] = "1800520.00"
     books[ins_payable] = "1800520.00"
     books.check()
@@ -382,10 +406,11 @@ def test_worked_example_from_booking_to_write_off(stub: Stub, deals: Deals, ledg
         "accrued",
         "repaid",
         "defaulted",
+        "insurance_approved",
         "claim_paid",
         "written_off",
     ]
-    assert final.events[-3].details["note"] == "missed payments"
+    assert final.events[-4].details["note"] == "missed payments"
     for request in (
         dpb.ListDealsRequest(branch=f"parties/{BANK}"),
         dpb.ListDealsRequest(status=dpb.DEAL_STATUS_WRITTEN_OFF),

@@ -29,6 +29,7 @@ from tests.integration.deals_world import (
     Deals,
     Stub,
     acct,
+    approve_insurance,
     cny,
     create_parties,
     date,
@@ -300,7 +301,7 @@ def test_a_recovery_after_a_70_percent_pool_payment_returns_the_pool_its_share(
 
 
 def test_recoveries_after_write_off_with_an_insurer_and_the_subsidy_reversed_at_default(
-    stub: Stub, deals: Deals, ledger: Ledger
+    stub: Stub, deals: Deals, ledger: Ledger, channel: grpc.Channel
 ) -> None:
     """The worked example's terms (10,000,000.00 at 4.35%, 3.65 pp subsidy, 70% tier capped at 3,000,000.00,
     insurer 20%), defaulting on its first payment date with nothing ever paid.
@@ -367,6 +368,7 @@ def test_recoveries_after_write_off_with_an_insurer_and_the_subsidy_reversed_at_
         Decimal("31430.56"),
     ]
     assert yuan(defaulted.deal.subsidy_receivable) == 0
+    approve_insurance(channel, d)  # the insurer's claims staff approve its 20 % (docs/insurance.md)
     books[acct(BANK, f"interest-receivable.{d}")] = "6027.77"
     books[acct(BANK, "interest-income")] = "6027.77"  # 37,458.33 - 31,430.56
     books[acct(BANK, "clearing")] = "-7000000.00"
@@ -473,9 +475,17 @@ def test_recoveries_after_write_off_with_an_insurer_and_the_subsidy_reversed_at_
     books[acct(INSURER, "recovery-income")] = "2001205.55"  # = its claims expense
     books.check()
     events = deals.GetDeal(dpb.GetDealRequest(name=name)).deal.events
-    assert [e.kind for e in events] == ["booked", "disbursed", "defaulted", "written_off", "recovered", "recovered"]
+    assert [e.kind for e in events] == [
+        "booked",
+        "disbursed",
+        "defaulted",
+        "insurance_approved",
+        "written_off",
+        "recovered",
+        "recovered",
+    ]
     assert dict(events[-1].details)["pool_share"] == "2703882.19"
-    assert dict(events[3].details)["loan_loss"] == "5004822.22"
+    assert dict(events[4].details)["loan_loss"] == "5004822.22"
 
 
 # ---------------------------------------------------------------------- a claim the pool approves later

@@ -27,41 +27,43 @@ from google.type import money_pb2 as google_dot_type_dot_money__pb2
 from toudai.v1 import deals_pb2 as toudai_dot_v1_dot_deals__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atoudai/v1/agreements.proto\x12\ttoudai.v1\x1a\x16google/type/date.proto\x1a\x17google/type/money.proto\x1a\x15toudai/v1/deals.proto\"\xb7\x03\n\x14RiskSharingAgreement\x12\x11\n\tbase_rate\x18\x01 \x01(\t\x12*\n\x05\x62\x61nds\x18\x02 \x03(\x0b\x32\x1b.toudai.v1.CompensationBand\x12\x17\n\x0f\x66irst_loan_rate\x18\x03 \x01(\t\x12\x1b\n\x13unsecured_threshold\x18\x04 \x01(\t\x12\x16\n\x0eunsecured_rate\x18\x05 \x01(\t\x12(\n\x0cper_deal_cap\x18\x06 \x01(\x0b\x32\x12.google.type.Money\x12(\n\x0c\x65xposure_cap\x18\x07 \x01(\x0b\x32\x12.google.type.Money\x12\x31\n\x0f\x65ligible_stages\x18\x08 \x03(\x0e\x32\x18.toudai.v1.BorrowerStage\x12\x0f\n\x07insurer\x18\t \x01(\t\x12\x14\n\x0cinsurer_rate\x18\n \x01(\t\x12/\n\x13\x61uto_approval_limit\x18\x0b \x01(\x0b\x32\x12.google.type.Money\x12\x33\n\rreimbursement\x18\x0c \x01(\x0e\x32\x1c.toudai.v1.PoolReimbursement\"\xbb\x01\n\x10LinkageAgreement\x12\x10\n\x08\x62\x61nk_bps\x18\x01 \x01(\x05\x12\x1a\n\x12investment_arm_bps\x18\x02 \x01(\x05\x12\x15\n\rrisk_pool_bps\x18\x03 \x01(\x05\x12(\n\x0c\x61\x64visory_fee\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12\x38\n\x13option_on_write_off\x18\x05 \x01(\x0e\x32\x1b.toudai.v1.OptionOnWriteOff\"e\n\x10SubsidyAgreement\x12%\n\x05types\x18\x01 \x03(\x0e\x32\x16.toudai.v1.SubsidyType\x12\x17\n\x0fmax_rate_points\x18\x02 \x01(\t\x12\x11\n\tmax_share\x18\x03 \x01(\t\"\xb0\x03\n\tAgreement\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04kind\x18\x02 \x01(\x0e\x32\x18.toudai.v1.AgreementKind\x12\r\n\x05owner\x18\x03 \x01(\t\x12\x14\n\x0c\x63ounterparty\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x05\x12)\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x06 \x01(\x0b\x32\x11.google.type.Date\x12*\n\x0f\x65\x66\x66\x65\x63tive_until\x18\x07 \x01(\x0b\x32\x11.google.type.Date\x12\x37\n\x0crisk_sharing\x18\x08 \x01(\x0b\x32\x1f.toudai.v1.RiskSharingAgreementH\x00\x12.\n\x07linkage\x18\t \x01(\x0b\x32\x1b.toudai.v1.LinkageAgreementH\x00\x12.\n\x07subsidy\x18\n \x01(\x0b\x32\x1b.toudai.v1.SubsidyAgreementH\x00\x12+\n\x0brecorded_by\x18\x0b \x01(\x0b\x32\x16.toudai.v1.Attribution\x12\x11\n\treference\x18\x0c \x01(\tB\x07\n\x05terms\"k\n\x16\x43reateAgreementRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x02 \x01(\t\x12\'\n\tagreement\x18\x03 \x01(\x0b\x32\x14.toudai.v1.Agreement\"B\n\x17\x43reateAgreementResponse\x12\'\n\tagreement\x18\x01 \x01(\x0b\x32\x14.toudai.v1.Agreement\"b\n\x15\x41mendAgreementRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\tagreement\x18\x03 \x01(\x0b\x32\x14.toudai.v1.Agreement\"A\n\x16\x41mendAgreementResponse\x12\'\n\tagreement\x18\x01 \x01(\x0b\x32\x14.toudai.v1.Agreement\"#\n\x13GetAgreementRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"?\n\x14GetAgreementResponse\x12\'\n\tagreement\x18\x01 \x01(\x0b\x32\x14.toudai.v1.Agreement\"\x8b\x01\n\x15ListAgreementsRequest\x12\r\n\x05owner\x18\x01 \x01(\t\x12\x14\n\x0c\x63ounterparty\x18\x02 \x01(\t\x12&\n\x04kind\x18\x03 \x01(\x0e\x32\x18.toudai.v1.AgreementKind\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"[\n\x16ListAgreementsResponse\x12(\n\nagreements\x18\x01 \x03(\x0b\x32\x14.toudai.v1.Agreement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\x88\x01\n\rAgreementKind\x12\x1e\n\x1a\x41GREEMENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x41GREEMENT_KIND_RISK_SHARING\x10\x01\x12\x1a\n\x16\x41GREEMENT_KIND_LINKAGE\x10\x02\x12\x1a\n\x16\x41GREEMENT_KIND_SUBSIDY\x10\x03*y\n\x10OptionOnWriteOff\x12#\n\x1fOPTION_ON_WRITE_OFF_UNSPECIFIED\x10\x00\x12 \n\x1cOPTION_ON_WRITE_OFF_SURVIVES\x10\x01\x12\x1e\n\x1aOPTION_ON_WRITE_OFF_LAPSES\x10\x02\x32\xeb\x02\n\x10\x41greementService\x12X\n\x0f\x43reateAgreement\x12!.toudai.v1.CreateAgreementRequest\x1a\".toudai.v1.CreateAgreementResponse\x12U\n\x0e\x41mendAgreement\x12 .toudai.v1.AmendAgreementRequest\x1a!.toudai.v1.AmendAgreementResponse\x12O\n\x0cGetAgreement\x12\x1e.toudai.v1.GetAgreementRequest\x1a\x1f.toudai.v1.GetAgreementResponse\x12U\n\x0eListAgreements\x12 .toudai.v1.ListAgreementsRequest\x1a!.toudai.v1.ListAgreementsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atoudai/v1/agreements.proto\x12\ttoudai.v1\x1a\x16google/type/date.proto\x1a\x17google/type/money.proto\x1a\x15toudai/v1/deals.proto\"\xe0\x03\n\x14RiskSharingAgreement\x12\x11\n\tbase_rate\x18\x01 \x01(\t\x12*\n\x05\x62\x61nds\x18\x02 \x03(\x0b\x32\x1b.toudai.v1.CompensationBand\x12\x17\n\x0f\x66irst_loan_rate\x18\x03 \x01(\t\x12\x1b\n\x13unsecured_threshold\x18\x04 \x01(\t\x12\x16\n\x0eunsecured_rate\x18\x05 \x01(\t\x12(\n\x0cper_deal_cap\x18\x06 \x01(\x0b\x32\x12.google.type.Money\x12(\n\x0c\x65xposure_cap\x18\x07 \x01(\x0b\x32\x12.google.type.Money\x12\x31\n\x0f\x65ligible_stages\x18\x08 \x03(\x0e\x32\x18.toudai.v1.BorrowerStage\x12\x0f\n\x07insurer\x18\t \x01(\t\x12\x14\n\x0cinsurer_rate\x18\n \x01(\t\x12/\n\x13\x61uto_approval_limit\x18\x0b \x01(\x0b\x32\x12.google.type.Money\x12\x33\n\rreimbursement\x18\x0c \x01(\x0e\x32\x1c.toudai.v1.PoolReimbursement\x12\'\n\ntier_rates\x18\r \x03(\x0b\x32\x13.toudai.v1.TierRate\"@\n\x08TierRate\x12&\n\x04tier\x18\x01 \x01(\x0e\x32\x18.toudai.v1.BorrowerStage\x12\x0c\n\x04rate\x18\x02 \x01(\t\"\xbb\x01\n\x10LinkageAgreement\x12\x10\n\x08\x62\x61nk_bps\x18\x01 \x01(\x05\x12\x1a\n\x12investment_arm_bps\x18\x02 \x01(\x05\x12\x15\n\rrisk_pool_bps\x18\x03 \x01(\x05\x12(\n\x0c\x61\x64visory_fee\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12\x38\n\x13option_on_write_off\x18\x05 \x01(\x0e\x32\x1b.toudai.v1.OptionOnWriteOff\"e\n\x10SubsidyAgreement\x12%\n\x05types\x18\x01 \x03(\x0e\x32\x16.toudai.v1.SubsidyType\x12\x17\n\x0fmax_rate_points\x18\x02 \x01(\t\x12\x11\n\tmax_share\x18\x03 \x01(\t\"\xb0\x03\n\tAgreement\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04kind\x18\x02 \x01(\x0e\x32\x18.toudai.v1.AgreementKind\x12\r\n\x05owner\x18\x03 \x01(\t\x12\x14\n\x0c\x63ounterparty\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x05\x12)\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x06 \x01(\x0b\x32\x11.google.type.Date\x12*\n\x0f\x65\x66\x66\x65\x63tive_until\x18\x07 \x01(\x0b\x32\x11.google.type.Date\x12\x37\n\x0crisk_sharing\x18\x08 \x01(\x0b\x32\x1f.toudai.v1.RiskSharingAgreementH\x00\x12.\n\x07linkage\x18\t \x01(\x0b\x32\x1b.toudai.v1.LinkageAgreementH\x00\x12.\n\x07subsidy\x18\n \x01(\x0b\x32\x1b.toudai.v1.SubsidyAgreementH\x00\x12+\n\x0brecorded_by\x18\x0b \x01(\x0b\x32\x16.toudai.v1.Attribution\x12\x11\n\treference\x18\x0c \x01(\tB\x07\n\x05terms\"k\n\x16\x43reateAgreementRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x02 \x01(\t\x12\'\n\tagreement\x18\x03 \x01(\x0b\x32\x14.toudai.v1.Agreement\"B\n\x17\x43reateAgreementResponse\x12\'\n\tagreement\x18\x01 \x01(\x0b\x32\x14.toudai.v1.Agreement\"b\n\x15\x41mendAgreementRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\tagreement\x18\x03 \x01(\x0b\x32\x14.toudai.v1.Agreement\"A\n\x16\x41mendAgreementResponse\x12\'\n\tagreement\x18\x01 \x01(\x0b\x32\x14.toudai.v1.Agreement\"#\n\x13GetAgreementRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"?\n\x14GetAgreementResponse\x12\'\n\tagreement\x18\x01 \x01(\x0b\x32\x14.toudai.v1.Agreement\"\x8b\x01\n\x15ListAgreementsRequest\x12\r\n\x05owner\x18\x01 \x01(\t\x12\x14\n\x0c\x63ounterparty\x18\x02 \x01(\t\x12&\n\x04kind\x18\x03 \x01(\x0e\x32\x18.toudai.v1.AgreementKind\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"[\n\x16ListAgreementsResponse\x12(\n\nagreements\x18\x01 \x03(\x0b\x32\x14.toudai.v1.Agreement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\x88\x01\n\rAgreementKind\x12\x1e\n\x1a\x41GREEMENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x41GREEMENT_KIND_RISK_SHARING\x10\x01\x12\x1a\n\x16\x41GREEMENT_KIND_LINKAGE\x10\x02\x12\x1a\n\x16\x41GREEMENT_KIND_SUBSIDY\x10\x03*y\n\x10OptionOnWriteOff\x12#\n\x1fOPTION_ON_WRITE_OFF_UNSPECIFIED\x10\x00\x12 \n\x1cOPTION_ON_WRITE_OFF_SURVIVES\x10\x01\x12\x1e\n\x1aOPTION_ON_WRITE_OFF_LAPSES\x10\x02\x32\xeb\x02\n\x10\x41greementService\x12X\n\x0f\x43reateAgreement\x12!.toudai.v1.CreateAgreementRequest\x1a\".toudai.v1.CreateAgreementResponse\x12U\n\x0e\x41mendAgreement\x12 .toudai.v1.AmendAgreementRequest\x1a!.toudai.v1.AmendAgreementResponse\x12O\n\x0cGetAgreement\x12\x1e.toudai.v1.GetAgreementRequest\x1a\x1f.toudai.v1.GetAgreementResponse\x12U\n\x0eListAgreements\x12 .toudai.v1.ListAgreementsRequest\x1a!.toudai.v1.ListAgreementsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'toudai.v1.agreements_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AGREEMENTKIND']._serialized_start=1965
-  _globals['_AGREEMENTKIND']._serialized_end=2101
-  _globals['_OPTIONONWRITEOFF']._serialized_start=2103
-  _globals['_OPTIONONWRITEOFF']._serialized_end=2224
+  _globals['_AGREEMENTKIND']._serialized_start=2072
+  _globals['_AGREEMENTKIND']._serialized_end=2208
+  _globals['_OPTIONONWRITEOFF']._serialized_start=2210
+  _globals['_OPTIONONWRITEOFF']._serialized_end=2331
   _globals['_RISKSHARINGAGREEMENT']._serialized_start=114
-  _globals['_RISKSHARINGAGREEMENT']._serialized_end=553
-  _globals['_LINKAGEAGREEMENT']._serialized_start=556
-  _globals['_LINKAGEAGREEMENT']._serialized_end=743
-  _globals['_SUBSIDYAGREEMENT']._serialized_start=745
-  _globals['_SUBSIDYAGREEMENT']._serialized_end=846
-  _globals['_AGREEMENT']._serialized_start=849
-  _globals['_AGREEMENT']._serialized_end=1281
-  _globals['_CREATEAGREEMENTREQUEST']._serialized_start=1283
-  _globals['_CREATEAGREEMENTREQUEST']._serialized_end=1390
-  _globals['_CREATEAGREEMENTRESPONSE']._serialized_start=1392
-  _globals['_CREATEAGREEMENTRESPONSE']._serialized_end=1458
-  _globals['_AMENDAGREEMENTREQUEST']._serialized_start=1460
-  _globals['_AMENDAGREEMENTREQUEST']._serialized_end=1558
-  _globals['_AMENDAGREEMENTRESPONSE']._serialized_start=1560
-  _globals['_AMENDAGREEMENTRESPONSE']._serialized_end=1625
-  _globals['_GETAGREEMENTREQUEST']._serialized_start=1627
-  _globals['_GETAGREEMENTREQUEST']._serialized_end=1662
-  _globals['_GETAGREEMENTRESPONSE']._serialized_start=1664
-  _globals['_GETAGREEMENTRESPONSE']._serialized_end=1727
-  _globals['_LISTAGREEMENTSREQUEST']._serialized_start=1730
-  _globals['_LISTAGREEMENTSREQUEST']._serialized_end=1869
-  _globals['_LISTAGREEMENTSRESPONSE']._serialized_start=1871
-  _globals['_LISTAGREEMENTSRESPONSE']._serialized_end=1962
-  _globals['_AGREEMENTSERVICE']._serialized_start=2227
-  _globals['_AGREEMENTSERVICE']._serialized_end=2590
+  _globals['_RISKSHARINGAGREEMENT']._serialized_end=594
+  _globals['_TIERRATE']._serialized_start=596
+  _globals['_TIERRATE']._serialized_end=660
+  _globals['_LINKAGEAGREEMENT']._serialized_start=663
+  _globals['_LINKAGEAGREEMENT']._serialized_end=850
+  _globals['_SUBSIDYAGREEMENT']._serialized_start=852
+  _globals['_SUBSIDYAGREEMENT']._serialized_end=953
+  _globals['_AGREEMENT']._serialized_start=956
+  _globals['_AGREEMENT']._serialized_end=1388
+  _globals['_CREATEAGREEMENTREQUEST']._serialized_start=1390
+  _globals['_CREATEAGREEMENTREQUEST']._serialized_end=1497
+  _globals['_CREATEAGREEMENTRESPONSE']._serialized_start=1499
+  _globals['_CREATEAGREEMENTRESPONSE']._serialized_end=1565
+  _globals['_AMENDAGREEMENTREQUEST']._serialized_start=1567
+  _globals['_AMENDAGREEMENTREQUEST']._serialized_end=1665
+  _globals['_AMENDAGREEMENTRESPONSE']._serialized_start=1667
+  _globals['_AMENDAGREEMENTRESPONSE']._serialized_end=1732
+  _globals['_GETAGREEMENTREQUEST']._serialized_start=1734
+  _globals['_GETAGREEMENTREQUEST']._serialized_end=1769
+  _globals['_GETAGREEMENTRESPONSE']._serialized_start=1771
+  _globals['_GETAGREEMENTRESPONSE']._serialized_end=1834
+  _globals['_LISTAGREEMENTSREQUEST']._serialized_start=1837
+  _globals['_LISTAGREEMENTSREQUEST']._serialized_end=1976
+  _globals['_LISTAGREEMENTSRESPONSE']._serialized_start=1978
+  _globals['_LISTAGREEMENTSRESPONSE']._serialized_end=2069
+  _globals['_AGREEMENTSERVICE']._serialized_start=2334
+  _globals['_AGREEMENTSERVICE']._serialized_end=2697
 # @@protoc_insertion_point(module_scope)

@@ -31,7 +31,7 @@ OPTION_ON_WRITE_OFF_SURVIVES: OptionOnWriteOff
 OPTION_ON_WRITE_OFF_LAPSES: OptionOnWriteOff
 
 class RiskSharingAgreement(_message.Message):
-    __slots__ = ("base_rate", "bands", "first_loan_rate", "unsecured_threshold", "unsecured_rate", "per_deal_cap", "exposure_cap", "eligible_stages", "insurer", "insurer_rate", "auto_approval_limit", "reimbursement")
+    __slots__ = ("base_rate", "bands", "first_loan_rate", "unsecured_threshold", "unsecured_rate", "per_deal_cap", "exposure_cap", "eligible_stages", "insurer", "insurer_rate", "auto_approval_limit", "reimbursement", "tier_rates")
     BASE_RATE_FIELD_NUMBER: _ClassVar[int]
     BANDS_FIELD_NUMBER: _ClassVar[int]
     FIRST_LOAN_RATE_FIELD_NUMBER: _ClassVar[int]
@@ -44,6 +44,7 @@ class RiskSharingAgreement(_message.Message):
     INSURER_RATE_FIELD_NUMBER: _ClassVar[int]
     AUTO_APPROVAL_LIMIT_FIELD_NUMBER: _ClassVar[int]
     REIMBURSEMENT_FIELD_NUMBER: _ClassVar[int]
+    TIER_RATES_FIELD_NUMBER: _ClassVar[int]
     base_rate: str
     bands: _containers.RepeatedCompositeFieldContainer[_deals_pb2.CompensationBand]
     first_loan_rate: str
@@ -56,7 +57,16 @@ class RiskSharingAgreement(_message.Message):
     insurer_rate: str
     auto_approval_limit: _money_pb2.Money
     reimbursement: _deals_pb2.PoolReimbursement
-    def __init__(self, base_rate: _Optional[str] = ..., bands: _Optional[_Iterable[_Union[_deals_pb2.CompensationBand, _Mapping]]] = ..., first_loan_rate: _Optional[str] = ..., unsecured_threshold: _Optional[str] = ..., unsecured_rate: _Optional[str] = ..., per_deal_cap: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., exposure_cap: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., eligible_stages: _Optional[_Iterable[_Union[_deals_pb2.BorrowerStage, str]]] = ..., insurer: _Optional[str] = ..., insurer_rate: _Optional[str] = ..., auto_approval_limit: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., reimbursement: _Optional[_Union[_deals_pb2.PoolReimbursement, str]] = ...) -> None: ...
+    tier_rates: _containers.RepeatedCompositeFieldContainer[TierRate]
+    def __init__(self, base_rate: _Optional[str] = ..., bands: _Optional[_Iterable[_Union[_deals_pb2.CompensationBand, _Mapping]]] = ..., first_loan_rate: _Optional[str] = ..., unsecured_threshold: _Optional[str] = ..., unsecured_rate: _Optional[str] = ..., per_deal_cap: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., exposure_cap: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., eligible_stages: _Optional[_Iterable[_Union[_deals_pb2.BorrowerStage, str]]] = ..., insurer: _Optional[str] = ..., insurer_rate: _Optional[str] = ..., auto_approval_limit: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., reimbursement: _Optional[_Union[_deals_pb2.PoolReimbursement, str]] = ..., tier_rates: _Optional[_Iterable[_Union[TierRate, _Mapping]]] = ...) -> None: ...
+
+class TierRate(_message.Message):
+    __slots__ = ("tier", "rate")
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    tier: _deals_pb2.BorrowerStage
+    rate: str
+    def __init__(self, tier: _Optional[_Union[_deals_pb2.BorrowerStage, str]] = ..., rate: _Optional[str] = ...) -> None: ...
 
 class LinkageAgreement(_message.Message):
     __slots__ = ("bank_bps", "investment_arm_bps", "risk_pool_bps", "advisory_fee", "option_on_write_off")

@@ -204,7 +204,7 @@ class ListClassificationOverridesResponse(_message.Message):
     def __init__(self, overrides: _Optional[_Iterable[_Union[ClassificationOverride, _Mapping]]] = ...) -> None: ...
 
 class ImpairmentLine(_message.Message):
-    __slots__ = ("deal", "category", "days_past_due", "stage", "tier", "probability_of_default", "loss_given_default", "exposure_at_default", "cover", "cover_measured", "expected_credit_loss", "previous_allowance", "change")
+    __slots__ = ("deal", "category", "days_past_due", "stage", "tier", "probability_of_default", "loss_given_default", "exposure_at_default", "cover", "cover_measured", "expected_credit_loss", "previous_allowance", "change", "assessment")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     DAYS_PAST_DUE_FIELD_NUMBER: _ClassVar[int]
@@ -218,6 +218,7 @@ class ImpairmentLine(_message.Message):
     EXPECTED_CREDIT_LOSS_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_ALLOWANCE_FIELD_NUMBER: _ClassVar[int]
     CHANGE_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
     deal: str
     category: LoanCategory
     days_past_due: int
@@ -231,7 +232,8 @@ class ImpairmentLine(_message.Message):
     expected_credit_loss: _money_pb2.Money
     previous_allowance: _money_pb2.Money
     change: _money_pb2.Money
-    def __init__(self, deal: _Optional[str] = ..., category: _Optional[_Union[LoanCategory, str]] = ..., days_past_due: _Optional[int] = ..., stage: _Optional[int] = ..., tier: _Optional[str] = ..., probability_of_default: _Optional[str] = ..., loss_given_default: _Optional[str] = ..., exposure_at_default: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., cover: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., cover_measured: _Optional[bool] = ..., expected_credit_loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., previous_allowance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    assessment: str
+    def __init__(self, deal: _Optional[str] = ..., category: _Optional[_Union[LoanCategory, str]] = ..., days_past_due: _Optional[int] = ..., stage: _Optional[int] = ..., tier: _Optional[str] = ..., probability_of_default: _Optional[str] = ..., loss_given_default: _Optional[str] = ..., exposure_at_default: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., cover: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., cover_measured: _Optional[bool] = ..., expected_credit_loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., previous_allowance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., assessment: _Optional[str] = ...) -> None: ...
 
 class ImpairmentRun(_message.Message):
     __slots__ = ("name", "branch", "as_of_date", "parameters", "lines", "allowance", "change", "transaction", "run_by")

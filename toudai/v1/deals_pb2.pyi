@@ -379,7 +379,7 @@ class DealEvent(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., request_id: _Optional[str] = ..., transaction: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., details: _Optional[_Mapping[str, str]] = ..., recorded_by: _Optional[_Union[Attribution, _Mapping]] = ...) -> None: ...
 
 class Deal(_message.Message):
-    __slots__ = ("name", "status", "terms", "option_quantity", "option_commodity", "principal_outstanding", "interest_receivable", "subsidy_receivable", "accrued_to", "create_time", "events", "booked_by", "accrued_through", "non_accrual_since", "off_balance_interest")
+    __slots__ = ("name", "status", "terms", "option_quantity", "option_commodity", "principal_outstanding", "interest_receivable", "subsidy_receivable", "accrued_to", "create_time", "events", "booked_by", "accrued_through", "non_accrual_since", "off_balance_interest", "assessment", "assessment_tier", "assessment_score")
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TERMS_FIELD_NUMBER: _ClassVar[int]
@@ -395,6 +395,9 @@ class Deal(_message.Message):
     ACCRUED_THROUGH_FIELD_NUMBER: _ClassVar[int]
     NON_ACCRUAL_SINCE_FIELD_NUMBER: _ClassVar[int]
     OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_TIER_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_SCORE_FIELD_NUMBER: _ClassVar[int]
     name: str
     status: DealStatus
     terms: DealTerms
@@ -410,7 +413,10 @@ class Deal(_message.Message):
     accrued_through: _date_pb2.Date
     non_accrual_since: _date_pb2.Date
     off_balance_interest: _money_pb2.Money
-    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[DealStatus, str]] = ..., terms: _Optional[_Union[DealTerms, _Mapping]] = ..., option_quantity: _Optional[int] = ..., option_commodity: _Optional[str] = ..., principal_outstanding: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrued_to: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., events: _Optional[_Iterable[_Union[DealEvent, _Mapping]]] = ..., booked_by: _Optional[_Union[Attribution, _Mapping]] = ..., accrued_through: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., non_accrual_since: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    assessment: str
+    assessment_tier: BorrowerStage
+    assessment_score: str
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[DealStatus, str]] = ..., terms: _Optional[_Union[DealTerms, _Mapping]] = ..., option_quantity: _Optional[int] = ..., option_commodity: _Optional[str] = ..., principal_outstanding: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_receivable: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrued_to: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., events: _Optional[_Iterable[_Union[DealEvent, _Mapping]]] = ..., booked_by: _Optional[_Union[Attribution, _Mapping]] = ..., accrued_through: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., non_accrual_since: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., assessment: _Optional[str] = ..., assessment_tier: _Optional[_Union[BorrowerStage, str]] = ..., assessment_score: _Optional[str] = ...) -> None: ...
 
 class CompensationClaim(_message.Message):
     __slots__ = ("name", "deal", "risk_pool", "branch", "status", "loss", "amount", "paid", "owed", "value_date", "agreement", "filed_by", "decided_by", "reason", "transaction")
