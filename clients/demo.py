@@ -67,6 +67,8 @@ from clients.deal_types import (
 )
 from clients.errors import AlreadyExistsError
 from clients.insurance_client import InsuranceClient
+from clients.sharing_client import ExportResult
+from clients.sharing_client import demo_steps as sharing_demo_steps
 from clients.values import AccountType, PartyKind
 from toudai.v1 import agreements_pb2 as apb
 from toudai.v1 import agreements_pb2_grpc as apb_grpc
@@ -629,7 +631,7 @@ def _credit_steps(credit: CreditClient, as_of: dt.date) -> list[Step]:
     return steps
 
 
-def plan(deals: DealClient, credit: CreditClient | None = None) -> list[Step]:
+def plan(deals: DealClient, credit: CreditClient | None = None, exports: list[Any] | None = None) -> list[Step]:
     """Every step of the demo in order: seed the pool, run the deals, refill the pool, classify and provide
     at the quarter end, write off (against the allowance), recover, classify and provide at the cut-off."""
     seed_day, seed = POOL_SEED
@@ -671,7 +673,16 @@ def plan(deals: DealClient, credit: CreditClient | None = None) -> list[Step]:
             )
     if credit is not None:
         steps += _credit_steps(credit, LAST_ACCRUED)
+    if exports is not None:
+        # The hz-2026-107 borrower consents to credit-data sharing; its facts are exported (docs/credit-data.md).
+        for label, call in sharing_demo_steps(deals.client, None):
+            steps.append((label, partial(_kept, call, exports)))
     return steps
+
+
+def _kept(call: Callable[[], object], into: list[Any]) -> object:
+    into.append(result := call())
+    return result
 
 
 # ---------------------------------------------------------------- the summary
@@ -834,7 +845,8 @@ def run(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int
     ids = {demo.deal_id for demo in PORTFOLIO}
     before = {d.deal_id: d for d in deals.list() if d.deal_id in ids}
     events_before = sum(len(d.events) for d in before.values())
-    steps = plan(deals, credit)
+    exports: list[Any] = []
+    steps = plan(deals, credit, exports)
     progress = Progress(
         TextColumn("[bold]{task.description:<28}"),
         BarColumn(),
@@ -873,6 +885,16 @@ def run(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int
                 "new_events": new_events,
                 "deals": by_branch,
                 "credit": credit_rows,
+                "credit_data_exports": [
+                    {
+                        "export": e.export,
+                        "file": str(e.file),
+                        "manifest": str(e.manifest_file),
+                        "records": e.record_count,
+                    }
+                    for e in exports
+                    if isinstance(e, ExportResult)
+                ],
                 "trial_balances": [
                     {
                         "party": tb.party,
@@ -894,9 +916,17 @@ def run(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int
             f"{verdict}.",
             highlight=False,
         )
+        for e in exports:
+            if isinstance(e, ExportResult):
+                console.print(
+                    f"Credit-data export {e.export}: {e.record_count} records of the hz-2026-107 borrower in {e.file} "
+                    f"(manifest {e.manifest_file.name}).",
+                    highlight=False,
+                )
         console.print(
             "Try: toudai deal list · toudai deal show hz-2026-107 · toudai credit show jx-2026-207 · "
-            "toudai deal schedule jx-2026-201 · toudai tx list --party risk-pool",
+            "toudai insurance show jx-2026-208 · toudai assess history --uscc 91330106MA2H7K3C08 · "
+            "toudai consent list · toudai tx list --party risk-pool",
             highlight=False,
         )
     return EXIT_OK if balanced else EXIT_UNBALANCED

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from deals import schema as ds
 from ledger import actor
 from ledger.db import as_utc
+from ledger.errors import FailedPrecondition, PreconditionViolation
+from ledger.principal import same_person
 
 
 class ClaimStatus(enum.Enum):
@@ -75,6 +77,17 @@ def claim_of(row: Any) -> Claim:
         reason=row.reason,
         transaction=f"transactions/{row.transaction_id}" if row.transaction_id else "",
     )
+
+
+def not_the_filer(name: str, filer: str, decider: str) -> None:
+    """Four eyes: whoever filed a claim (recorded the default) cannot also decide it."""
+    bound = actor.current()
+    if bound is not None and same_person(bound.principal, filer):
+        raise FailedPrecondition(
+            f"{bound.principal} filed this claim (the default) and cannot also decide it; {decider} must",
+            [PreconditionViolation("FOUR_EYES", name, "the filer cannot decide")],
+            reason="FOUR_EYES",
+        )
 
 
 def claim_row(conn: sa.Connection, deal_id: str, *, lock: bool = False) -> Any:

@@ -25,7 +25,7 @@ from deals import schema as ds
 from deals.accrual import AccrualState, start_segment
 from deals.agreements.reach import reach_for_caller, reach_legacy_deal
 from deals.booking import insert_bookings, prepare_booking
-from deals.claims import Claim, ClaimStatus, claim_of, claim_row, decide, file_claim
+from deals.claims import Claim, ClaimStatus, claim_of, claim_row, decide, file_claim, not_the_filer
 from deals.credit.arrears import Payment
 from deals.credit.classification import DEFAULT_POLICY, Policy
 from deals.insurance import InsuranceClaim, InsuranceStatus, file_insurance, insurance_claim_of, insurance_row
@@ -51,7 +51,7 @@ from deals.records import append_event, load_deal, locked_row, next_seq
 from deals.schedule import Period, build_schedule, round_fen
 from deals.steps import StepContext
 from deals.terms import DealTerms
-from ledger import actor, names, pagination
+from ledger import names, pagination
 from ledger.canonical import fingerprint
 from ledger.errors import (
     FailedPrecondition,
@@ -63,7 +63,6 @@ from ledger.errors import (
     request_id_reused,
 )
 from ledger.model import Page
-from ledger.principal import same_person
 from ledger.session import LedgerSession
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_value_date
@@ -415,31 +414,41 @@ class DealDesk:
         page_token: str = "",
     ) -> Page[Claim]:
         """Claims by deal id; `parties_of` (a scoped caller's party) keeps those of its pool or branch."""
-        size = pagination.page_size(page_size)
         errors = ViolationCollector()
         parties = party_filters(errors, risk_pool=pool, branch=branch)
         errors.raise_if_any()
-        filters = {
-            "list": "claims",
-            "pool": pool,
-            "branch": branch,
-            "status": status.value if status else "",
-            "scope": parties_of or "",
-        }
-        after = pagination.decode(page_token, filters, (pagination.text,))
         table = ds.compensation_claims
+        where = {table.c.pool: parties.get("risk_pool"), table.c.branch: parties.get("branch")}
+        filters = {"list": "claims", "pool": pool, "branch": branch}
+        return self._claims_page(table, claim_of, where, filters, status, parties_of, page_size, page_token)
+
+    def _claims_page(
+        self,
+        table: sa.Table,
+        convert: Callable[[Any], Any],
+        where: Mapping[sa.Column[Any], str | None],
+        filters: dict[str, str],
+        status: ClaimStatus | InsuranceStatus | None,
+        parties_of: str | None,
+        page_size: int,
+        page_token: str,
+    ) -> Page[Any]:
+        """A page of a claims table by deal id: `where` maps its party columns to a filter's party (None: no
+        filter); `parties_of` (a scoped caller's party) keeps the rows any of those columns names."""
+        size = pagination.page_size(page_size)
+        filters = {**filters, "status": status.value if status else "", "scope": parties_of or ""}
+        after = pagination.decode(page_token, filters, (pagination.text,))
         query = sa.select(table).order_by(table.c.deal_id).limit(size + 1)
-        if "risk_pool" in parties:
-            query = query.where(table.c.pool == parties["risk_pool"])
-        if "branch" in parties:
-            query = query.where(table.c.branch == parties["branch"])
+        for column, party in where.items():
+            if party:
+                query = query.where(column == party)
         if status is not None:
             query = query.where(table.c.status == status.value)
         if parties_of is not None:
-            query = query.where(sa.or_(table.c.pool == parties_of, table.c.branch == parties_of))
+            query = query.where(sa.or_(*(column == parties_of for column in where)))
         if after:
             query = query.where(table.c.deal_id > after[0])
-        found = self._ledger.read(lambda session: [claim_of(r) for r in session.connection.execute(query)])
+        found = self._ledger.read(lambda session: [convert(r) for r in session.connection.execute(query)])
         items = found[:size]
         token = pagination.encode(filters, [items[-1].deal_id]) if len(found) > size else ""
         return Page(tuple(items), token)
@@ -528,34 +537,13 @@ class DealDesk:
         page_token: str = "",
     ) -> Page[InsuranceClaim]:
         """Insurance claims by deal id; `parties_of` (a scoped caller's party) keeps its insurer's or branch's."""
-        size = pagination.page_size(page_size)
         errors = ViolationCollector()
         parties = party_filters(errors, insurer=insurer, branch=branch)
         errors.raise_if_any()
-        filters = {
-            "list": "insuranceClaims",
-            "insurer": insurer,
-            "branch": branch,
-            "status": status.value if status else "",
-            "scope": parties_of or "",
-        }
-        after = pagination.decode(page_token, filters, (pagination.text,))
         table = ds.insurance_claims
-        query = sa.select(table).order_by(table.c.deal_id).limit(size + 1)
-        if "insurer" in parties:
-            query = query.where(table.c.insurer == parties["insurer"])
-        if "branch" in parties:
-            query = query.where(table.c.branch == parties["branch"])
-        if status is not None:
-            query = query.where(table.c.status == status.value)
-        if parties_of is not None:
-            query = query.where(sa.or_(table.c.insurer == parties_of, table.c.branch == parties_of))
-        if after:
-            query = query.where(table.c.deal_id > after[0])
-        found = self._ledger.read(lambda session: [insurance_claim_of(r) for r in session.connection.execute(query)])
-        items = found[:size]
-        token = pagination.encode(filters, [items[-1].deal_id]) if len(found) > size else ""
-        return Page(tuple(items), token)
+        where = {table.c.insurer: parties.get("insurer"), table.c.branch: parties.get("branch")}
+        filters = {"list": "insuranceClaims", "insurer": insurer, "branch": branch}
+        return self._claims_page(table, insurance_claim_of, where, filters, status, parties_of, page_size, page_token)
 
     def approve_insurance_claim(self, *, request_id: str, name: str, value_date: dt.date | None) -> InsuranceClaim:
         """The insurer's staff approve a pending claim: its share is posted in both books (deals.insurance)."""
@@ -970,11 +958,5 @@ def _pending_claim(ctx: StepContext, name: str) -> Claim:
             [PreconditionViolation("CLAIM_STATE", name, f"status is {claim.status.value}")],
             reason="CLAIM_NOT_PENDING",
         )
-    bound = actor.current()
-    if bound is not None and same_person(bound.principal, claim.filed_by[0]):
-        raise FailedPrecondition(
-            f"{bound.principal} filed this claim (the default) and cannot also decide it; the pool's staff must",
-            [PreconditionViolation("FOUR_EYES", name, "the filer cannot decide")],
-            reason="FOUR_EYES",
-        )
+    not_the_filer(name, claim.filed_by[0], "the pool's staff")
     return claim

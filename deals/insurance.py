@@ -26,12 +26,12 @@ import sqlalchemy as sa
 
 from deals import accounting
 from deals import schema as ds
+from deals.claims import not_the_filer
 from deals.model import DealStatus, yuan
 from deals.steps import StepContext
 from ledger import actor
 from ledger.db import as_utc
 from ledger.errors import FailedPrecondition, InvalidArgument, NotFound, PreconditionViolation
-from ledger.principal import same_person
 
 __all__ = [
     "InsuranceClaim",
@@ -192,13 +192,7 @@ def _claim_for_decision(ctx: StepContext, name: str) -> InsuranceClaim:
             [PreconditionViolation("CLAIM_STATE", name, f"status is {claim.status.value}")],
             reason="CLAIM_NOT_PENDING",
         )
-    bound = actor.current()
-    if bound is not None and same_person(bound.principal, claim.filed_by[0]):
-        raise FailedPrecondition(
-            f"{bound.principal} filed this claim (the default) and cannot also decide it; the insurer's staff must",
-            [PreconditionViolation("FOUR_EYES", name, "the filer cannot decide")],
-            reason="FOUR_EYES",
-        )
+    not_the_filer(name, claim.filed_by[0], "the insurer's staff")
     return claim
 
 

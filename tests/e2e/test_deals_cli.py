@@ -7,9 +7,13 @@ comments, from the terms in examples/worked-example.yaml.
 
 from __future__ import annotations
 
+import collections
+import json
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+
+import jsonschema
 
 from tests.serving import Server
 
@@ -321,6 +325,28 @@ def test_demo_books_a_portfolio_once(server: Server) -> None:
         "105735.00",
     )
     assert balance_of(server, "insurer-kb/claims-payable.jx-2026-208") == "0.00"
+
+    # The credit-data export of the hz-2026-107 borrower (consent recorded first), 1 Mar to 25 Nov: the loan,
+    # its 4 repayments (10 Apr, 11 May, 10 Jun, 10 Jul), 8 month-end overdue records (31 Mar to 31 Oct),
+    # and 3 classifications (the runs of 30 Sep and 25 Nov, and the one computed as of 25 Nov): 16 records,
+    # each valid against the published JSON Schema (checked here with the jsonschema package).
+    (export,) = first["credit_data_exports"]
+    records = [json.loads(line) for line in Path(export["file"]).read_text(encoding="utf-8").splitlines()]
+    assert export["records"] == len(records) == 16
+    assert collections.Counter(r["record_type"] for r in records) == {
+        "loan": 1,
+        "repayment": 4,
+        "overdue": 8,
+        "classification": 3,
+    }
+    schema = json.loads(
+        (Path(__file__).resolve().parents[2] / "docs" / "schemas" / "credit-facts.schema.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    assert all(not list(validator.iter_errors(r)) for r in records)
+    assert export["export"] in [row["name"] for row in server.json("credit-data", "exports")]
 
     # The rate-points subsidy: the fund pays 3.65 of the 4.35 points; the borrower 0.70.
     subsidised = server.json("deal", "schedule", "jx-2026-201")["periods"][0]

@@ -252,7 +252,11 @@ def _insured_default(admin: grpc.Channel) -> None:
     amended.risk_sharing.insurer = f"parties/{INSURER}"
     amended.risk_sharing.insurer_rate = "0.30"
     agreements.AmendAgreement(agpb.AmendAgreementRequest(request_id="insure", name=name, agreement=amended))
-    terms = deal_terms("100000.00", "2026-03-02", "2027-03-02", option_terms(start="2026-03-02"), "100000.00")
+    # Another borrower than the world's deals: the pool's reimbursement from their option gains (by borrower)
+    # must not see this loss.
+    terms = deal_terms(
+        "100000.00", "2026-03-02", "2027-03-02", option_terms(start="2026-03-02"), "100000.00", "91330400MA2B3C4D56"
+    )
     terms.risk_sharing.insurer = f"parties/{INSURER}"
     terms.risk_sharing.insurer_rate = "0.20"
     deals = deals_pb2_grpc.DealServiceStub(admin)
