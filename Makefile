@@ -46,7 +46,7 @@ $(NPM_STAMP): package.json package-lock.json
 	@test -x $(BUF)
 	@touch $@
 
-run: $(STAMP) ## Serve on 127.0.0.1:50051 (SQLite in var/toudai.db; TOUDAI_DATABASE_URL overrides)
+run: $(STAMP) $(NPM_STAMP) ## Serve on 127.0.0.1:50051 (SQLite in var/toudai.db; TOUDAI_DATABASE_URL overrides); buf too, for docs/api.md
 	$(BIN)/toudai serve --listen $(LISTEN)
 
 # The browser test needs Debian's chromium: installed here when missing (needs root and Debian's apt

@@ -93,7 +93,10 @@ def _connection_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
     group.add_argument(
         "--target",
         default=default(os.environ.get("TOUDAI_TARGET") or DEFAULT_TARGET),
-        help="server address HOST:PORT (env TOUDAI_TARGET; default %(default)s)" if top_level else "server address",
+        type=cli_args.target,
+        help="server address HOST[:PORT] (env TOUDAI_TARGET; default %(default)s; no port: 50051)"
+        if top_level
+        else "server address",
     )
     group.add_argument(
         "--timeout",
@@ -244,6 +247,16 @@ def _register_service_commands(subparsers: Any) -> None:
         module.register(subparsers, _client_command, _group)
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml), without importing anything else."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("toudai")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree not installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toudai",
@@ -252,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _connection_options(parser, top_level=True)
+    parser.add_argument("--version", action="version", version=f"toudai {_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = _operator_command(subparsers, "serve", "run the gRPC server until SIGTERM or SIGINT", "serve")
@@ -464,6 +478,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = _tls_hint(client, error.message)
         if hint:
             errors.print(f"  {escape(hint)}", highlight=False)
+        elif isinstance(error, UnavailableError):
+            errors.print(
+                "  is the server running? Start it with `make run` (or `toudai serve`), or point --target "
+                "(env TOUDAI_TARGET) at the one you use",
+                highlight=False,
+            )
         return EXIT_UNREACHABLE
     except ToudaiError as error:
         report_refusal(error, errors)

@@ -44,6 +44,25 @@ def timezone(text: str) -> str:
     return text
 
 
+DEFAULT_PORT = 50051
+
+
+def target(text: str) -> str:
+    """A server address: HOST:PORT, or HOST alone for the default port (gRPC would otherwise try 443), or a
+    gRPC target URI such as dns:///host:port or unix:path, passed as it is."""
+    value = text.strip()
+    if not value:
+        raise argparse.ArgumentTypeError("the server address is empty; write HOST:PORT, e.g. 127.0.0.1:50051")
+    if "://" in value or value.startswith("unix:") or value.startswith("["):
+        return value
+    if ":" not in value:
+        return f"{value}:{DEFAULT_PORT}"
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT (a port from 1 to 65535), e.g. 127.0.0.1:50051")
+    return value
+
+
 def days(text: str) -> int:
     """A whole number of days, 0 to 3650."""
     if not text.strip().isdigit() or int(text) > 3650:

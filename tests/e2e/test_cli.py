@@ -163,6 +163,17 @@ def test_unreachable_target_exits_3() -> None:
     result = run("--target", f"127.0.0.1:{free_port()}", "--timeout", "2", "party", "list")
     assert result.returncode == 3
     assert "cannot reach" in result.stderr
+    assert "is the server running? Start it with `make run`" in result.stderr
+
+
+def test_version_and_a_target_without_a_port() -> None:
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.startswith("toudai 0.")
+    # Without a port the CLI means toudai's default port 50051, not gRPC's 443.
+    result = run("--target", "127.0.0.1", "--timeout", "2", "party", "list")
+    assert result.returncode == 3 and "cannot reach toudai at 127.0.0.1:50051" in result.stderr
+    bad = run("--target", "127.0.0.1:http", "party", "list")
+    assert bad.returncode == 2 and "is not HOST:PORT" in bad.stderr
 
 
 def test_help_documents_the_exit_codes() -> None:

@@ -359,4 +359,12 @@ def test_demo_books_a_portfolio_once(server: Server) -> None:
     assert capped["total_subsidy"] == "30000.00"
 
     assert_books_balance(server, "bank-hz", "bank-jx", "invest-arm", "risk-pool", "subsidy-fund", "insurer-kb")
+
+    # docs/api.md's Python example runs as written against the demo (twice: the retry moves nothing twice).
+    api_md = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    example = api_md.split("```python\n", 1)[1].split("```", 1)[0].replace("127.0.0.1:50051", server.target)
+    for _ in range(2):
+        exec(compile(example, "docs/api.md", "exec"), {})  # the documented example itself
+    repaid = [e for e in server.json("deal", "show", "hz-2026-101")["events"] if e["request_id"] == "repay-42"]
+    assert len(repaid) == 1 and repaid[0]["details"]["interest"] == "1000.00"
     assert server.stop() == 0
