@@ -17,8 +17,11 @@ from rich.table import Table
 
 from clients import render
 from clients.client import ToudaiClient
+from clients.errors import NotFoundError
 from clients.postfile import load_transactions
 from clients.resources import PostResult
+from clients.suggest import check_party, unknown_account
+from clients.values import account_name
 
 EXIT_OK = 0
 
@@ -83,11 +86,16 @@ def account_create(args: argparse.Namespace, client: ToudaiClient, console: Cons
 
 def account_list(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
     accounts = list(client.list_accounts(party=args.party, commodity=args.commodity, account_type=args.type))
+    if not accounts:
+        check_party(client, args.party)
     return _emit(args, console, accounts, render.accounts_table(accounts))
 
 
 def account_get(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
-    account = client.get_account(args.account)
+    try:
+        account = client.get_account(args.account)
+    except NotFoundError as error:
+        raise unknown_account(client, args.account, error) from None
     return _emit(args, console, account, render.accounts_table([account]))
 
 
@@ -133,7 +141,11 @@ def transfer(args: argparse.Namespace, client: ToudaiClient, console: Console) -
 
 
 def balance(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
-    balances = client.get_balances(args.accounts, as_of=args.as_of)
+    try:
+        balances = client.get_balances(args.accounts, as_of=args.as_of)
+    except NotFoundError as error:
+        missing = next((a for a in args.accounts if account_name(a) in error.message), None)
+        raise (unknown_account(client, missing, error) if missing else error) from None
     return _emit(args, console, balances, render.balances_table(balances))
 
 
@@ -152,6 +164,8 @@ def tx_list(args: argparse.Namespace, client: ToudaiClient, console: Console) ->
         page_size=min(args.limit, 1000) if args.limit else 0,
     )
     transactions = list(itertools.islice(listing, args.limit) if args.limit else listing)
+    if not transactions:
+        check_party(client, args.party)
     return _emit(args, console, transactions, render.transactions_table(transactions))
 
 

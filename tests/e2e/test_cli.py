@@ -159,6 +159,23 @@ def test_post_reads_stdin_and_reports_every_problem_in_a_bad_file(server: Server
     assert server.stop() == 0
 
 
+def test_a_mistyped_party_or_account_says_what_exists(server: Server) -> None:
+    server.ok("party", "create", "bank-hz", "--name", "Branch", "--kind", "bank_branch")
+    server.ok("party", "create", "bank-jx", "--name", "Branch", "--kind", "bank_branch")
+    server.ok("account", "create", "bank-hz", "cash", "--type", "asset", "--commodity", "CNY")
+    # A filter naming no party is an error, not an empty table.
+    for command in (("account", "list"), ("tx", "list")):
+        typo = server.cli(*command, "--party", "bank-zh")
+        assert typo.returncode == 1, typo
+        assert "there is no party bank-zh; did you mean bank-hz or bank-jx?" in typo.stderr
+    # An empty list of a real party is fine.
+    assert server.cli("account", "list", "--party", "bank-jx").returncode == 0
+    for command in (("balance", "bank-hz/csh"), ("account", "get", "bank-hz/csh")):
+        missing = server.cli(*command)
+        assert missing.returncode == 1 and "did you mean bank-hz/cash?" in missing.stderr, missing
+    assert server.stop() == 0
+
+
 def test_unreachable_target_exits_3() -> None:
     result = run("--target", f"127.0.0.1:{free_port()}", "--timeout", "2", "party", "list")
     assert result.returncode == 3

@@ -52,6 +52,7 @@ CLI = (
     "clients.value_commands",
     "clients.audit_commands",
     "clients.postfile",
+    "clients.suggest",
     "clients.render",
     "clients.operate",
     "clients.token_command",
