@@ -79,6 +79,12 @@ Amounts are read as exact decimals whether quoted or not; they never pass throug
 
 Handler = Callable[[argparse.Namespace, ToudaiClient, Console], int]
 
+#: Under every subcommand's help instead of the connection and TLS options themselves (`toudai --help`).
+CONNECTION_EPILOG = (
+    "connection: --target, --timeout, --token and the TLS options (--tls, --tls-ca, --tls-cert, --tls-key,\n"
+    "--tls-server-name) go before or after the subcommand; `toudai --help` describes them."
+)
+
 
 def _connection_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
     """--target/--timeout/--token and the TLS options, accepted before or after the subcommand.
@@ -89,56 +95,60 @@ def _connection_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
     def default(value: Any) -> Any:
         return value if top_level else argparse.SUPPRESS
 
+    def shown(text: str) -> str:
+        """Described once, in `toudai --help`; a subcommand accepts them without repeating the text."""
+        return text if top_level else argparse.SUPPRESS
+
     group = parser.add_argument_group("connection")
     group.add_argument(
         "--target",
         default=default(os.environ.get("TOUDAI_TARGET") or DEFAULT_TARGET),
         type=cli_args.target,
-        help="server address HOST[:PORT] (env TOUDAI_TARGET; default %(default)s; no port: 50051)"
-        if top_level
-        else "server address",
+        help=shown("server address HOST[:PORT] (env TOUDAI_TARGET; default %(default)s; no port: 50051)"),
     )
     group.add_argument(
         "--timeout",
         type=cli_args.positive_float,
         default=default(10.0),
-        help="deadline of each attempt in seconds (default 10)",
+        help=shown("deadline of each attempt in seconds (default 10)"),
     )
     group.add_argument(
-        "--token", default=default(os.environ.get("TOUDAI_TOKEN")), help="bearer token (env TOUDAI_TOKEN)"
+        "--token", default=default(os.environ.get("TOUDAI_TOKEN")), help=shown("bearer token (env TOUDAI_TOKEN)")
     )
     tls = parser.add_argument_group("TLS (docs/security.md; any of these turns TLS on)")
     tls.add_argument(
         "--tls",
         action="store_true",
         default=default(os.environ.get("TOUDAI_TLS", "").lower() in ("1", "true", "yes")),
-        help="connect with TLS, checking the server against the system's trusted roots (env TOUDAI_TLS=1)",
+        help=shown("connect with TLS, checking the server against the system's trusted roots (env TOUDAI_TLS=1)"),
     )
     tls.add_argument(
         "--tls-ca",
         metavar="FILE",
         default=default(os.environ.get("TOUDAI_TLS_CA") or None),
-        help="PEM CA certificate(s) that signed the server's certificate (env TOUDAI_TLS_CA)",
+        help=shown("PEM CA certificate(s) that signed the server's certificate (env TOUDAI_TLS_CA)"),
     )
     tls.add_argument(
         "--tls-cert",
         dest="tls_client_cert",
         metavar="FILE",
         default=default(os.environ.get("TOUDAI_TLS_CERT") or None),
-        help="PEM client certificate chain for mutual TLS; needs --tls-key (env TOUDAI_TLS_CERT)",
+        help=shown("PEM client certificate chain for mutual TLS; needs --tls-key (env TOUDAI_TLS_CERT)"),
     )
     tls.add_argument(
         "--tls-key",
         dest="tls_client_key",
         metavar="FILE",
         default=default(os.environ.get("TOUDAI_TLS_KEY") or None),
-        help="PEM private key of --tls-cert (env TOUDAI_TLS_KEY)",
+        help=shown("PEM private key of --tls-cert (env TOUDAI_TLS_KEY)"),
     )
     tls.add_argument(
         "--tls-server-name",
         metavar="NAME",
         default=default(os.environ.get("TOUDAI_TLS_SERVER_NAME") or None),
-        help="check the server's certificate against NAME instead of the target's host (env TOUDAI_TLS_SERVER_NAME)",
+        help=shown(
+            "check the server's certificate against NAME instead of the target's host (env TOUDAI_TLS_SERVER_NAME)"
+        ),
     )
 
 
@@ -162,6 +172,7 @@ def _client_command(
         name,
         help=help_text,
         description=description or help_text,
+        epilog=CONNECTION_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON (amounts as strings)")

@@ -183,6 +183,16 @@ def test_unreachable_target_exits_3() -> None:
     assert "is the server running? Start it with `make run`" in result.stderr
 
 
+def test_subcommand_help_names_the_shared_options_once() -> None:
+    """The connection and TLS options are described in `toudai --help`; a subcommand's help only says that
+    they may follow it (they used to repeat 12 lines under every subcommand)."""
+    top = run("--help").stdout
+    assert "--tls-server-name NAME" in top and "PEM CA certificate(s)" in top
+    sub = run("party", "list", "--help").stdout
+    assert "PEM CA certificate(s)" not in sub and "`toudai --help` describes them" in sub
+    assert len(sub.splitlines()) <= 12
+
+
 def test_version_and_a_target_without_a_port() -> None:
     version = run("--version")
     assert version.returncode == 0 and version.stdout.startswith("toudai 0.")
