@@ -183,6 +183,15 @@ def test_unreachable_target_exits_3() -> None:
     assert "is the server running? Start it with `make run`" in result.stderr
 
 
+def test_a_usage_error_is_one_message_and_where_to_look() -> None:
+    result = run("party", "create")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "toudai party create: error: the following arguments are required: id, --name, --kind",
+        "  (`toudai party create --help` shows the usage)",
+    ]
+
+
 def test_subcommand_help_names_the_shared_options_once() -> None:
     """The connection and TLS options are described in `toudai --help`; a subcommand's help only says that
     they may follow it (they used to repeat 12 lines under every subcommand)."""
