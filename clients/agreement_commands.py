@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clients.client import ToudaiClient
-from clients.postfile import PostFileError
+from clients.postfile import PostFileError, syntax_problem
 from toudai.v1 import agreements_pb2 as pb
 from toudai.v1 import agreements_pb2_grpc as pb_grpc
 
@@ -86,7 +86,7 @@ def load_agreements(path: Path) -> list[pb.CreateAgreementRequest]:
         # BaseLoader builds only strings, lists and dicts (no objects): every scalar as text, amounts exact.
         data = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506
     except yaml.YAMLError as error:
-        raise AgreementFileError(f"{path} is not valid YAML or JSON: {error}") from None
+        raise AgreementFileError(f"{path}: {syntax_problem(error)}") from None
     items = data.get("agreements") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
         raise AgreementFileError(f"{path}: expected a list of agreements (or `agreements:` with one)")

@@ -512,8 +512,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             errors.print(f"  {escape(problem)}", highlight=False)
         return EXIT_USAGE
-    except OSError as error:  # the transactions file could not be opened
-        errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+    except OSError as error:  # a file named on the command line could not be opened
+        what = f"{error.filename}: " if error.filename else ""
+        errors.print(
+            f"[bold red]error:[/] cannot read {escape(what)}{escape(error.strerror or str(error))}", highlight=False
+        )
         return EXIT_USAGE
 
 

@@ -54,7 +54,7 @@ from clients.deal_types import (
     SubsidyTerms,
     SubsidyType,
 )
-from clients.postfile import PostFileError, parse_document
+from clients.postfile import PostFileError, parse_document, syntax_problem
 
 E = TypeVar("E", bound=enum.StrEnum)
 
@@ -149,7 +149,7 @@ def load_deals(text: str, source: str) -> list[DealFile]:
     try:
         document = parse_document(text, json_syntax=source.lower().endswith(".json"))
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise DealFileError(source, [f"is not valid YAML or JSON ({exc})"]) from exc
+        raise DealFileError(source, [syntax_problem(exc)]) from exc
     if isinstance(document, Mapping) and "deals" in document:
         entries, prefix = document["deals"], "deals"
         if not isinstance(entries, list) or not entries:

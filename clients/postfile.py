@@ -48,12 +48,25 @@ def parse_document(text: str, *, json_syntax: bool) -> Any:
     return yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader constructs nothing but str/list/dict
 
 
+def syntax_problem(exc: Exception) -> str:
+    """A YAML or JSON syntax error as a clerk reads it: the line and column and what is wrong there, without
+    the parser's internals (`while scanning ...`, `in "<unicode string>"`)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
+    mark = getattr(exc, "problem_mark", None)
+    problem = str(getattr(exc, "problem", "") or "").strip()
+    if "'\\t'" in problem or "\\t" in problem:
+        problem = "a tab character: YAML indents with spaces only"
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}not valid YAML ({problem or 'a syntax error'})"
+
+
 def load_transactions(text: str, source: str) -> list[TransactionInput]:
     """Transactions from the text of a YAML or JSON file (`source` names it in messages; *.json is JSON)."""
     try:
         document = parse_document(text, json_syntax=source.lower().endswith(".json"))
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise PostFileError(source, [f"is not valid YAML or JSON ({exc})"]) from exc
+        raise PostFileError(source, [syntax_problem(exc)]) from exc
     problems: list[str] = []
     entries = document.get("transactions") if isinstance(document, Mapping) else document
     if not isinstance(entries, list) or not entries:

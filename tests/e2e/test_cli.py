@@ -183,6 +183,19 @@ def test_unreachable_target_exits_3() -> None:
     assert "is the server running? Start it with `make run`" in result.stderr
 
 
+def test_an_unreadable_file_is_named_in_plain_words(tmp_path: Path) -> None:
+    missing = run("post", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == f"error: cannot read {tmp_path / 'nope.yaml'}: No such file or directory"
+    tabbed = tmp_path / "tabbed.yaml"
+    tabbed.write_text("transactions:\n\t- request_id: x\n", encoding="utf-8")
+    for command in (("post", str(tabbed)), ("deal", "book", "--file", str(tabbed))):
+        result = run(*command)
+        assert result.returncode == 2, result
+        assert "line 2, column 1: not valid YAML (a tab character: YAML indents with spaces only)" in result.stderr
+        assert "<unicode string>" not in result.stderr and "scanning" not in result.stderr
+
+
 def test_a_usage_error_is_one_message_and_where_to_look() -> None:
     result = run("party", "create")
     assert result.returncode == 2
