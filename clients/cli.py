@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -433,13 +434,58 @@ def _output_console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=200)
 
 
+#: The RPCs a server message may tell the caller to use, as the CLI commands that make them: a clerk is
+#: told what to type, not the API's name for it.
+RPC_COMMANDS = {
+    "CreateParty": "toudai party create",
+    "CreateCommodity": "toudai commodity create",
+    "CreateAccount": "toudai account create",
+    "PostTransactions": "toudai post",
+    "ReverseTransaction": "toudai tx reverse",
+    "CreateHold": "toudai hold create",
+    "BookLinkedDeal": "toudai deal book",
+    "DisburseLoan": "toudai deal disburse",
+    "AccrueInterest": "toudai deal accrue",
+    "RecordRepayment": "toudai deal repay",
+    "RecordDefault": "toudai deal default",
+    "FundRiskPool": "toudai deal fund-pool",
+    "ApproveClaim": "toudai deal approve-claim",
+    "RejectClaim": "toudai deal reject-claim",
+    "WriteOff": "toudai deal write-off",
+    "RecordRecovery": "toudai deal recover",
+    "CloseDeal": "toudai deal close",
+    "RecordFundingRound": "toudai round record",
+    "RevalueOptions": "toudai revalue",
+    "RequestExercise": "toudai exercise request",
+    "ApproveExercise": "toudai exercise approve",
+    "SettleExercise": "toudai exercise settle",
+    "RecordExit": "toudai exercise exit",
+    "CreateAgreement": "toudai agreement sign",
+    "AmendAgreement": "toudai agreement amend",
+    "ReclassifyDeals": "toudai credit classify",
+    "RunImpairment": "toudai credit impairment",
+    "ApproveInsuranceClaim": "toudai insurance approve",
+    "SettleInsuranceClaim": "toudai insurance pay",
+    "RecordAssessment": "toudai assess record",
+    "RecordConsent": "toudai consent record",
+}
+_RPC_NAME = re.compile(r"\b(" + "|".join(RPC_COMMANDS) + r")\b")
+
+
+def in_cli_words(message: str) -> str:
+    """A server message with every RPC it names replaced by the CLI command that calls it."""
+    return _RPC_NAME.sub(lambda m: f"`{RPC_COMMANDS[m.group(1)]}`", message)
+
+
 def report_refusal(error: ToudaiError, console: Console) -> None:
-    """The server's message and every violation it attached, for a person reading stderr."""
-    console.print(f"[bold red]error:[/] {escape(error.code.name)}: {escape(error.message)}", highlight=False)
+    """The server's message (RPC names as the CLI commands to type) and every violation it attached, for a
+    person reading stderr."""
+    message = in_cli_words(error.message)
+    console.print(f"[bold red]error:[/] {escape(error.code.name)}: {escape(message)}", highlight=False)
     for field, description in error.field_violations:
-        console.print(f"  {escape(field)}: {escape(description)}", highlight=False)
+        console.print(f"  {escape(field)}: {escape(in_cli_words(description))}", highlight=False)
     for kind, subject, description in error.precondition_violations:
-        console.print(f"  {escape(kind)} {escape(subject)}: {escape(description)}", highlight=False)
+        console.print(f"  {escape(kind)} {escape(subject)}: {escape(in_cli_words(description))}", highlight=False)
     if error.reason:
         console.print(f"  reason: {escape(error.reason)}", highlight=False)
 
