@@ -25,6 +25,18 @@ def amount(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"{text!r} is not a decimal amount such as 100.00") from None
 
 
+def cny(text: str) -> Decimal:
+    """An exact CNY amount: at most two decimal places (fen), so that a typo such as 1000.001 is caught here
+    and not by the server in the API's words (`amount.nanos ... multiple of 10,000,000`)."""
+    value = amount(text)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2 and value != value.quantize(Decimal("0.01")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has more than two decimal places; CNY amounts are in fen, e.g. 100.25"
+        )
+    return value
+
+
 def date(text: str) -> dt.date:
     """A calendar date written YYYY-MM-DD."""
     try:

@@ -660,7 +660,7 @@ def register(subparsers: Any, command: Command, group: Callable[[Any, str, str],
         deal, "repay", deal_repay, "record a repayment: overdue interest, interest, then principal", mutation=True
     )
     repay.add_argument("name", help=NAME_HELP)
-    repay.add_argument("--amount", type=cli_args.amount, required=True, help="CNY paid, exact decimal")
+    repay.add_argument("--amount", type=cli_args.cny, required=True, help="CNY paid, exact decimal")
     repay.add_argument("--date", type=cli_args.date, required=True, help="value date YYYY-MM-DD")
 
     default = command(deal, "default", deal_default, "record a default; the risk pool compensates", mutation=True)
@@ -672,7 +672,7 @@ def register(subparsers: Any, command: Command, group: Callable[[Any, str, str],
         deal, "fund-pool", deal_fund_pool, "add money to a risk pool; it pays open claims first", mutation=True
     )
     fund.add_argument("pool", help="the risk pool's party id, e.g. risk-pool")
-    fund.add_argument("--amount", type=cli_args.amount, required=True, help="CNY contributed, exact decimal")
+    fund.add_argument("--amount", type=cli_args.cny, required=True, help="CNY contributed, exact decimal")
     fund.add_argument("--date", type=cli_args.date, required=True, help="value date YYYY-MM-DD")
 
     write_off = command(deal, "write-off", deal_write_off, "write off what remains of a defaulted loan", mutation=True)
@@ -689,11 +689,11 @@ def register(subparsers: Any, command: Command, group: Callable[[Any, str, str],
     )
     recover.add_argument("name", help=NAME_HELP)
     recover.add_argument(
-        "--amount", type=cli_args.amount, required=True, help="CNY recovered in all, costs included, exact decimal"
+        "--amount", type=cli_args.cny, required=True, help="CNY recovered in all, costs included, exact decimal"
     )
     recover.add_argument(
         "--costs",
-        type=cli_args.amount,
+        type=cli_args.cny,
         help="of --amount, the collection costs (催收费用) it reimburses to the bank first (default: none)",
     )
     recover.add_argument(

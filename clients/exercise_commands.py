@@ -259,8 +259,8 @@ def register(subparsers: Any, command: Callable[..., argparse.ArgumentParser], g
     request.add_argument("--trigger", choices=list(TRIGGERS), required=True)
     request.add_argument("--round", help="companies/{company}/fundingRounds/{id}, for round and valuation triggers")
     request.add_argument("--price", type=cli_args.amount, help="price per share (default: the round's)")
-    request.add_argument("--transfer-price", type=cli_args.amount, help="transfer: the agreed price, CNY")
-    request.add_argument("--fees", type=cli_args.amount, help="fees deducted from the proceeds, CNY")
+    request.add_argument("--transfer-price", type=cli_args.cny, help="transfer: the agreed price, CNY")
+    request.add_argument("--fees", type=cli_args.cny, help="fees deducted from the proceeds, CNY")
     request.add_argument("--date", type=cli_args.date, help="value date YYYY-MM-DD (default: server's business date)")
 
     for verb, help_text in (

@@ -93,7 +93,7 @@ def register(subparsers: Any, command: Callable[..., argparse.ArgumentParser], g
     reject.add_argument("--reason", required=True, help="why (kept with the claim; at most 1,024 characters)")
     settle = command(insurance, "pay", _settle, "pay (part of) an approved claim into the bank's book", mutation=True)
     settle.add_argument("deal", help="deal id, deals/{deal} or insuranceClaims/{deal}")
-    settle.add_argument("--amount", required=True, type=cli_args.amount, help="CNY, e.g. 100000.00")
+    settle.add_argument("--amount", required=True, type=cli_args.cny, help="CNY, e.g. 100000.00")
     settle.add_argument("--date", type=cli_args.date, help="value date YYYY-MM-DD (default: the business date)")
     for parser in (show, listing, approve, reject, settle):
         parser.add_argument(

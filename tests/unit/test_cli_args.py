@@ -40,3 +40,16 @@ def test_days(typed: str, days: int) -> None:
 def test_bad_days(typed: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError):
         cli_args.days(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "fen"), [("100.25", "100.25"), ("100.250", "100.250"), ("7", "7"), ("-3.10", "-3.10")]
+)
+def test_cny_amounts_to_the_fen(typed: str, fen: str) -> None:
+    assert str(cli_args.cny(typed)) == fen
+
+
+@pytest.mark.parametrize("typed", ["1000.001", "0.005", "1e-3"])
+def test_cny_below_a_fen_is_a_usage_error(typed: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="more than two decimal places"):
+        cli_args.cny(typed)
