@@ -182,6 +182,7 @@ class CsvEncoder:
 
 # ---------------------------------------------------------------------- Beancount
 
+OPERATING_CURRENCY = "CNY"  # the Beancount file's `option "operating_currency"`
 ROOTS = {"asset": "Assets", "liability": "Liabilities", "equity": "Equity", "income": "Income", "expense": "Expenses"}
 _BEANCOUNT_CURRENCY = re.compile(r"^[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]\Z")
 
@@ -277,6 +278,8 @@ class BeancountEncoder:
         lines = [
             "; A toudai journal export in Beancount v3 syntax; the format is specified in docs/audit.md.",
             f"option {beancount_string('title')} {beancount_string(self._title)}",
+            # fava (and bean-report) want one; toudai's books are kept in CNY (docs/audit.md).
+            f"option {beancount_string('operating_currency')} {beancount_string(OPERATING_CURRENCY)}",
             "",
         ]
         day = self._open_date.isoformat()

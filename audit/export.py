@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,8 +111,10 @@ def export_journal(
     *,
     clock: Callable[[], dt.datetime],
     chunk_bytes: int = CHUNK_BYTES,
+    sign: Callable[[Sequence[tuple[str, int, str]]], str] | None = None,
 ) -> Iterator[ExportPiece]:
-    """Stream the export of `filters` in format `fmt` (csv, jsonl, beancount), manifest last."""
+    """Stream the export of `filters` in format `fmt` (csv, jsonl, beancount), manifest last; `sign` makes
+    the signed checkpoint over the heads the export was made against (the manifest's `signed_checkpoint`)."""
     taken_at = clock()
     heads, ranges, account_ids = plan_books(reader, filters)
     selection = {b: (r.from_seq, r.to_seq) for b, r in ranges.items() if r.to_seq >= r.from_seq}
@@ -153,5 +155,10 @@ def export_journal(
     size += len(data)
     if data:
         yield ExportPiece(data, builder.legs, max(legs_total, builder.legs))
-    manifest = builder.document(transactions=transactions, sha256=digest.hexdigest(), size_bytes=size)
+    manifest = builder.document(
+        transactions=transactions,
+        sha256=digest.hexdigest(),
+        size_bytes=size,
+        signed_checkpoint=sign(heads) if sign is not None else None,
+    )
     yield ExportPiece(b"", builder.legs, builder.legs, manifest)

@@ -137,8 +137,11 @@ class ManifestBuilder:
                 self.balances[(book, code, commodity)] += debit_sum - credit_sum
         self._sums.clear()
 
-    def document(self, *, transactions: int, sha256: str, size_bytes: int) -> dict[str, Any]:
-        """The manifest; `transactions` is the count of distinct transactions (legs share them)."""
+    def document(
+        self, *, transactions: int, sha256: str, size_bytes: int, signed_checkpoint: str | None = None
+    ) -> dict[str, Any]:
+        """The manifest; `transactions` is the count of distinct transactions (legs share them);
+        `signed_checkpoint` the server's signed note over the same heads (audit/checkpoint.py), or None."""
         self._fold()
         return {
             "manifest_version": MANIFEST_VERSION,
@@ -163,6 +166,7 @@ class ManifestBuilder:
                 "hash": checkpoint_hash(self.heads),
                 "books": [[b, s, h] for b, s, h in sorted(self.heads)],
             },
+            "signed_checkpoint": signed_checkpoint,
         }
 
 

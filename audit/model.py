@@ -35,5 +35,6 @@ REORDERED = "REORDERED"
 BROKEN_LINK = "BROKEN_LINK"
 HEAD_MISMATCH = "HEAD_MISMATCH"
 UNBALANCED = "UNBALANCED"
-MALFORMED = "MALFORMED"
+MALFORMED = "MALFORMED"  # no longer reported by the offline verifier: see FORMAT
+FORMAT = "FORMAT"  # a field or row not spelled as the export grammar prescribes (audit.grammar)
 MANIFEST = "MANIFEST"

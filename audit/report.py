@@ -75,6 +75,7 @@ class ReportData:
     pool_balances: list[Series]
     checkpoint: str = ""
     notes: list[str] = field(default_factory=list)
+    signed_checkpoint: str = ""  # the signed note the report was made from (docs/audit.md, Signed checkpoints)
 
 
 def _e(text: object) -> str:
@@ -241,6 +242,12 @@ def render_html(data: ReportData) -> str:
         f"<p>Generated {_e(data.generated_at)}. Trial balance: {summary}."
         + (f" Checkpoint over all books: <code>{_e(data.checkpoint)}</code>." if data.checkpoint else "")
         + "</p>"
+        + (
+            '<details id="signed-checkpoint"><summary>Signed checkpoint this report was made from</summary>'
+            f"<pre>{_e(data.signed_checkpoint)}</pre></details>"
+            if data.signed_checkpoint
+            else ""
+        )
         + (f"<ul>{notes}</ul>" if notes else "")
         + f'<h2 id="exposures">Exposures by branch</h2>{exposures}'
         + f'<h2 id="options">Option fair values over time</h2>{options}'

@@ -22,15 +22,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from audit.beancount_read import BeancountLeg, read_beancount
 from audit.chain import ChainChecker
 from audit.encode import CSV_COLUMNS
-from audit.leg_text import document_text, metadata_of
-from audit.model import EXTRA, MALFORMED, MANIFEST, REORDERED, UNBALANCED, Fault
-from ledger.canonical import checkpoint_hash, postings_text
+from audit.grammar import INTEGER, NATURAL, GrammarError, json_int, json_str, json_type, shown, text_int, unique_keys
+from audit.leg_text import document_text, metadata_of, quote
+from audit.model import EXTRA, FORMAT, MANIFEST, REORDERED, UNBALANCED, Fault
+from ledger.canonical import GENESIS_HASH, checkpoint_hash, postings_text
 
 JSONL_KEYS = frozenset(
     ("v", "book", "seq", "prev", "hash", "tx", "request_id", "value_date", "recorded_at", "description")
 ) | {"metadata", "reverses", "postings"}
+POSTING_KEYS = frozenset(("account", "amount", "commodity"))
 
 
 class VerifyError(Exception):
@@ -39,7 +42,7 @@ class VerifyError(Exception):
 
 @dataclass(slots=True)
 class VerifyReport:
-    """What the verifier found."""
+    """What the verifier found, and what a clean result proves (`proven`) and does not (`not_proven`)."""
 
     format: str
     faults: list[Fault] = field(default_factory=list)
@@ -49,6 +52,9 @@ class VerifyReport:
     books: dict[str, int] = field(default_factory=dict)  # book → legs
     trial_balance: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)  # debits, credits
     chain_checked: bool = True
+    complete: bool = True  # derived from the filters, never read from the manifest
+    proven: list[str] = field(default_factory=list)
+    not_proven: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,9 +69,9 @@ def manifest_path(path: pathlib.Path) -> pathlib.Path:
     return path.with_name(path.name + ".manifest.json")
 
 
-# One leg as the verifier needs it: (book, seq, prev, stored hash, tx, recomputed hash, postings), the
-# postings as (account, commodity, signed amount). Plain tuples: the verifier builds one per leg.
-ParsedLeg = tuple[str, int, str, str, str, str, list[tuple[str, str, int]]]
+# One leg as the verifier needs it: (book, seq, prev, stored hash, tx, recomputed hash, postings, value
+# date), the postings as (account, commodity, signed amount). Plain tuples: the verifier builds one per leg.
+ParsedLeg = tuple[str, int, str, str, str, str, list[tuple[str, str, int]], str]
 
 
 def _hashed(
@@ -97,129 +103,355 @@ def _hashed(
         postings_text(postings),
         v,
     )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    try:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    except UnicodeEncodeError:
+        raise GrammarError("", "the leg holds bytes that are not UTF-8", book=book, seq=seq) from None
+
+
+def _metadata_field(text: str, where: str) -> str:
+    """A metadata field given as text (CSV, Beancount): exactly the canonical JSON of a string → string
+    object, keys unique."""
+    if text == "{}":
+        return text
+    try:
+        value = json.loads(text, object_pairs_hook=unique_keys)
+    except GrammarError as exc:
+        raise GrammarError(where, exc.found) from None
+    except ValueError:
+        raise GrammarError(where, f"found {shown(text)}, which is not JSON") from None
+    if type(value) is not dict or not all(type(v) is str for v in value.values()):
+        raise GrammarError(where, f"found {shown(text)}, expected a JSON object of strings")
+    canonical = metadata_of(value)
+    if canonical != text:
+        raise GrammarError(where, f"found {shown(text)}, expected its canonical form {shown(canonical)}")
+    return text
+
+
+def _explain_jsonl(document: Any) -> None:
+    """Raise the GrammarError that says what is wrong with a decoded row (the slow path of _jsonl_leg)."""
+    if type(document) is not dict:
+        raise GrammarError("", f"expected a JSON object, found {json_type(document)}")
+    if document.keys() != JSONL_KEYS:
+        missing, extra = sorted(JSONL_KEYS - document.keys()), sorted(document.keys() - JSONL_KEYS)
+        raise GrammarError("", f"keys missing {missing}, unknown keys {extra}")
+    for key in ("v", "seq"):
+        json_int(document[key], key)
+    for key in ("book", "prev", "hash", "tx", "request_id", "value_date", "recorded_at", "description"):
+        json_str(document[key], key)
+    metadata = document["metadata"]
+    if type(metadata) is not dict or not all(type(x) is str for x in metadata.values()):
+        raise GrammarError("metadata", f"expected an object of strings, found {shown(metadata)}")
+    reverses = document["reverses"]
+    if reverses is not None and type(reverses) is not str:
+        raise GrammarError("reverses", f"expected a string or null, found {json_type(reverses)} {shown(reverses)}")
+    items = document["postings"]
+    if type(items) is not list:
+        raise GrammarError("postings", f"expected an array, found {json_type(items)}")
+    for index, p in enumerate(items):
+        if type(p) is not dict or p.keys() != POSTING_KEYS:
+            raise GrammarError(f"postings[{index}]", f"expected {{account, amount, commodity}}, found {shown(p)}")
+        json_str(p["account"], f"postings[{index}].account")
+        json_str(p["commodity"], f"postings[{index}].commodity")
+        json_int(p["amount"], f"postings[{index}].amount")
+    raise GrammarError("", "not a leg row")  # pragma: no cover - the fast path found a fault above
+
+
+def _jsonl_leg(document: Any, number: int) -> tuple[ParsedLeg, str]:
+    """A decoded JSON Lines row checked against the grammar: the leg and the row's canonical text.
+    GrammarError names the line and the field.
+
+    The fast path checks every type inline (this runs once per leg); whatever it refuses is explained
+    by _explain_jsonl."""
+    ok = False
+    try:
+        book, seq, v, prev, stored, tx = (
+            document["book"],
+            document["seq"],
+            document["v"],
+            document["prev"],
+            document["hash"],
+            document["tx"],
+        )
+        request_id, value_date, recorded_at, description = (
+            document["request_id"],
+            document["value_date"],
+            document["recorded_at"],
+            document["description"],
+        )
+        metadata, reverses, items = document["metadata"], document["reverses"], document["postings"]
+        ok = (
+            len(document) == 13  # the thirteen keys above and no other
+            and type(book) is str
+            and type(seq) is int
+            and type(v) is int
+            and type(prev) is str
+            and type(stored) is str
+            and type(tx) is str
+            and type(request_id) is str
+            and type(value_date) is str
+            and type(recorded_at) is str
+            and type(description) is str
+            and type(metadata) is dict
+            and (reverses is None or type(reverses) is str)
+            and type(items) is list
+        )
+        postings: list[tuple[str, str, int]] = []
+        if ok:
+            for p in items:
+                if type(p) is not dict or len(p) != 3:
+                    ok = False
+                    break
+                posting = p["account"], p["commodity"], p["amount"]
+                if type(posting[0]) is not str or type(posting[1]) is not str or type(posting[2]) is not int:
+                    ok = False
+                    break
+                postings.append(posting)
+            if metadata and not all(type(x) is str for x in metadata.values()):
+                ok = False
+    except (KeyError, TypeError):
+        pass
+    if not ok:
+        found_book = document.get("book") if type(document) is dict else None
+        found_seq = document.get("seq") if type(document) is dict else None
+        try:
+            _explain_jsonl(document)
+        except GrammarError as exc:
+            where = f"line {number}, {exc.where}" if exc.where else f"line {number}"
+            raise GrammarError(
+                where,
+                exc.found,
+                book=found_book if type(found_book) is str else "",
+                seq=found_seq if type(found_seq) is int else 0,
+            ) from None
+    try:
+        row = document_text(
+            book,
+            seq,
+            prev,
+            tx,
+            request_id,
+            value_date,
+            recorded_at,
+            description,
+            metadata_of(metadata),
+            reverses,
+            postings_text(postings),
+            v,
+            stored,
+        )
+        # The hashed document is the row without `,"hash":...`, which follows `description`: a `"` inside
+        # a string is always escaped, so the first `,"hash":` is the key itself.
+        cut = row.find(',"hash":')
+        document_bytes = (row[:cut] + row[cut + 8 + len(quote(stored)) :]).encode("utf-8")
+    except UnicodeEncodeError:
+        raise GrammarError(f"line {number}", "holds bytes that are not UTF-8", book=book, seq=seq) from None
+    computed = hashlib.sha256(document_bytes).hexdigest()
+    return (book, seq, prev, stored, tx, computed, postings, value_date), row
 
 
 def _rows_jsonl(stream: io.BufferedReader, faults: list[Fault]) -> Iterator[ParsedLeg]:
+    """The legs of a JSON Lines export. Grammar: each line is exactly the canonical serialisation of its
+    row, `\n`-terminated (so: one object, keys once each, integers as integers, nothing else)."""
     # The C scanner directly: json.loads would also sniff the encoding and wrap it in three Python calls
-    # per line, a fifth of the verifier's time. A line is one JSON value, whitespace around it allowed.
+    # per line, a fifth of the verifier's time. The grammar is checked by comparing the line with the
+    # canonical text of what was parsed, which the verifier writes anyway to hash it.
     scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-    # Undecodable bytes become lone surrogates, which fail to encode when the leg is hashed: MALFORMED.
+    strict = json.JSONDecoder(object_pairs_hook=unique_keys)
+    # Undecodable bytes become lone surrogates, which fail to encode when the leg is hashed: FORMAT.
     text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="\n")
     for number, line in enumerate(text, start=1):
         try:
             try:
-                document, end = scan(line, 0)
+                document, _ = scan(line, 0)
             except StopIteration:
-                document, end = json.loads(line), len(line)  # leading whitespace, or not JSON: let loads say
-            if end != len(line) and line[end:].strip():
-                document = json.loads(line)  # trailing data: loads raises the usual "Extra data" error
-            book, seq, prev, stored, tx = (
-                str(document["book"]),
-                int(document["seq"]),
-                str(document["prev"]),
-                str(document["hash"]),
-                str(document["tx"]),
-            )
-            postings = [(str(p["account"]), str(p["commodity"]), int(p["amount"])) for p in document["postings"]]
-            computed = _hashed(
-                book,
-                seq,
-                prev,
-                tx,
-                str(document["request_id"]),
-                str(document["value_date"]),
-                str(document["recorded_at"]),
-                str(document["description"]),
-                metadata_of(dict(document["metadata"])),
-                document["reverses"],
-                postings,
-                int(document["v"]),
-            )
-            yield book, seq, prev, stored, tx, computed, postings
-            if len(document) != len(JSONL_KEYS):
-                extra = set(document) - JSONL_KEYS
-                if extra:
-                    faults.append(Fault(book, seq, MALFORMED, f"unknown keys {sorted(extra)}"))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            faults.append(Fault("", 0, MALFORMED, f"line {number} is not a leg row: {exc}"))
+                raise GrammarError(f"line {number}", f"found {shown(line)}, not a JSON object") from None
+            except ValueError as exc:
+                raise GrammarError(f"line {number}", f"not JSON: {exc}") from None
+            leg, row = _jsonl_leg(document, number)
+            # line == row + "\n", without building either string again
+            if len(line) != len(row) + 1 or line[-1] != "\n" or not line.startswith(row):
+                terminated = line.endswith("\n")
+                body = line[:-1] if terminated else line
+                try:
+                    strict.decode(body)
+                except GrammarError as exc:
+                    raise GrammarError(f"line {number}", exc.found, book=leg[0], seq=leg[1]) from None
+                except ValueError as exc:
+                    raise GrammarError(f"line {number}", f"not JSON: {exc}", book=leg[0], seq=leg[1]) from None
+                if not terminated:
+                    problem = "does not end with a line feed"
+                else:
+                    at = next(
+                        (i for i, (a, b) in enumerate(zip(body, row, strict=False)) if a != b), min(len(body), len(row))
+                    )
+                    problem = (
+                        f"is not in canonical form: at character {at + 1} found {shown(body[at : at + 20])}, "
+                        f"expected {shown(row[at : at + 20])}"
+                    )
+                # The content is unambiguous (no duplicate key, every type right): still check its chain.
+                faults.append(Fault(leg[0], leg[1], FORMAT, f"line {number} {problem}"))
+            yield leg
+        except GrammarError as exc:
+            faults.append(Fault(exc.book, exc.seq, FORMAT, str(exc)))
+
+
+CSV_NUMBERS = {0: "v", 2: "seq", 12: "posting", 13: "postings"}
+
+
+def _records(reader: Any, faults: list[Fault]) -> Iterator[tuple[int, list[str]]]:
+    """The CSV records after the header, numbered from 2; a record that is not RFC 4180 is a FORMAT fault,
+    and reading goes on with the next."""
+    number = 1
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            faults.append(Fault("", 0, FORMAT, f"row {number}: not RFC 4180 CSV: {exc}"))
+            continue
+        yield number, row
 
 
 def _rows_csv(stream: io.BufferedReader, faults: list[Fault]) -> Iterator[ParsedLeg]:
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-    reader = csv.reader(text)
-    header = next(reader, None)
+    """The legs of a CSV export. Grammar: RFC 4180 (csv.reader, strict quoting), the exact header, 17
+    fields per row, `v`, `seq`, `posting`, `postings` matching `0|[1-9][0-9]*` and `amount`
+    `0|-?[1-9][0-9]*` in ASCII, `metadata` canonical JSON, the rows of a leg consecutive and agreeing."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+    reader = csv.reader(text, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        header = [str(exc)]
     if header is None or tuple(header) != CSV_COLUMNS:
-        faults.append(Fault("", 0, MALFORMED, f"the header row is not {','.join(CSV_COLUMNS)}"))
+        faults.append(Fault("", 0, FORMAT, f"row 1: the header row is not {','.join(CSV_COLUMNS)}"))
         return
     columns = len(CSV_COLUMNS)
-    # The rows of the current leg, with their `posting` index and amount already parsed (each row's
-    # numbers are parsed once, when the row is checked).
+    # The rows of the current leg, with their `posting` index and amount parsed (None: the row broke the
+    # grammar, and the leg is not used).
     group: list[list[str]] = []
-    indexes: list[int] = []
-    amounts: list[int] = []
+    indexes: list[int | None] = []
+    amounts: list[int | None] = []
+    numbers: list[int] = []
+    seen: set[int | None] = set()  # the posting indexes in `indexes`
+    natural, integer = NATURAL.match, INTEGER.match
 
-    def flush() -> ParsedLeg:
+    def flush() -> Iterator[ParsedLeg]:
         first = group[0]
-        book, seq = first[1], int(first[2])
-        count = len(group)
-        if count > 1:
-            common = first[:12]
-            for row in group[1:]:
-                if row[:12] != common:
+        book, seq_text = first[1], first[2]
+        seq = int(seq_text) if seq_text.isdigit() and seq_text.isascii() else 0
+        if None in amounts or None in indexes:
+            return  # the FORMAT fault was reported with the row
+        try:
+            count = len(group)
+            if natural(first[0]) is None or natural(first[2]) is None or natural(first[13]) is None:
+                for column, name in CSV_NUMBERS.items():
+                    text_int(first[column], f"row {numbers[0]}, {name}")  # raises, naming the field
+            if count > 1:
+                common, declared_text = first[:12], first[13]
+                for row, number in zip(group[1:], numbers[1:], strict=True):
+                    if row[:12] != common or row[13] != declared_text:
+                        raise GrammarError(f"row {number}", "the posting rows of this leg disagree on the leg's fields")
+            if indexes != list(range(count)):
+                if sorted(indexes) == list(range(count)):  # type: ignore[type-var]
                     faults.append(
-                        Fault(book, seq, MALFORMED, "the posting rows of this leg disagree on the leg's fields")
+                        Fault(book, seq, REORDERED, f"posting rows numbered {indexes}, expected 0..{count - 1}")
                     )
-        if indexes != list(range(count)):
-            kind = REORDERED if sorted(indexes) == list(range(count)) else MALFORMED
-            faults.append(Fault(book, seq, kind, f"posting rows numbered {indexes}, expected 0..{count - 1}"))
-        declared = int(first[13])
-        if declared != count:
-            faults.append(Fault(book, seq, MALFORMED, f"{count} posting rows where the leg has {declared}"))
-        postings = [(r[14], r[15], m) for r, m in zip(group, amounts, strict=True)]
-        metadata = first[10]
-        computed = _hashed(
-            book,
-            seq,
-            first[3],
-            first[5],
-            first[6],
-            first[7],
-            first[8],
-            first[9],
-            metadata if metadata == "{}" else metadata_of(dict(json.loads(metadata))),
-            first[11] or None,
-            postings,
-            int(first[0]),
-        )
-        return book, seq, first[3], first[4], first[5], computed, postings
+                else:
+                    raise GrammarError(f"row {numbers[0]}", f"posting rows numbered {indexes}, expected 0..{count - 1}")
+            declared = int(first[13])
+            if declared != count:
+                faults.append(
+                    Fault(book, seq, FORMAT, f"row {numbers[0]}: {count} posting rows where the leg says {declared}")
+                )
+            postings = [(r[14], r[15], m) for r, m in zip(group, amounts, strict=True) if m is not None]
+            metadata = _metadata_field(first[10], f"row {numbers[0]}, metadata")
+            computed = _hashed(
+                book,
+                seq,
+                first[3],
+                first[5],
+                first[6],
+                first[7],
+                first[8],
+                first[9],
+                metadata,
+                first[11] or None,
+                postings,
+                int(first[0]),
+            )
+        except GrammarError as exc:
+            faults.append(Fault(book, seq, FORMAT, str(exc)))
+            return
+        yield book, seq, first[3], first[4], first[5], computed, postings, first[7]
 
-    def flushed(where: str) -> Iterator[ParsedLeg]:
-        """The leg gathered so far, or a MALFORMED fault for it (an unreadable field), then a new group."""
-        try:
-            yield flush()
-        except (ValueError, TypeError) as exc:
-            faults.append(Fault("", 0, MALFORMED, f"{where}: {exc}"))
-        group.clear()
-        indexes.clear()
-        amounts.clear()
-
-    for number, row in enumerate(reader, start=2):
-        try:
-            if len(row) != columns:
-                raise ValueError(f"{len(row)} columns, expected {columns}")
-            int(row[2]), int(row[13])
-            index, amount = int(row[12]), int(row[16])
-        except ValueError as exc:
-            faults.append(Fault("", 0, MALFORMED, f"row {number}: {exc}"))
+    for number, row in _records(reader, faults):
+        index: int | None = None
+        amount: int | None = None
+        if len(row) != columns:
+            faults.append(Fault("", 0, FORMAT, f"row {number}: {len(row)} fields, expected {columns}"))
             continue
-        if group and (row[2] != group[0][2] or row[1] != group[0][1]):
-            yield from flushed(f"the leg before row {number}")
+        # Per row only what differs between the rows of a leg: the leg's own fields (v, seq, postings)
+        # are checked once, on its first row, and the other rows must repeat them exactly.
+        if natural(row[12]) is not None and integer(row[16]) is not None:
+            index, amount = int(row[12]), int(row[16])
+        else:
+            seq = int(row[2]) if row[2].isdigit() and row[2].isascii() else 0
+            try:
+                text_int(row[12], "posting")
+                text_int(row[16], "amount", signed=True)
+            except GrammarError as exc:
+                faults.append(Fault(row[1], seq, FORMAT, f"row {number}, {exc}"))
+        # A new leg starts when book or seq change, or when a posting index repeats (a copy of the leg).
+        if group and (row[2] != group[0][2] or row[1] != group[0][1] or (index is not None and index in seen)):
+            yield from flush()
+            group.clear()
+            indexes.clear()
+            seen.clear()
+            amounts.clear()
+            numbers.clear()
         group.append(row)
         indexes.append(index)
+        seen.add(index)
         amounts.append(amount)
+        numbers.append(number)
     if group:
-        yield from flushed("the last leg")
+        yield from flush()
+
+
+def _rows_beancount(
+    stream: io.BufferedReader, faults: list[Fault], scales: dict[str, int], version: int
+) -> Iterator[ParsedLeg]:
+    """The legs of a Beancount export, read back by audit.beancount_read (the exporter's subset); `v` is
+    the manifest's `encoding_version` (a Beancount transaction does not carry it)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="\n")
+    for item in read_beancount(text, scales):
+        if isinstance(item, GrammarError):
+            faults.append(Fault(item.book, item.seq, FORMAT, str(item)))
+            continue
+        leg: BeancountLeg = item
+        try:
+            metadata = _metadata_field(leg.metadata, f"line {leg.line}, toudai-metadata")
+            computed = _hashed(
+                leg.book,
+                leg.seq,
+                leg.prev,
+                leg.tx,
+                leg.request_id,
+                leg.value_date,
+                leg.recorded_at,
+                leg.description,
+                metadata,
+                leg.reverses,
+                leg.postings,
+                version,
+            )
+        except GrammarError as exc:
+            faults.append(Fault(leg.book, leg.seq, FORMAT, str(exc)))
+            continue
+        yield leg.book, leg.seq, leg.prev, leg.hash, leg.tx, computed, leg.postings, leg.value_date
 
 
 def _sha256(path: pathlib.Path) -> tuple[str, int]:
@@ -235,7 +467,7 @@ def _sha256(path: pathlib.Path) -> tuple[str, int]:
 def load_manifest(path: pathlib.Path, manifest: pathlib.Path | None = None) -> dict[str, Any]:
     where = manifest or manifest_path(path)
     try:
-        document = json.loads(where.read_text(encoding="utf-8"))
+        document = json.loads(where.read_text(encoding="utf-8"), object_pairs_hook=unique_keys)
     except OSError as exc:
         raise VerifyError(f"cannot read the manifest {where}: {exc.strerror or exc}") from exc
     except ValueError as exc:
@@ -253,8 +485,173 @@ def verify_export(path: pathlib.Path, manifest: dict[str, Any]) -> VerifyReport:
         raise VerifyError(f"the manifest is missing or has a malformed field: {exc!r}") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What the manifest's filters and checkpoint require of an export, derived by the verifier.
+
+    `ranges` are the books the export must list and, per book, the sequence range it must cover
+    (inclusive; `hi` = `lo` − 1 when nothing is selected). `complete` is True when no account or date
+    filter was given: then every leg of every range must be in the file.
+    """
+
+    ranges: dict[str, tuple[int, int]]
+    complete: bool
+    date_from: str | None
+    date_to: str | None
+    accounts: dict[str, frozenset[str]]  # book → account codes of an account filter
+
+
+def _int(value: Any, where: str) -> int:
+    try:
+        return json_int(value, where)
+    except GrammarError as exc:
+        raise VerifyError(f"the manifest's {exc}") from None
+
+
+def _optional_int(value: Any, where: str) -> int | None:
+    return None if value is None else _int(value, where)
+
+
+def derive_coverage(manifest: dict[str, Any], heads: dict[str, tuple[int, str]]) -> Coverage:
+    """The books and ranges an export of these filters must hold, from the filters and the checkpoint's
+    heads alone (the rules of audit.export.plan_books, docs/audit.md "Completeness")."""
+    filters = manifest["filters"]
+    parties = [str(p).removeprefix("parties/") for p in filters.get("parties") or []]
+    accounts: dict[str, set[str]] = defaultdict(set)
+    for name in filters.get("accounts") or []:
+        text = str(name)
+        parts = (
+            text.removeprefix("parties/").split("/accounts/", 1) if text.startswith("parties/") else text.split("/", 1)
+        )
+        if len(parts) != 2:
+            raise VerifyError(f"the manifest's account filter {text!r} is not an account name")
+        accounts[parts[0]].add(parts[1])
+    books = set(parties) if parties else set(heads)
+    if accounts:
+        books &= set(accounts)
+    lo_filter = _optional_int(filters.get("from_sequence"), "filters.from_sequence")
+    hi_filter = _optional_int(filters.get("to_sequence"), "filters.to_sequence")
+    date_from, date_to = filters.get("value_date_from"), filters.get("value_date_to")
+    ranges: dict[str, tuple[int, int]] = {}
+    for book in sorted(books):
+        head_seq = heads.get(book, (0, GENESIS_HASH))[0]
+        lo = max(1, lo_filter or 1)
+        hi = min(hi_filter or head_seq, head_seq)
+        ranges[book] = (lo, max(hi, lo - 1))
+    return Coverage(
+        ranges,
+        not accounts and date_from is None and date_to is None,
+        None if date_from is None else str(date_from),
+        None if date_to is None else str(date_to),
+        {b: frozenset(c) for b, c in accounts.items()},
+    )
+
+
+def _check_coverage(
+    manifest: dict[str, Any],
+    coverage: Coverage,
+    heads: dict[str, tuple[int, str]],
+    books: dict[str, dict[str, Any]],
+    faults: list[Fault],
+) -> dict[str, ChainChecker]:
+    """Compare the manifest's `complete` and `books` with what the filters require; one chain checker per
+    required book, over the *required* range (a leg left out of the file and of the manifest's range is
+    then MISSING, whatever the manifest says)."""
+    stated_complete = manifest["complete"]
+    if stated_complete is not coverage.complete:
+        faults.append(
+            Fault(
+                "",
+                0,
+                MANIFEST,
+                f"complete is {json.dumps(stated_complete)}, but the filters make the export "
+                f"{'complete' if coverage.complete else 'not complete'} (complete is derived, never trusted)",
+            )
+        )
+    for party in manifest["filters"].get("parties") or []:
+        if str(party).removeprefix("parties/") not in heads:
+            faults.append(Fault(str(party), 0, MANIFEST, "a party of the filters is not in the checkpoint"))
+    checkers: dict[str, ChainChecker] = {}
+    for book, (lo, hi) in coverage.ranges.items():
+        head_seq, head_hash = heads.get(book, (0, GENESIS_HASH))
+        entry = books.get(book)
+        if entry is None:  # its legs, if it has any in the range, are then MISSING (the checker below)
+            selected = f"seq {lo}..{hi}" if hi >= lo else "no legs"
+            faults.append(Fault(book, 0, MANIFEST, f"the filters select this book ({selected}); it is not listed"))
+        stated = (
+            (_int(entry["from_seq"], "from_seq"), _int(entry["to_seq"], "to_seq")) if entry is not None else (lo, hi)
+        )
+        if stated != (lo, hi):
+            faults.append(
+                Fault(
+                    book,
+                    0,
+                    MANIFEST,
+                    f"the manifest covers seq {stated[0]}..{stated[1]}, the filters and the head ({head_seq}) "
+                    f"require {lo}..{hi}",
+                )
+            )
+        prev_hash: str | None = str(entry["prev_hash"]) if entry is not None else None
+        if lo == 1:
+            if prev_hash is not None and prev_hash != GENESIS_HASH:
+                faults.append(Fault(book, 0, MANIFEST, "prev_hash of a range from seq 1 is not the genesis hash"))
+            prev_hash = GENESIS_HASH
+        end_hash: str | None = str(entry["head_hash"]) if entry is not None else None
+        if hi == head_seq:
+            if end_hash is not None and end_hash != head_hash and stated == (lo, hi):
+                faults.append(Fault(book, 0, MANIFEST, "head_hash is not the book's head in the checkpoint"))
+            end_hash = head_hash if hi >= lo else end_hash
+        checkers[book] = ChainChecker(book, lo, hi, prev_hash=prev_hash, head_hash=end_hash, complete=coverage.complete)
+    for book in books:
+        if book not in coverage.ranges:
+            faults.append(Fault(book, 0, MANIFEST, "this book is listed, but the filters do not select it"))
+    return checkers
+
+
+def _describe(report: VerifyReport, coverage: Coverage, fmt: str) -> None:
+    """What a clean result proves, and what it does not, in words (printed by `toudai audit verify`)."""
+    books = ", ".join(f"{b} {lo}..{hi}" if hi >= lo else f"{b} (none)" for b, (lo, hi) in coverage.ranges.items())
+    report.proven.append(
+        "every leg in the file matches its hash, links to its predecessor and balances per commodity; "
+        "counts, totals, balances and each book's trial balance match the manifest"
+        + (
+            " (Beancount transactions read back into legs through their toudai-* metadata)"
+            if fmt == "beancount"
+            else ""
+        )
+    )
+    report.proven.append("the heads in the manifest's checkpoint hash to its checkpoint hash")
+    if coverage.complete:
+        report.proven.append(f"complete: every leg of these books and ranges is in the file, none missing: {books}")
+    else:
+        selected = []
+        if coverage.accounts:
+            selected.append(
+                "accounts "
+                + ", ".join(f"{b}/{c}" for b in sorted(coverage.accounts) for c in sorted(coverage.accounts[b]))
+            )
+        if coverage.date_from or coverage.date_to:
+            selected.append(f"value dates {coverage.date_from or '…'} to {coverage.date_to or '…'}")
+        report.proven.append(
+            f"every leg in the file lies in its book's range ({books}) and matches the filter ({'; '.join(selected)})"
+        )
+        report.not_proven.append(
+            "that every leg matching an account or date filter is in the file: the chain skips the legs left "
+            "out, so a matching leg dropped from the file cannot be told from one that did not match "
+            "(export without those filters to prove completeness)"
+        )
+    report.not_proven.append(
+        "that the checkpoint is the ledger's: compare it (or the books' heads) with one obtained independently"
+    )
+    report.not_proven.append(
+        "that the filters are the ones you asked for: the manifest states them; check them against your request"
+    )
+
+
 def _verify(path: pathlib.Path, manifest: dict[str, Any]) -> VerifyReport:
     fmt = str(manifest["format"])
+    if fmt not in ("csv", "jsonl", "beancount"):
+        raise VerifyError(f"unknown export format {fmt!r}")
     report = VerifyReport(fmt)
     faults = report.faults
     try:
@@ -265,56 +662,64 @@ def _verify(path: pathlib.Path, manifest: dict[str, Any]) -> VerifyReport:
         faults.append(Fault("", 0, MANIFEST, f"SHA-256 of the file is {sha}, the manifest says {manifest['sha256']}"))
     if size != manifest["size_bytes"]:
         faults.append(Fault("", 0, MANIFEST, f"the file has {size} bytes, the manifest says {manifest['size_bytes']}"))
-    heads = [(str(b), int(s), str(h)) for b, s, h in manifest["checkpoint"]["books"]]
+    heads = [(str(b), _int(s, "checkpoint.books seq"), str(h)) for b, s, h in manifest["checkpoint"]["books"]]
     if checkpoint_hash(heads) != manifest["checkpoint"]["hash"]:
         faults.append(Fault("", 0, MANIFEST, "the checkpoint hash does not match the heads listed with it"))
     head_of = {b: (s, h) for b, s, h in heads}
-    complete = bool(manifest["complete"])
     books = {str(b["book"]): b for b in manifest["books"]}
+    if len(books) != len(manifest["books"]):
+        faults.append(Fault("", 0, MANIFEST, "a book is listed more than once in books"))
     for book, entry in books.items():
-        stated = (int(entry["book_head"]["seq"]), str(entry["book_head"]["hash"]))
+        stated = (_int(entry["book_head"]["seq"], "book_head.seq"), str(entry["book_head"]["hash"]))
         if head_of.get(book) != stated:
             faults.append(Fault(book, 0, MANIFEST, "the book's head is not the one in the checkpoint"))
-    if fmt == "beancount":
-        report.chain_checked = False  # the SHA-256 above covers it; chains are checked on CSV/JSONL exports
-        return report
-    if fmt not in ("csv", "jsonl"):
-        raise VerifyError(f"unknown export format {fmt!r}")
-    checkers = {
-        book: ChainChecker(
-            book,
-            int(entry["from_seq"]),
-            int(entry["to_seq"]),
-            prev_hash=str(entry["prev_hash"]),
-            head_hash=str(entry["head_hash"]),
-            complete=complete,
-        )
-        for book, entry in books.items()
-    }
+    coverage = derive_coverage(manifest, head_of)
+    report.complete = coverage.complete
+    checkers = _check_coverage(manifest, coverage, head_of, books, faults)
+    _describe(report, coverage, fmt)
+    scales = {str(c["code"]): _int(c["scale"], "commodities.scale") for c in manifest.get("commodities", [])}
+    date_from, date_to = coverage.date_from, coverage.date_to
+    account_filter = coverage.accounts
     legs_of: dict[str, int] = defaultdict(int)
     postings_of: dict[str, int] = defaultdict(int)
+    seqs_of: dict[str, list[int]] = {}  # book → [first, last] sequence number in the file
     sums: dict[tuple[str, str, str], list[int]] = {}  # (book, account, commodity) → [debits, credits]
     transactions: set[str] = set()
     previous_book = ""
     checker: ChainChecker | None = None
     book_of_checker = None
     with path.open("rb") as stream:
-        rows = _rows_jsonl(stream, faults) if fmt == "jsonl" else _rows_csv(stream, faults)  # type: ignore[arg-type]
-        for book, seq, prev, stored, tx, computed, postings in rows:
+        reading = stream  # type: Any
+        if fmt == "jsonl":
+            rows = _rows_jsonl(reading, faults)
+        elif fmt == "csv":
+            rows = _rows_csv(reading, faults)
+        else:
+            rows = _rows_beancount(reading, faults, scales, _int(manifest["encoding_version"], "encoding_version"))
+        for book, seq, prev, stored, tx, computed, postings, value_date in rows:
             if book != book_of_checker:
                 checker, book_of_checker = checkers.get(book), book
             if checker is None:
-                faults.append(Fault(book, seq, EXTRA, "a leg of a book the manifest does not list"))
+                faults.append(Fault(book, seq, EXTRA, "a leg of a book the filters do not select"))
                 continue
             if book < previous_book:
                 faults.append(Fault(book, seq, REORDERED, f"book {book} after book {previous_book}"))
             elif book > previous_book:
                 previous_book = book
             checker.feed_leg(seq, prev, stored, computed, postings)
+            if (date_from is not None and value_date < date_from) or (date_to is not None and value_date > date_to):
+                faults.append(Fault(book, seq, EXTRA, f"value date {value_date} is outside the filter's dates"))
+            if account_filter and not any(p[0] in account_filter.get(book, ()) for p in postings):
+                faults.append(Fault(book, seq, EXTRA, "no posting to an account of the filter"))
             report.legs += 1
             report.postings += len(postings)
             legs_of[book] += 1
             postings_of[book] += len(postings)
+            span = seqs_of.get(book)
+            if span is None:
+                seqs_of[book] = [seq, seq]
+            else:
+                span[0], span[1] = min(span[0], seq), max(span[1], seq)
             transactions.add(tx)
             for account, commodity, amount in postings:
                 pair = sums.get((book, account, commodity))
@@ -337,10 +742,17 @@ def _verify(path: pathlib.Path, manifest: dict[str, Any]) -> VerifyReport:
     report.books = dict(legs_of)
     counts = manifest["counts"]
     for name, found in (("transactions", report.transactions), ("legs", report.legs), ("postings", report.postings)):
-        if int(counts[name]) != found:
+        if _int(counts[name], f"counts.{name}") != found:
             faults.append(Fault("", 0, MANIFEST, f"the file has {found} {name}, the manifest says {counts[name]}"))
     for book, entry in books.items():
-        if int(entry["legs"]) != legs_of[book] or int(entry["postings"]) != postings_of[book]:
+        in_file: list[int | None] = [*seqs_of.get(book, (None, None))]
+        if [entry["first_seq"], entry["last_seq"]] != in_file:
+            message = (
+                f"the file's legs run from seq {in_file[0]} to {in_file[1]}, "
+                f"the manifest says {entry['first_seq']} to {entry['last_seq']}"
+            )
+            faults.append(Fault(book, 0, MANIFEST, message))
+        if entry["legs"] != legs_of[book] or entry["postings"] != postings_of[book]:
             faults.append(
                 Fault(
                     book,
@@ -351,7 +763,11 @@ def _verify(path: pathlib.Path, manifest: dict[str, Any]) -> VerifyReport:
                 )
             )
     stated_totals = {
-        (str(x["book"]), str(x["commodity"])): (int(x["debits"]), int(x["credits"])) for x in manifest["totals"]
+        (str(x["book"]), str(x["commodity"])): (
+            _int(x["debits"], "totals.debits"),
+            _int(x["credits"], "totals.credits"),
+        )
+        for x in manifest["totals"]
     }
     derived_totals = {k: (v[0], v[1]) for k, v in totals.items()}
     for key in sorted(set(stated_totals) | set(derived_totals)):
@@ -365,7 +781,8 @@ def _verify(path: pathlib.Path, manifest: dict[str, Any]) -> VerifyReport:
                 )
             )
     stated_balances = {
-        (str(x["book"]), str(x["account"]), str(x["commodity"])): int(x["balance"]) for x in manifest["balances"]
+        (str(x["book"]), str(x["account"]), str(x["commodity"])): _int(x["balance"], "balances.balance")
+        for x in manifest["balances"]
     }
     for account_key in sorted(set(stated_balances) | set(balances)):
         stated_balance, derived_balance = stated_balances.get(account_key, 0), balances.get(account_key, 0)

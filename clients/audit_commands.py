@@ -226,6 +226,9 @@ def verify(args: argparse.Namespace, client: ToudaiClient, console: Console) -> 
                 "ok": result.ok,
                 "format": result.format,
                 "chain_checked": result.chain_checked,
+                "complete": result.complete,
+                "proven": result.proven,
+                "not_proven": result.not_proven,
                 "first_bad_sequence": result.first_bad,
                 "legs": result.legs,
                 "postings": result.postings,
@@ -254,19 +257,26 @@ def verify(args: argparse.Namespace, client: ToudaiClient, console: Console) -> 
             )
         if result.trial_balance:
             console.print(table)
-        if not result.chain_checked:
-            console.print("note: a Beancount export is checked by its SHA-256 only; verify the CSV or JSONL export")
         if result.ok:
             console.print(
-                f"OK: {result.legs} legs, {result.postings} postings, {result.transactions} transactions; "
-                f"every hash, link, count, total and balance matches the manifest",
+                f"OK: {result.legs} legs, {result.postings} postings, {result.transactions} transactions "
+                f"({result.format}, {'complete' if result.complete else 'not complete: filtered by account or date'})",
                 highlight=False,
             )
+            for line in result.proven:
+                console.print(f"proven: {escape(line)}", highlight=False, soft_wrap=True)
+            for line in result.not_proven:
+                console.print(f"not proven: {escape(line)}", highlight=False, soft_wrap=True)
         else:
             console.print(
                 f"FAILED: {len(result.faults)} fault(s); first bad sequence number: {result.first_bad or 'n/a'}",
                 highlight=False,
             )
+    if args.checkpoint or args.heads:  # against what the auditor obtained earlier (clients/checkpoint_commands.py)
+        from clients.checkpoint_commands import check_against
+
+        if not check_against(args, path, manifest, console):
+            return EXIT_FAULT
     return EXIT_OK if result.ok else EXIT_FAULT
 
 
@@ -374,6 +384,7 @@ def report_data(client: ToudaiClient, as_of: dt.date) -> tuple[html_report.Repor
     request.as_of_date.CopyFrom(_date(as_of))
     tb = client.call(stub, "TrialBalance", request)
     heads = client.call(stub, "GetChainHead", pb.GetChainHeadRequest())
+    signed = client.call(stub, "GetCheckpoint", pb.GetCheckpointRequest())
     account_type = ledger_pb2.AccountType.Name
     trial: list[html_report.PartyTrial] = []
     exposure: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [Decimal(0), 0])
@@ -447,6 +458,7 @@ def report_data(client: ToudaiClient, as_of: dt.date) -> tuple[html_report.Repor
         option_values=series(option_accounts),
         pool_balances=series(pool_accounts),
         checkpoint=heads.checkpoint,
+        signed_checkpoint=signed.signed_note,
     )
     return data, bool(tb.balanced)
 
@@ -489,8 +501,11 @@ def register(subparsers: Any, command: Any, group: Any) -> None:
     following.add_argument("--once", action="store_true", help="stop when caught up instead of following")
 
     checking = command(audit, "verify", verify, "verify an export offline (no server): chains, manifest, balances")
-    checking.add_argument("file", help="the exported .csv or .jsonl file (or .beancount: SHA-256 only)")
+    checking.add_argument("file", help="the exported .csv, .jsonl or .beancount file")
     checking.add_argument("--manifest", help="the manifest (default FILE.manifest.json)")
+    from clients import checkpoint_commands
+
+    checkpoint_commands.add_verify_options(checking)
 
     trial = command(audit, "trial-balance", trial_balance, "trial balance per party (every party sums to zero)")
     trial.add_argument("--as-of", type=cli_args.date, help="at the end of this value date (default: now)")
@@ -507,3 +522,5 @@ def register(subparsers: Any, command: Any, group: Any) -> None:
     reporting = command(audit, "report", report, "write a self-contained HTML report with charts")
     reporting.add_argument("--as-of", required=True, type=cli_args.date, help="value date of the report")
     reporting.add_argument("--html", required=True, metavar="FILE", help="the HTML file to write")
+
+    checkpoint_commands.register(audit, command)

@@ -211,6 +211,22 @@ def _security_options(serve: argparse.ArgumentParser) -> None:
         help="refuse tokens that live longer (exp - iat, or exp - now without iat), e.g. 8h, 7d "
         "(env TOUDAI_MAX_TOKEN_LIFETIME; default 24h)",
     )
+    group.add_argument(
+        "--checkpoint-key",
+        action="append",
+        default=[],
+        metavar="[KID=]FILE",
+        help="sign checkpoints with this Ed25519 private key (PEM, PKCS #8); repeat to sign with several during "
+        "a rotation; the kid (the key's name in the signed note) defaults to the file name without extension "
+        "(env TOUDAI_CHECKPOINT_KEYS, comma-separated). Without one, a development key is created in "
+        "var/dev-checkpoint-key.pem (docs/audit.md, Signed checkpoints)",
+    )
+    group.add_argument(
+        "--checkpoint-origin",
+        metavar="NAME",
+        help="the log name on the first line of every signed checkpoint (env TOUDAI_CHECKPOINT_ORIGIN; default "
+        "toudai.local/ledger)",
+    )
     group.add_argument("--tls-cert", metavar="FILE", help="serve TLS with this PEM certificate chain")
     group.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
     group.add_argument("--client-ca", metavar="FILE", help="require client certificates signed by this CA (mTLS)")

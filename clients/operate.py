@@ -50,6 +50,8 @@ def _fail(message: str) -> int:
 def serve(args: argparse.Namespace) -> int:
     import sqlalchemy.exc
 
+    from audit.checkpoint import DEFAULT_ORIGIN, ORIGIN_ENV
+    from audit.checkpoint import specs_from_env as checkpoint_specs_from_env
     from clients.cli_args import duration
     from deals.credit.classification import Policy
     from ledger.errors import SchemaMismatch
@@ -79,6 +81,10 @@ def serve(args: argparse.Namespace) -> int:
             plaintext_behind_proxy=getattr(args, "plaintext_behind_proxy", False),
             timezone=args.timezone,
             credit_policy=Policy(non_accrual_days=args.non_accrual_days),
+            checkpoint_keys=getattr(args, "checkpoint_key", None) or checkpoint_specs_from_env(),
+            checkpoint_origin=getattr(args, "checkpoint_origin", None)
+            or os.environ.get(ORIGIN_ENV, "").strip()
+            or DEFAULT_ORIGIN,
         )
     except SchemaMismatch as error:
         return _fail(f"refusing to serve: {error.message}")

@@ -118,6 +118,40 @@ def valuation_data(message: pb.OptionValuation) -> dict[str, Any]:
         "fair_value": _money(message.fair_value),
         "change": _money(message.change),
         "transaction": message.transaction,
+        **({"valuation_record": message.valuation_record} if message.valuation_record else {}),
+    }
+
+
+def record_data(message: pb.ValuationRecord) -> dict[str, Any]:
+    """A valuation record as JSON-ready data (fields as in valuation.proto's ValuationRecord)."""
+    return {
+        "name": message.name,
+        "revaluation": message.revaluation,
+        "deal": message.deal,
+        "holder": message.holder,
+        "as_of": _date_text(message.as_of),
+        "funding_round": message.funding_round,
+        "engine": message.engine,
+        "code_version": message.code_version,
+        "inputs": dict(sorted(message.inputs.items())),
+        "engine_parameters": dict(sorted(message.engine_parameters.items())),
+        "breakpoints": list(message.breakpoints),
+        "tranche_values": list(message.tranche_values),
+        "participation": list(message.participation),
+        "round_class_participation": list(message.round_class_participation),
+        "shares_outstanding": message.shares_outstanding,
+        "new_shares": message.new_shares,
+        "dilution_ratio": message.dilution_ratio,
+        "dilution": message.dilution,
+        "value_per_share": message.value_per_share,
+        "quantity": message.quantity,
+        "fair_value": _money(message.fair_value),
+        "rounding": message.rounding,
+        "change": _money(message.change),
+        "transaction": message.transaction,
+        "create_time": message.create_time.ToDatetime(tzinfo=dt.UTC).isoformat()
+        if message.HasField("create_time")
+        else "",
     }
 
 
@@ -204,3 +238,27 @@ class ValuationClient:
             "total_change": _money(response.total_change),
             "transactions_posted": response.transactions_posted,
         }
+
+    def record(self, name: str) -> dict[str, Any]:
+        """The valuation record `revaluations/{uuid}/valuationRecords/{deal}`."""
+        request = pb.GetValuationRecordRequest(name=name)
+        return record_data(self._client.call(self._stub, "GetValuationRecord", request).valuation_record)
+
+    def records(
+        self,
+        *,
+        deal: str = "",
+        from_date: dt.date | None = None,
+        to_date: dt.date | None = None,
+        revaluation: str = "",
+    ) -> Iterator[dict[str, Any]]:
+        """Valuation records by deal (id or `deals/{deal}`), valuation date (inclusive) and revaluation,
+        oldest first, every page."""
+        name = deal if not deal or deal.startswith("deals/") else f"deals/{deal}"
+        request = pb.ListValuationRecordsRequest(deal=name, revaluation=revaluation)
+        if from_date is not None:
+            request.from_date.CopyFrom(_date(from_date))
+        if to_date is not None:
+            request.to_date.CopyFrom(_date(to_date))
+        for message in self._client.pages(self._stub, "ListValuationRecords", request, "valuation_records"):
+            yield record_data(message)

@@ -6,8 +6,8 @@ laptop, and a script gets the same numbers the service would give. With `--json`
 object whose figures are JSON numbers (float64, full precision); without it, a table.
 Model input errors exit with 2 (usage) and name the field.
 
-`value deal`, `round record|list`, `captable show` and `revalue` call the server (exit codes as for
-every command, see `toudai --help`).
+`value deal`, `value record|records`, `round record|list`, `captable show` and `revalue` call the server
+(exit codes as for every command, see `toudai --help`).
 """
 
 from __future__ import annotations
@@ -310,6 +310,67 @@ def _revalue(args: argparse.Namespace, client: ToudaiClient, console: Console) -
     return _emit(args, console, result, *tables)
 
 
+def _record_tables(found: dict[str, Any]) -> list[Table]:
+    title = f"{found['name']} ({found['deal']} as of {found['as_of']}, {found['code_version']})"
+    summary = _figures_table(
+        title,
+        {
+            "engine": found["engine"],
+            "value per share": found["value_per_share"],
+            "quantity": f"{found['quantity']:,}",
+            "fair value (CNY)": found["fair_value"],
+            "rounding": found["rounding"],
+            "change posted (CNY)": found["change"],
+            "transaction": found["transaction"],
+            "funding round": found["funding_round"],
+            "N (shares outstanding)": found["shares_outstanding"] or "not used",
+            "M (new shares)": found["new_shares"] or "not used",
+            "dilution": found["dilution"],
+            "breakpoints": ", ".join(found["breakpoints"]) or "not recorded",
+            "participation": ", ".join(found["participation"]) or "not recorded",
+        },
+    )
+    inputs = Table(title="Inputs", title_justify="left", header_style="bold")
+    inputs.add_column("Input")
+    inputs.add_column("Value", overflow="fold")
+    for key, value in found["inputs"].items():
+        inputs.add_row(key, value)
+    return [summary, inputs]
+
+
+def _record(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    found = ValuationClient(client).record(args.name)
+    return _emit(args, console, found, *_record_tables(found))
+
+
+def _records(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    if args.from_date and args.to_date and args.from_date > args.to_date:
+        return _usage_error(f"--to-date {args.to_date} is before --from-date {args.from_date}")
+    found = list(
+        ValuationClient(client).records(
+            deal=args.deal or "", from_date=args.from_date, to_date=args.to_date, revaluation=args.revaluation or ""
+        )
+    )
+    if args.json:
+        render.print_json(found)
+        return EXIT_OK
+    table = Table(title="Valuation records", title_justify="left", header_style="bold")
+    for column in ("As of", "Deal", "Engine", "Per share", "Fair value", "Change", "Name"):
+        table.add_column(column, justify="right" if column in ("Per share", "Fair value", "Change") else "left")
+    for r in found:
+        table.add_row(
+            r["as_of"],
+            r["deal"],
+            r["engine"],
+            f"{Decimal(r['value_per_share']):.6f}",
+            r["fair_value"],
+            r["change"],
+            r["name"],
+        )
+    render.show(console, table)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- registration
 
 
@@ -362,6 +423,14 @@ def register(subparsers: Any, command: Callable[..., argparse.ArgumentParser], g
     deal.add_argument("deal", help="deal id or deals/{deal}")
     deal.add_argument("--as-of", type=cli_args.date, help="valuation date (default: the server's business date)")
     _assumption_options(deal)
+
+    stored = command(value, "record", _record, "a valuation record a revaluation stored (inputs, breakpoints, N, M)")
+    stored.add_argument("name", help="revaluations/{uuid}/valuationRecords/{deal}")
+    listed = command(value, "records", _records, "list valuation records, oldest first")
+    listed.add_argument("--deal", help="deal id or deals/{deal}")
+    listed.add_argument("--from-date", type=cli_args.date, help="valued on or after this date")
+    listed.add_argument("--to-date", type=cli_args.date, help="valued on or before this date")
+    listed.add_argument("--revaluation", help="revaluations/{uuid}")
 
     rounds = group(subparsers, "round", "funding rounds of the companies behind the option rights")
     record = command(rounds, "record", _round_record, "record a funding round with its cap table", mutation=True)

@@ -6,7 +6,8 @@ per-day totals dated after the batch's earliest posting that lowers them (nothin
 postings dated on the latest day: see ledger.posting.guarded_since); writing inserts the journal rows, the running
 totals, the per-day totals and the new heads. PostgreSQL does each side in one round trip
 (ledger/pg_posting.py); SQLite, in-process, runs plain statements (ledger/bulk.py). Both run inside the
-caller's database transaction.
+caller's database transaction, and so does extending the books' Merkle trees (ledger/merkle_store.py: two
+reads and one insert when the batch completes a 64-leg block of a book, nothing otherwise).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 
-from ledger import bulk, pg_posting
+from ledger import bulk, merkle_store, pg_posting
 from ledger import schema as t
 from ledger.errors import NotFound
 from ledger.model import Account
@@ -75,6 +76,7 @@ def write_state(conn: sa.Connection, computed: Computed) -> None:
     """Write what `compute` built (nothing when every transaction replayed)."""
     if not computed.fresh:
         return
+    merkle_store.append(conn, computed.rows.legs)  # the books' Merkle trees (amortised O(1) per leg)
     running = [
         (k, v.posted, v.pending_debits, v.pending_credits) for k, v in sorted(computed.running.items(), key=by_uuid)
     ]

@@ -173,3 +173,15 @@ holds = sa.Table(
     sa.Column("resolved_principal", sa.String(200), nullable=True),
     sa.Column("resolved_role", sa.String(32), nullable=True),
 )
+
+# Each book's Merkle tree (ledger/merkle.py, RFC 9162): the root of every perfect subtree of 2**level legs
+# (level >= merkle.STORED_LEVEL), stored when its last leg is posted; `idx` counts subtrees of that size from
+# the book's first leg. Lower levels are recomputed from `legs.hash`. Insert-only, like the journal.
+merkle_nodes = sa.Table(
+    "merkle_nodes",
+    metadata,
+    sa.Column("party_id", sa.String(63), primary_key=True),
+    sa.Column("level", sa.SmallInteger, primary_key=True),
+    sa.Column("idx", sa.BigInteger, primary_key=True),
+    sa.Column("hash", sa.String(64), nullable=False),
+)

@@ -22,6 +22,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from audit import checkpoint as checkpoints
+from audit.checkpoint_notary import Notary
 from deals.agreements.desk import AgreementDesk
 from deals.assessment.desk import AssessmentDesk
 from deals.credit.classification import DEFAULT_POLICY, Policy
@@ -116,6 +118,7 @@ def create_server(
     credentials: grpc.ServerCredentials | None = None,
     in_flight: InFlight | None = None,
     credit_policy: Policy = DEFAULT_POLICY,
+    notary: Notary | None = None,
 ) -> tuple[grpc.Server, int]:
     """A configured, unstarted server bound to `address`, and the port it bound.
 
@@ -125,7 +128,8 @@ def create_server(
     Without `authenticator` the server runs in development mode with no keys (server.auth): calls
     without a token act as the development administrator and any presented token is refused. With
     `credentials` (server.auth.server_credentials) the port speaks TLS. `credit_policy` sets the
-    classification thresholds and the non-accrual threshold (docs/credit.md).
+    classification thresholds and the non-accrual threshold (docs/credit.md). `notary` signs checkpoints
+    (without it, with a key generated for the life of the process).
     """
     authenticator = authenticator or Authenticator(KeySet(), development=True)
     server = grpc.server(
@@ -162,7 +166,7 @@ def create_server(
     settlement_pb2_grpc.add_SettlementServiceServicer_to_server(
         SettlementServicer(ExerciseDesk(ledger), deal_desk), server
     )
-    audit_grpc.add_AuditServiceServicer_to_server(AuditServicer(ledger), server)
+    audit_grpc.add_AuditServiceServicer_to_server(AuditServicer(ledger, notary=notary), server)
     valuation_pb2_grpc.add_ValuationServiceServicer_to_server(
         ValuationServicer(RoundBook(ledger), MarkDesk(ledger), deal_desk), server
     )
@@ -244,15 +248,19 @@ def serve(
     plaintext_behind_proxy: bool = False,
     timezone: str = DEFAULT_TIMEZONE,
     credit_policy: Policy = DEFAULT_POLICY,
+    checkpoint_keys: Sequence[str] = (),
+    checkpoint_origin: str = checkpoints.DEFAULT_ORIGIN,
 ) -> None:
     """Run the server until SIGTERM or SIGINT, then shut down gracefully. `timezone` fixes the business
     date: every date a request leaves out is today in that zone; `credit_policy` the credit thresholds.
 
     Refuses to start (server.auth.AuthConfigError) without `jwt_keys` on a non-loopback address, in
     plaintext on a non-loopback address unless `plaintext_behind_proxy` (server.auth.check_transport),
-    and with half a TLS configuration.
+    and with half a TLS configuration. `checkpoint_keys` (`[KID=]FILE`, Ed25519 PEM) sign checkpoints; without
+    them a development key is created under var/ (audit.checkpoint.DEFAULT_DEV_KEY), as for the JWT secret.
     """
     authenticator = server_authenticator(listen, jwt_keys, max_token_lifetime=max_token_lifetime)
+    signers = checkpoint_signers(checkpoint_keys)
     credentials = None
     if tls_cert or tls_key or client_ca:
         if not (tls_cert and tls_key):
@@ -289,6 +297,7 @@ def serve(
             credentials=credentials,
             in_flight=in_flight,
             credit_policy=credit_policy,
+            notary=Notary(ledger.engines, checkpoint_origin, signers, ledger.now),
         )
         if metrics is not None and metrics_listen:
             bound = metrics.start(metrics_listen)
@@ -323,6 +332,26 @@ def serve(
             metrics.stop()
         ledger.engines.dispose()
         log.info("toudai stopped")
+
+
+def checkpoint_signers(specs: Sequence[str]) -> list[checkpoints.Signer]:
+    """The checkpoint signing keys: those configured, else the development key (created when missing)."""
+    if specs:
+        signers = checkpoints.load_signers(specs)
+        log.info("signing checkpoints with key(s) %s", ", ".join(s.verifier.vkey for s in signers))
+        return signers
+    import os
+    from pathlib import Path
+
+    path = Path(os.environ.get(checkpoints.DEV_KEY_ENV) or checkpoints.DEFAULT_DEV_KEY)
+    signer = checkpoints.ensure_dev_key(path)
+    log.warning(
+        "no --checkpoint-key configured: signing checkpoints with the development key %s (%s); "
+        "configure a key of your own for real data",
+        path,
+        signer.verifier.vkey,
+    )
+    return [signer]
 
 
 def _redact(url: str) -> str:

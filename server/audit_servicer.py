@@ -21,15 +21,18 @@ import grpc
 
 from audit import follow as follow_
 from audit.chain import verify_book
+from audit.checkpoint import DEFAULT_ORIGIN, CheckpointError, ephemeral_signer, parse_body, split_note
+from audit.checkpoint_notary import Notary
 from audit.export import export_journal
 from audit.manifest import Filters
 from audit.model import LegRow
 from ledger import amounts
 from ledger.canonical import ENCODING_VERSION, checkpoint_hash
-from ledger.errors import InvalidArgument, LedgerError, ViolationCollector
+from ledger.errors import InvalidArgument, LedgerError, NotFound, ViolationCollector
 from ledger.journal_reader import JournalReader, account_key_of, party_id_of
 from ledger.model import AccountType, PartyKind
 from ledger.store import Ledger
+from server import authz
 from server import convert as cv
 from server.auth import bound_call
 from server.errors import STATUS_OF_KIND, abort_with, internal_status, to_status
@@ -125,10 +128,12 @@ def leg_out(row: LegRow) -> pb.JournalLeg:
 class AuditServicer(pb_grpc.AuditServiceServicer):  # type: ignore[misc]
     """Implements toudai.v1.AuditService on a `Ledger`'s database."""
 
-    def __init__(self, ledger: Ledger, *, poll_seconds: float = 0.25) -> None:
+    def __init__(self, ledger: Ledger, *, poll_seconds: float = 0.25, notary: Notary | None = None) -> None:
         self._ledger = ledger
         self._reader = JournalReader(ledger.engines)
         self._poll_seconds = poll_seconds
+        # Without a configured key (an in-process server, tests): a key that lives as long as the process.
+        self._notary = notary or Notary(ledger.engines, DEFAULT_ORIGIN, [ephemeral_signer()], ledger.now)
 
     @_streaming
     def ExportJournal(
@@ -160,7 +165,10 @@ class AuditServicer(pb_grpc.AuditServiceServicer):  # type: ignore[misc]
             from_sequence=request.from_sequence or None,
             to_sequence=request.to_sequence or None,
         )
-        for piece in export_journal(self._reader, fmt, filters, clock=self._ledger.now):
+        pieces = export_journal(
+            self._reader, fmt, filters, clock=self._ledger.now, sign=lambda heads: self._notary.sign_heads(heads)[1]
+        )
+        for piece in pieces:
             if piece.manifest is None:
                 yield pb.ExportJournalResponse(
                     data=piece.data, legs_exported=piece.legs_exported, legs_total=piece.legs_total
@@ -178,6 +186,7 @@ class AuditServicer(pb_grpc.AuditServiceServicer):  # type: ignore[misc]
                     leg_count=m["counts"]["legs"],
                     posting_count=m["counts"]["postings"],
                     checkpoint=m["checkpoint"]["hash"],
+                    signed_checkpoint=m.get("signed_checkpoint") or "",
                 ),
             )
 
@@ -314,3 +323,76 @@ class AuditServicer(pb_grpc.AuditServiceServicer):  # type: ignore[misc]
                 )
             )
         return response
+
+    # ------------------------------------------------------------------ signed checkpoints and proofs
+
+    def GetCheckpoint(
+        self, request: pb.GetCheckpointRequest, context: grpc.ServicerContext
+    ) -> pb.GetCheckpointResponse:
+        checkpoint, note = self._notary.current()
+        return pb.GetCheckpointResponse(
+            signed_note=note,
+            checkpoint=checkpoint.checkpoint,
+            keys=[
+                pb.CheckpointKey(
+                    kid=s.kid, vkey=s.verifier.vkey, public_key=s.verifier.public, key_id=s.verifier.id.hex()
+                )
+                for s in self._notary.signers
+            ],
+        )
+
+    def GetInclusionProof(
+        self, request: pb.GetInclusionProofRequest, context: grpc.ServicerContext
+    ) -> pb.GetInclusionProofResponse:
+        book = party_id_of(request.book, "book")
+        if request.sequence < 1:
+            raise InvalidArgument.one("sequence", "must be at least 1")
+        if request.tree_size < 0:
+            raise InvalidArgument.one("tree_size", "must not be negative")
+        # A scoped party: only a leg of its own book, or of a transaction that also posted to its book; any
+        # other leg (or book) is NOT_FOUND, as if it did not exist.
+        party = authz.scope(context)
+        if party is not None and not self._notary.leg_concerns(book, request.sequence, party):
+            raise NotFound(f"parties/{book}/legs/{request.sequence}", "leg")
+        size = request.tree_size
+        if request.checkpoint:
+            try:
+                body, _ = split_note(request.checkpoint)
+                tree = parse_body(body).books.get(book)
+            except CheckpointError as error:
+                raise InvalidArgument.one("checkpoint", str(error)) from None
+            if tree is None:
+                raise InvalidArgument.one("checkpoint", f"does not list the book {book}")
+            if size and size != tree.size:
+                raise InvalidArgument.one("tree_size", f"differs from the checkpoint's size {tree.size}")
+            size = tree.size
+            if size < request.sequence:
+                raise InvalidArgument.one("sequence", f"is beyond the checkpoint's tree size {size}")
+        proof = self._notary.inclusion(book, request.sequence, size)
+        return pb.GetInclusionProofResponse(
+            book=proof.book,
+            sequence=proof.seq,
+            tree_size=proof.tree_size,
+            leaf_hash=proof.leaf_hash,
+            leg_hash=proof.leg_hash,
+            path=proof.path,
+            root=proof.root,
+        )
+
+    def GetConsistencyProof(
+        self, request: pb.GetConsistencyProofRequest, context: grpc.ServicerContext
+    ) -> pb.GetConsistencyProofResponse:
+        book = party_id_of(request.book, "book")
+        if request.first_size < 0:
+            raise InvalidArgument.one("first_size", "must not be negative")
+        if request.second_size < 0:
+            raise InvalidArgument.one("second_size", "must not be negative")
+        proof = self._notary.consistency(book, request.first_size, request.second_size)
+        return pb.GetConsistencyProofResponse(
+            book=proof.book,
+            first_size=proof.first_size,
+            second_size=proof.second_size,
+            path=proof.path,
+            first_root=proof.first_root,
+            second_root=proof.second_root,
+        )

@@ -303,6 +303,8 @@ POLICY: dict[str, Rule] = {
     "/toudai.v1.ValuationService/PriceOption": _r(_EVERYONE, write=False),
     "/toudai.v1.ValuationService/ValueDealOption": _r(_OWN_READ, write=False, own=_DEAL),
     "/toudai.v1.ValuationService/RevalueOptions": _r(_ADMIN, write=True),
+    "/toudai.v1.ValuationService/GetValuationRecord": _r(_OWN_READ, write=False, own=_DEAL),
+    "/toudai.v1.ValuationService/ListValuationRecords": _r(_OWN_READ, write=False, own=_DEAL, foreign=_FILTERED),
     # AuditService: the whole journal, for auditors and administrators.
     "/toudai.v1.AuditService/ExportJournal": _r(_AUDIT, write=False),
     "/toudai.v1.AuditService/SubscribeJournal": _r(_AUDIT, write=False),
@@ -310,6 +312,17 @@ POLICY: dict[str, Rule] = {
     "/toudai.v1.AuditService/VerifyChain": _r(_AUDIT, write=False),
     "/toudai.v1.AuditService/GetChainHead": _r(_AUDIT, write=False),
     "/toudai.v1.AuditService/GetBalanceHistory": _r(_AUDIT, write=False),
+    # Signed checkpoints and Merkle proofs (docs/audit.md): a checkpoint reveals only heads and roots, and a
+    # consistency proof only hashes of whole subtrees, so every role may ask. An inclusion proof is for
+    # auditors and administrators on any book; a party gets one only for a leg that concerns it (its own
+    # book's, or another book's leg of a transaction that also posted to its book) and learns nothing else.
+    "/toudai.v1.AuditService/GetCheckpoint": _r(dict.fromkeys(Role, ANY), write=False),
+    "/toudai.v1.AuditService/GetConsistencyProof": _r(dict.fromkeys(Role, ANY), write=False),
+    "/toudai.v1.AuditService/GetInclusionProof": _r(
+        {AD: ANY, AU: ANY, B: OWN, IA: OWN, P: OWN, Role.INSURER: OWN},
+        write=False,
+        own="the leg is in the caller's book or its transaction also posted to the caller's book",
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from server.deal_convert import decimal_in, money_out
 from toudai.v1 import valuation_pb2 as pb
 from valuation.desk import DealValuation, Revaluation
 from valuation.pricing import ValuationInputError
+from valuation.records import ValuationRecord
 from valuation.rounds import FundingRound
 from valuation.valuing import DEFAULT_EXIT_YEARS, DEFAULT_RATE, DEFAULT_VOLATILITY, Assumptions
 
@@ -29,6 +30,7 @@ __all__ = [
     "float_in",
     "model_errors",
     "number_out",
+    "record_out",
     "revaluation_out",
     "round_out",
     "valuation_out",
@@ -166,7 +168,7 @@ def valuation_out(valuation: DealValuation) -> pb.OptionValuation:
         funding_round=mark.funding_round.name if mark.funding_round else "",
         engine=mark.engine,
         code_version=valuation.code_version,
-        inputs=dict(mark.inputs),
+        inputs={**mark.calibration, **mark.inputs},
         value_per_share=mark.value_per_share,
         quantity=mark.quantity,
         fair_value=money_out(valuation.fair_value),
@@ -187,6 +189,7 @@ def revaluation_out(revaluation: Revaluation) -> pb.RevalueOptionsResponse:
         transactions_posted=revaluation.transactions_posted,
     )
     add = response.valuations.add
+    records = f"{revaluation.name}/valuationRecords/"
     dates: dict[object, object] = {}
     for valuation in revaluation.valuations:
         mark = valuation.mark
@@ -205,5 +208,37 @@ def revaluation_out(revaluation: Revaluation) -> pb.RevalueOptionsResponse:
             fair_value=money_out(valuation.fair_value),
             change=money_out(valuation.change),
             transaction=valuation.transaction,
+            valuation_record=records + mark.deal_id,
         )
     return response
+
+
+def record_out(record: ValuationRecord) -> pb.ValuationRecord:
+    """A stored valuation record with the structured reading of its inputs (valuation.records)."""
+    return pb.ValuationRecord(
+        name=record.name,
+        revaluation=record.revaluation,
+        deal=record.deal,
+        holder=f"parties/{record.holder}",
+        as_of=date_out(record.as_of),
+        funding_round=record.funding_round,
+        engine=record.engine,
+        code_version=record.code_version,
+        inputs=dict(record.inputs),
+        engine_parameters=record.engine_parameters,
+        breakpoints=record.breakpoints,
+        tranche_values=record.tranche_values,
+        participation=record.participation,
+        round_class_participation=record.round_class_participation,
+        shares_outstanding=record.shares_outstanding,
+        new_shares=record.new_shares,
+        dilution_ratio=record.dilution_ratio,
+        dilution=record.dilution,
+        value_per_share=record.value_per_share,
+        quantity=record.quantity,
+        fair_value=money_out(record.fair_value),
+        rounding=record.rounding,
+        change=money_out(record.change),
+        transaction=record.transaction,
+        create_time=instant_out(record.create_time),
+    )

@@ -9,7 +9,8 @@ from __future__ import annotations
 import grpc
 
 from deals.desk import DealDesk
-from ledger.errors import ViolationCollector
+from deals.model import Deal
+from ledger.errors import NotFound, ViolationCollector
 from server import authz
 from server import valuation_convert as vc
 from server.convert import optional_date_in
@@ -46,6 +47,7 @@ class ValuationServicer(pb_grpc.ValuationServiceServicer):  # type: ignore[misc]
     def __init__(self, rounds: RoundBook, desk: MarkDesk, deals: DealDesk | None = None) -> None:
         self._rounds = rounds
         self._desk = desk
+        self._records = desk.records
         self._deals = deals if deals is not None else DealDesk(desk._ledger)  # for scoping to the deal's parties
 
     def RecordFundingRound(
@@ -162,3 +164,50 @@ class ValuationServicer(pb_grpc.ValuationServiceServicer):  # type: ignore[misc]
         errors.raise_if_any()
         revaluation = self._desk.revalue(request_id=request.request_id, as_of=as_of, assumptions=assumptions)
         return vc.revaluation_out(revaluation)
+
+    def _visible(self, context: grpc.ServicerContext, deals: list[str]) -> set[str]:
+        """Which of `deals` (names) the caller may read: all for unscoped callers, else its own (authz)."""
+        call = authz.call_of(context)
+        if call.scope is None:
+            return set(deals)
+        seen: set[str] = set()
+        for name in set(deals):
+            try:
+                deal: Deal | None = self._deals.get(name)
+            except NotFound:
+                deal = None
+            if deal is not None and authz.visible(call, deal):
+                seen.add(name)
+        return seen
+
+    def GetValuationRecord(
+        self, request: pb.GetValuationRecordRequest, context: grpc.ServicerContext
+    ) -> pb.GetValuationRecordResponse:
+        authz.call_of(context)  # scoping fails closed outside an authenticated call
+        record = self._records.get(request.name)
+        if not self._visible(context, [record.deal]):  # another party's record: as if it did not exist
+            raise NotFound(request.name, "valuation record")
+        return pb.GetValuationRecordResponse(valuation_record=vc.record_out(record))
+
+    def ListValuationRecords(
+        self, request: pb.ListValuationRecordsRequest, context: grpc.ServicerContext
+    ) -> pb.ListValuationRecordsResponse:
+        authz.call_of(context)
+        errors = ViolationCollector()
+        from_date = optional_date_in(request, "from_date", "from_date", errors)
+        to_date = optional_date_in(request, "to_date", "to_date", errors)
+        errors.raise_if_any()
+        page = self._records.list(
+            deal=request.deal,
+            from_date=from_date,
+            to_date=to_date,
+            revaluation=request.revaluation,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        # Scoped callers see the records of their own deals only (pages may come out short).
+        visible = self._visible(context, [r.deal for r in page.items])
+        return pb.ListValuationRecordsResponse(
+            valuation_records=[vc.record_out(r) for r in page.items if r.deal in visible],
+            next_page_token=page.next_page_token,
+        )

@@ -60,6 +60,7 @@ from valuation import schema as ms
 from valuation.journal import CNY, FAIR_VALUE_ACCOUNT, GAINS_ACCOUNT, Change, entries, fair_value_account
 from valuation.money import fair_value_fen
 from valuation.pricing import ValuationInputError
+from valuation.records import CALIBRATIONS, RecordBook, calibration_key
 from valuation.rounds import FundingRound, round_from_row
 from valuation.valuing import Assumptions, Calibrations, DealOption, Mark, Skip, value_options
 from valuation.version import CODE_VERSION
@@ -177,6 +178,11 @@ class MarkDesk:
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
         self._calibrated: Calibrations = {}  # per round and assumptions (rounds are immutable)
+
+    @property
+    def records(self) -> RecordBook:
+        """The valuation records this desk's revaluations store, to read back (valuation.records)."""
+        return RecordBook(self._ledger)
 
     def value_deal(self, *, name: str, as_of: dt.date | None, assumptions: Assumptions) -> DealValuation:
         """Value one deal's option right as of `as_of` (default today); posts nothing."""
@@ -305,12 +311,18 @@ class MarkDesk:
                 transaction_of.update(dict.fromkeys(deals, tx.id))
         for record in records:
             record["transaction_id"] = transaction_of.get(record["deal_id"])
+        # Each round's calibration (breakpoints, tranche values, participation) once per round and class,
+        # not once per deal: valuation.records merges it into the records' inputs when they are read.
+        calibrations: dict[str, Any] = {}
+        for mark in marks:
+            if mark.calibration and mark.funding_round is not None:
+                calibrations.setdefault(calibration_key(mark.funding_round.id, mark.inputs), mark.calibration)
         conn.execute(
             ms.revaluations.insert(),
             {
                 "id": revaluation_id,
                 "as_of": as_of,
-                "inputs_json": json.dumps(inputs, sort_keys=True),
+                "inputs_json": json.dumps({**inputs, CALIBRATIONS: calibrations}, sort_keys=True, ensure_ascii=False),
                 "skipped_json": json.dumps(
                     [{"deal": s.deal_id, "field": s.field, "reason": s.reason, "message": s.message} for s in skipped],
                     ensure_ascii=False,

@@ -18,7 +18,9 @@ moves by its deal's change, `fair-value-gains` by the sum of the changes), in N 
 2N, which halves the ledger's per-posting work (validation, leg text, posting rows). The batch size is
 the ledger's limit of postings per transaction (`ledger.validation.MAX_POSTINGS`, 256) less the gains
 posting. Per-deal traceability is kept: the posting's account names the deal, the transaction's
-metadata names the revaluation, and the deal's valuation record (revaluation, deal) holds the change,
+metadata names the revaluation (`toudai.revaluation`) and its records' collection
+(`toudai.valuation_records`, `revaluations/{id}/valuationRecords`), and the deal's valuation record,
+`revaluations/{id}/valuationRecords/{deal}` (ValuationService.GetValuationRecord), holds the change,
 inputs, engine, value per share and the transaction id.
 """
 
@@ -33,7 +35,16 @@ from ledger.amounts import format_minor
 from ledger.model import PostingSpec, Side, TransactionSpec
 from ledger.validation import MAX_POSTINGS
 
-__all__ = ["DEALS_PER_TRANSACTION", "FAIR_VALUE_ACCOUNT", "GAINS_ACCOUNT", "Change", "entries", "fair_value_account"]
+__all__ = [
+    "DEALS_PER_TRANSACTION",
+    "FAIR_VALUE_ACCOUNT",
+    "GAINS_ACCOUNT",
+    "Change",
+    "entries",
+    "fair_value_account",
+    "record_collection",
+    "record_name",
+]
 
 FAIR_VALUE_ACCOUNT = "options-fair-value"
 GAINS_ACCOUNT = "fair-value-gains"
@@ -49,6 +60,16 @@ class Change:
     deal_id: str
     holder: str
     amount: int
+
+
+def record_collection(revaluation: str) -> str:
+    """`revaluations/{id}/valuationRecords`: the collection of a revaluation's valuation records."""
+    return f"revaluations/{revaluation}/valuationRecords"
+
+
+def record_name(revaluation: str, deal_id: str) -> str:
+    """The name of the valuation record of `deal_id` in revaluation `revaluation` (its uuid text)."""
+    return f"{record_collection(revaluation)}/{deal_id}"
 
 
 def fair_value_account(holder: str, deal_id: str) -> str:
@@ -101,6 +122,9 @@ def entries(
                     "toudai.first_deal": deals[0],
                     "toudai.last_deal": deals[-1],
                     "toudai.code_version": code_version,
+                    # The deals' valuation records: this collection + "/" + the deal of a posting's account
+                    # (`options-fair-value.{deal}`), for ValuationService.GetValuationRecord.
+                    "toudai.valuation_records": record_collection(revaluation),
                 },
                 postings=tuple(postings),
             )

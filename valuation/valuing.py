@@ -10,13 +10,19 @@ For each deal (the practice of ASC 820 / IFRS 13 marks, docs/valuation.md "Deal 
    valuation cap over the fully diluted shares, or for a next-round discount the first round after
    booking × (1 − discount) once it has happened; before it, the strike is simulated (step 4b).
 4. **Price** the right, European, expiring at the end of its exercise window (ACT/365F):
-   a. the dilution-adjusted warrant (Galai-Schneller, `valuation.warrant_values`) with N = the cap
-      table's as-converted shares and M = the right's quantity, when M/N ≥ `DILUTION_THRESHOLD`
-      (engine "warrant"); below it dilution is immaterial and the engine is plain Black-Scholes
-      ("bsm", the same formula with M = 0);
+   a. the dilution-adjusted warrant (Galai-Schneller, `valuation.warrant_values`) with N = the share
+      classes' as-converted shares (shares × conversion ratio; option pools left out) and M = the
+      right's quantity, when M/N ≥ `DILUTION_THRESHOLD` (engine "warrant"); below it dilution is
+      immaterial and the engine is plain Black-Scholes ("bsm": solved in the same batch with M = 0,
+      which is exactly C(S, K); its inputs carry no `new_shares`, since no M enters its price);
    b. Monte Carlo (`valuation.price_monte_carlo`, `RoundLinkedOption`) when the strike awaits a next
       round (engine "monte_carlo", round expected after `NEXT_ROUND_YEARS`, seeded per deal);
    c. a right whose window has ended is worth 0 (engine "lapsed").
+
+Every mark also carries its calibration (`Mark.calibration`: the backsolve's breakpoints and tranche
+values, the round's and the option's class's participation per tranche), so that a valuation record
+reproduces the spot and the price from its own inputs (valuation.records, docs/valuation.md "Reading
+valuation records").
 
 Warrants are priced in one vectorized call for a whole revaluation (the reason this is a batch
 function). Money is not made here: `valuation.money` turns the value per share into fen, once.
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -113,6 +119,12 @@ class Mark:
     engine: str
     inputs: Mapping[str, str]
     value_per_share: str
+    calibration: Mapping[str, str] = field(default_factory=dict)
+    """The OPM calibration behind the spot, shared by every mark on the same round and class (one
+    mapping, not a copy per deal): `dividend_yield`, `breakpoints`, `tranche_values`,
+    `round_class_participation`, `option_class_shares`, `participation` (lists as comma-separated
+    shortest decimal texts). A revaluation stores it once per round and class (valuation.desk), a
+    valuation record reads it back merged into its inputs (valuation.records)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +147,7 @@ Calibrations = MutableMapping[
 class _Pending:
     option: DealOption
     round: FundingRound
+    calibration: Mapping[str, str]
     inputs: dict[str, str] = field(default_factory=dict)
 
 
@@ -173,6 +186,7 @@ def value_options(
     warrants: list[tuple[_Pending, float, float, float, float, float]] = []  # pending, N, M, S, K, T
     latest_of: dict[str, FundingRound | None] = {}  # per company: thousands of deals share a few rounds
     round_facts: dict[object, tuple[frozenset[str], float, dict[str, str]]] = {}
+    class_facts: dict[tuple[object, str], dict[str, str]] = {}
     for option in options:
         terms = option.terms
         rounds = rounds_by_company.get(terms.company, ())
@@ -220,6 +234,8 @@ def value_options(
         if latest.id not in round_facts:
             round_facts[latest.id] = (
                 frozenset(c.name for c in table.classes),
+                # N: the share classes' as-converted shares (shares × conversion ratio); option pools are
+                # left out (they take part in the OPM waterfall, not in the warrant's N).
                 sum(c.as_converted_shares for c in table.classes),
                 assumptions.as_inputs()
                 | {
@@ -243,7 +259,17 @@ def value_options(
                 )
             )
             continue
-        pending = _Pending(option, latest)
+        class_key = (latest.id, terms.share_class)
+        if class_key not in class_facts:
+            class_facts[class_key] = {
+                "dividend_yield": "0",
+                "breakpoints": _numbers(calibration.breakpoints),
+                "tranche_values": _numbers(calibration.opm.tranche_values),
+                "round_class_participation": _participation(calibration, latest.share_class),
+                "option_class_shares": repr(float(table.shares_of(terms.share_class))),
+                "participation": _participation(calibration, terms.share_class),
+            }
+        pending = _Pending(option, latest, class_facts[class_key])
         spot = calibration.per_share[terms.share_class]
         pending.inputs.update(
             round_inputs
@@ -277,13 +303,19 @@ def value_options(
                 discount=str(terms.discount),
                 paths=str(MC_PATHS),
                 seed=str(seed),
+                antithetic="true",
                 std_error=repr(result.std_error),
             )
             marks.append(_mark(pending, as_of, "monte_carlo", result.price))
             continue
-        large = option.quantity / shares_outstanding >= DILUTION_THRESHOLD
+        dilution = option.quantity / shares_outstanding
+        large = dilution >= DILUTION_THRESHOLD
         new_shares = float(option.quantity) if large else 0.0
-        pending.inputs.update(strike=repr(strike), new_shares=repr(new_shares))
+        pending.inputs.update(
+            strike=repr(strike), dilution_ratio=repr(dilution), dilution_threshold=repr(DILUTION_THRESHOLD)
+        )
+        if large:  # M enters the warrant formula; plain Black-Scholes has no M (the batch passes 0: no dilution)
+            pending.inputs["new_shares"] = repr(new_shares)
         warrants.append((pending, shares_outstanding, new_shares, spot, strike, years))
     if warrants:
         n, m, s, k, t = (np.array([w[i] for w in warrants], dtype=np.float64) for i in range(1, 6))
@@ -292,6 +324,16 @@ def value_options(
             marks.append(_mark(pending, as_of, "warrant" if new_shares else "bsm", float(value)))
     marks.sort(key=lambda mark: mark.deal_id)
     return marks, skipped
+
+
+def _numbers(values: Iterable[float]) -> str:
+    """Floats as their shortest decimal texts, comma-separated (a record's list inputs)."""
+    return ",".join(repr(float(v)) for v in values)
+
+
+def _participation(calibration: BacksolveResult, holder: str) -> str:
+    """The fraction of each OPM tranche (from 0 up, one per tranche) that goes to class `holder`."""
+    return _numbers(t.allocation.get(holder, 0.0) for t in calibration.opm.tranches)
 
 
 def _strike(
@@ -321,4 +363,5 @@ def _mark(pending: _Pending, as_of: dt.date, engine: str, value: float) -> Mark:
         engine=engine,
         inputs=dict(pending.inputs),
         value_per_share=value_text(value),
+        calibration=pending.calibration,
     )

@@ -141,6 +141,7 @@ class Keyed:
     assessment: str = ""  # the hz branch's assessment of the borrower
     consent: str = ""  # the borrower's consent recorded at the hz branch (credit-data sharing)
     ed_private: Any = None  # the Ed25519 key the server knows as kid "ed"
+    valuation_record: str = ""  # hz-main's valuation record, from one revaluation as of the round's date
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +231,27 @@ def _build(channel: grpc.Channel, admin: grpc.Channel, ledger: Ledger) -> Keyed:
         )
         holds[party] = hold.hold.name
     _insured_default(admin)
+    # One leg in the insurer's own book, for the inclusion-proof cells (a party's own leg).
+    for code, kind in (("cash", pb.ACCOUNT_TYPE_ASSET), ("capital", pb.ACCOUNT_TYPE_EQUITY)):
+        stub.CreateAccount(
+            pb.CreateAccountRequest(
+                request_id=f"ins-{code}", party=f"parties/{INSURER}", code=code, type=kind, commodity="CNY"
+            )
+        )
+    stub.PostTransactions(
+        pb.PostTransactionsRequest(
+            transactions=[
+                pb.TransactionInput(
+                    request_id="insurer-capital",
+                    value_date=date("2026-02-01"),
+                    postings=[
+                        _posting(f"parties/{INSURER}/accounts/cash", pb.SIDE_DEBIT),
+                        _posting(f"parties/{INSURER}/accounts/capital", pb.SIDE_CREDIT),
+                    ],
+                )
+            ]
+        )
+    )
     # The insurer has no accounts, transactions or holds of its own that the ledger RPCs could aim at (its
     # role may call none of them): its cells aim at the branch's.
     accounts[INSURER], transactions[INSURER], holds[INSURER] = accounts[BANK], transactions[BANK], holds[BANK]
@@ -238,7 +260,21 @@ def _build(channel: grpc.Channel, admin: grpc.Channel, ledger: Ledger) -> Keyed:
         cpb.RunImpairmentRequest(request_id="matrix-impairment", branch=f"parties/{BANK}")
     )
     assessed = record_assessment(admin, "matrix-assessment", f"parties/{BANK}", USCC, "2026-01-31", GROWTH)
-    return Keyed(channel, world, accounts, transactions, holds, exercise.name, run.run.name, assessment=assessed.name)
+    revalued = valuation_pb2_grpc.ValuationServiceStub(admin).RevalueOptions(
+        vpb.RevalueOptionsRequest(request_id="matrix-revaluation", as_of=date("2026-06-01"))
+    )
+    record = f"{revalued.name}/valuationRecords/{MAIN}"
+    return Keyed(
+        channel,
+        world,
+        accounts,
+        transactions,
+        holds,
+        exercise.name,
+        run.run.name,
+        assessment=assessed.name,
+        valuation_record=record,
+    )
 
 
 def _insured_default(admin: grpc.Channel) -> None:
@@ -477,6 +513,8 @@ REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
     "PriceOption": lambda t: (_valuation(t), vpb.PriceOptionRequest()),
     "ValueDealOption": lambda t: (_valuation(t), vpb.ValueDealOptionRequest(name=MAIN_NAME)),
     "RevalueOptions": lambda t: (_valuation(t), vpb.RevalueOptionsRequest()),
+    "GetValuationRecord": lambda t: (_valuation(t), vpb.GetValuationRecordRequest(name=t.keyed.valuation_record)),
+    "ListValuationRecords": lambda t: (_valuation(t), vpb.ListValuationRecordsRequest()),
     "ExportJournal": lambda t: (_audit(t), apb.ExportJournalRequest(format=apb.EXPORT_FORMAT_JSONL)),
     "SubscribeJournal": lambda t: (_audit(t), apb.SubscribeJournalRequest(stop_when_caught_up=True)),
     "TrialBalance": lambda t: (_audit(t), apb.TrialBalanceRequest()),
@@ -485,6 +523,13 @@ REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
     "GetBalanceHistory": lambda t: (
         _audit(t),
         apb.GetBalanceHistoryRequest(accounts=[f"parties/{BANK}/accounts/cash"]),
+    ),
+    "GetCheckpoint": lambda t: (_audit(t), apb.GetCheckpointRequest()),
+    # the first leg of the target party's own book (a leg of its own: "own"; another party's: NOT_FOUND)
+    "GetInclusionProof": lambda t: (_audit(t), apb.GetInclusionProofRequest(book=f"parties/{t.party}", sequence=1)),
+    "GetConsistencyProof": lambda t: (
+        _audit(t),
+        apb.GetConsistencyProofRequest(book=f"parties/{BANK}", first_size=1, second_size=2),
     ),
 }
 
@@ -499,6 +544,7 @@ LISTED: dict[str, tuple[Callable[[Any], list[str]], Callable[[Target], str]]] = 
     "ListClaims": (lambda r: [c.name for c in r.claims], lambda t: CLAIM_NAME),
     "ListInsuranceClaims": (lambda r: [c.name for c in r.claims], lambda t: INSURANCE_NAME),
     "ListAgreements": (lambda r: [a.name for a in r.agreements], lambda t: AGREEMENT_OF[t.party].split("/versions")[0]),
+    "ListValuationRecords": (lambda r: [v.name for v in r.valuation_records], lambda t: t.keyed.valuation_record),
 }
 
 

@@ -126,7 +126,7 @@ def test_fast_and_portable_reads_agree_in_any_range_size(
 def test_an_unreadable_csv_leg_is_reported_and_the_rest_still_verified(
     stub: ledger_pb2_grpc.LedgerServiceStub, channel: grpc.Channel, tmp_path: pathlib.Path
 ) -> None:
-    """A leg whose fields cannot be read (metadata that is not JSON) is MALFORMED and missing; the legs
+    """A leg whose fields cannot be read (metadata that is not JSON) is FORMAT and missing; the legs
     after it are still checked one by one (they do not all become faults)."""
     seed(stub, extra_transfers=12)
     path = tmp_path / "hz.csv"
@@ -142,5 +142,5 @@ def test_an_unreadable_csv_leg_is_reported_and_the_rest_still_verified(
     by_seq = {(f.seq, f.kind) for f in report.faults if f.seq}
     assert (3, "MISSING") in by_seq and report.first_bad == 3
     assert all(seq in (3, 4) for seq, _ in by_seq), sorted(by_seq)
-    assert any(f.kind == "MALFORMED" and "not json" not in f.message for f in report.faults)
+    assert any(f.kind == "FORMAT" and "RFC 4180" in f.message for f in report.faults), report.faults
     assert report.legs == manifest["counts"]["legs"] - 1

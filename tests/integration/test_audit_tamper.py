@@ -202,7 +202,7 @@ def test_offline_verify_catches_csv_tampering(
     del deleted[2 * TARGET]
     path.write_bytes("\r\n".join(deleted).encode())
     report = verify_export(path, manifest)
-    assert report.first_bad == TARGET and {"EDITED", "MALFORMED"} <= {f.kind for f in report.faults}
+    assert report.first_bad == TARGET and {"EDITED", "FORMAT"} <= {f.kind for f in report.faults}
     # And tampering with the manifest instead: counts no longer add up.
     path.write_bytes(original)
     manifest["counts"]["legs"] += 1

@@ -51,7 +51,7 @@ from tests.integration.authz_world import (
     reason_of,
     token,
 )
-from tests.integration.settlement_world import ARM, BANK, date
+from tests.integration.settlement_world import ARM, BANK, POOL, date
 from toudai.v1 import audit_pb2 as apb
 from toudai.v1 import audit_pb2_grpc, deals_pb2_grpc, ledger_pb2_grpc, settlement_pb2_grpc
 from toudai.v1 import deals_pb2 as dpb
@@ -349,3 +349,45 @@ def test_docs_security_md_shows_the_policy_table() -> None:
     begin = doc.index("-->\n", doc.index("<!-- policy-table:begin")) + len("-->\n")
     end = doc.index("<!-- policy-table:end -->")
     assert doc[begin:end] == render_policy_markdown(), "docs/security.md is stale: paste `python -m server.auth`"
+
+
+def test_a_pool_gets_inclusion_proofs_for_the_bank_legs_that_concern_it_only(keyed: Keyed) -> None:
+    """The pool paid hz-first's compensation: the bank's leg of that transaction is provable to the pool
+    (leaf hash and path, nothing else), while a bank leg that the pool has no part in is NOT_FOUND."""
+    from audit import proofs
+
+    admin = bearer(token(Role.ADMIN))
+    ledger = ledger_pb2_grpc.LedgerServiceStub(keyed.channel)
+    shared = unrelated = None
+    page = ledger.ListTransactions(pb.ListTransactionsRequest(party=f"parties/{BANK}", page_size=1000), metadata=admin)
+    for tx in page.transactions:
+        books = {leg.party.removeprefix("parties/"): leg.sequence for leg in tx.legs}
+        # hz-first's default: the pool's compensation posted to the pool's and the bank's books at once
+        if POOL in books and tx.metadata.get("toudai.deal") == "hz-first" and shared is None:
+            shared = books[BANK]
+        if books.keys() == {BANK} and unrelated is None:
+            unrelated = books[BANK]
+    assert shared and unrelated, "the world has a compensation posted to the bank and the pool"
+    audit = audit_pb2_grpc.AuditServiceStub(keyed.channel)
+    pool = bearer(token(Role.RISK_POOL, POOL))
+    proof = audit.GetInclusionProof(apb.GetInclusionProofRequest(book=BANK, sequence=shared), metadata=pool)
+    assert [f.name for f, _ in proof.ListFields()] == [
+        "book",
+        "sequence",
+        "tree_size",
+        "leaf_hash",
+        "leg_hash",
+        "path",
+        "root",
+    ]
+    assert proofs.verify_inclusion(proof.leaf_hash, shared - 1, proof.tree_size, list(proof.path), proof.root)
+    with pytest.raises(grpc.RpcError) as refused:
+        audit.GetInclusionProof(apb.GetInclusionProofRequest(book=BANK, sequence=unrelated), metadata=pool)
+    assert refused.value.code() is CODE.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as refused:
+        audit.GetInclusionProof(apb.GetInclusionProofRequest(book=BANK, sequence=10**6), metadata=pool)
+    assert refused.value.code() is CODE.NOT_FOUND
+    # the pool still reads nothing else of the bank's book
+    with pytest.raises(grpc.RpcError) as refused:
+        ledger.GetTransaction(pb.GetTransactionRequest(name=page.transactions[0].name), metadata=pool)
+    assert refused.value.code() is CODE.NOT_FOUND

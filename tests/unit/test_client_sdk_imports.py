@@ -51,6 +51,7 @@ CLI = (
     "clients.assessment_commands",
     "clients.value_commands",
     "clients.audit_commands",
+    "clients.checkpoint_commands",
     "clients.postfile",
     "clients.suggest",
     "clients.render",

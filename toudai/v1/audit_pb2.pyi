@@ -54,7 +54,7 @@ class ExportJournalResponse(_message.Message):
     def __init__(self, data: _Optional[bytes] = ..., legs_exported: _Optional[int] = ..., legs_total: _Optional[int] = ..., manifest: _Optional[_Union[ExportManifest, _Mapping]] = ...) -> None: ...
 
 class ExportManifest(_message.Message):
-    __slots__ = ("json", "sha256", "size_bytes", "transaction_count", "leg_count", "posting_count", "checkpoint")
+    __slots__ = ("json", "sha256", "size_bytes", "transaction_count", "leg_count", "posting_count", "checkpoint", "signed_checkpoint")
     JSON_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -62,6 +62,7 @@ class ExportManifest(_message.Message):
     LEG_COUNT_FIELD_NUMBER: _ClassVar[int]
     POSTING_COUNT_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     json: str
     sha256: str
     size_bytes: int
@@ -69,7 +70,8 @@ class ExportManifest(_message.Message):
     leg_count: int
     posting_count: int
     checkpoint: str
-    def __init__(self, json: _Optional[str] = ..., sha256: _Optional[str] = ..., size_bytes: _Optional[int] = ..., transaction_count: _Optional[int] = ..., leg_count: _Optional[int] = ..., posting_count: _Optional[int] = ..., checkpoint: _Optional[str] = ...) -> None: ...
+    signed_checkpoint: str
+    def __init__(self, json: _Optional[str] = ..., sha256: _Optional[str] = ..., size_bytes: _Optional[int] = ..., transaction_count: _Optional[int] = ..., leg_count: _Optional[int] = ..., posting_count: _Optional[int] = ..., checkpoint: _Optional[str] = ..., signed_checkpoint: _Optional[str] = ...) -> None: ...
 
 class BookPosition(_message.Message):
     __slots__ = ("party", "sequence")
@@ -315,3 +317,85 @@ class BalancePoint(_message.Message):
     balance: str
     balance_minor: int
     def __init__(self, value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., balance: _Optional[str] = ..., balance_minor: _Optional[int] = ...) -> None: ...
+
+class GetCheckpointRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetCheckpointResponse(_message.Message):
+    __slots__ = ("signed_note", "keys", "checkpoint")
+    SIGNED_NOTE_FIELD_NUMBER: _ClassVar[int]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    signed_note: str
+    keys: _containers.RepeatedCompositeFieldContainer[CheckpointKey]
+    checkpoint: str
+    def __init__(self, signed_note: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[CheckpointKey, _Mapping]]] = ..., checkpoint: _Optional[str] = ...) -> None: ...
+
+class CheckpointKey(_message.Message):
+    __slots__ = ("kid", "vkey", "public_key", "key_id")
+    KID_FIELD_NUMBER: _ClassVar[int]
+    VKEY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    kid: str
+    vkey: str
+    public_key: bytes
+    key_id: str
+    def __init__(self, kid: _Optional[str] = ..., vkey: _Optional[str] = ..., public_key: _Optional[bytes] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class GetInclusionProofRequest(_message.Message):
+    __slots__ = ("book", "sequence", "tree_size", "checkpoint")
+    BOOK_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    book: str
+    sequence: int
+    tree_size: int
+    checkpoint: str
+    def __init__(self, book: _Optional[str] = ..., sequence: _Optional[int] = ..., tree_size: _Optional[int] = ..., checkpoint: _Optional[str] = ...) -> None: ...
+
+class GetInclusionProofResponse(_message.Message):
+    __slots__ = ("book", "sequence", "tree_size", "leaf_hash", "leg_hash", "path", "root")
+    BOOK_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LEAF_HASH_FIELD_NUMBER: _ClassVar[int]
+    LEG_HASH_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    ROOT_FIELD_NUMBER: _ClassVar[int]
+    book: str
+    sequence: int
+    tree_size: int
+    leaf_hash: bytes
+    leg_hash: str
+    path: _containers.RepeatedScalarFieldContainer[bytes]
+    root: bytes
+    def __init__(self, book: _Optional[str] = ..., sequence: _Optional[int] = ..., tree_size: _Optional[int] = ..., leaf_hash: _Optional[bytes] = ..., leg_hash: _Optional[str] = ..., path: _Optional[_Iterable[bytes]] = ..., root: _Optional[bytes] = ...) -> None: ...
+
+class GetConsistencyProofRequest(_message.Message):
+    __slots__ = ("book", "first_size", "second_size")
+    BOOK_FIELD_NUMBER: _ClassVar[int]
+    FIRST_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SECOND_SIZE_FIELD_NUMBER: _ClassVar[int]
+    book: str
+    first_size: int
+    second_size: int
+    def __init__(self, book: _Optional[str] = ..., first_size: _Optional[int] = ..., second_size: _Optional[int] = ...) -> None: ...
+
+class GetConsistencyProofResponse(_message.Message):
+    __slots__ = ("book", "first_size", "second_size", "path", "first_root", "second_root")
+    BOOK_FIELD_NUMBER: _ClassVar[int]
+    FIRST_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SECOND_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    FIRST_ROOT_FIELD_NUMBER: _ClassVar[int]
+    SECOND_ROOT_FIELD_NUMBER: _ClassVar[int]
+    book: str
+    first_size: int
+    second_size: int
+    path: _containers.RepeatedScalarFieldContainer[bytes]
+    first_root: bytes
+    second_root: bytes
+    def __init__(self, book: _Optional[str] = ..., first_size: _Optional[int] = ..., second_size: _Optional[int] = ..., path: _Optional[_Iterable[bytes]] = ..., first_root: _Optional[bytes] = ..., second_root: _Optional[bytes] = ...) -> None: ...

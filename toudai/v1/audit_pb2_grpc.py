@@ -65,6 +65,21 @@ class AuditServiceStub:
                 request_serializer=toudai_dot_v1_dot_audit__pb2.GetBalanceHistoryRequest.SerializeToString,
                 response_deserializer=toudai_dot_v1_dot_audit__pb2.GetBalanceHistoryResponse.FromString,
                 _registered_method=True)
+        self.GetCheckpoint = channel.unary_unary(
+                '/toudai.v1.AuditService/GetCheckpoint',
+                request_serializer=toudai_dot_v1_dot_audit__pb2.GetCheckpointRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_audit__pb2.GetCheckpointResponse.FromString,
+                _registered_method=True)
+        self.GetInclusionProof = channel.unary_unary(
+                '/toudai.v1.AuditService/GetInclusionProof',
+                request_serializer=toudai_dot_v1_dot_audit__pb2.GetInclusionProofRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_audit__pb2.GetInclusionProofResponse.FromString,
+                _registered_method=True)
+        self.GetConsistencyProof = channel.unary_unary(
+                '/toudai.v1.AuditService/GetConsistencyProof',
+                request_serializer=toudai_dot_v1_dot_audit__pb2.GetConsistencyProofRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_audit__pb2.GetConsistencyProofResponse.FromString,
+                _registered_method=True)
 
 
 class AuditServiceServicer:
@@ -113,6 +128,29 @@ class AuditServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCheckpoint(self, request, context):
+        """The ledger's signed checkpoint: every book's tree size, Merkle root and chain head in a C2SP signed
+        note (docs/audit.md, "Signed checkpoints"), with the public keys that signed it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInclusionProof(self, request, context):
+        """An RFC 9162 inclusion proof: this leg is at this sequence of this book under a tree size (or a
+        signed checkpoint). A scoped party may ask for legs that concern it only, and learns nothing else.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConsistencyProof(self, request, context):
+        """An RFC 9162 consistency proof: a book's tree of second_size legs extends its tree of first_size legs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuditServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -145,6 +183,21 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.GetBalanceHistory,
                     request_deserializer=toudai_dot_v1_dot_audit__pb2.GetBalanceHistoryRequest.FromString,
                     response_serializer=toudai_dot_v1_dot_audit__pb2.GetBalanceHistoryResponse.SerializeToString,
+            ),
+            'GetCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCheckpoint,
+                    request_deserializer=toudai_dot_v1_dot_audit__pb2.GetCheckpointRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_audit__pb2.GetCheckpointResponse.SerializeToString,
+            ),
+            'GetInclusionProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInclusionProof,
+                    request_deserializer=toudai_dot_v1_dot_audit__pb2.GetInclusionProofRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_audit__pb2.GetInclusionProofResponse.SerializeToString,
+            ),
+            'GetConsistencyProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConsistencyProof,
+                    request_deserializer=toudai_dot_v1_dot_audit__pb2.GetConsistencyProofRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_audit__pb2.GetConsistencyProofResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +363,87 @@ class AuditService:
             '/toudai.v1.AuditService/GetBalanceHistory',
             toudai_dot_v1_dot_audit__pb2.GetBalanceHistoryRequest.SerializeToString,
             toudai_dot_v1_dot_audit__pb2.GetBalanceHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.AuditService/GetCheckpoint',
+            toudai_dot_v1_dot_audit__pb2.GetCheckpointRequest.SerializeToString,
+            toudai_dot_v1_dot_audit__pb2.GetCheckpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInclusionProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.AuditService/GetInclusionProof',
+            toudai_dot_v1_dot_audit__pb2.GetInclusionProofRequest.SerializeToString,
+            toudai_dot_v1_dot_audit__pb2.GetInclusionProofResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConsistencyProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.AuditService/GetConsistencyProof',
+            toudai_dot_v1_dot_audit__pb2.GetConsistencyProofRequest.SerializeToString,
+            toudai_dot_v1_dot_audit__pb2.GetConsistencyProofResponse.FromString,
             options,
             channel_credentials,
             insecure,

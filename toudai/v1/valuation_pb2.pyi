@@ -232,7 +232,7 @@ class ValuationAssumptions(_message.Message):
     def __init__(self, volatility: _Optional[str] = ..., rate: _Optional[str] = ..., exit_years: _Optional[str] = ...) -> None: ...
 
 class OptionValuation(_message.Message):
-    __slots__ = ("deal", "as_of", "funding_round", "engine", "code_version", "inputs", "value_per_share", "quantity", "fair_value", "change", "transaction")
+    __slots__ = ("deal", "as_of", "funding_round", "engine", "code_version", "inputs", "value_per_share", "quantity", "fair_value", "change", "transaction", "valuation_record")
     class InputsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -251,6 +251,7 @@ class OptionValuation(_message.Message):
     FAIR_VALUE_FIELD_NUMBER: _ClassVar[int]
     CHANGE_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    VALUATION_RECORD_FIELD_NUMBER: _ClassVar[int]
     deal: str
     as_of: _date_pb2.Date
     funding_round: str
@@ -262,7 +263,8 @@ class OptionValuation(_message.Message):
     fair_value: _money_pb2.Money
     change: _money_pb2.Money
     transaction: str
-    def __init__(self, deal: _Optional[str] = ..., as_of: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., funding_round: _Optional[str] = ..., engine: _Optional[str] = ..., code_version: _Optional[str] = ..., inputs: _Optional[_Mapping[str, str]] = ..., value_per_share: _Optional[str] = ..., quantity: _Optional[int] = ..., fair_value: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ...) -> None: ...
+    valuation_record: str
+    def __init__(self, deal: _Optional[str] = ..., as_of: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., funding_round: _Optional[str] = ..., engine: _Optional[str] = ..., code_version: _Optional[str] = ..., inputs: _Optional[_Mapping[str, str]] = ..., value_per_share: _Optional[str] = ..., quantity: _Optional[int] = ..., fair_value: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., valuation_record: _Optional[str] = ...) -> None: ...
 
 class ValueDealOptionRequest(_message.Message):
     __slots__ = ("name", "as_of", "assumptions")
@@ -315,3 +317,107 @@ class RevalueOptionsResponse(_message.Message):
     total_change: _money_pb2.Money
     transactions_posted: int
     def __init__(self, name: _Optional[str] = ..., as_of: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., valuations: _Optional[_Iterable[_Union[OptionValuation, _Mapping]]] = ..., skipped: _Optional[_Iterable[_Union[SkippedDeal, _Mapping]]] = ..., total_fair_value: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., total_change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transactions_posted: _Optional[int] = ...) -> None: ...
+
+class ValuationRecord(_message.Message):
+    __slots__ = ("name", "revaluation", "deal", "holder", "as_of", "funding_round", "engine", "code_version", "inputs", "engine_parameters", "breakpoints", "tranche_values", "participation", "round_class_participation", "shares_outstanding", "new_shares", "dilution_ratio", "dilution", "value_per_share", "quantity", "fair_value", "rounding", "change", "transaction", "create_time")
+    class InputsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class EngineParametersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REVALUATION_FIELD_NUMBER: _ClassVar[int]
+    DEAL_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    FUNDING_ROUND_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
+    CODE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    BREAKPOINTS_FIELD_NUMBER: _ClassVar[int]
+    TRANCHE_VALUES_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPATION_FIELD_NUMBER: _ClassVar[int]
+    ROUND_CLASS_PARTICIPATION_FIELD_NUMBER: _ClassVar[int]
+    SHARES_OUTSTANDING_FIELD_NUMBER: _ClassVar[int]
+    NEW_SHARES_FIELD_NUMBER: _ClassVar[int]
+    DILUTION_RATIO_FIELD_NUMBER: _ClassVar[int]
+    DILUTION_FIELD_NUMBER: _ClassVar[int]
+    VALUE_PER_SHARE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    FAIR_VALUE_FIELD_NUMBER: _ClassVar[int]
+    ROUNDING_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    revaluation: str
+    deal: str
+    holder: str
+    as_of: _date_pb2.Date
+    funding_round: str
+    engine: str
+    code_version: str
+    inputs: _containers.ScalarMap[str, str]
+    engine_parameters: _containers.ScalarMap[str, str]
+    breakpoints: _containers.RepeatedScalarFieldContainer[str]
+    tranche_values: _containers.RepeatedScalarFieldContainer[str]
+    participation: _containers.RepeatedScalarFieldContainer[str]
+    round_class_participation: _containers.RepeatedScalarFieldContainer[str]
+    shares_outstanding: str
+    new_shares: str
+    dilution_ratio: str
+    dilution: str
+    value_per_share: str
+    quantity: int
+    fair_value: _money_pb2.Money
+    rounding: str
+    change: _money_pb2.Money
+    transaction: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., revaluation: _Optional[str] = ..., deal: _Optional[str] = ..., holder: _Optional[str] = ..., as_of: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., funding_round: _Optional[str] = ..., engine: _Optional[str] = ..., code_version: _Optional[str] = ..., inputs: _Optional[_Mapping[str, str]] = ..., engine_parameters: _Optional[_Mapping[str, str]] = ..., breakpoints: _Optional[_Iterable[str]] = ..., tranche_values: _Optional[_Iterable[str]] = ..., participation: _Optional[_Iterable[str]] = ..., round_class_participation: _Optional[_Iterable[str]] = ..., shares_outstanding: _Optional[str] = ..., new_shares: _Optional[str] = ..., dilution_ratio: _Optional[str] = ..., dilution: _Optional[str] = ..., value_per_share: _Optional[str] = ..., quantity: _Optional[int] = ..., fair_value: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., rounding: _Optional[str] = ..., change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetValuationRecordRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetValuationRecordResponse(_message.Message):
+    __slots__ = ("valuation_record",)
+    VALUATION_RECORD_FIELD_NUMBER: _ClassVar[int]
+    valuation_record: ValuationRecord
+    def __init__(self, valuation_record: _Optional[_Union[ValuationRecord, _Mapping]] = ...) -> None: ...
+
+class ListValuationRecordsRequest(_message.Message):
+    __slots__ = ("deal", "from_date", "to_date", "revaluation", "page_size", "page_token")
+    DEAL_FIELD_NUMBER: _ClassVar[int]
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    REVALUATION_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    deal: str
+    from_date: _date_pb2.Date
+    to_date: _date_pb2.Date
+    revaluation: str
+    page_size: int
+    page_token: str
+    def __init__(self, deal: _Optional[str] = ..., from_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., to_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., revaluation: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListValuationRecordsResponse(_message.Message):
+    __slots__ = ("valuation_records", "next_page_token")
+    VALUATION_RECORDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    valuation_records: _containers.RepeatedCompositeFieldContainer[ValuationRecord]
+    next_page_token: str
+    def __init__(self, valuation_records: _Optional[_Iterable[_Union[ValuationRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

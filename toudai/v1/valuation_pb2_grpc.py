@@ -65,6 +65,16 @@ class ValuationServiceStub:
                 request_serializer=toudai_dot_v1_dot_valuation__pb2.RevalueOptionsRequest.SerializeToString,
                 response_deserializer=toudai_dot_v1_dot_valuation__pb2.RevalueOptionsResponse.FromString,
                 _registered_method=True)
+        self.GetValuationRecord = channel.unary_unary(
+                '/toudai.v1.ValuationService/GetValuationRecord',
+                request_serializer=toudai_dot_v1_dot_valuation__pb2.GetValuationRecordRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_valuation__pb2.GetValuationRecordResponse.FromString,
+                _registered_method=True)
+        self.ListValuationRecords = channel.unary_unary(
+                '/toudai.v1.ValuationService/ListValuationRecords',
+                request_serializer=toudai_dot_v1_dot_valuation__pb2.ListValuationRecordsRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_valuation__pb2.ListValuationRecordsResponse.FromString,
+                _registered_method=True)
 
 
 class ValuationServiceServicer:
@@ -114,6 +124,21 @@ class ValuationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetValuationRecord(self, request, context):
+        """A valuation record stored by RevalueOptions: every input, the OPM breakpoints, N and M as used,
+        the engine and its parameters, the value per share and the rounding to money.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListValuationRecords(self, request, context):
+        """Lists valuation records by deal, valuation date range and revaluation, oldest first, paginated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ValuationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -146,6 +171,16 @@ def add_ValuationServiceServicer_to_server(servicer, server):
                     servicer.RevalueOptions,
                     request_deserializer=toudai_dot_v1_dot_valuation__pb2.RevalueOptionsRequest.FromString,
                     response_serializer=toudai_dot_v1_dot_valuation__pb2.RevalueOptionsResponse.SerializeToString,
+            ),
+            'GetValuationRecord': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetValuationRecord,
+                    request_deserializer=toudai_dot_v1_dot_valuation__pb2.GetValuationRecordRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_valuation__pb2.GetValuationRecordResponse.SerializeToString,
+            ),
+            'ListValuationRecords': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListValuationRecords,
+                    request_deserializer=toudai_dot_v1_dot_valuation__pb2.ListValuationRecordsRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_valuation__pb2.ListValuationRecordsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -311,6 +346,60 @@ class ValuationService:
             '/toudai.v1.ValuationService/RevalueOptions',
             toudai_dot_v1_dot_valuation__pb2.RevalueOptionsRequest.SerializeToString,
             toudai_dot_v1_dot_valuation__pb2.RevalueOptionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetValuationRecord(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.ValuationService/GetValuationRecord',
+            toudai_dot_v1_dot_valuation__pb2.GetValuationRecordRequest.SerializeToString,
+            toudai_dot_v1_dot_valuation__pb2.GetValuationRecordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListValuationRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.ValuationService/ListValuationRecords',
+            toudai_dot_v1_dot_valuation__pb2.ListValuationRecordsRequest.SerializeToString,
+            toudai_dot_v1_dot_valuation__pb2.ListValuationRecordsResponse.FromString,
             options,
             channel_credentials,
             insecure,
