@@ -99,6 +99,16 @@ def check_uscc(value: str, path: str, errors: ViolationCollector) -> str:
         return ""
 
 
+def _check_filters(borrower_uscc: str, platform: str) -> None:
+    """A list's filters are what they name or INVALID_ARGUMENT (never a query with a malformed value)."""
+    errors = ViolationCollector()
+    if borrower_uscc:
+        check_uscc(borrower_uscc, "borrower_uscc", errors)
+    if platform:
+        _check_platform(platform, "platform", errors)
+    errors.raise_if_any()
+
+
 def _check_platform(value: str, path: str, errors: ViolationCollector) -> None:
     if not _PLATFORM.match(value or ""):
         errors.add(path, "is required: a platform id of lowercase letters, digits and hyphens, e.g. zj-credit-platform")
@@ -300,6 +310,7 @@ class SharingDesk:
 
     def consents(self, *, branch: str = "", borrower_uscc: str = "", platform: str = "") -> list[Consent]:
         """Consents, oldest first, filtered by branch id, borrower and platform (empty: any)."""
+        _check_filters(borrower_uscc, platform)
         t = ss.credit_data_consents
         query = sa.select(t).order_by(t.c.created_at, t.c.id)
         if branch:
@@ -426,6 +437,7 @@ class SharingDesk:
 
     def exports(self, *, platform: str = "", borrower_uscc: str = "", limit: int = 100) -> list[ExportRecord]:
         """The audit trail, newest first."""
+        _check_filters(borrower_uscc, platform)
         t = ss.credit_data_exports
         query = sa.select(t).order_by(t.c.created_at.desc(), t.c.id).limit(limit)
         if platform:

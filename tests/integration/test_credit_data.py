@@ -476,3 +476,19 @@ def test_consents_are_idempotent_scoped_and_kept_when_revoked(world: World) -> N
     listed = world.officer().ListConsents(spb.ListConsentsRequest(borrower_uscc=USCC_A)).consents
     assert [c.name for c in listed] == [first.consent.name] and listed[0].state == spb.CONSENT_STATE_REVOKED
     assert bearer  # the module's helpers are shared with test_consent.py
+
+
+def test_list_filters_are_checked_before_any_query(world: World) -> None:
+    """The fuzzer's find (PostgreSQL answered INTERNAL for a NUL byte in `borrower_uscc`): a list's filter
+    that is not a code or a platform id is INVALID_ARGUMENT naming it, on both databases."""
+    officer = world.officer()
+    for request, field in (
+        (spb.ListConsentsRequest(borrower_uscc="\x00"), "borrower_uscc"),
+        (spb.ListConsentsRequest(platform="Bad Platform\x00"), "platform"),
+        (spb.ListCreditDataExportsRequest(borrower_uscc="91330100MA2CCCCC1\x00"), "borrower_uscc"),
+    ):
+        method = officer.ListConsents if isinstance(request, spb.ListConsentsRequest) else officer.ListCreditDataExports
+        with pytest.raises(grpc.RpcError) as caught:
+            method(request)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT, caught.value.details()
+        assert field in (caught.value.details() or "")
