@@ -79,6 +79,17 @@ def claim_of(row: Any) -> Claim:
     )
 
 
+def decidable(name: str, status: str, filer: str, decider: str) -> None:
+    """A claim (the pool's or the insurer's) may be decided only while pending, and not by its filer."""
+    if status != "pending":
+        raise FailedPrecondition(
+            f"{name} is {status}; only a pending claim can be approved or rejected",
+            [PreconditionViolation("CLAIM_STATE", name, f"status is {status}")],
+            reason="CLAIM_NOT_PENDING",
+        )
+    not_the_filer(name, filer, decider)
+
+
 def not_the_filer(name: str, filer: str, decider: str) -> None:
     """Four eyes: whoever filed a claim (recorded the default) cannot also decide it."""
     bound = actor.current()

@@ -25,7 +25,7 @@ from deals import schema as ds
 from deals.accrual import AccrualState, start_segment
 from deals.agreements.reach import reach_for_caller, reach_legacy_deal
 from deals.booking import insert_bookings, prepare_booking
-from deals.claims import Claim, ClaimStatus, claim_of, claim_row, decide, file_claim, not_the_filer
+from deals.claims import Claim, ClaimStatus, claim_of, claim_row, decidable, decide, file_claim
 from deals.credit.arrears import Payment
 from deals.credit.classification import DEFAULT_POLICY, Policy
 from deals.insurance import InsuranceClaim, InsuranceStatus, file_insurance, insurance_claim_of, insurance_row
@@ -952,11 +952,5 @@ def _pending_claim(ctx: StepContext, name: str) -> Claim:
     if row is None:
         raise NotFound(name, "claim")
     claim = claim_of(row)
-    if claim.status is not ClaimStatus.PENDING:
-        raise FailedPrecondition(
-            f"{name} is {claim.status.value}; only a pending claim can be approved or rejected",
-            [PreconditionViolation("CLAIM_STATE", name, f"status is {claim.status.value}")],
-            reason="CLAIM_NOT_PENDING",
-        )
-    not_the_filer(name, claim.filed_by[0], "the pool's staff")
+    decidable(name, claim.status.value, claim.filed_by[0], "the pool's staff")
     return claim

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from deals import accounting
 from deals import schema as ds
-from deals.claims import not_the_filer
+from deals.claims import decidable
 from deals.model import DealStatus, yuan
 from deals.steps import StepContext
 from ledger import actor
@@ -186,13 +186,7 @@ def _claim_for_decision(ctx: StepContext, name: str) -> InsuranceClaim:
     if row is None:
         raise NotFound(name, "insurance claim")
     claim = insurance_claim_of(row)
-    if claim.status is not InsuranceStatus.PENDING:
-        raise FailedPrecondition(
-            f"{name} is {claim.status.value}; only a pending claim can be approved or rejected",
-            [PreconditionViolation("CLAIM_STATE", name, f"status is {claim.status.value}")],
-            reason="CLAIM_NOT_PENDING",
-        )
-    not_the_filer(name, claim.filed_by[0], "the insurer's staff")
+    decidable(name, claim.status.value, claim.filed_by[0], "the insurer's staff")
     return claim
 
 

@@ -9,6 +9,8 @@ later in a regulatory report.
 
 from __future__ import annotations
 
+from ledger.errors import ViolationCollector
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
 LENGTH = 18
@@ -38,3 +40,12 @@ def validate(code: str) -> str:
     if code[17] != expected:
         raise InvalidUSCC(f"check character is {code[17]!r} but the first 17 characters require {expected!r}")
     return code
+
+
+def check_uscc(value: str, path: str, errors: ViolationCollector) -> str:
+    """`value` validated as a request field: the code, or "" with an INVALID_USCC violation on `path`."""
+    try:
+        return validate(value)
+    except InvalidUSCC as exc:
+        errors.add(path, f"{value!r} is not a unified social credit code: {exc}", "INVALID_USCC")
+        return ""

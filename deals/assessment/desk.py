@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from deals import uscc
 from deals.assessment import records
 from deals.assessment import schema as s
 from deals.assessment.model import CURRENT, MODELS, parse_indicators, score
 from deals.assessment.records import Assessment, decimals_to_json, plain
+from deals.uscc import check_uscc
 from ledger import actor, names
 from ledger.canonical import fingerprint
 from ledger.errors import InvalidArgument, NotFound, ViolationCollector, request_id_reused
@@ -41,13 +41,6 @@ class History:
     @property
     def in_force(self) -> Assessment | None:
         return self.assessments[-1] if self.assessments else None
-
-
-def check_uscc(code: str, field: str, errors: ViolationCollector) -> None:
-    try:
-        uscc.validate(code)
-    except uscc.InvalidUSCC as exc:
-        errors.add(field, f"is not a valid unified social credit code: {exc}", "INVALID_USCC")
 
 
 class AssessmentDesk:

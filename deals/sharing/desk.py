@@ -22,13 +22,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from deals import schema as ds
-from deals import uscc
 from deals.credit import schema as cs
 from deals.credit.classification import DEFAULT_POLICY, Category, Policy
 from deals.queries import decoded_terms
 from deals.sharing import schema as ss
 from deals.sharing.consent import ORDER, Consent, Scope, Shortfall, cover, parse_scopes, scopes_text
 from deals.sharing.facts import SCHEMA_VERSION, DealFacts, Event, RunRecord, build_records, encode
+from deals.uscc import check_uscc
 from ledger import actor, names
 from ledger.canonical import fingerprint, format_instant
 from ledger.errors import (
@@ -44,7 +44,7 @@ from ledger.session import LedgerSession
 from ledger.store import Ledger
 from ledger.validation import EARLIEST_VALUE_DATE, check_request_id, check_text
 
-__all__ = ["MAX_BORROWERS", "CreditDataExport", "ExportRecord", "SharingDesk", "check_uscc", "consent_id_in"]
+__all__ = ["MAX_BORROWERS", "CreditDataExport", "ExportRecord", "SharingDesk", "consent_id_in"]
 
 MAX_BORROWERS = 1000
 REFERENCE_MAX = 200
@@ -89,14 +89,6 @@ class CreditDataExport:
     header: int  # how many leading pieces are no record (1 for CSV's header, 0 for JSON Lines)
     manifest: dict[str, Any]
     record: ExportRecord
-
-
-def check_uscc(value: str, path: str, errors: ViolationCollector) -> str:
-    try:
-        return uscc.validate(value)
-    except uscc.InvalidUSCC as exc:
-        errors.add(path, f"{value!r} is not a unified social credit code: {exc}", "INVALID_USCC")
-        return ""
 
 
 def _check_filters(borrower_uscc: str, platform: str) -> None:
