@@ -22,13 +22,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger import read_route
 from ledger.schema import Instant, metadata
 
 __all__ = [
     "DEFAULT_SQLITE_PATH",
     "Engines",
     "Instant",
+    "SessionLimits",
     "as_utc",
+    "bound_lock_holder",
     "create_engines",
     "default_url",
     "metadata",
@@ -39,6 +42,68 @@ __all__ = [
 DEFAULT_SQLITE_PATH = "var/toudai.db"
 STATEMENT_TIMEOUT_MS = 30_000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+LOCK_TIMEOUT_MS = 20_000
+LOCK_HOLD_TIMEOUT_MS = 5_000
+LOCK_HOLD_MS_PER_TRANSACTION = 1.0
+#: The size a holder of unknown size is given its hold limit for: the largest batch (ledger.validation.MAX_BATCH).
+#: The middle layer locks books before it knows how much it will post (a revaluation of 10,000 deals).
+UNKNOWN_SIZE_TRANSACTIONS = 10_000
+
+#: Where a PostgreSQL connection keeps its SessionLimits (read by `bound_lock_holder`).
+_LIMITS = "toudai.limits"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLimits:
+    """PostgreSQL's time limits on every connection of the server, in milliseconds (0: no limit).
+
+    They exist so that one stalled process (paused, swapped out, partitioned from the database) cannot
+    stall every writer of every replica: the books' head rows are locked by every posting, so a
+    transaction that holds them and stops making progress blocks all writers of those books until the
+    database ends it. docs/operations.md ("Time limits in the database") gives the reasoning per value.
+
+    - `lock_timeout`: how long a statement waits for a row lock (a book's head) before giving up; the
+      call is answered UNAVAILABLE (reason LOCK_TIMEOUT), nothing written, safe to retry with its
+      request_id. Longer than the hold limit of the largest batch (below), so that a *stalled* holder,
+      which the database ends first, delays the other writers but does not fail them.
+    - `lock_hold_timeout` + `lock_hold_per_transaction` × the batch's transactions: from the moment a
+      transaction has locked books' heads until it ends, each of its statements and each idle gap between
+      them (posting's Python work) must be shorter than this, or PostgreSQL cancels the statement / ends
+      the session, which rolls the transaction back and frees the locks. Posting's Python work between
+      its read and its write grows with the batch (measured on the 2-core machine at load average 10:
+      0.4 s for 1,000 transactions, 4.9 s for 10,000), so a flat limit small enough to bound a stall
+      would end large batches on a busy machine: 5 s + 1 ms per transaction is 5 s for a single
+      transfer and 15 s for a batch of 10,000 (and for the middle layer, which locks books before it
+      knows how much it will post: `UNKNOWN_SIZE_TRANSACTIONS`).
+    - `statement_timeout` and `idle_in_transaction`: the same bounds for everything else (reads, exports,
+      the middle layer's work before it locks books), looser because nothing waits on those.
+    """
+
+    statement_timeout: int = STATEMENT_TIMEOUT_MS
+    idle_in_transaction: int = IDLE_IN_TRANSACTION_TIMEOUT_MS
+    lock_timeout: int = LOCK_TIMEOUT_MS
+    lock_hold_timeout: int = LOCK_HOLD_TIMEOUT_MS
+    lock_hold_per_transaction: float = LOCK_HOLD_MS_PER_TRANSACTION
+
+    def options(self) -> str:
+        """The libpq `options` that set the session-wide limits when a connection opens."""
+        return (
+            f"-c statement_timeout={self.statement_timeout} "
+            f"-c idle_in_transaction_session_timeout={self.idle_in_transaction} "
+            f"-c lock_timeout={self.lock_timeout}"
+        )
+
+    def hold_sql(self, transactions: int = 0) -> str | None:
+        """The statement that tightens this transaction's limits once it holds books' locks for a batch of
+        `transactions` (SET LOCAL: they revert when the transaction ends), or None when `lock_hold_timeout`
+        is 0 (no extra bound)."""
+        if self.lock_hold_timeout <= 0:
+            return None
+        value = str(self.lock_hold_timeout + round(self.lock_hold_per_transaction * max(0, transactions)))
+        return (
+            f"SELECT set_config('statement_timeout', '{value}', true), "
+            f"set_config('idle_in_transaction_session_timeout', '{value}', true)"
+        )
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
@@ -58,12 +123,27 @@ def default_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-@dataclass(frozen=True, slots=True)
 class Engines:
-    """A writer engine (serialising units of work) and a reader engine on the same database."""
+    """A writer engine (serialising units of work) and a reader engine on the same database.
 
-    writer: sa.Engine
-    reader: sa.Engine
+    `reader` is the engine reads run on *now*: the own reader, or a hot standby while the server routes
+    the current call's reads there (ledger.read_route, docs/operations.md "Read replicas").
+    """
+
+    __slots__ = ("_reader", "writer")
+
+    def __init__(self, writer: sa.Engine, reader: sa.Engine) -> None:
+        self.writer = writer
+        self._reader = reader
+
+    @property
+    def reader(self) -> sa.Engine:
+        return read_route.routed(self._reader)
+
+    @property
+    def primary_reader(self) -> sa.Engine:
+        """The own reader on the primary database, whatever the current call is routed to."""
+        return self._reader
 
     @property
     def dialect(self) -> str:
@@ -71,12 +151,12 @@ class Engines:
 
     def dispose(self) -> None:
         self.writer.dispose()
-        if self.reader is not self.writer:
-            self.reader.dispose()
+        if self._reader is not self.writer:
+            self._reader.dispose()
 
 
-def create_engines(url: str, *, pool_size: int = 10) -> Engines:
-    """Create the engines for `url` (sqlite:///path or postgresql://...)."""
+def create_engines(url: str, *, pool_size: int = 10, limits: SessionLimits | None = None) -> Engines:
+    """Create the engines for `url` (sqlite:///path or postgresql://...); `limits` are PostgreSQL's."""
     url = normalise_url(url)
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -89,6 +169,7 @@ def create_engines(url: str, *, pool_size: int = 10) -> Engines:
             reader=_sqlite_engine(url, immediate=False),
         )
     if parsed.get_backend_name() == "postgresql":
+        limits = limits or SessionLimits()
         engine = sa.create_engine(
             url,
             pool_size=pool_size,
@@ -97,20 +178,38 @@ def create_engines(url: str, *, pool_size: int = 10) -> Engines:
             connect_args={
                 "connect_timeout": 10,
                 "application_name": "toudai",
-                # Bounds on any one call's time in the database (docs/operations.md, "Limits"): a statement
-                # (lock waits included) is cancelled after 30 s, a transaction left idle by a hung or
-                # partitioned server after 60 s, so its book locks cannot stall the other replicas.
+                # Bounds on any one call's time in the database (SessionLimits; docs/operations.md, "Time
+                # limits in the database"), so that a hung or partitioned server's book locks cannot stall
+                # the other replicas for long.
                 # plan_cache_mode: psycopg prepares a statement run five times; PostgreSQL may then switch it
                 # to a generic plan, which cannot see how long an `= ANY(array)` parameter is and, for a
                 # large batch of request ids, chose a much slower plan than the custom one
                 # (docs/performance.md). Custom plans keep the saved parse and plan with the real values.
-                "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} "
-                f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS} "
-                "-c plan_cache_mode=force_custom_plan",
+                "options": f"{limits.options()} -c plan_cache_mode=force_custom_plan",
             },
         )
+        chosen = limits
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+            record.info[_LIMITS] = chosen  # read by bound_lock_holder on this connection
+
         return Engines(writer=engine, reader=engine)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")
+
+
+def bound_lock_holder(conn: sa.Connection, transactions: int = UNKNOWN_SIZE_TRANSACTIONS) -> str | None:
+    """The statement to run right after this transaction has locked books' heads for a batch of
+    `transactions` (by default: a holder of unknown size, given the largest batch's limit), or None.
+
+    Run it *after* the lock is granted, not before: a statement's lock wait counts towards its
+    statement_timeout, and the wait is `lock_timeout`'s to bound. ledger/posting_state.py and
+    ledger/pg_posting.py run it; SQLite (one process, one file lock) has nothing to run.
+    """
+    if conn.dialect.name != "postgresql":
+        return None
+    limits: SessionLimits | None = conn.info.get(_LIMITS)
+    return limits.hold_sql(transactions) if limits is not None else None
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> sa.Engine:

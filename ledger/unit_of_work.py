@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 MAX_ATTEMPTS = 8
-_RETRYABLE_SQLSTATES = {"40001", "40P01", "23505", "55P03"}
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}
+#: lock_not_available: the call waited `lock_timeout` for a lock (ledger.db.SessionLimits). Not retried here:
+#: it has already waited its bound, and another wait would stretch the bound an operator configured.
+LOCK_TIMEOUT_SQLSTATE = "55P03"
 
 
 class AfterCommit(Exception):
@@ -60,9 +63,27 @@ def is_unavailable(error: sa_exc.DBAPIError) -> bool:
     state = _sqlstate(error) or ""
     return (
         state.startswith("08")
-        or state in {"57P01", "57P02", "57P03", "57014", "25P03"}  # 57014: statement_timeout; 25P03: idle timeout
+        or state in {"57P01", "57P02", "57P03", "57014", "25P03", LOCK_TIMEOUT_SQLSTATE}  # ledger.db.SessionLimits
         or (isinstance(error, sa_exc.OperationalError) and state == "" and "sqlite" not in type(error.orig).__module__)
     )
+
+
+def unavailable(error: sa_exc.DBAPIError) -> StoreUnavailable:
+    """The UNAVAILABLE answer for a write the database ended, saying why when the database said so."""
+    state = _sqlstate(error)
+    if state == LOCK_TIMEOUT_SQLSTATE:
+        return StoreUnavailable(
+            "another writer held a lock this call needs (a book's head) for longer than the database's lock_timeout; "
+            "nothing was written: retry with the same request_id",
+            reason="LOCK_TIMEOUT",
+        )
+    if state == "57014":
+        return StoreUnavailable(
+            "the database cancelled a statement of this call that ran longer than its time limit; nothing was "
+            "written: retry with the same request_id",
+            reason="STATEMENT_TIMEOUT",
+        )
+    return StoreUnavailable("the database is unavailable; retry with the same request_id")
 
 
 def run(engine: sa.Engine, work: Callable[[sa.Connection], R], *, what: str = "write") -> R:
@@ -82,7 +103,7 @@ def run(engine: sa.Engine, work: Callable[[sa.Connection], R], *, what: str = "w
                 time.sleep(delay)
                 continue
             if is_unavailable(error):
-                raise StoreUnavailable("the database is unavailable; retry with the same request_id") from error
+                raise unavailable(error) from error
             if is_retryable(error):
                 raise Conflict(
                     f"{what} kept conflicting with concurrent writers; retry with the same request_id"

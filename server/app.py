@@ -2,9 +2,10 @@
 
 `create_server` wires servicers, interceptors, health and reflection onto one port and returns the
 unstarted server with the port it bound (port 0 picks a free one, which is how tests run real servers
-side by side). `serve` is what `toudai serve` runs: open the database, check or apply migrations, start,
-expire lapsed holds in the background, and on SIGTERM/SIGINT stop accepting calls, let running calls
-finish within a grace period, and close the database.
+side by side). `serve` is what `toudai serve` runs: listen (health NOT_SERVING), open the database
+(waiting for it with back-off: server/availability.py), check or apply migrations, report SERVING, expire
+lapsed holds in the background, and on SIGTERM/SIGINT stop accepting calls, let running calls finish
+within a grace period, and close the database.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from concurrent import futures
 from types import FrameType
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from audit import checkpoint as checkpoints
@@ -31,6 +32,7 @@ from deals.credit.desk import CreditDesk
 from deals.desk import DealDesk
 from deals.sharing.desk import SharingDesk
 from ledger import actor, db
+from ledger.replicas import DEFAULT_MAX_LAG
 from ledger.store import DEFAULT_TIMEZONE, Ledger
 from server import database
 from server.agreements_servicer import AgreementServicer
@@ -47,12 +49,21 @@ from server.auth import (
     server_authenticator,
     server_credentials,
 )
+from server.availability import (
+    MAX_RETRY_SECONDS,
+    Backoff,
+    DatabaseGate,
+    DatabaseWatch,
+    open_database,
+    set_health,
+)
 from server.credit_servicer import CreditServicer
 from server.deals_servicer import DealServicer
 from server.insurance_servicer import InsuranceServicer
 from server.interceptors import ErrorAndLogInterceptor, InFlight
 from server.ledger_servicer import LedgerServicer
 from server.metrics import Metrics
+from server.read_routing import ReadRouter, read_router_for
 from server.runtime import tune_gc
 from server.settlement_servicer import SettlementServicer
 from server.sharing_servicer import CreditDataServicer
@@ -119,6 +130,8 @@ def create_server(
     in_flight: InFlight | None = None,
     credit_policy: Policy = DEFAULT_POLICY,
     notary: Notary | None = None,
+    gate: DatabaseGate | None = None,
+    read_router: ReadRouter | None = None,
 ) -> tuple[grpc.Server, int]:
     """A configured, unstarted server bound to `address`, and the port it bound.
 
@@ -129,7 +142,10 @@ def create_server(
     without a token act as the development administrator and any presented token is refused. With
     `credentials` (server.auth.server_credentials) the port speaks TLS. `credit_policy` sets the
     classification thresholds and the non-accrual threshold (docs/credit.md). `notary` signs checkpoints
-    (without it, with a key generated for the life of the process).
+    (without it, with a key generated for the life of the process). With a `gate` (server.availability)
+    every toudai call is refused UNAVAILABLE and health says NOT_SERVING until the gate is opened and
+    health set (serve() does both once the database is open). `read_router` (server.read_routing) puts
+    consistency tokens on writes and serves reads from hot standbys.
     """
     authenticator = authenticator or Authenticator(KeySet(), development=True)
     server = grpc.server(
@@ -138,9 +154,13 @@ def create_server(
         interceptors=[
             *([metrics.interceptor()] if metrics is not None else []),
             ErrorAndLogInterceptor(in_flight),
+            # Before auth, which reads parties from the database: while the database is not open, refuse here.
+            *([gate] if gate is not None else []),
             # Innermost: its refusals are logged and counted like any error. A token's party must exist and be
             # of the role's kind (read from the ledger once per party).
             AuthInterceptor(authenticator, party_kind=party_kinds(ledger)),
+            # Inside authentication, so the caller's checks read the primary; the servicer's reads may not.
+            *([read_router] if read_router is not None else []),
         ],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -172,8 +192,7 @@ def create_server(
     )
     health_servicer = health_servicer or health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    for name in (*SERVICE_NAMES, ""):
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    set_health(health_servicer, SERVICE_NAMES, serving=gate is None or gate.is_open)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     try:
         port = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
@@ -188,14 +207,19 @@ def open_ledger(database_url: str, *, migrate: bool, timezone: str = DEFAULT_TIM
     """Open the database, applying migrations (or checking the revision when `migrate` is False)."""
     engines = db.create_engines(database_url)
     try:
-        if migrate:
-            database.upgrade(engines.writer)
-        else:
-            database.check_revision(engines.writer)
+        prepare_schema(engines, migrate=migrate)
     except BaseException:
         engines.dispose()
         raise
     return Ledger(engines, timezone=timezone)
+
+
+def prepare_schema(engines: db.Engines, *, migrate: bool) -> None:
+    """Apply migrations (or, when `migrate` is False, check that the schema is at head)."""
+    if migrate:
+        database.upgrade(engines.writer)
+    else:
+        database.check_revision(engines.writer)
 
 
 SYSTEM_ACTOR = actor.Actor("toudai-hold-expirer", "system")  # recorded on what the expirer posts
@@ -250,6 +274,10 @@ def serve(
     credit_policy: Policy = DEFAULT_POLICY,
     checkpoint_keys: Sequence[str] = (),
     checkpoint_origin: str = checkpoints.DEFAULT_ORIGIN,
+    db_limits: db.SessionLimits | None = None,
+    max_retry_seconds: float = MAX_RETRY_SECONDS,
+    read_replicas: Sequence[str] = (),
+    replica_max_lag: float = DEFAULT_MAX_LAG,
 ) -> None:
     """Run the server until SIGTERM or SIGINT, then shut down gracefully. `timezone` fixes the business
     date: every date a request leaves out is today in that zone; `credit_policy` the credit thresholds.
@@ -258,6 +286,15 @@ def serve(
     plaintext on a non-loopback address unless `plaintext_behind_proxy` (server.auth.check_transport),
     and with half a TLS configuration. `checkpoint_keys` (`[KID=]FILE`, Ed25519 PEM) sign checkpoints; without
     them a development key is created under var/ (audit.checkpoint.DEFAULT_DEV_KEY), as for the JWT secret.
+
+    The port is taken first; then the database is opened (and migrated unless `migrate` is False). On
+    PostgreSQL a database that does not answer yet is waited for (health NOT_SERVING, calls UNAVAILABLE,
+    attempts with back-off up to `max_retry_seconds` apart: server/availability.py); an error waiting
+    cannot fix (unknown database or role, wrong password, unknown schema revision) is raised after the
+    port is released. `db_limits` are PostgreSQL's time limits (ledger.db.SessionLimits). `ready` is set
+    once the server serves (the database open). `read_replicas` (PostgreSQL URLs of hot standbys of the
+    database) serve reads that are at most `replica_max_lag` seconds stale, or have replayed the write
+    whose consistency token the read presents (server.read_routing; docs/operations.md "Read replicas").
     """
     authenticator = server_authenticator(listen, jwt_keys, max_token_lifetime=max_token_lifetime)
     signers = checkpoint_signers(checkpoint_keys)
@@ -277,16 +314,27 @@ def serve(
     # added): a SIGTERM sent as soon as the port answers must drain the server, not kill it with the
     # default handler. A signal during start-up makes the server start, then drain at once.
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        ledger = open_ledger(database_url, migrate=migrate, timezone=timezone)
-    except BaseException:
+
+    def restore_signals() -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        raise
-    health_servicer = health.HealthServicer()
-    metrics = Metrics(ledger) if metrics_listen else None
-    in_flight = InFlight()
+
+    # Listen first, with health NOT_SERVING and every call refused UNAVAILABLE, then open the database,
+    # waiting for it with back-off (server/availability.py). Creating the engines connects to nothing; an
+    # unsupported URL fails here, before the port is taken.
     try:
+        engines = db.create_engines(database_url, limits=db_limits)
+        ledger = Ledger(engines, timezone=timezone)
+        health_servicer = health.HealthServicer()
+        metrics = Metrics(ledger) if metrics_listen else None
+        in_flight = InFlight()
+        gate = DatabaseGate()
+        read_router = read_router_for(
+            engines,
+            read_replicas,
+            max_lag=replica_max_lag,
+            on_served=metrics.read_served if metrics is not None else None,
+        )
         server, port = create_server(
             ledger,
             listen,
@@ -298,28 +346,56 @@ def serve(
             in_flight=in_flight,
             credit_policy=credit_policy,
             notary=Notary(ledger.engines, checkpoint_origin, signers, ledger.now),
+            gate=gate,
+            read_router=read_router,
         )
         if metrics is not None and metrics_listen:
             bound = metrics.start(metrics_listen)
             log.info("metrics on http://%s/metrics", metrics_listen.rsplit(":", 1)[0] + f":{bound}")
         server.start()
     except BaseException:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        restore_signals()
         raise
-    tune_gc()  # after startup: see server/runtime.py
-    expirer = HoldExpirer(ledger, hold_expiry_interval)
-    expirer.start()
     host = listen.rsplit(":", 1)[0]
-    log.info("toudai listening on %s:%d (database: %s)", host, port, _redact(database_url))
-    if ready is not None:
-        ready.set()
+    log.info("toudai listening on %s:%d (database: %s); opening the database", host, port, _redact(database_url))
+    expirer: HoldExpirer | None = None
+    watch: DatabaseWatch | None = None
     try:
+        # SQLite is a local file: nothing to wait for, and its errors (a directory not writable) are permanent.
+        waits = engines.dialect == "postgresql"
+        if waits:
+            opened = open_database(
+                lambda: prepare_schema(engines, migrate=migrate),
+                stopping=stopping,
+                gate=gate,
+                backoff=Backoff(cap=max_retry_seconds),
+            )
+        else:
+            prepare_schema(engines, migrate=migrate)
+            opened = True
+        if opened:
+            gate.open()
+            set_health(health_servicer, SERVICE_NAMES, serving=True)
+            tune_gc()  # after startup: see server/runtime.py
+            expirer = HoldExpirer(ledger, hold_expiry_interval)
+            expirer.start()
+            if waits:
+                watch = DatabaseWatch(
+                    engines.writer.url, lambda up: set_health(health_servicer, SERVICE_NAMES, serving=up)
+                )
+                watch.start()
+            log.info("toudai serving on %s:%d", host, port)
+            if ready is not None:
+                ready.set()
         stopping.wait()
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        expirer.stop()
+        restore_signals()
+        if read_router is not None:
+            read_router.stop()
+        if watch is not None:
+            watch.stop()
+        if expirer is not None:
+            expirer.stop()
         health_servicer.enter_graceful_shutdown()  # load balancers stop routing here while calls drain
         # Let the calls in flight finish and their answers reach the wire before stopping: stop(grace)
         # alone may close a connection under an answer still being written (server/interceptors.py).

@@ -18,6 +18,8 @@ from alembic.script import ScriptDirectory
 from ledger.errors import SchemaMismatch
 
 MIGRATIONS_DIR = pathlib.Path(__file__).resolve().parent / "migrations"
+#: The PostgreSQL advisory lock that serialises migrations of one database (an arbitrary constant: "toudai" in hex).
+MIGRATION_LOCK_KEY = 0x746F75646169
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -59,7 +61,12 @@ def upgrade(engine: sa.Engine) -> None:
     check_revision(engine, allow_behind=True)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")  # a migration may take its time
+            # A migration may take its time, and may wait for the locks of calls in flight on other replicas.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+            # Replicas started together (or `--workers`) migrate one at a time: the next one finds the schema
+            # at head once the first has committed, instead of failing on tables that appeared under it.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         command.upgrade(alembic_config(connection), "head")
 
 

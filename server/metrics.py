@@ -8,7 +8,9 @@ process (tests) do not collide. What is exported (see docs/operations.md for wha
 - `toudai_rpc_batch_size{method}` (histogram): transactions or accounts per batch call;
 - `toudai_rows_written_total{kind}`: transactions and postings written by successful calls;
 - `toudai_chain_head_sequence{book}`: each book's chain head, refreshed every `refresh_seconds`;
-- `toudai_db_pool_connections{engine,state}`: the connection pools' size, checked-out and overflow.
+- `toudai_db_pool_connections{engine,state}`: the connection pools' size, checked-out and overflow;
+- `toudai_reads_served_total{method,served_by}`: routed reads by who served them (`primary`,
+  `replica-N`), with `--read-replica` (server.read_routing).
 """
 
 from __future__ import annotations
@@ -135,6 +137,12 @@ class Metrics:
         self.rows = Counter(
             "toudai_rows_written", "Rows returned as written by successful calls", ["kind"], registry=self.registry
         )
+        self.reads_served = Counter(
+            "toudai_reads_served",
+            "Routed reads by method and the database that served them (primary, replica-N; --read-replica)",
+            ["method", "served_by"],
+            registry=self.registry,
+        )
         self._collector = _PoolAndChainCollector(ledger)
         self.registry.register(self._collector)
         self._refresh_seconds = refresh_seconds
@@ -144,6 +152,10 @@ class Metrics:
 
     def interceptor(self) -> grpc.ServerInterceptor:
         return MetricsInterceptor(self)
+
+    def read_served(self, method: str, served_by: str) -> None:
+        """Count a routed read (server.read_routing calls this)."""
+        self.reads_served.labels(method, served_by).inc()
 
     def refresh_chain_heads(self) -> None:
         try:
