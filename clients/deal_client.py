@@ -37,6 +37,7 @@ from clients.deal_convert import (
 )
 from clients.deal_types import (
     Accrual,
+    BranchAccrual,
     ClaimStatus,
     CompensationClaim,
     Deal,
@@ -142,6 +143,24 @@ class DealClient:
             off_balance_interest=money_value(response.off_balance_interest),
             moved_off_balance=money_value(response.moved_off_balance),
             subsidy_reversed=money_value(response.subsidy_reversed),
+        )
+
+    def accrue_branch(self, branch: str, through: dt.date, *, request_id: str | None = None) -> BranchAccrual:
+        """Accrue every open loan of a branch through `through` in one call (month-end); each loan as `accrue`
+        with request id `{request_id}#{deal}`. The same request id again replays the first call's figures."""
+        request = pb.AccrueBranchInterestRequest(
+            request_id=request_id or new_request_id(), parent=party_name(branch), through_date=date_message(through)
+        )
+        response = self._call("AccrueBranchInterest", request)
+        return BranchAccrual(
+            deals_accrued=response.deals_accrued,
+            deals_accrued_later=response.deals_accrued_later,
+            deals_entering_non_accrual=response.deals_entering_non_accrual,
+            accrued=money_value(response.accrued),
+            subsidy=money_value(response.subsidy),
+            off_balance_interest=money_value(response.off_balance_interest),
+            transactions_posted=response.transactions_posted,
+            replayed=response.replayed,
         )
 
     def repay(self, deal: str, amount: AmountInput, value_date: dt.date, *, request_id: str | None = None) -> Repayment:

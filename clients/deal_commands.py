@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -19,7 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from clients import cli_args, render
+from clients import cli_args, humanize, render
 from clients.client import ToudaiClient
 from clients.deal_client import (
     DealClient,
@@ -27,6 +28,7 @@ from clients.deal_client import (
 from clients.deal_files import DealFileError, load_deals
 from clients.deal_types import (
     Accrual,
+    BranchAccrual,
     ClaimStatus,
     CompensationClaim,
     Deal,
@@ -93,7 +95,7 @@ def booking_request_id(deal_id: str) -> str:
 
 
 def _cny(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
+    return humanize.amount(value, places=2)
 
 
 def _rate(value: Decimal | None) -> str:
@@ -104,26 +106,16 @@ def _rate(value: Decimal | None) -> str:
 
 
 def _price(value: Decimal) -> str:
-    """A price per share: at least two decimals, more if the contract has them."""
-    return f"{value:,.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:,}"
+    """A price per share: at least two decimals, more if the contract has them (clients.humanize)."""
+    return humanize.amount(value, places=2)
 
 
 def _table(title: str, *columns: str, numeric: Iterable[str] = ()) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    right = set(numeric)
-    for column in columns:
-        table.add_column(column, justify="right" if column in right else "left", overflow="fold")
-    return table
+    return render.table(title, *columns, numeric=numeric)
 
 
 def _fields(title: str, rows: Iterable[tuple[str, str]]) -> Table:
-    table = Table(title=title, title_justify="left", show_header=False)
-    table.add_column("Field", style="bold")
-    table.add_column("Value", overflow="fold")
-    for key, value in rows:
-        if value:
-            table.add_row(key, value)
-    return table
+    return render.fields(title, rows)
 
 
 def _terms_rows(deal: Deal) -> list[tuple[str, str]]:
@@ -212,52 +204,49 @@ def _balance_rows(deal: Deal) -> list[tuple[str, str]]:
 
 def deal_table(deal: Deal) -> Table:
     """The terms and balances of one deal."""
-    return _fields(f"Deal {deal.name}", [*_terms_rows(deal), *_balance_rows(deal)])
+    return _fields(f"Deal {humanize.ident(deal.name)}", [*_terms_rows(deal), *_balance_rows(deal)])
+
+
+def _detail(value: str) -> str:
+    """An event detail: a decimal amount (`37458.33`) in the one amount style, anything else as it is."""
+    if re.fullmatch(r"-?\d+\.\d+", value):
+        return humanize.amount(Decimal(value), places=2)
+    return value
 
 
 def events_table(deal: Deal) -> Table:
     table = _table("Events", "#", "Kind", "Value date", "Details", "Transaction")
     for number, event in enumerate(deal.events, start=1):
-        details = ", ".join(f"{k}={v}" for k, v in event.details.items())
+        details = ", ".join(f"{k}={_detail(v)}" for k, v in event.details.items())
         table.add_row(
             str(number),
             event.kind,
             event.value_date.isoformat() if event.value_date else "",
             details,
-            event.transaction,
+            humanize.ident(event.transaction),
         )
     return table
 
 
 def deals_table(deals: Iterable[Deal], title: str = "Deals") -> Table:
-    table = _table(
-        title,
-        "Deal",
-        "Branch",
-        "Borrower",
-        "Status",
-        "Principal",
-        "Outstanding",
-        "Rate",
-        "Schedule",
-        "Holder",
-        "Option units",
-        numeric=("Principal", "Outstanding", "Rate", "Option units"),
-    )
+    """One line per deal; the principal, schedule and option units only with `-o wide` (80 columns hold the
+    rest: a clerk scanning deals looks for the borrower, the status and what is still owed)."""
+    wide = humanize.is_wide()
+    columns = ["Deal", "Branch", "Borrower", "Status"]
+    columns += ["Principal"] if wide else []
+    columns += ["Outstanding", "Rate"]
+    columns += ["Schedule", "Holder", "Option units"] if wide else ["Holder"]
+    table = _table(title, *columns, numeric=("Principal", "Outstanding", "Rate", "Option units"))
     for d in deals:
         lo = d.terms.loan
-        table.add_row(
-            d.name,
-            d.terms.branch,
-            d.terms.borrower.name,
-            d.status.value,
-            _cny(lo.principal),
-            _cny(d.principal_outstanding),
-            _rate(lo.annual_rate),
-            f"{lo.schedule.value} {lo.frequency.value}",
-            d.terms.option.holder,
-            f"{d.option_quantity:,}",
-        )
+        row = [d.name if wide else humanize.ident(d.name), d.terms.branch, d.terms.borrower.name, d.status.value]
+        row += [_cny(lo.principal)] if wide else []
+        row += [_cny(d.principal_outstanding), _rate(lo.annual_rate)]
+        if wide:
+            row += [f"{lo.schedule.value} {lo.frequency.value}", d.terms.option.holder, f"{d.option_quantity:,}"]
+        else:
+            row += [d.terms.option.holder]
+        table.add_row(*row)
     return table
 
 
@@ -329,11 +318,11 @@ def _step_table(title: str, deal: Deal, rows: Iterable[tuple[str, str]], transac
     return _fields(
         title,
         [
-            ("Deal", deal.name),
+            ("Deal", humanize.ident(deal.name)),
             *rows,
             ("Status", deal.status.value),
             *_balance_rows(deal),
-            ("Transaction", transaction),
+            ("Transaction", humanize.ident(transaction)),
         ],
     )
 
@@ -506,8 +495,15 @@ def _emit(args: argparse.Namespace, console: Console, data: object, *tables: Tab
 
 
 def deal_book(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
-    source = "<stdin>" if args.file == "-" else args.file
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    path = args.file or args.file_option
+    if not path or (args.file and args.file_option):
+        Console(stderr=True, soft_wrap=True).print(
+            "[bold red]error:[/] name one deal file: `toudai deal book FILE` (e.g. examples/worked-example.yaml)",
+            highlight=False,
+        )
+        return 2
+    source = "<stdin>" if path == "-" else path
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     files = load_deals(text, source)
     if args.request_id and len(files) > 1:
         raise DealFileError(source, [f"--request-id names one booking, but the file has {len(files)} deals"])
@@ -547,6 +543,30 @@ def deal_accrue(args: argparse.Namespace, client: ToudaiClient, console: Console
     through = args.through if args.through is not None else args.to - dt.timedelta(days=1)
     result = DealClient(client).accrue(args.name, through, request_id=args.request_id)
     return _emit(args, console, result, accrual_table(result))
+
+
+def deal_accrue_branch(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
+    result = DealClient(client).accrue_branch(args.party, args.through, request_id=args.request_id)
+    return _emit(args, console, result, branch_accrual_table(args.party, args.through, result))
+
+
+def branch_accrual_table(party: str, through: dt.date, result: BranchAccrual) -> Table:
+    table = Table(title=f"Interest accrued through {through.isoformat()}, every open loan of {party}")
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    for label, value in (
+        ("Loans accrued", f"{result.deals_accrued:,}"),
+        ("Loans accrued past the date (left alone)", f"{result.deals_accrued_later:,}"),
+        ("Loans entering non-accrual", f"{result.deals_entering_non_accrual:,}"),
+        ("Accrued (income)", f"{_cny(result.accrued)} CNY"),
+        ("of which subsidy", f"{_cny(result.subsidy)} CNY"),
+        ("Off-balance interest (表外, not income)", f"{_cny(result.off_balance_interest)} CNY"),
+        ("Journal entries posted", f"{result.transactions_posted:,}"),
+    ):
+        table.add_row(label, value)
+    if result.replayed:
+        table.caption = "a retry: this request id was already used; nothing was posted again"
+    return table
 
 
 def deal_repay(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
@@ -619,7 +639,10 @@ def register(subparsers: Any, command: Command, group: Callable[[Any, str, str],
     )
 
     book = command(deal, "book", deal_book, "book linked deals from a YAML or JSON file", description=BOOK_HELP)
-    book.add_argument("--file", required=True, help="path to a .yaml/.yml/.json deal file, or - for stdin")
+    book.add_argument(
+        "file", nargs="?", help="path to a .yaml/.yml/.json deal file, or - for stdin (as `toudai post FILE`)"
+    )
+    book.add_argument("--file", dest="file_option", help=argparse.SUPPRESS)  # deprecated spelling, one release
     book.add_argument("--request-id", help="idempotency key (default: the file's request_id, else book:{deal_id})")
 
     show = command(deal, "show", deal_show, "show a deal: terms, status, balances and events")
@@ -652,8 +675,19 @@ def register(subparsers: Any, command: Command, group: Callable[[Any, str, str],
         type=cli_args.date,
         help="the last day accrued, YYYY-MM-DD (month-end: --through 2025-08-31 puts August in August)",
     )
-    until.add_argument(
-        "--to", type=cli_args.date, help="deprecated: the day after the last day accrued (--to D is --through D-1)"
+    # Deprecated spelling, one release: the day after the last day accrued (--to D is --through D-1).
+    until.add_argument("--to", type=cli_args.date, help=argparse.SUPPRESS)
+
+    accrue_branch = command(
+        deal,
+        "accrue-branch",
+        deal_accrue_branch,
+        "month-end: accrue every open loan of a branch through a date, in one call",
+        mutation=True,
+    )
+    accrue_branch.add_argument("--party", required=True, help="the branch, e.g. bank-hz or parties/bank-hz")
+    accrue_branch.add_argument(
+        "--through", type=cli_args.date, required=True, help="the last day accrued, YYYY-MM-DD (e.g. 2025-08-31)"
     )
 
     repay = command(

@@ -306,6 +306,21 @@ class Disbursement:
 
 
 @dataclass(frozen=True, slots=True)
+class BranchAccrual:
+    """What one month-end accrual of a branch did, summed over its loans (CNY); each loan's own figures are on
+    its `accrued` event (docs/deals.md, "Accruing a whole branch")."""
+
+    deals_accrued: int
+    deals_accrued_later: int  # already accrued past the date: left alone
+    deals_entering_non_accrual: int
+    accrued: Decimal
+    subsidy: Decimal
+    off_balance_interest: Decimal
+    transactions_posted: int
+    replayed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Accrual:
     """Interest accrued by one call (zero if already accrued to the date) and the subsidy fund's part."""
 

@@ -10,6 +10,7 @@ period accrued to its payment date carries exactly the schedule's interest for t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 
 from deals.schedule import LoanTerms, Subsidy, SubsidyKind, adjust, interest_for, period_end_dates, round_fen
@@ -40,7 +41,14 @@ class Accrued:
 
 
 def payment_dates(loan: LoanTerms) -> list[dt.date]:
-    return [adjust(end, loan.business_day, loan.calendar) for end in period_end_dates(loan)]
+    return list(_payment_dates(loan))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _payment_dates(loan: LoanTerms) -> tuple[dt.date, ...]:
+    """A loan's adjusted payment dates, remembered per (immutable) loan: every accrual and every arrears
+    replay needs them, and working them out walks the holiday calendar for each period."""
+    return tuple(adjust(end, loan.business_day, loan.calendar) for end in period_end_dates(loan))
 
 
 def accrue(

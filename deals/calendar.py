@@ -36,6 +36,14 @@ def covered_years() -> tuple[int, int]:
     return min(d.year for d in known), max(d.year for d in known)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _cn_workday(day: dt.date) -> bool:
+    """`chinese_calendar.is_workday`, remembered: it validates each date against the min and max of its
+    holiday tables (about 40 µs a call), and schedules and arrears ask for the same few hundred days
+    again and again (docs/performance.md, "Issue 20: month-end close")."""
+    return bool(chinese_calendar.is_workday(day))
+
+
 @dataclass(frozen=True, slots=True)
 class BusinessCalendar:
     """Which days are business days for a deal: a base calendar and the contract's own exceptions."""
@@ -58,7 +66,7 @@ class BusinessCalendar:
         if day in self.extra_holidays:
             return False
         if self.kind is CalendarKind.CN_MAINLAND and self.knows(day):
-            return bool(chinese_calendar.is_workday(day))
+            return _cn_workday(day)
         return day.weekday() < 5
 
     def following(self, day: dt.date) -> dt.date:

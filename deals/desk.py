@@ -15,16 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
-from deals import accounting, codec, insurance, recovery, uscc
+from deals import accounting, branch_accrual, codec, insurance, recovery, uscc
 from deals import schema as ds
 from deals.accrual import AccrualState, start_segment
 from deals.agreements.reach import reach_for_caller, reach_legacy_deal
 from deals.booking import insert_bookings, prepare_booking
+from deals.branch_accrual import BranchAccrual
 from deals.claims import Claim, ClaimStatus, claim_of, claim_row, decidable, decide, file_claim
 from deals.credit.arrears import Payment
 from deals.credit.classification import DEFAULT_POLICY, Policy
@@ -49,7 +51,7 @@ from deals.names import deal_id_in, party_filters
 from deals.queries import decoded_terms
 from deals.records import append_event, load_deal, locked_row, next_seq
 from deals.schedule import Period, build_schedule, round_fen
-from deals.steps import StepContext
+from deals.steps import StepContext, StepPlan
 from deals.terms import DealTerms
 from ledger import names, pagination
 from ledger.canonical import fingerprint
@@ -66,6 +68,18 @@ from ledger.model import Page
 from ledger.session import LedgerSession
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_value_date
+
+
+@dataclass(frozen=True, slots=True)
+class StepCall:
+    """One step for `DealDesk.steps_many`: kind "disbursed" (value_date None: the loan's start), "repaid"
+    (amount in fen on value_date) or "accrued" (through value_date)."""
+
+    kind: str
+    request_id: str
+    name: str
+    value_date: dt.date | None
+    amount: int = 0
 
 
 class DealDesk:
@@ -153,6 +167,34 @@ class DealDesk:
 
         return self._ledger.write(work, what="BookLinkedDeals")
 
+    def steps_many(self, calls: Sequence[StepCall]) -> int:
+        """Run up to `BOOK_MANY_LIMIT` disbursements, repayments and accruals in one unit of work, all or
+        nothing, in the order given; returns how many ran (replays included).
+
+        For loading a portfolio's history (a migration, the month-end benchmark's 100,000 deals): each step
+        is exactly the step its own RPC runs (the same checks, postings, events and request ids), only the
+        commit is shared, as `book_many` does for bookings. A refused step refuses the whole batch.
+        """
+        if not calls or len(calls) > BOOK_MANY_LIMIT:
+            raise InvalidArgument.one("calls", f"must hold 1 to {BOOK_MANY_LIMIT} steps, got {len(calls)}")
+        plans = []
+        for call in calls:
+            if call.kind == "disbursed":
+                plans.append(self._disburse_plan(call.request_id, call.name, call.value_date))
+            elif call.kind == "repaid" and call.value_date is not None:
+                plans.append(self._repay_plan(call.request_id, call.name, call.amount, call.value_date))
+            elif call.kind == "accrued" and call.value_date is not None:
+                plans.append(self._accrue_plan(call.request_id, call.name, call.value_date))
+            else:
+                raise InvalidArgument.one("kind", f"{call.kind!r} with {call.value_date}: not a step steps_many runs")
+
+        def work(session: LedgerSession) -> int:
+            for plan in plans:
+                self._run(session, plan)
+            return len(plans)
+
+        return self._ledger.write(work, what="deal steps")
+
     # ------------------------------------------------------------------ reading
 
     def get(self, name: str) -> Deal:
@@ -224,6 +266,9 @@ class DealDesk:
     # ------------------------------------------------------------------ steps
 
     def disburse(self, *, request_id: str, name: str, value_date: dt.date | None) -> StepResult:
+        return self._execute(self._disburse_plan(request_id, name, value_date))
+
+    def _disburse_plan(self, request_id: str, name: str, value_date: dt.date | None) -> StepPlan:
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.BOOKED, verb="disbursed")
             day = ctx.value_date or ctx.terms.loan.start
@@ -236,7 +281,7 @@ class DealDesk:
         # The value date as requested (empty: the start date) is part of the payload, so a retry with
         # another date is a different request, not a replay.
         payload = {"date": value_date.isoformat() if value_date else ""}
-        return self._step(request_id, name, "disbursed", value_date, step, payload=payload)
+        return self._plan(request_id, name, "disbursed", value_date, step, payload=payload)
 
     def accrue_interest(
         self, *, request_id: str, name: str, through: dt.date, payload: Mapping[str, str] | None = None
@@ -244,18 +289,53 @@ class DealDesk:
         """Accrue interest through a date: that day's interest included, posted on it, so accruing through
         a month's last day puts the month's interest in the month (月末计提; docs/deals.md "Dates").
         `payload` is what the request said (a legacy exclusive `to` date keeps its own fingerprint)."""
+        return self._execute(self._accrue_plan(request_id, name, through, payload))
 
+    def _accrue_plan(
+        self, request_id: str, name: str, through: dt.date, payload: Mapping[str, str] | None = None
+    ) -> StepPlan:
         def step(ctx: StepContext) -> None:
             ctx.require(DealStatus.DISBURSED, DealStatus.REPAYING, verb="accrued")
             ctx.not_before_accrued(through)
             ctx.accrue_to(through + dt.timedelta(days=1))
 
         sent = payload or {"through": through.isoformat()}
-        return self._step(request_id, name, "accrued", through, step, payload=sent)
+        return self._plan(request_id, name, "accrued", through, step, payload=sent)
+
+    def accrue_branch(self, *, request_id: str, branch: str, through: dt.date) -> BranchAccrual:
+        """Accrue every open loan of a branch through a date, in one unit of work (deals.branch_accrual):
+        each loan gets exactly what `accrue_interest` with request id `{request_id}#{deal}` would post.
+        The same request id again replays the first call's figures and posts nothing."""
+        errors = ViolationCollector()
+        check_request_id(request_id, "request_id", errors)
+        branch_id = ""
+        try:
+            branch_id = names.parse_party_name(branch)
+        except names.BadName as exc:
+            errors.add("parent", str(exc))
+        check_value_date(through, "through_date", errors, self._ledger.today())
+        errors.raise_if_any()
+
+        def work(session: LedgerSession) -> BranchAccrual:
+            reach_for_caller(session)
+            if not session.existing_parties([branch_id]):
+                raise NotFound(branch, "party")
+            return branch_accrual.accrue_branch(
+                session,
+                request_id=request_id,
+                branch=branch_id,
+                through=through,
+                policy=self.policy,
+            )
+
+        return self._ledger.write(work, what="AccrueBranchInterest")
 
     def repay(self, *, request_id: str, name: str, amount: int, value_date: dt.date) -> StepResult:
         """Allocate a payment to overdue interest, then current interest, then principal (prepayment); on a
         non-accrual loan to interest on the books, interest off balance sheet, then principal."""
+        return self._execute(self._repay_plan(request_id, name, amount, value_date))
+
+    def _repay_plan(self, request_id: str, name: str, amount: int, value_date: dt.date) -> StepPlan:
         if amount <= 0:
             raise InvalidArgument.one("amount", "must be greater than zero", "NON_POSITIVE_AMOUNT")
 
@@ -293,7 +373,7 @@ class DealDesk:
             ctx.status = DealStatus.REPAYING
             ctx.amounts.update(overdue_interest=overdue, interest=current, principal=principal, subsidy=subsidy)
 
-        return self._step(
+        return self._plan(
             request_id, name, "repaid", value_date, step, payload={"amount": amount, "date": value_date.isoformat()}
         )
 
@@ -783,6 +863,29 @@ class DealDesk:
         payload: Mapping[str, Any],
         note: str = "",
     ) -> StepResult:
+        return self._execute(self._plan(request_id, name, kind, value_date, apply, payload=payload, note=note))
+
+    def _execute(self, plan: StepPlan) -> StepResult:
+        """One step in a unit of work of its own, answered with the deal as it stands after it."""
+
+        def work(session: LedgerSession) -> StepResult:
+            amounts, posted = self._run(session, plan)
+            return StepResult(load_deal(session, locked_row(session.connection, plan.deal_id)), amounts, posted)
+
+        return self._ledger.write(work, what=f"deal step {plan.kind}")
+
+    def _plan(
+        self,
+        request_id: str,
+        name: str,
+        kind: str,
+        value_date: dt.date | None,
+        apply: Callable[[StepContext], None],
+        *,
+        payload: Mapping[str, Any],
+        note: str = "",
+    ) -> StepPlan:
+        """A step checked for what can be checked without the database (request id, name, date)."""
         errors = ViolationCollector()
         check_request_id(request_id, "request_id", errors)
         deal_id = ""
@@ -794,70 +897,67 @@ class DealDesk:
             check_value_date(value_date, "value_date", errors, self._ledger.today())
         errors.raise_if_any()
         print_ = fingerprint({"deal": deal_id, "kind": kind, **payload})
+        return StepPlan(request_id, deal_id, kind, value_date, apply, print_, note)
 
-        def work(session: LedgerSession) -> StepResult:
-            reach_for_caller(session)
-            conn = session.connection
-            row = locked_row(conn, deal_id)
-            previous = conn.execute(
-                sa.select(ds.deal_events).where(
-                    ds.deal_events.c.scope == row.branch, ds.deal_events.c.request_id == request_id
-                )
-            ).first()
-            if previous is not None:
-                if previous.fingerprint != print_ or previous.deal_id != deal_id:
-                    raise request_id_reused(request_id)
-                details = json.loads(previous.details_json)
-                return StepResult(
-                    load_deal(session, row),
-                    {k: int(v) for k, v in details.items() if k != "note" and str(v).lstrip("-").isdigit()},
-                    tuple(f"transactions/{t}" for t in details.get("transactions", "").split(",") if t),
-                )
-            terms = codec.terms_from_json(row.terms_json)
-            reach_legacy_deal(session, terms)
-            session.lock_books(terms.parties())
-            ctx = StepContext(session, row, terms, value_date, request_id, self.policy)
-            apply(ctx)
-            now = session.now()
-            updates: dict[str, Any] = {"status": ctx.status.value, "updated_at": now}
-            if ctx.state is not None:
-                updates.update(
-                    accrued_to=ctx.state.accrued_to,
-                    segment_start=ctx.state.segment_start,
-                    segment_interest=ctx.state.segment_interest,
-                    segment_subsidy=ctx.state.segment_subsidy,
-                    subsidy_before_segment=ctx.state.subsidy_before_segment,
-                    period_borrower_interest=ctx.state.period_borrower_interest,
-                )
-            if ctx.defaulted:
-                updates["defaulted_at"] = now
-            if ctx.non_accrual_since != row.non_accrual_since:
-                updates["non_accrual_since"] = ctx.non_accrual_since
-            conn.execute(ds.deals.update().where(ds.deals.c.id == deal_id).values(**updates))
-            details = {k: str(v) for k, v in ctx.amounts.items()}
-            details["transactions"] = ",".join(str(t) for t in ctx.posted)
-            if note:
-                details["note"] = note
-            append_event(
-                conn,
-                deal_id,
-                ctx.seq,
-                kind,
-                request_id,
-                print_,
-                ctx.day or value_date or session.today(),
-                ctx.posted[0] if ctx.posted else None,
-                details,
-                now,
-                row.branch,
+    def _run(self, session: LedgerSession, plan: StepPlan) -> tuple[dict[str, int], tuple[str, ...]]:
+        """One step inside the caller's unit of work: its amounts and the transactions it posted (a replay:
+        what the first call recorded)."""
+        reach_for_caller(session)
+        conn = session.connection
+        request_id, deal_id, kind, value_date = plan.request_id, plan.deal_id, plan.kind, plan.value_date
+        row = locked_row(conn, deal_id)
+        previous = conn.execute(
+            sa.select(ds.deal_events).where(
+                ds.deal_events.c.scope == row.branch, ds.deal_events.c.request_id == request_id
             )
-            return StepResult(
-                load_deal(session, locked_row(conn, deal_id)),
-                dict(ctx.amounts),
-                tuple(f"transactions/{t}" for t in ctx.posted),
+        ).first()
+        if previous is not None:
+            if previous.fingerprint != plan.fingerprint or previous.deal_id != deal_id:
+                raise request_id_reused(request_id)
+            details = json.loads(previous.details_json)
+            return (
+                {k: int(v) for k, v in details.items() if k != "note" and str(v).lstrip("-").isdigit()},
+                tuple(f"transactions/{t}" for t in details.get("transactions", "").split(",") if t),
             )
-
-        return self._ledger.write(work, what=f"deal step {kind}")
+        terms = codec.terms_from_json(row.terms_json)
+        reach_legacy_deal(session, terms)
+        session.lock_books(terms.parties())
+        ctx = StepContext(session, row, terms, value_date, request_id, self.policy)
+        plan.apply(ctx)
+        now = session.now()
+        updates: dict[str, Any] = {"status": ctx.status.value, "updated_at": now}
+        if ctx.state is not None:
+            updates.update(
+                accrued_to=ctx.state.accrued_to,
+                segment_start=ctx.state.segment_start,
+                segment_interest=ctx.state.segment_interest,
+                segment_subsidy=ctx.state.segment_subsidy,
+                subsidy_before_segment=ctx.state.subsidy_before_segment,
+                period_borrower_interest=ctx.state.period_borrower_interest,
+            )
+        if ctx.defaulted:
+            updates["defaulted_at"] = now
+        if ctx.non_accrual_since != row.non_accrual_since:
+            updates["non_accrual_since"] = ctx.non_accrual_since
+        conn.execute(ds.deals.update().where(ds.deals.c.id == deal_id).values(**updates))
+        details = {k: str(v) for k, v in ctx.amounts.items()}
+        details["transactions"] = ",".join(str(t) for t in ctx.posted)
+        if plan.note:
+            details["note"] = plan.note
+        append_event(
+            conn,
+            deal_id,
+            ctx.seq,
+            kind,
+            request_id,
+            plan.fingerprint,
+            ctx.day or value_date or session.today(),
+            ctx.posted[0] if ctx.posted else None,
+            details,
+            now,
+            row.branch,
+        )
+        return dict(ctx.amounts), tuple(f"transactions/{t}" for t in ctx.posted)
 
 
 def _open_cover_accounts(ctx: StepContext) -> None:

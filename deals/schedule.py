@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -158,8 +159,15 @@ def adjust(day: dt.date, convention: BusinessDay, calendar: BusinessCalendar) ->
 
 def provisional_payments(terms: LoanTerms) -> list[tuple[dt.date, dt.date]]:
     """(period end, payment date) of every payment date the calendar cannot fix yet (deals.calendar)."""
+    return list(_provisional_payments(terms))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _provisional_payments(terms: LoanTerms) -> tuple[tuple[dt.date, dt.date], ...]:
+    """Remembered per (immutable) loan: every accrual asks, and the answer walks the calendar day by day.
+    The installed calendar does not change while a process runs (an upgrade is a restart)."""
     pairs = ((end, adjust(end, terms.business_day, terms.calendar)) for end in period_end_dates(terms))
-    return [(end, pay_on) for end, pay_on in pairs if not _known(end, pay_on, terms)]
+    return tuple((end, pay_on) for end, pay_on in pairs if not _known(end, pay_on, terms))
 
 
 def _known(end: dt.date, pay_on: dt.date, terms: LoanTerms) -> bool:

@@ -4,6 +4,8 @@ row, terms and accrual state, the ledger session it posts through, and what it h
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +24,20 @@ from deals.terms import DealTerms
 from ledger import names
 from ledger.errors import FailedPrecondition, PreconditionViolation
 from ledger.session import LedgerSession
+
+
+@dataclass(frozen=True, slots=True)
+class StepPlan:
+    """A step checked and ready to run in a unit of work: what it is, on which deal, and what it does to
+    the deal's `StepContext`. `fingerprint` is the request's payload, for replays."""
+
+    request_id: str
+    deal_id: str
+    kind: str
+    value_date: dt.date | None
+    apply: Callable[[StepContext], None]
+    fingerprint: str
+    note: str = ""
 
 
 class StepContext:
@@ -248,21 +264,22 @@ class StepContext:
     def calendar_covers(self, to: dt.date) -> None:
         """Interest before `to` may depend on a payment date the holiday calendar cannot fix yet (its year
         is not published or not installed): refuse rather than guess (deals.calendar)."""
-        loan = self.terms.loan
-        for end, pay_on in provisional_payments(loan):
-            if min(end, pay_on) < to:
-                first, last = covered_years()
-                raise FailedPrecondition(
-                    f"deals/{self.deal_id}: the payment date of the period ending {end.isoformat()} is not known yet: "
-                    f"this server's mainland China holiday calendar covers {first} to {last}, and interest "
-                    f"through {(to - dt.timedelta(days=1)).isoformat()} depends on it. Upgrade the "
-                    "chinese-calendar package once that year's holidays are published, or book the deal "
-                    "with its own calendar",
-                    [
-                        PreconditionViolation(
-                            "CALENDAR_NOT_COVERED", f"deals/{self.deal_id}", f"payment date in {end.year}"
-                        )
-                    ],
-                    reason="CALENDAR_NOT_COVERED",
-                    metadata={"period_end": end.isoformat(), "calendar_last_year": str(last)},
-                )
+        calendar_covers(self.deal_id, self.terms, to)
+
+
+def calendar_covers(deal_id: str, terms: DealTerms, to: dt.date) -> None:
+    """`StepContext.calendar_covers` for a deal's terms (the branch accrual checks every deal with it)."""
+    loan = terms.loan
+    for end, pay_on in provisional_payments(loan):
+        if min(end, pay_on) < to:
+            first, last = covered_years()
+            raise FailedPrecondition(
+                f"deals/{deal_id}: the payment date of the period ending {end.isoformat()} is not known yet: "
+                f"this server's mainland China holiday calendar covers {first} to {last}, and interest "
+                f"through {(to - dt.timedelta(days=1)).isoformat()} depends on it. Upgrade the "
+                "chinese-calendar package once that year's holidays are published, or book the deal "
+                "with its own calendar",
+                [PreconditionViolation("CALENDAR_NOT_COVERED", f"deals/{deal_id}", f"payment date in {end.year}")],
+                reason="CALENDAR_NOT_COVERED",
+                metadata={"period_end": end.isoformat(), "calendar_last_year": str(last)},
+            )

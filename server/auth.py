@@ -185,6 +185,7 @@ _OWNER = "the agreement's owner is the caller's party"
 _PARTY_TO = "the caller's party owns the agreement or is its counterparty"
 _POOL = "risk_pool is the caller's pool"
 _RUN_BRANCH = "branch is the caller's branch"
+_PARENT_BRANCH = "parent is the caller's branch"
 _INSURED = "the claim's insurer (insurer) or branch (branch) is the caller"
 _INSURER_OWN = "the claim's insurer is the caller's party"
 
@@ -223,6 +224,7 @@ POLICY: dict[str, Rule] = {
     "/toudai.v1.DealService/GetSchedule": _r(_OWN_READ, write=False, own=_DEAL),
     "/toudai.v1.DealService/DisburseLoan": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
     "/toudai.v1.DealService/AccrueInterest": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
+    "/toudai.v1.DealService/AccrueBranchInterest": _r(_BRANCH, write=True, own=_PARENT_BRANCH, foreign=_DENIED),
     "/toudai.v1.DealService/RecordRepayment": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
     "/toudai.v1.DealService/RecordDefault": _r(_BRANCH, write=True, own=_DEAL_BRANCH),
     "/toudai.v1.DealService/FundRiskPool": _r({AD: ANY, P: OWN}, write=True, own=_POOL, foreign=_DENIED),

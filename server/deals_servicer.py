@@ -116,6 +116,27 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             subsidy_reversed=dc.money_out(result.amounts.get("non_accrual_subsidy_reversed", 0)),
         )
 
+    def AccrueBranchInterest(
+        self, request: pb.AccrueBranchInterestRequest, context: grpc.ServicerContext
+    ) -> pb.AccrueBranchInterestResponse:
+        authz.named_party_is_own(context, request.parent, "parent")
+        errors = ViolationCollector()
+        if not request.parent:
+            errors.add("parent", "is required: parties/{party} of the branch whose loans are accrued")
+        through = required_date_in(request, "through_date", errors)
+        errors.raise_if_any()
+        done = self._desk.accrue_branch(request_id=request.request_id, branch=request.parent, through=through)
+        return pb.AccrueBranchInterestResponse(
+            deals_accrued=done.deals,
+            deals_accrued_later=done.later,
+            deals_entering_non_accrual=done.non_accrual,
+            accrued=dc.money_out(done.interest),
+            subsidy=dc.money_out(done.subsidy),
+            off_balance_interest=dc.money_out(done.off_balance),
+            transactions_posted=done.transactions,
+            replayed=done.replayed,
+        )
+
     def RecordRepayment(
         self, request: pb.RecordRepaymentRequest, context: grpc.ServicerContext
     ) -> pb.RecordRepaymentResponse:

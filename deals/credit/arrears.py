@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from deals.accrual import AccrualState, accrue, payment_dates, start_segment
-from deals.schedule import build_schedule
+from deals.schedule import LoanTerms, build_schedule
 from deals.terms import DealTerms
 
 __all__ = ["ArrearsBook", "Due", "Payment", "days_past_due", "dues_of"]
@@ -52,12 +53,23 @@ class Payment:
     principal: int
 
 
-def dues_of(terms: DealTerms, disbursed_on: dt.date, payments: Sequence[Payment]) -> list[Due]:
+def dues_of(
+    terms: DealTerms, disbursed_on: dt.date, payments: Sequence[Payment], *, until: dt.date | None = None
+) -> list[Due]:
     """The instalments of a disbursed loan: contractual principal, and the borrower interest each period
-    actually carried given the principal repaid by `payments` (replayed with deals.accrual)."""
+    actually carried given the principal repaid by `payments` (replayed with deals.accrual).
+
+    With `until`, only the instalments due on or before it: days past due, the non-accrual start and the
+    cure window as of any date up to `until` are the same with or without the later ones (a later
+    instalment is never past due then, and one that is covered in advance only adds to what is covered),
+    and a month-end run need not replay a loan's remaining years."""
     loan, subsidy = terms.loan, terms.subsidy
-    periods = build_schedule(loan, subsidy)
+    principals = scheduled_principal(loan)
     due_dates = payment_dates(loan)
+    if until is not None:
+        due_dates = [d for d in due_dates if d <= until]
+        if not due_dates:
+            return []
     changes = sorted((p.on, p.principal) for p in payments if p.principal)
     boundaries = sorted({*due_dates, *(day for day, _ in changes)})
     state = AccrualState(accrued_to=disbursed_on, segment_start=disbursed_on)
@@ -68,16 +80,22 @@ def dues_of(terms: DealTerms, disbursed_on: dt.date, payments: Sequence[Payment]
         repaid_on[day] = repaid_on.get(day, 0) + amount
     for boundary in boundaries:
         if boundary > due_dates[-1]:
-            break  # after maturity: no instalment of its own (module docstring)
+            break  # after maturity (or `until`): no instalment of its own (module docstring)
         if boundary > disbursed_on:
             state, accrued = accrue(state, boundary, principal, loan, subsidy)
             interest[bisect.bisect_left(due_dates, boundary)] += accrued.borrower
         if boundary in repaid_on and boundary >= disbursed_on:
             principal -= repaid_on[boundary]
             state = start_segment(state, max(boundary, state.accrued_to))
-    return [
-        Due(on, period.principal, interest[k]) for k, (on, period) in enumerate(zip(due_dates, periods, strict=True))
-    ]
+    return [Due(on, principals[k], interest[k]) for k, on in enumerate(due_dates)]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def scheduled_principal(loan: LoanTerms) -> tuple[int, ...]:
+    """Each period's contractual principal, as `build_schedule` gives it, without building the rest of the
+    schedule (its subsidy, provisional flags and period records): the arrears of every deal in a month-end
+    run need only this (tests/unit/test_arrears_fast.py checks it against build_schedule)."""
+    return tuple(period.principal for period in build_schedule(loan))
 
 
 def days_past_due(dues: Sequence[Due], payments: Iterable[Payment], as_of: dt.date) -> int:

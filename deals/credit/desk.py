@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,11 +20,11 @@ import sqlalchemy as sa
 
 from deals import schema as ds
 from deals.accounting import ALLOWANCE, CNY
-from deals.assessment import records as assessment_records
 from deals.credit import schema as cs
 from deals.credit.arrears import ArrearsBook, dues_of
 from deals.credit.classification import DEFAULT_POLICY, Category, Classification, Policy, classify
 from deals.credit.events import payments_of, steps_of
+from deals.credit.facts import BranchFacts, chunks, read_branch_facts
 from deals.credit.impairment import CURRENT as CURRENT_PARAMETERS
 from deals.credit.impairment import PARAMETERS, EclStage, Inputs, Parameters, inputs_for, tier_of
 from deals.insurance import InsuranceStatus, insurance_row
@@ -42,7 +42,7 @@ from ledger.errors import (
     ViolationCollector,
     request_id_reused,
 )
-from ledger.model import AccountType, PostingSpec, Side, TransactionSpec
+from ledger.model import AccountType, Balance, PostingSpec, Side, TransactionSpec
 from ledger.principal import same_person
 from ledger.session import LedgerSession
 from ledger.store import Ledger
@@ -195,8 +195,9 @@ class CreditDesk:
             run_id = uuid.uuid4()
             at = session.now()
             found: list[tuple[str, Classification]] = []
+            facts = read_branch_facts(conn, branch_id, day)
             for row in rows:
-                classified = self._classify(conn, row, day)
+                classified = self._classify(conn, row, day, facts)
                 if classified is not None:
                     found.append((row.id, classified))
             who = actor.columns()
@@ -229,22 +230,25 @@ class CreditDesk:
 
         return self._ledger.write(work, what="ReclassifyDeals")
 
-    def _classify(self, conn: sa.Connection, row: Any, day: dt.date) -> Classification | None:
-        """The deal's classification as of `day`, or None if it was not an open loan then."""
-        steps = steps_of(conn, row.id)
+    def _classify(
+        self, conn: sa.Connection, row: Any, day: dt.date, facts: BranchFacts | None = None
+    ) -> Classification | None:
+        """The deal's classification as of `day`, or None if it was not an open loan then. `facts`: the
+        branch's facts already read for `day` (deals.credit.facts), instead of three queries for this deal."""
+        steps = facts.steps_of(row.id) if facts is not None else steps_of(conn, row.id)
         disbursed_on = steps.get("disbursed")
         closed_on = steps.get("closed")
         if disbursed_on is None or disbursed_on > day or (closed_on is not None and closed_on <= day):
             return None
         terms = decoded_terms(row.terms_json)
-        payments = payments_of(conn, row.id)
-        book = ArrearsBook(dues_of(terms, disbursed_on, payments), payments)
+        payments = facts.payments_of(row.id) if facts is not None else payments_of(conn, row.id)
+        book = ArrearsBook(dues_of(terms, disbursed_on, payments, until=day), payments)
         return classify(
             book,
             day,
             defaulted_on=steps.get("defaulted"),
             written_off_on=steps.get("written_off"),
-            floor=_floor(conn, row.id, day),
+            floor=facts.floor(row.id) if facts is not None else _floor(conn, row.id, day),
             policy=self.policy,
         )
 
@@ -281,7 +285,11 @@ class CreditDesk:
                 )
             session.lock_books([branch_id])
             rows = conn.execute(sa.select(ds.deals).where(ds.deals.c.branch == branch_id).order_by(ds.deals.c.id)).all()
-            lines = [line for row in rows if (line := self._measure(session, row, day, params)) is not None]
+            facts = read_branch_facts(conn, branch_id, day, assessments=True)
+            balances = _balances_as_of(session, [_measured_accounts(row) for row in rows], day)
+            lines = [
+                line for row in rows if (line := self._measure(session, row, day, params, facts, balances)) is not None
+            ]
             run_id = uuid.uuid4()
             transaction_id = _post_allowance(session, branch_id, run_id, request_id, day, lines)
             who = actor.columns()
@@ -343,15 +351,23 @@ class CreditDesk:
 
         return self._ledger.read(work)
 
-    def _measure(self, session: LedgerSession, row: Any, day: dt.date, params: Parameters) -> ImpairmentLine | None:
-        """One deal's ECL inputs as of `day`; None for a deal with nothing to measure and no allowance."""
+    def _measure(
+        self,
+        session: LedgerSession,
+        row: Any,
+        day: dt.date,
+        params: Parameters,
+        facts: BranchFacts,
+        found: Mapping[str, Balance],
+    ) -> ImpairmentLine | None:
+        """One deal's ECL inputs as of `day`; None for a deal with nothing to measure and no allowance.
+        `facts` and `found` (the balances of `_measured_accounts` as of `day`) were read for the branch."""
         conn = session.connection
         terms = decoded_terms(row.terms_json)
-        steps = steps_of(conn, row.id)
-        allowance_account = names.account_name(terms.branch, f"{ALLOWANCE}.{row.id}")
+        steps = facts.steps_of(row.id)
+        allowance_account, loans, interest = _measured_accounts(row)
         # As of the run's date: a write-off dated later may already have drawn on it (the next run releases
         # what is left for a written-off loan).
-        found = session.balances_as_of([allowance_account], day)
         previous = -found[allowance_account].balance if allowance_account in found else 0  # contra-asset
         booked_on = steps.get("booked")
         ended = [steps[k] for k in ("closed", "written_off") if k in steps and steps[k] <= day]
@@ -365,18 +381,17 @@ class CreditDesk:
                 Inputs(EclStage.PERFORMING, tier_of(terms.borrower.stage), Decimal(0), Decimal(0), 0, 0),
                 previous,
             )
-        classification = self._classify(conn, row, day)
+        classification = self._classify(conn, row, day, facts)
         measured: int | None = None
         if classification is None:
             ead = terms.loan.principal  # an undrawn commitment counts in full
         else:
-            accounts = deal_accounts(row.id, terms)
-            wanted = [accounts.deal_account(terms.branch, k) for k in ("loans", "interest-receivable")]
-            as_of = session.balances_as_of(wanted, day)
-            ead = max(sum(b.balance for b in as_of.values()), 0)
-            measured = _measured_cover(conn, row.id, day)
+            ead = max(sum(found[n].balance for n in (loans, interest) if n in found), 0)
+            # Only a default measures a cover (_measured_cover is None without one by `day`).
+            defaulted = steps.get("defaulted")
+            measured = _measured_cover(conn, row.id, day) if defaulted is not None and defaulted <= day else None
         # The tier: the branch's assessment of the borrower in force on the run's date, else the booked stage.
-        assessed = assessment_records.in_force(conn, terms.borrower.uscc, terms.branch, day)
+        assessed = facts.assessments.get(terms.borrower.uscc)
         inputs = inputs_for(
             classification=classification,
             borrower_stage=assessed.tier if assessed is not None else terms.borrower.stage,
@@ -549,6 +564,26 @@ def _deal_row(conn: sa.Connection, deal_id: str, *, lock: bool = False) -> Any:
     if row is None:
         raise NotFound(f"deals/{deal_id}", "deal")
     return row
+
+
+def _measured_accounts(row: Any) -> tuple[str, str, str]:
+    """The accounts an impairment run reads for a deal as of its date: its allowance, loan and interest."""
+    terms = decoded_terms(row.terms_json)
+    accounts = deal_accounts(row.id, terms)
+    return (
+        names.account_name(terms.branch, f"{ALLOWANCE}.{row.id}"),
+        accounts.deal_account(terms.branch, "loans"),
+        accounts.deal_account(terms.branch, "interest-receivable"),
+    )
+
+
+def _balances_as_of(session: LedgerSession, groups: Sequence[Sequence[str]], day: dt.date) -> dict[str, Balance]:
+    """Balances as of `day` of every account named in `groups`, a thousand names a query."""
+    wanted = [name for group in groups for name in group]
+    found: dict[str, Balance] = {}
+    for part in chunks(wanted):
+        found.update(session.balances_as_of(part, day))
+    return found
 
 
 def _floor(conn: sa.Connection, deal_id: str, day: dt.date) -> Category:

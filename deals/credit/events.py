@@ -12,7 +12,10 @@ import sqlalchemy as sa
 from deals import schema as ds
 from deals.credit.arrears import Payment
 
-__all__ = ["PAYMENT_PARTS", "payments_of", "steps_of"]
+__all__ = ["PAYMENT_PARTS", "STEP_KINDS", "payments_of", "steps_of"]
+
+#: The step kinds whose first value date `steps_of` gives.
+STEP_KINDS = ("booked", "disbursed", "defaulted", "written_off", "closed")
 
 # The parts of a repayment the borrower paid (fen), as a repaid event records them: interest on the
 # books (overdue and current), principal, and interest tracked off balance sheet on a non-accrual loan.
@@ -24,7 +27,7 @@ def steps_of(conn: sa.Connection, deal_id: str) -> dict[str, dt.date]:
     e = ds.deal_events
     rows = conn.execute(
         sa.select(e.c.kind, sa.func.min(e.c.value_date))
-        .where(e.c.deal_id == deal_id, e.c.kind.in_(["booked", "disbursed", "defaulted", "written_off", "closed"]))
+        .where(e.c.deal_id == deal_id, e.c.kind.in_(STEP_KINDS))
         .group_by(e.c.kind)
     ).all()
     return {kind: day for kind, day in rows}

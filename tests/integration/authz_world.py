@@ -446,6 +446,7 @@ REQUESTS: dict[str, Callable[[Target], tuple[Any, Any]]] = {
     "GetSchedule": lambda t: (_deals(t), dpb.GetScheduleRequest(name=MAIN_NAME)),
     "DisburseLoan": lambda t: (_deals(t), dpb.DisburseLoanRequest(name=MAIN_NAME)),
     "AccrueInterest": lambda t: (_deals(t), dpb.AccrueInterestRequest(name=MAIN_NAME)),
+    "AccrueBranchInterest": lambda t: (_deals(t), dpb.AccrueBranchInterestRequest(parent=f"parties/{t.party}")),
     "RecordRepayment": lambda t: (_deals(t), dpb.RecordRepaymentRequest(name=MAIN_NAME)),
     "RecordDefault": lambda t: (_deals(t), dpb.RecordDefaultRequest(name=MAIN_NAME)),
     "FundRiskPool": lambda t: (

@@ -646,6 +646,36 @@ class AccrueInterestRequest(_message.Message):
     through_date: _date_pb2.Date
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., to_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., through_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
+class AccrueBranchInterestRequest(_message.Message):
+    __slots__ = ("request_id", "parent", "through_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    THROUGH_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    parent: str
+    through_date: _date_pb2.Date
+    def __init__(self, request_id: _Optional[str] = ..., parent: _Optional[str] = ..., through_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class AccrueBranchInterestResponse(_message.Message):
+    __slots__ = ("deals_accrued", "deals_accrued_later", "deals_entering_non_accrual", "accrued", "subsidy", "off_balance_interest", "transactions_posted", "replayed")
+    DEALS_ACCRUED_FIELD_NUMBER: _ClassVar[int]
+    DEALS_ACCRUED_LATER_FIELD_NUMBER: _ClassVar[int]
+    DEALS_ENTERING_NON_ACCRUAL_FIELD_NUMBER: _ClassVar[int]
+    ACCRUED_FIELD_NUMBER: _ClassVar[int]
+    SUBSIDY_FIELD_NUMBER: _ClassVar[int]
+    OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTIONS_POSTED_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    deals_accrued: int
+    deals_accrued_later: int
+    deals_entering_non_accrual: int
+    accrued: _money_pb2.Money
+    subsidy: _money_pb2.Money
+    off_balance_interest: _money_pb2.Money
+    transactions_posted: int
+    replayed: bool
+    def __init__(self, deals_accrued: _Optional[int] = ..., deals_accrued_later: _Optional[int] = ..., deals_entering_non_accrual: _Optional[int] = ..., accrued: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transactions_posted: _Optional[int] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
 class AccrueInterestResponse(_message.Message):
     __slots__ = ("deal", "accrued", "subsidy", "transaction", "off_balance_interest", "moved_off_balance", "subsidy_reversed")
     DEAL_FIELD_NUMBER: _ClassVar[int]

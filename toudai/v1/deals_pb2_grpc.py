@@ -65,6 +65,11 @@ class DealServiceStub:
                 request_serializer=toudai_dot_v1_dot_deals__pb2.AccrueInterestRequest.SerializeToString,
                 response_deserializer=toudai_dot_v1_dot_deals__pb2.AccrueInterestResponse.FromString,
                 _registered_method=True)
+        self.AccrueBranchInterest = channel.unary_unary(
+                '/toudai.v1.DealService/AccrueBranchInterest',
+                request_serializer=toudai_dot_v1_dot_deals__pb2.AccrueBranchInterestRequest.SerializeToString,
+                response_deserializer=toudai_dot_v1_dot_deals__pb2.AccrueBranchInterestResponse.FromString,
+                _registered_method=True)
         self.RecordRepayment = channel.unary_unary(
                 '/toudai.v1.DealService/RecordRepayment',
                 request_serializer=toudai_dot_v1_dot_deals__pb2.RecordRepaymentRequest.SerializeToString,
@@ -159,6 +164,15 @@ class DealServiceServicer:
     def AccrueInterest(self, request, context):
         """Accrues interest through a date (that day included, posted on it); accruing again through the same
         date posts nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AccrueBranchInterest(self, request, context):
+        """Accrues interest through a date on every open loan of a branch (month-end 月末批量计提), in one
+        database transaction: each loan gets exactly what AccrueInterest with request id
+        `{request_id}#{deal}` would post. Summarised in the response; each loan's step is on its deal.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -267,6 +281,11 @@ def add_DealServiceServicer_to_server(servicer, server):
                     servicer.AccrueInterest,
                     request_deserializer=toudai_dot_v1_dot_deals__pb2.AccrueInterestRequest.FromString,
                     response_serializer=toudai_dot_v1_dot_deals__pb2.AccrueInterestResponse.SerializeToString,
+            ),
+            'AccrueBranchInterest': grpc.unary_unary_rpc_method_handler(
+                    servicer.AccrueBranchInterest,
+                    request_deserializer=toudai_dot_v1_dot_deals__pb2.AccrueBranchInterestRequest.FromString,
+                    response_serializer=toudai_dot_v1_dot_deals__pb2.AccrueBranchInterestResponse.SerializeToString,
             ),
             'RecordRepayment': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordRepayment,
@@ -482,6 +501,33 @@ class DealService:
             '/toudai.v1.DealService/AccrueInterest',
             toudai_dot_v1_dot_deals__pb2.AccrueInterestRequest.SerializeToString,
             toudai_dot_v1_dot_deals__pb2.AccrueInterestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AccrueBranchInterest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/toudai.v1.DealService/AccrueBranchInterest',
+            toudai_dot_v1_dot_deals__pb2.AccrueBranchInterestRequest.SerializeToString,
+            toudai_dot_v1_dot_deals__pb2.AccrueBranchInterestResponse.FromString,
             options,
             channel_credentials,
             insecure,
