@@ -49,7 +49,9 @@ def _grpc_caller(port: int, run_id: str) -> Callable[[ClientSpec], Step]:
     from toudai.v1 import ledger_pb2_grpc as pb_grpc
 
     def make(spec: ClientSpec) -> Step:
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        # Its own subchannel pool: without it every channel of a process to one target shares one HTTP/2
+        # connection, and a server's workers (SO_REUSEPORT spreads connections) would see 4 clients, not 16.
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.use_local_subchannel_pool", 1)])
         grpc.channel_ready_future(channel).result(timeout=60)
         stub = pb_grpc.LedgerServiceStub(channel)
         today = _today()

@@ -67,6 +67,7 @@ from bench.concurrent_callers import (
 
 TARGET_RATE = 2_000  # issue 9 item 2: single transfers/s from 16 clients
 TARGET_P99 = 0.025  # seconds
+TARGET_CEILING_SHARE = 0.70  # issue 20 item 2: of the do-nothing server's rate, same clients, same run
 
 
 # ------------------------------------------------------------------------------------ null server
@@ -115,6 +116,11 @@ class _Server:
     port: int
     pid: int
     ask: Callable[[str], Any] | None = None
+    pids: tuple[int, ...] = ()  # every server process (workers), when more than `pid`
+
+    def cpu(self) -> float:
+        """CPU seconds so far of every process of the server."""
+        return sum(_proc_cpu(pid) for pid in self.pids or (self.pid,))
 
 
 @contextmanager
@@ -135,11 +141,11 @@ def _null_server() -> Iterator[_Server]:
 
 
 @contextmanager
-def _toudai_server(url: str, group_commit: bool) -> Iterator[_Server]:
+def _toudai_server(url: str, group_commit: bool, workers: int = 1) -> Iterator[_Server]:
     from bench import ledger_throughput as lt
 
-    with lt.server_process(url, group_commit=group_commit) as server:
-        yield _Server(server.port, server.pid, lambda command: server.ask(command))
+    with lt.server_process(url, group_commit=group_commit, workers=workers) as server:
+        yield _Server(server.port, server.pid, lambda command: server.ask(command), server.pids)
 
 
 # ---------------------------------------------------------------------------------------- running
@@ -262,12 +268,12 @@ def _drive(
         time.sleep(max(0.0, measure_at - time.monotonic()))
         machine0 = _machine_busy()
         backends0 = _backends_cpu(database) if database else {}
-        server0 = _proc_cpu(server.pid) if server else 0.0
+        server0 = server.cpu() if server else 0.0
         stats0 = server.ask("stats") if server and server.ask else None
         time.sleep(max(0.0, stop_at - time.monotonic()))
         machine1 = _machine_busy()
         backends1 = _backends_cpu(database) if database else {}
-        server1 = _proc_cpu(server.pid) if server else 0.0
+        server1 = server.cpu() if server else 0.0
         stats1 = server.ask("stats") if server and server.ask else None
         window = args.seconds
         result.machine_cpu = (machine1 - machine0) / window
@@ -308,6 +314,11 @@ def _line(result: Result) -> str:
         f"  {result.label:<42}{result.rate:>9,.0f}/s  p50 {result.percentile(50) * 1000:6.1f} ms  "
         f"p99 {result.percentile(99) * 1000:6.1f} ms  calls/db-tx {per_tx:>5}  CPU cores: clients "
         f"{result.client_cpu:.2f} server {server} database {database} machine {result.machine_cpu:.2f}"
+        + (
+            f"  server CPU {result.server_cpu / result.rate * 1e6:,.0f} µs/call"
+            if result.server_cpu is not None and result.rate
+            else ""
+        )
         + (f"  ERRORS {result.errors}" if result.errors else "")
     )
 
@@ -325,12 +336,14 @@ def _run_backend(backend: str, args: argparse.Namespace, directory: str, made: l
             url = f"sqlite:///{directory}/{purpose}.db"
         return url, databases.migrate_and_seed(url, accounts)
 
-    for group_commit in (True, False):
+    for group_commit in (True, False) if not args.no_gc_off else (True,):
         method = "toudai" if group_commit else "toudai-no-gc"
         url, chart = fresh("cc" if group_commit else "ccnogc")
         label = f"{backend} toudai gRPC, group commit {'on' if group_commit else 'off'}"
+        if args.workers > 1:
+            label += f", {args.workers} workers"
         spy_out = args.py_spy / f"py-spy-concurrent-{backend}-{method}.txt" if args.py_spy else None
-        with _toudai_server(url, group_commit) as server:
+        with _toudai_server(url, group_commit, args.workers) as server:
             result = _drive(
                 "grpc",
                 server.port,
@@ -343,6 +356,8 @@ def _run_backend(backend: str, args: argparse.Namespace, directory: str, made: l
             )
         print(_line(result), flush=True)
         results.append(result)
+    if args.no_raw:
+        return results
     url, chart = fresh("ccraw")
     ids = databases.account_ids(url)
     specs = _specs(chart, args.clients, lambda party, code: ids[(party, code)])
@@ -387,6 +402,14 @@ def _verdicts(results: list[Result]) -> list[str]:
             lines.append(
                 f"{backend}: toudai / client ceiling: {toudai.rate / ceiling.rate:.1%} of what the clients can send"
             )
+            if backend == "postgresql":
+                share = toudai.rate / ceiling.rate
+                met20 = share >= TARGET_CEILING_SHARE and toudai.percentile(99) < TARGET_P99
+                lines.append(
+                    f"{backend}: target (issue 20 item 2) >= {TARGET_CEILING_SHARE:.0%} of the client ceiling with "
+                    f"p99 < {TARGET_P99 * 1000:.0f} ms: {share:.1%}, p99 {toudai.percentile(99) * 1000:.1f} ms "
+                    f"-> {'MET' if met20 else 'NOT MET'}"
+                )
         met = toudai.rate >= TARGET_RATE and toudai.percentile(99) < TARGET_P99
         lines.append(
             f"{backend}: target (issue 9 item {'2' if backend == 'postgresql' else '6'}) "
@@ -406,6 +429,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the client-ceiling run")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="toudai server processes sharing the port (SO_REUSEPORT), as `toudai serve --workers N` (default 1); "
+        "the client ceiling stays one do-nothing process",
+    )
+    parser.add_argument("--no-raw", action="store_true", help="skip the raw database baseline")
+    parser.add_argument("--no-gc-off", action="store_true", help="skip toudai with group commit off")
     parser.add_argument(
         "--py-spy",
         type=Path,
@@ -481,6 +513,10 @@ def main(argv: list[str] | None = None) -> int:
                         "machine_busy_cores": round(r.machine_cpu, 3),
                         "database_cpu_cores": None if r.database_cpu is None else round(r.database_cpu, 3),
                         "errors": r.errors,
+                        "workers": args.workers if r.method.startswith("toudai") else 1,
+                        "server_cpu_us_per_call": (
+                            None if r.server_cpu is None or not r.rate else round(r.server_cpu / r.rate * 1e6, 1)
+                        ),
                     }
                     for r in results
                 ],

@@ -163,11 +163,15 @@ def _measure(
 # ---------------------------------------------------------------------------------------------- gRPC
 
 
-def _serve(url: str, ready: Any, control: Any, profile: bool, group_commit: bool = True) -> None:
+def _serve(
+    url: str, ready: Any, control: Any, profile: bool, group_commit: bool = True, port: int | None = None
+) -> None:
     """The server process: a real toudai server on a free port until told to stop.
 
     Commands on `control`: ("stop", ""), ("reset-profile", ""), ("dump-profile", path), and ("stats", ""),
     which answers (groups written, calls written) of the ledger's group committer ((0, 0) without one).
+    With `port` (a worker of several: `server_process(workers=N)`), it shares that port (SO_REUSEPORT);
+    with 0, it picks a free port to share.
     """
     import logging
 
@@ -190,7 +194,7 @@ def _serve(url: str, ready: Any, control: Any, profile: bool, group_commit: bool
         LedgerServicer.PostTransactions = profiled  # type: ignore[method-assign]
     engines = db.create_engines(url)
     ledger = Ledger(engines, group_commit=group_commit)
-    server, port = create_server(ledger, "127.0.0.1:0")
+    server, port = create_server(ledger, f"127.0.0.1:{port or 0}", reuse_port=port is not None)
     server.start()
     tune_gc()  # as `toudai serve` does (server/runtime.py)
     ready.put(port)
@@ -215,35 +219,67 @@ def _serve(url: str, ready: Any, control: Any, profile: bool, group_commit: bool
 
 @dataclass(slots=True)
 class ServerProcess:
+    """The benchmark's toudai server: one process, or several workers sharing `port` (`pids`)."""
+
     port: int
-    pid: int
+    pid: int  # the first worker's
     control: Any
     ready: Any
+    pids: tuple[int, ...] = ()
+    others: tuple[tuple[Any, Any], ...] = ()  # the other workers' (control, ready) queues
 
     def ask(self, command: str, argument: str = "") -> Any:
+        """A command to every worker; "stats" answers the sum of their (groups, calls), others the first's."""
         self.control.put((command, argument))
-        return self.ready.get(timeout=60)
+        answer = self.ready.get(timeout=60)
+        for control, ready in self.others:
+            control.put((command, argument))
+            other = ready.get(timeout=60)
+            if command == "stats":
+                answer = (answer[0] + other[0], answer[1] + other[1])
+        return answer
 
 
 @contextmanager
-def server_process(url: str, *, profile: bool = False, group_commit: bool = True) -> Iterator[ServerProcess]:
+def server_process(
+    url: str, *, profile: bool = False, group_commit: bool = True, workers: int = 1
+) -> Iterator[ServerProcess]:
+    """A toudai server in its own process; with `workers` > 1, that many processes sharing one port with
+    SO_REUSEPORT, as `toudai serve --workers N` runs them (each client connection goes to one of them)."""
     context = mp.get_context("spawn")
-    ready = context.Queue()
-    control = context.Queue()
-    process = context.Process(
-        target=_serve, args=(url, ready, control, profile, group_commit), name="toudai-bench-server"
-    )
-    process.start()
+    queues = []
+    processes = []
+    port: int | None = None if workers == 1 else 0
     try:
-        port = ready.get(timeout=120)
-        assert process.pid is not None
-        yield ServerProcess(port, process.pid, control, ready)
+        for index in range(workers):
+            ready, control = context.Queue(), context.Queue()
+            process = context.Process(
+                target=_serve,
+                args=(url, ready, control, profile, group_commit, port),
+                name=f"toudai-bench-server-{index}",
+            )
+            process.start()
+            processes.append(process)
+            queues.append((control, ready))
+            bound = ready.get(timeout=120)
+            port = bound if port in (None, 0) else port
+        assert port is not None and all(p.pid is not None for p in processes)
+        yield ServerProcess(
+            port,
+            processes[0].pid,  # type: ignore[arg-type]
+            queues[0][0],
+            queues[0][1],
+            tuple(p.pid for p in processes),  # type: ignore[misc]
+            tuple(queues[1:]),
+        )
     finally:
-        control.put(("stop", ""))
-        process.join(60)
-        if process.is_alive():  # pragma: no cover - only if the server hangs
-            process.terminate()
-            process.join(10)
+        for control, _ in queues:
+            control.put(("stop", ""))
+        for process in processes:
+            process.join(60)
+            if process.is_alive():  # pragma: no cover - only if the server hangs
+                process.terminate()
+                process.join(10)
 
 
 def _request(

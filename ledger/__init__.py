@@ -10,7 +10,9 @@ private):
 - value types and pure helpers: `model`, `errors`, `amounts`, `names`, `validation`, `pagination`,
   `canonical` (the documented leg encoding and hashes), `actor`;
 - `db`: engines, and the MetaData the application's tables share;
-- read-only journal scans for audit: `journal_reader`, `journal_export`.
+- read-only journal scans for audit: `journal_reader`, `journal_export`;
+- reads past one database server: `replicas` (hot standbys and which may serve a read), `consistency`
+  (write tokens: WAL positions), `read_route` (the current call's reads on a standby).
 
 Internal parts: `catalog`, `posting` (the posting step, pure), `posting_state`, `pg_posting`, `bulk`,
 `group_commit`, `journal`, `balances`, `holds`, `unit_of_work`, `schema`.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -259,19 +259,24 @@ def later_days(
             ),
         )
         return [(r[0], r[1], r[2]) for r in result]
+    # SQLite: the same OR of (party, account, later date) terms as a plain statement over values converted by
+    # each column's dialect processor (as `running_totals`): building it as a SQLAlchemy expression cost
+    # three expression objects per account, most of a 10,000-account revaluation (docs/performance.md).
     d = t.daily_balances
-    found: list[tuple[uuid.UUID, dt.date, int]] = []
     items = list(since.items())
-    for start in range(0, len(items), _LATER_CHUNK):
-        query = sa.select(d.c.account_id, d.c.value_date, d.c.delta).where(
-            sa.or_(
-                *[
-                    sa.and_(d.c.party_id == party, d.c.account_id == account_id, d.c.value_date > after)
-                    for account_id, (party, after) in items[start : start + _LATER_CHUNK]
-                ]
-            )
+    bound = _bound(conn, d, ("party_id", "account_id", "value_date"), [(p, a, day) for a, (p, day) in items])
+    account_of = {row[1]: account_id for row, (account_id, _) in zip(bound, items, strict=True)}
+    dialect = conn.dialect
+    to_date: Callable[[Any], Any] | None = d.c.value_date.type.dialect_impl(dialect).result_processor(dialect, None)
+    found: list[tuple[uuid.UUID, dt.date, int]] = []
+    for start in range(0, len(bound), _LATER_CHUNK):
+        chunk = bound[start : start + _LATER_CHUNK]
+        terms = " OR ".join(["(party_id = ? AND account_id = ? AND value_date > ?)"] * len(chunk))
+        rows = conn.exec_driver_sql(
+            f"SELECT account_id, value_date, delta FROM daily_balances WHERE {terms}",  # noqa: S608 - placeholders
+            tuple(value for row in chunk for value in row),
         )
-        found.extend((r.account_id, r.value_date, r.delta) for r in conn.execute(query))
+        found.extend((account_of[r[0]], to_date(r[1]) if to_date else r[1], int(r[2])) for r in rows)
     found.sort(key=lambda row: row[1])
     return found
 

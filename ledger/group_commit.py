@@ -152,12 +152,17 @@ class GroupCommitter:
                 pending.remove(culprit)
                 continue
             by_request = {tx.request_id: tx for tx in result.transactions}
+            claimed: set[str] = set()  # request ids an earlier call of this group posted: a replay for later ones
             for index in pending:
-                touched = {p.account.id for tx in group[index].batch for p in tx.postings}
+                batch = group[index].batch
+                touched = {p.account.id for tx in batch for p in tx.postings}
+                mine = tuple(by_request[tx.request_id] for tx in batch)
                 outcomes[index] = PostResult(
-                    tuple(by_request[tx.request_id] for tx in group[index].batch),
+                    mine,
                     tuple(b for b in result.balances if b.account.id in touched),
+                    frozenset(tx.id for tx in mine if tx.id in result.replayed or tx.request_id in claimed),
                 )
+                claimed.update(tx.request_id for tx in batch)
             break
         return [o if o is not None else RuntimeError("group commit lost a call") for o in outcomes]
 

@@ -243,10 +243,19 @@ class Hold:
 
 @dataclass(frozen=True, slots=True)
 class PostResult:
-    """What PostTransactions returns: the transactions in request order and the touched balances."""
+    """What PostTransactions returns: the transactions in request order and the touched balances.
+
+    `replayed` holds the ids of the returned transactions that an earlier call had already posted (a
+    retry with the same request id and payload): nothing was written for them, and a client says so.
+    """
 
     transactions: tuple[Transaction, ...]
     balances: tuple[Balance, ...] = field(default=())
+    replayed: frozenset[uuid.UUID] = field(default=frozenset())
+
+    def is_replay(self, transaction: Transaction) -> bool:
+        """Whether an earlier call already posted `transaction` (this call changed nothing for it)."""
+        return transaction.id in self.replayed
 
 
 @dataclass(frozen=True, slots=True)

@@ -309,9 +309,14 @@ def result_of(
     replayed: Iterable[Transaction],
     touched: Mapping[uuid.UUID, Account],
 ) -> PostResult:
-    """The answer, in the batch's order: created transactions and replayed originals alike."""
-    by_request = {**{tx.request_id: tx for tx in replayed}, **computed.created}
-    return PostResult(tuple(by_request[tx.request_id] for tx in batch), balances_of(computed.running, touched))
+    """The answer, in the batch's order: created transactions and replayed originals alike (marked replayed)."""
+    earlier = {tx.request_id: tx for tx in replayed}
+    by_request = {**earlier, **computed.created}
+    return PostResult(
+        tuple(by_request[tx.request_id] for tx in batch),
+        balances_of(computed.running, touched),
+        frozenset(tx.id for tx in earlier.values()),
+    )
 
 
 def check_limits(

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 
-from ledger import bulk, merkle_store, pg_posting
+from ledger import bulk, db, faults, merkle_store, pg_posting
 from ledger import schema as t
 from ledger.errors import NotFound
 from ledger.model import Account
@@ -36,8 +36,10 @@ def read_state(
     date), from ledger.posting.guarded_since) names whose per-day totals after that date to read."""
     since = since or {}
     if conn.dialect.name != "postgresql":
+        heads = lock_books(conn, parties)
+        faults.holding_book_locks()  # (a no-op outside the reliability tests)
         return State(
-            lock_books(conn, parties),
+            heads,
             existing_requests(conn, request_ids),
             load_running(conn, account_ids),
             load_later(conn, since),
@@ -45,6 +47,7 @@ def read_state(
     head_rows, existing_rows, running_rows, later_rows = pg_posting.read_state(
         conn, parties, request_ids, list(account_ids), since
     )
+    faults.holding_book_locks()
     heads = {party: (seq, digest) for party, seq, digest in head_rows}
     if len(heads) != len(parties):  # pragma: no cover - accounts cannot exist without their book
         raise NotFound(f"parties/{sorted(set(parties) - heads.keys())[0]}", "book of party")
@@ -106,6 +109,9 @@ def lock_books(conn: sa.Connection, parties: Sequence[str]) -> dict[str, tuple[i
         .with_for_update()
     )
     heads = {row.party_id: (row.head_seq, row.head_hash) for row in conn.execute(query)}
+    hold_sql = db.bound_lock_holder(conn)  # (a size the middle layer does not know yet: the largest batch's)
+    if hold_sql is not None:  # from here on, a stall of this transaction is ended quickly (ledger.db.SessionLimits)
+        conn.exec_driver_sql(hold_sql)
     missing = set(parties) - heads.keys()
     if missing:  # pragma: no cover - accounts cannot exist without their party's book
         raise NotFound(f"parties/{sorted(missing)[0]}", "book of party")

@@ -44,7 +44,15 @@ from ledger.model import (
     TransactionSpec,
 )
 from ledger.session import LedgerSession
-from ledger.validation import ValidTransaction, check_request_id, check_text, check_value_date, validate_batch
+from ledger.validation import (
+    PlainTransaction,
+    ValidTransaction,
+    check_request_id,
+    check_text,
+    check_value_date,
+    validate_batch,
+    validate_plain,
+)
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -183,7 +191,20 @@ class Ledger:
         """
         resolved = self.catalog.resolve_accounts(p.account for s in specs[:10_001] for p in s.postings)
         today = self.today()
-        valid = validate_batch(specs, resolved.get, today=today, default_value_date=today)
+        return self._submit(validate_batch(specs, resolved.get, today=today, default_value_date=today))
+
+    def post_plain(self, batch: Sequence[PlainTransaction]) -> PostResult | None:
+        """`post_transactions` for a client's batch read straight off the wire, when every transaction is
+        plain (ledger.validation.validate_plain); None, having done nothing, when one is not: the caller
+        then builds specs and calls `post_transactions`, which decides what is refused and why."""
+        resolved = self.catalog.resolve_accounts(p[0] for tx in batch[:10_001] for p in tx[4])
+        today = self.today()
+        valid = validate_plain(batch, resolved.get, today=today, default_value_date=today)
+        return None if valid is None else self._submit(valid)
+
+    def _submit(self, valid: list[ValidTransaction]) -> PostResult:
+        """Write a client's validated batch: through the group committer when enabled (concurrent calls
+        share a database transaction), else in a unit of work of its own."""
         if self._committer is not None:
             return self._committer.submit(valid)
         return uow.run(

@@ -276,6 +276,31 @@ def _fast_postings(
     seen_ids: Mapping[str, int],
     allow_reserved_metadata: bool,
 ) -> tuple[Posting, ...] | None:
+    """`_plain_postings` of a spec (see there)."""
+    return _plain_postings(
+        spec.request_id,
+        spec.value_date,
+        spec.description,
+        spec.metadata,
+        [(p.account, p.side, p.commodity, p.value) for p in spec.postings],
+        resolve,
+        latest,
+        seen_ids,
+        allow_reserved_metadata,
+    )
+
+
+def _plain_postings(
+    request_id: str,
+    value_date: dt.date | None,
+    description: str,
+    metadata: Mapping[str, str],
+    specs: Sequence[PlainPosting],
+    resolve: AccountResolver,
+    latest: dt.date,
+    seen_ids: Mapping[str, int],
+    allow_reserved_metadata: bool,
+) -> tuple[Posting, ...] | None:
     """The postings of a transaction that obviously passes every check below, else None.
 
     Most transactions of a large batch are plain: a fresh request id, a value date in range, short clean
@@ -284,32 +309,27 @@ def _fast_postings(
     every possible problem. Anything this does not accept (including everything invalid) goes through the
     full checks, which alone decide what is refused and say why; this never accepts what they refuse.
     """
-    request_id = spec.request_id
     if request_id in seen_ids or names.REQUEST_ID.match(request_id) is None:
         return None
-    value_date = spec.value_date
     if value_date is None or value_date < EARLIEST_VALUE_DATE or value_date > latest:
         return None
-    description = spec.description
     if len(description) > MAX_DESCRIPTION or _CONTROL_CHARACTER.search(description) is not None:
         return None
-    if spec.metadata:
+    if metadata:
         probe = ViolationCollector()
-        check_metadata(spec.metadata, "metadata", probe, allow_reserved=allow_reserved_metadata)
+        check_metadata(metadata, "metadata", probe, allow_reserved=allow_reserved_metadata)
         if probe.violations:
             return None
-    specs = spec.postings
     if len(specs) < 2 or len(specs) > MAX_POSTINGS:
         return None
     postings = []
     total = 0
     first: Account | None = None
-    for posting in specs:
-        account = resolve(posting.account)
-        side = posting.side
-        if account is None or account.name != posting.account or side is None or posting.commodity != account.commodity:
+    for account_name, side, commodity, value in specs:
+        account = resolve(account_name)
+        if account is None or account.name != account_name or side is None or commodity != account.commodity:
             return None  # (an account's own name is well-formed, so a resolver's answer cannot smuggle a bad one)
-        minor = _plain_minor(posting.value, account.scale)
+        minor = _plain_minor(value, account.scale)
         if minor is None:
             return None
         if first is None:
@@ -438,10 +458,76 @@ def _excess(total: int, scale: int) -> str:
 
 def request_fingerprint(spec: TransactionSpec, postings: Sequence[Posting]) -> str:
     """A hash of what the transaction means, so '1.0' and '1.00' are the same request."""
-    return transaction_fingerprint_of(
-        description=spec.description,
-        metadata=spec.metadata,
-        postings=[(p.account.name, p.side_text, p.account.commodity, p.amount) for p in postings],
-        reverses=str(spec.reverses) if spec.reverses else None,
-        value_date=spec.value_date.isoformat() if spec.value_date else None,
+    return _fingerprint(
+        spec.description,
+        spec.metadata,
+        postings,
+        str(spec.reverses) if spec.reverses else None,
+        spec.value_date.isoformat() if spec.value_date else None,
     )
+
+
+def _fingerprint(
+    description: str, metadata: Mapping[str, str], postings: Sequence[Posting], reverses: str | None, day: str | None
+) -> str:
+    return transaction_fingerprint_of(
+        description=description,
+        metadata=metadata,
+        postings=[(p.account.name, p.side_text, p.account.commodity, p.amount) for p in postings],
+        reverses=reverses,
+        value_date=day,
+    )
+
+
+# ------------------------------------------------------------------ plain batches, straight from the wire
+
+#: A posting as the wire carries it: (account name, side or None when unset or unknown, commodity, decimal text).
+PlainPosting = tuple[str, Side | None, str, str]
+#: A client's transaction as the wire carries it, for `validate_plain`: (request_id, value date or None when
+#: not sent, description, metadata, postings). No `reverses`: clients cannot send one.
+PlainTransaction = tuple[str, dt.date | None, str, Mapping[str, str], Sequence[PlainPosting]]
+
+
+def validate_plain(
+    batch: Sequence[PlainTransaction],
+    resolve: AccountResolver,
+    *,
+    today: dt.date,
+    default_value_date: dt.date,
+) -> list[ValidTransaction] | None:
+    """A client's batch as `validate_batch` validates it, when every transaction is plain; else None.
+
+    The server's PostTransactions reads each transaction off the wire into a tuple (server/convert.py,
+    `plain_batch`) and calls this first: it skips building a TransactionSpec and a PostingSpec per
+    transaction and posting (frozen dataclasses, a sizeable share of the server's CPU at batch 1,000),
+    then runs the same fast checks as `validate_batch` (`_plain_postings`) and the same fingerprint. When
+    it answers, the answer equals `validate_batch`'s for the same request with `default_value_date`
+    (tests/unit/test_plain_batch.py checks that for arbitrary batches); when any transaction is not plain
+    (or the batch is empty or too large) it answers None, and the caller runs `validate_batch`, which
+    alone decides every refusal and its message.
+    """
+    if not batch or len(batch) > MAX_BATCH:
+        return None
+    seen_ids: dict[str, int] = {}
+    valid: list[ValidTransaction] = []
+    latest = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    for i, (request_id, sent_date, description, metadata, postings) in enumerate(batch):
+        value_date = default_value_date if sent_date is None else sent_date
+        fast = _plain_postings(
+            request_id, value_date, description, metadata, postings, resolve, latest, seen_ids, False
+        )
+        if fast is None:
+            return None
+        seen_ids[request_id] = i
+        valid.append(
+            ValidTransaction(
+                request_id,
+                value_date,
+                description,
+                dict(metadata),
+                fast,
+                None,
+                _fingerprint(description, metadata, fast, None, None if sent_date is None else sent_date.isoformat()),
+            )
+        )
+    return valid

@@ -27,6 +27,7 @@ from ledger.model import (
     Transaction,
     TransactionSpec,
 )
+from ledger.validation import PlainTransaction
 from toudai.v1 import ledger_pb2 as pb
 
 PARTY_KIND = {
@@ -136,6 +137,41 @@ def transaction_in(message: pb.TransactionInput) -> tuple[TransactionSpec, list[
         postings=tuple(postings),
     )
     return spec, problems
+
+
+def plain_batch(messages: Iterable[pb.TransactionInput]) -> list[PlainTransaction] | None:
+    """A PostTransactions batch as tuples for `Ledger.post_plain` (ledger.validation.validate_plain), or
+    None when a transaction has what `transaction_in` reports or defaults (an impossible or all-zero
+    value date, an unknown side) or an unset side. So the plain path starts only where the general path
+    finds no conversion problem: nothing it reads from the database comes before a refusal the general
+    path gives without reading it.
+
+    Reads each field once and builds no dataclass: at batch 1,000 this and the fast checks are most of
+    the server's CPU before posting.
+    """
+    side_in = SIDE_IN.get
+    batch: list[PlainTransaction] = []
+    for message in messages:
+        value_date = None
+        if message.HasField("value_date"):
+            day = message.value_date
+            try:
+                value_date = dt.date(day.year, day.month, day.day)
+            except ValueError:
+                return None
+        postings = [(p.account, side_in(p.side), p.amount.commodity, p.amount.value) for p in message.postings]
+        if any(side is None for _, side, _, _ in postings):
+            return None
+        batch.append(
+            (
+                message.request_id,
+                value_date,
+                message.description,
+                dict(message.metadata) if message.metadata else {},
+                postings,
+            )
+        )
+    return batch
 
 
 # ---------------------------------------------------------------- outbound

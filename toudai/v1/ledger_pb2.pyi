@@ -407,12 +407,14 @@ class PostTransactionsRequest(_message.Message):
     def __init__(self, transactions: _Optional[_Iterable[_Union[TransactionInput, _Mapping]]] = ..., view: _Optional[_Union[TransactionView, str]] = ...) -> None: ...
 
 class PostTransactionsResponse(_message.Message):
-    __slots__ = ("transactions", "balances")
+    __slots__ = ("transactions", "balances", "replayed")
     TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
     BALANCES_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     transactions: _containers.RepeatedCompositeFieldContainer[Transaction]
     balances: _containers.RepeatedCompositeFieldContainer[Balance]
-    def __init__(self, transactions: _Optional[_Iterable[_Union[Transaction, _Mapping]]] = ..., balances: _Optional[_Iterable[_Union[Balance, _Mapping]]] = ...) -> None: ...
+    replayed: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, transactions: _Optional[_Iterable[_Union[Transaction, _Mapping]]] = ..., balances: _Optional[_Iterable[_Union[Balance, _Mapping]]] = ..., replayed: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ReverseTransactionRequest(_message.Message):
     __slots__ = ("request_id", "name", "value_date", "description")
