@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audit.encode import ROOTS, beancount_commodity, beancount_component
-from audit.grammar import GrammarError, decimal_minor, shown, text_int
+from audit.grammar import GrammarError, amount_minor, decimal_minor, shown, text_int
 
 _DATE = r"([0-9]{4}-[0-9]{2}-[0-9]{2})"
 _TRANSACTION = re.compile(_DATE + r' \* (".*)\Z', re.S)
@@ -49,6 +49,22 @@ _LAYOUT = re.compile(
     )
     + r"\Z"
 )
+_PLAIN = r'"([^"\\\n]*)"'  # a string literal without escapes or line feeds: what the exporter writes almost always
+_ENTRY = re.compile(
+    _DATE
+    + r" \* "
+    + _PLAIN
+    + r"\n"
+    + "".join(f"  {key}: " + ("(0|[1-9][0-9]*)" if key == "toudai-seq" else _PLAIN) + r"\n" for key in TRANSACTION_KEYS)
+    + r"((?:  [A-Z][^ \n]*  \S+ \S+\n)*)(\n|\Z)"
+)
+"""A whole transaction in the exporter's own layout, from its date to the blank line after its postings (or
+the end of the file): no escapes, no line feeds in strings, no `toudai-reverses`. Only a fast path: an entry
+it does not match, or whose postings do not check out, is read again line by line by the general reader,
+which accepts or refuses it and says why (so strictness is that reader's)."""
+_POSTINGS = re.compile(r"  ([A-Z][^ \n]*)  (\S+) (\S+)\n")
+_BUFFER = 1 << 16
+"""Characters kept ahead of the reading position: an entry longer than this goes through the general reader."""
 NUMBER_KEYS = frozenset(("toudai-seq", "toudai-scale"))
 OPTIONS = frozenset(("title", "operating_currency"))
 
@@ -73,16 +89,63 @@ class BeancountLeg:
 
 
 class _Lines:
-    """The file's lines without their `\\n`, numbered from 1; a string literal may span several."""
+    """The file's lines without their `\\n`, numbered from 1; a string literal may span several.
+
+    The text is read in blocks into a buffer, so that a whole transaction can be matched at once
+    (`entry`): one regular expression instead of a dozen lines read and matched one by one."""
 
     def __init__(self, stream: io.TextIOBase) -> None:
         self._stream = stream
         self.number = 0
         self._pushed: str | None = None
         self._unread: list[str] = []  # raw lines (with their \n) to read again, last first
+        self._buffer = ""
+        self._at = 0  # reading position in the buffer
+        self._ended = False  # the stream has nothing more
+
+    def _fill(self) -> None:
+        """At least `_BUFFER` characters ahead of the position, or everything that is left."""
+        while not self._ended and len(self._buffer) - self._at < _BUFFER:
+            block = self._stream.read(_BUFFER)
+            if not block:
+                self._ended = True
+            self._buffer = self._buffer[self._at :] + block
+            self._at = 0
+
+    def _more(self) -> None:
+        """One more block after what the buffer holds, however much that is (the end of a long line)."""
+        block = self._stream.read(_BUFFER)
+        if not block:
+            self._ended = True
+        self._buffer = self._buffer[self._at :] + block
+        self._at = 0
 
     def _readline(self) -> str:
-        return self._unread.pop() if self._unread else self._stream.readline()
+        """The next raw line with its `\\n` (without one at the end of a file that lacks it), "" at the end."""
+        if self._unread:
+            return self._unread.pop()
+        end = self._buffer.find("\n", self._at)
+        while end < 0 and not self._ended:
+            searched = len(self._buffer) - self._at
+            self._more()  # not `_fill`: a line longer than the buffer must still grow it
+            end = self._buffer.find("\n", searched)
+        stop = len(self._buffer) if end < 0 else end + 1
+        line = self._buffer[self._at : stop]
+        self._at = stop
+        return line
+
+    def entry(self) -> re.Match[str] | None:
+        """The transaction at the reading position as one `_ENTRY` match, consumed and counted; None (nothing
+        consumed) when the text there is not one in the exporter's own layout."""
+        if self._pushed is not None or self._unread:
+            return None
+        self._fill()
+        match = _ENTRY.match(self._buffer, self._at)
+        if match is None or (match.end() == len(self._buffer) and not self._ended):
+            return None  # not the layout, or cut off by the buffer: the general reader decides
+        self._at = match.end()
+        self.number += self._buffer.count("\n", match.start(), match.end())
+        return match
 
     def next(self) -> str | None:
         if self._pushed is not None:
@@ -98,6 +161,11 @@ class _Lines:
 
     def push(self, line: str) -> None:
         self._pushed = line
+
+    def unread(self, text: str, number: int) -> None:
+        """Put back what `entry` consumed (raw text), so that it is read again from line `number` + 1."""
+        self._at -= len(text)
+        self.number = number
 
     def block(self, pattern: re.Pattern[str], count: int) -> re.Match[str] | None:
         """The next `count` lines matched as one text by `pattern`; when they do not match, they are
@@ -190,6 +258,14 @@ def read_beancount(stream: io.TextIOBase, scales: dict[str, int]) -> Iterator[Be
     currencies: dict[str, tuple[str, int]] = {}  # Beancount currency → (toudai code, scale)
     accounts: dict[str, _Account] = {}  # Beancount account name → toudai account
     while True:
+        start = lines.number
+        entry = lines.entry()
+        if entry is not None:
+            leg = _fast_transaction(entry, start + 1, accounts, currencies)
+            if leg is not None:
+                yield leg
+                continue
+            lines.unread(entry.group(0), start)  # the general reader reads it again and says what is wrong
         try:
             line = lines.next()
             if line is None:
@@ -243,6 +319,27 @@ def read_beancount(stream: io.TextIOBase, scales: dict[str, int]) -> Iterator[Be
             raise GrammarError(where, f"found {shown(line)}, not a directive of the toudai export")
         except GrammarError as error:
             yield error
+
+
+def _fast_transaction(
+    entry: re.Match[str], line: int, accounts: dict[str, _Account], currencies: dict[str, tuple[str, int]]
+) -> BeancountLeg | None:
+    """The leg of a transaction matched by `_ENTRY` (its header on `line`), or None if any posting does not
+    check out (unknown account, another book, another currency, an amount not spelled with exactly the
+    commodity's scale): then the general reader reads it again and reports the fault."""
+    date, description, book, seq, prev, hash_, tx, request_id, recorded_at, metadata, block, _ = entry.groups()
+    postings: list[tuple[str, str, int]] = []
+    for name, amount, currency in _POSTINGS.findall(block):
+        account = accounts.get(name)
+        if account is None or account.book != book or currency != account.currency:
+            return None
+        minor = amount_minor(amount, currencies[currency][1])
+        if minor is None:
+            return None
+        postings.append((account.code, currencies[currency][0], minor))
+    return BeancountLeg(
+        line, book, int(seq), prev, hash_, tx, request_id, date, recorded_at, description, metadata, None, postings
+    )
 
 
 def _skip_entry(lines: _Lines) -> None:

@@ -87,6 +87,22 @@ def text_int(text: str, where: str, *, signed: bool = False) -> int:
     return int(text)
 
 
+def amount_minor(text: str, scale: int) -> int | None:
+    """`decimal_minor` without the fault: the minor units, or None where `decimal_minor` raises."""
+    pattern = _AMOUNTS.get(scale)
+    if pattern is None:
+        pattern = _AMOUNTS[scale] = (
+            re.compile(r"(?:0|-?[1-9][0-9]*)\Z", re.ASCII)
+            if scale == 0
+            else re.compile(r"(?!-0\.0{%d}\Z)-?(?:0|[1-9][0-9]*)\.[0-9]{%d}\Z" % (scale, scale), re.ASCII)  # noqa: UP031
+        )
+    return None if pattern.match(text) is None else int(text.replace(".", "", 1))
+
+
+_AMOUNTS: dict[int, re.Pattern[str]] = {}
+"""Per scale: the one spelling of an amount with exactly that many decimals (`amount_minor`)."""
+
+
 def decimal_minor(text: str, scale: int, where: str) -> int:
     """An amount written with exactly `scale` fractional digits (`200000.00`, `-0.05`, `100000` for
     scale 0) as minor units; the exporter's spelling (ledger.amounts.format_minor) and nothing else."""

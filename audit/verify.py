@@ -28,6 +28,7 @@ from audit.encode import CSV_COLUMNS
 from audit.grammar import INTEGER, NATURAL, GrammarError, json_int, json_str, json_type, shown, text_int, unique_keys
 from audit.leg_text import document_text, metadata_of, quote
 from audit.model import EXTRA, FORMAT, MANIFEST, REORDERED, UNBALANCED, Fault
+from ledger.amounts import format_minor
 from ledger.canonical import GENESIS_HASH, checkpoint_hash, postings_text
 
 JSONL_KEYS = frozenset(
@@ -777,7 +778,8 @@ def _verify(path: pathlib.Path, manifest: dict[str, Any]) -> VerifyReport:
                     key[0],
                     0,
                     MANIFEST,
-                    f"{key[1]} totals {derived_totals.get(key)} differ from the manifest's {stated_totals.get(key)}",
+                    f"{key[1]} totals {_money_pair(derived_totals.get(key), scales.get(key[1], 0))} differ from "
+                    f"the manifest's {_money_pair(stated_totals.get(key), scales.get(key[1], 0))}",
                 )
             )
     stated_balances = {
@@ -788,7 +790,11 @@ def _verify(path: pathlib.Path, manifest: dict[str, Any]) -> VerifyReport:
         stated_balance, derived_balance = stated_balances.get(account_key, 0), balances.get(account_key, 0)
         if stated_balance != derived_balance:
             book, account, commodity = account_key
-            message = f"account {account} sums to {derived_balance} {commodity}, the manifest says {stated_balance}"
+            scale = scales.get(commodity, 0)  # amounts as money (10000000.01 CNY), not minor units labelled CNY
+            message = (
+                f"account {account} sums to {format_minor(derived_balance, scale)} {commodity}, "
+                f"the manifest says {format_minor(stated_balance, scale)}"
+            )
             faults.append(Fault(book, 0, MANIFEST, message))
     trial: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for (book, _account, commodity), balance in balances.items():
@@ -804,3 +810,10 @@ def _verify(path: pathlib.Path, manifest: dict[str, Any]) -> VerifyReport:
             faults.append(Fault(book, 0, UNBALANCED, message))
     faults.sort()
     return report
+
+
+def _money_pair(pair: tuple[int, int] | None, scale: int) -> str:
+    """(debits, credits) in minor units as money, for a fault a person reads: (100.00 debits, 99.99 credits)."""
+    if pair is None:
+        return "(none)"
+    return f"({format_minor(pair[0], scale)} debits, {format_minor(pair[1], scale)} credits)"

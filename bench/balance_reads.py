@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import multiprocessing as mp
 import os
 import random
@@ -42,6 +43,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -255,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeders", type=int, default=1, help="seeding processes side by side (1)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
     parser.add_argument("--no-what-if", action="store_true", help="skip the as-of rerun with an extra index")
+    parser.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the ratios as JSON (make bench's summary)"
+    )
     args = parser.parse_args(argv)
     large = max(args.small, int(args.large * args.scale))
     started = time.perf_counter()
@@ -329,11 +334,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"{statistics.fmean(s.latencies) * 1000:>9.2f}{len(s.latencies):>7,}"
             )
         print()
+        verdicts: dict[str, dict[str, float | bool]] = {}
         for kind, target in (("current", TARGET_CURRENT), ("as-of", TARGET_AS_OF)):
             small_s, large_s = by[(args.small, kind)], by[(large, kind)]
             p50 = large_s.percentile(50) / small_s.percentile(50)
             p99 = large_s.percentile(99) / small_s.percentile(99)
             met = p50 <= target and p99 <= target
+            verdicts[kind] = {
+                "small_p50_ms": round(small_s.percentile(50) * 1000, 3),
+                "large_p50_ms": round(large_s.percentile(50) * 1000, 3),
+                "small_p99_ms": round(small_s.percentile(99) * 1000, 3),
+                "large_p99_ms": round(large_s.percentile(99) * 1000, 3),
+                "p50_ratio": round(p50, 3),
+                "p99_ratio": round(p99, 3),
+                "target_ratio": target,
+                "met": met,
+            }
             print(
                 f"{kind:>7}: large/small p50 {p50:.2f}x, p99 {p99:.2f}x (baseline: the {args.small:,}-posting "
                 f"account in the same run); target <= {target:g}x -> {'MET' if met else 'NOT MET'}"
@@ -358,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
             for url in urls.values():
                 databases.drop_postgres_database(admin, url)
     print(f"(balance_reads: whole run {time.perf_counter() - started:.0f} s)")
+    if args.json is not None:
+        args.json.write_text(json.dumps({"small": args.small, "large": large, **verdicts}, indent=2))
     return 0
 
 

@@ -2,16 +2,18 @@
 
 `python -m bench.export_verify [--postings 1000000]` fills a fresh PostgreSQL database with two-posting
 transfers (posted through the ledger in batches, so the chains are real), serves it with `toudai serve`,
-then times `toudai export` in every format and `toudai audit verify` on the CSV and JSONL files. Peak
+then times `toudai export` in every format and `toudai audit verify` on each exported file. Peak
 memory is the high-water mark (VmHWM) of the server process and the maximum RSS of each CLI process:
 the issue's target is >= 100,000 postings/s and < 200 MB whatever the size. Every figure is printed with
-its ratio to the target and MET or NOT MET, and the run's total time last.
+its ratio to the target and MET or NOT MET, and the run's total time last; `--json FILE` also writes
+the steps (what `make bench`'s summary reads).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import multiprocessing
 import os
 import signal
@@ -152,9 +154,27 @@ def report(rows: list[Row]) -> None:
     print(f"target: >= {TARGET_RATE:,} postings/s and < {TARGET_RSS_MB} MB peak RSS (CLI and server) per step")
 
 
+def as_json(rows: list[Row]) -> list[dict[str, object]]:
+    """The steps as `make bench`'s summary reads them (bench/summary.py)."""
+    return [
+        {
+            "step": step,
+            "postings_per_second": round(rate, 1),
+            "cli_peak_mb": round(rss, 1),
+            "server_peak_mb": None if server_mb is None else round(server_mb, 1),
+            "cpu_seconds": round(cpu, 2),
+            "target_rate": TARGET_RATE,
+            "target_mb": TARGET_RSS_MB,
+            "met": _verdict(rate, rss, server_mb) == "MET",
+        }
+        for step, rate, rss, server_mb, cpu in rows
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.export_verify", description=__doc__.split("\n\n")[0])
     parser.add_argument("--postings", type=int, default=1_000_000)
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the steps as JSON")
     args = parser.parse_args(argv)
     begun = time.perf_counter()
     admin = databases.admin_url()
@@ -182,13 +202,15 @@ def main(argv: list[str] | None = None) -> int:
                 cpu += _cpu_seconds(server.pid) - server_cpu
                 rows.append((f"export {fmt}", args.postings / elapsed, rss, _vmhwm_mb(server.pid), cpu))
                 print(f"  export {fmt}: {elapsed:.1f} s, {out.stat().st_size / 1e6:,.0f} MB", flush=True)
-            for fmt in ("csv", "jsonl"):
+            for fmt in ("csv", "jsonl", "beancount"):
                 elapsed, rss, cpu = _run([toudai, "audit", "verify", str(Path(tmp) / f"journal.{fmt}")])
                 rows.append((f"verify {fmt}", args.postings / elapsed, rss, None, cpu))
                 print(f"  verify {fmt}: {elapsed:.1f} s", flush=True)
         report(rows)
         met = sum(_verdict(rate, rss, server_mb) == "MET" for _, rate, rss, server_mb, _ in rows)
         print(f"{met} of {len(rows)} steps meet the target; total elapsed {time.perf_counter() - begun:.0f} s")
+        if args.json is not None:
+            args.json.write_text(json.dumps({"postings": args.postings, "steps": as_json(rows)}, indent=2))
         return 0
     finally:
         if server is not None:
