@@ -18,14 +18,16 @@ PYTEST_ARGS ?=
 # Parallel test workers (pytest-xdist); each worker makes its own databases. 3 on 2 cores: the tests
 # wait on subprocesses, sockets and PostgreSQL often enough that a third worker still gains.
 TEST_WORKERS ?= 3
-# Debian's chromium, for the HTML audit report test (opened in a real headless browser).
+# Debian's chromium, for the HTML audit report test (opened in a real headless browser), and a CJK font
+# for its Chinese party names (Debian's fonts-noto-cjk: Noto Sans CJK SC, first CJK font the report names).
 CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 STAMP := $(VENV)/.installed-stamp
 NPM_STAMP := node_modules/.installed-stamp
 # buf breaking compares the proto with this git branch (no network needed: buf reads .git itself).
 BREAKING_AGAINST ?= main
 
-.PHONY: help install browser run test slow soak lint typecheck buf-lint buf-breaking proto check-stubs docs bench demo clean
+.PHONY: help install browser standby run test slow soak lint typecheck buf-lint buf-breaking proto check-stubs docs bench demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,17 +51,26 @@ $(NPM_STAMP): package.json package-lock.json
 run: $(STAMP) $(NPM_STAMP) ## Serve on 127.0.0.1:50051 (SQLite in var/toudai.db; TOUDAI_DATABASE_URL overrides); buf too, for docs/api.md
 	$(BIN)/toudai serve --listen $(LISTEN)
 
-# The browser test needs Debian's chromium: installed here when missing (needs root and Debian's apt
+# The browser test needs Debian's chromium and fonts-noto-cjk (without a CJK font every Chinese name is
+# drawn as empty boxes, and the test fails): installed here when missing (needs root and Debian's apt
 # registry), otherwise the target stops and says what to install.
-browser: ## Install Debian's chromium for the HTML report test, if missing (apt-get; root)
-	@if [ ! -x $(CHROMIUM) ]; then \
+browser: ## Install Debian's chromium and fonts-noto-cjk for the HTML report test, if missing (apt-get; root)
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing=" chromium"; \
+	[ -f $(CJK_FONT) ] || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's chromium for the HTML report test (apt-get)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	    echo "installing$$missing for the HTML report test (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "make test needs Debian's chromium at $(CHROMIUM) for the HTML report test: run 'sudo apt-get install chromium'" >&2; exit 1; \
+	    echo "make test needs$$missing for the HTML report test: run 'sudo apt-get install$$missing'" >&2; exit 1; \
 	  fi; \
 	fi
+
+# A hot standby of the local PostgreSQL on 127.0.0.1:5433 (pg_basebackup, streaming replication) for the
+# read-replica tests; root (edits pg_hba.conf, runs the server as postgres). .ci/run calls it.
+standby: ## Make a streaming-replication hot standby of 127.0.0.1:5432 on port 5433 (idempotent; root)
+	scripts/pg-standby.sh
 
 test: install browser lint typecheck buf-lint buf-breaking check-stubs ## The fast lane: lint, types, import contract, buf, stubs, then every test but the slow ones, on parallel workers (SQLite and PostgreSQL)
 	$(BIN)/pytest -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
@@ -121,7 +132,7 @@ check-stubs: $(STAMP) ## Fail if the committed toudai/v1 stubs differ from what 
 docs: $(STAMP) ## Regenerate the map in docs/architecture.md from the code (a test fails when it is stale)
 	$(PY) scripts/architecture_map.py --write
 
-bench: $(STAMP) ## Every benchmark (ledger, concurrent, balances, export, valuation; 5-8 min); results in docs/performance.md
+bench: $(STAMP) ## Every benchmark (ledger, concurrent, balances, export, valuation, month-end), then issue 20 items 1-5 MET/NOT MET; docs/performance.md
 	$(PY) -m bench
 
 demo: $(STAMP) ## A scripted CLI tour against a temporary server and database

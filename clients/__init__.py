@@ -27,7 +27,8 @@ Two parts share this package, and each of its modules belongs to exactly one of 
   `clients.agreement_commands`, `clients.credit_commands`, `clients.sharing_commands`, `clients.insurance_commands`,
   `clients.assessment_commands`,
   `clients.value_commands`, `clients.audit_commands`, `clients.checkpoint_commands`,
-  `clients.postfile`, `clients.suggest`, `clients.render`, `clients.operate`, `clients.token_command`. They
+  `clients.postfile`, `clients.suggest`, `clients.render`, `clients.humanize`, `clients.operate`,
+  `clients.token_command`, `clients.workers`. They
   may import the SDK and the core
   packages (the offline audit verifier, for instance); they load the server only inside the commands
   that run it (`toudai serve`, `toudai db`, `toudai token`), so `import clients.cli` loads no `server`

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from audit import report as html_report
 from audit.manifest import MANIFEST_VERSION
 from audit.model import LegRow, PostingRow
 from audit.verify import VerifyError, load_manifest, manifest_path, verify_export
-from clients import cli_args, render
+from clients import cli_args, humanize, render
 from clients.client import ToudaiClient
 from clients.errors import from_rpc_error
 from ledger.amounts import format_minor
@@ -234,27 +234,21 @@ def verify(args: argparse.Namespace, client: ToudaiClient, console: Console) -> 
                 "postings": result.postings,
                 "transactions": result.transactions,
                 "faults": [{"book": f.book, "seq": f.seq, "kind": f.kind, "message": f.message} for f in result.faults],
-                "trial_balance": [
-                    {"book": b, "commodity": c, "debits": str(d), "credits": str(k)}
+                "trial_balance": [  # decimal strings, as in every other --json output (not minor units)
+                    {
+                        "book": b,
+                        "commodity": c,
+                        "debits": format_minor(d, scales.get(c, 0)),
+                        "credits": format_minor(k, scales.get(c, 0)),
+                    }
                     for (b, c), (d, k) in result.trial_balance.items()
                 ],
             }
         )
     else:
         for fault in result.faults:
-            console.print(f"FAULT {escape(fault.text())}", highlight=False, soft_wrap=True)
-        table = Table(title="Trial balance re-derived from the export")
-        for column in ("Book", "Commodity", "Debits", "Credits", ""):
-            table.add_column(column)
-        for (book, commodity), (debits, credits_) in result.trial_balance.items():
-            scale = scales.get(commodity, 0)
-            table.add_row(
-                book,
-                commodity,
-                format_minor(debits, scale),
-                format_minor(credits_, scale),
-                "ok" if debits == credits_ else "UNBALANCED",
-            )
+            console.print(f"FAULT {escape(humanize.in_words(fault.text()))}", highlight=False, soft_wrap=True)
+        table = verify_table(result.trial_balance, scales)
         if result.trial_balance:
             console.print(table)
         if result.ok:
@@ -281,6 +275,57 @@ def verify(args: argparse.Namespace, client: ToudaiClient, console: Console) -> 
 
 
 # ---------------------------------------------------------------- server-side checks
+
+
+def verify_table(trial: Mapping[tuple[str, str], tuple[int, int]], scales: Mapping[str, int]) -> Table:
+    """The trial balance `audit verify` re-derived from an export (minor units) as money, per book."""
+    table = render.table(
+        "Trial balance re-derived from the export",
+        "Book",
+        "Commodity",
+        "Debits",
+        "Credits",
+        "Check",
+        numeric=("Debits", "Credits"),
+    )
+    for (book, commodity), (debits, credits_) in trial.items():
+        scale = scales.get(commodity, 0)
+        table.add_row(
+            humanize.party(book),
+            commodity,
+            humanize.minor(debits, scale),
+            humanize.minor(credits_, scale),
+            "ok" if debits == credits_ else "UNBALANCED",
+        )
+    return table
+
+
+def trial_balance_table(response: pb.TrialBalanceResponse, as_of: dt.date | None) -> Table:
+    """The server's trial balance: each party's debits and credits per commodity, right-aligned money."""
+    table = render.table(
+        f"Trial balance{' as of ' + as_of.isoformat() if as_of else ''}",
+        "Party",
+        "Commodity",
+        "Debits",
+        "Credits",
+        "Check",
+        numeric=("Debits", "Credits"),
+    )
+    for party in response.parties:
+        for total in party.totals:
+            table.add_row(
+                humanize.party(party.party),
+                total.commodity,
+                humanize.amount(total.debit, places=_places(total.commodity)),
+                humanize.amount(total.credit, places=_places(total.commodity)),
+                "ok" if total.balanced else "UNBALANCED",
+            )
+    return table
+
+
+def _places(commodity: str) -> int:
+    """Decimal places shown at least: a currency's two; otherwise as many as the server's figure has."""
+    return 2 if humanize.is_currency(commodity) else 0
 
 
 def trial_balance(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
@@ -311,13 +356,7 @@ def trial_balance(args: argparse.Namespace, client: ToudaiClient, console: Conso
             }
         )
     else:
-        table = Table(title=f"Trial balance{' as of ' + args.as_of.isoformat() if args.as_of else ''}")
-        for column in ("Party", "Commodity", "Debits", "Credits", ""):
-            table.add_column(column)
-        for party in response.parties:
-            for total in party.totals:
-                table.add_row(party.party, total.commodity, total.debit, total.credit, "ok" if total.balanced else "NO")
-        console.print(table)
+        console.print(trial_balance_table(response, args.as_of))
     return EXIT_OK if response.balanced else EXIT_FAULT
 
 
@@ -459,6 +498,7 @@ def report_data(client: ToudaiClient, as_of: dt.date) -> tuple[html_report.Repor
         pool_balances=series(pool_accounts),
         checkpoint=heads.checkpoint,
         signed_checkpoint=signed.signed_note,
+        heads=tuple(html_report.BookHead(h.party.removeprefix("parties/"), h.sequence, h.hash) for h in heads.heads),
     )
     return data, bool(tb.balanced)
 
@@ -493,7 +533,8 @@ def register(subparsers: Any, command: Any, group: Any) -> None:
 
     audit = group(subparsers, "audit", "audit: follow the journal, verify exports and chains, trial balances, reports")
     following = command(audit, "follow", follow, "print the journal as JSON Lines, following it live")
-    following.add_argument("--from", dest="from_seq", type=cli_args.positive_int, help="first sequence in each book")
+    following.add_argument("--from-seq", type=cli_args.positive_int, help="first sequence number in each book")
+    following.add_argument("--from", dest="from_seq", type=cli_args.positive_int, help=argparse.SUPPRESS)  # deprecated
     following.add_argument("--party", action="append", metavar="PARTY", help="only this party's book (repeatable)")
     following.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (jsonl)")
     following.add_argument("--cursor", help="resume after the position of a cursor")

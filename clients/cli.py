@@ -24,8 +24,8 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.markup import escape
 
-from clients import cli_args, commands, token_command
-from clients.client import DEFAULT_TARGET, ToudaiClient
+from clients import cli_args, commands, humanize, token_command
+from clients.client import DEFAULT_TARGET, ToudaiClient, new_request_id
 from clients.errors import DeadlineExceededError, ToudaiError, UnavailableError
 from clients.postfile import PostFileError
 from clients.tls import TlsConfigError
@@ -176,12 +176,29 @@ def _client_command(
         epilog=CONNECTION_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON (amounts as strings)")
+    output_option(parser)
     if mutation:
-        parser.add_argument("--request-id", help="idempotency key (default: a fresh UUID, reused on retries)")
+        parser.add_argument(
+            "--request-id",
+            help="idempotency key: the same command with the same key changes nothing twice (default: a fresh "
+            "UUID, printed so that you can retry with it)",
+        )
     _connection_options(parser, top_level=False)
     parser.set_defaults(handler=handler)
     return parser
+
+
+def output_option(parser: argparse.ArgumentParser) -> None:
+    """`-o table|wide|json` and `--json` (short for `-o json`): one way to choose the output everywhere."""
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=("table", "wide", "json"),
+        default="table",
+        help="table (default): short names for an 80-column terminal; wide: full resource names and ids; "
+        "json: complete machine-readable JSON, amounts as decimal strings",
+    )
+    parser.add_argument("--json", action="store_true", help="same as -o json")
 
 
 def _operator_command(subparsers: Any, name: str, help_text: str, function: str) -> argparse.ArgumentParser:
@@ -235,6 +252,46 @@ def _security_options(serve: argparse.ArgumentParser) -> None:
         action="store_true",
         help="serve a non-loopback address without TLS because a proxy or service mesh in front terminates "
         "TLS (logged as a warning); without it, a non-loopback address needs --tls-cert and --tls-key",
+    )
+
+
+def _database_limit_options(serve: argparse.ArgumentParser) -> None:
+    """`serve`'s PostgreSQL time limits and start-up wait (docs/operations.md, "Time limits in the database")."""
+    group = serve.add_argument_group("database time limits (PostgreSQL; 0 turns one off)")
+    limits = (
+        (
+            "--db-lock-timeout",
+            "TOUDAI_DB_LOCK_TIMEOUT",
+            "20s",
+            "a call waiting this long for a book's lock gives up "
+            "(UNAVAILABLE, LOCK_TIMEOUT; nothing written, retry with the same request_id)",
+        ),
+        (
+            "--db-lock-hold-timeout",
+            "TOUDAI_DB_LOCK_HOLD_TIMEOUT",
+            "5s",
+            "a transaction holding books' locks is ended by the database when one statement, or one pause "
+            "between statements, lasts longer than this plus 1 ms per transaction of its batch: a stalled server "
+            "cannot block the other writers for longer",
+        ),
+        ("--db-statement-timeout", "TOUDAI_DB_STATEMENT_TIMEOUT", "30s", "any other statement is cancelled after this"),
+        ("--db-idle-timeout", "TOUDAI_DB_IDLE_TIMEOUT", "60s", "any other transaction left idle this long is ended"),
+    )
+    for flag, env, default, text in limits:
+        group.add_argument(
+            flag,
+            type=cli_args.milliseconds,
+            default=os.environ.get(env) or default,
+            metavar="TIME",
+            help=f"{text} (env {env}; default {default})",
+        )
+    group.add_argument(
+        "--db-retry-max-delay",
+        type=cli_args.duration,
+        default=os.environ.get("TOUDAI_DB_RETRY_MAX_DELAY") or "30s",
+        metavar="DURATION",
+        help="while the database does not answer at start-up, try again with doubling waits up to this long "
+        "(health NOT_SERVING meanwhile) (env TOUDAI_DB_RETRY_MAX_DELAY; default 30s)",
     )
 
 
@@ -314,6 +371,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="share the port with other toudai replicas (SO_REUSEPORT); off, a busy port is an error",
     )
     serve.add_argument(
+        "--read-replica",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a PostgreSQL hot standby of --database-url that may serve reads (repeatable); writes answer with a "
+        "consistency token that later reads present (docs/operations.md, 'Read replicas')",
+    )
+    serve.add_argument(
+        "--replica-max-lag",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="how stale a standby may be for a read that presents no consistency token (default %(default)s)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N server processes on the --listen port (SO_REUSEPORT), one per core to use; the book locks "
+        "keep them correct on one database (docs/operations.md) (default %(default)s)",
+    )
+    serve.add_argument(
         "--metrics-listen",
         metavar="HOST:PORT",
         help="serve Prometheus metrics over HTTP at HOST:PORT/metrics (off by default)",
@@ -334,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         "docs/credit.md (default %(default)s)",
     )
     _security_options(serve)
+    _database_limit_options(serve)
 
     token = _operator_command(subparsers, "token", "mint a development bearer token (prints it on stdout)", "token")
     token_command.add_arguments(token)
@@ -414,8 +495,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing = _client_command(tx, "list", commands.tx_list, "list transactions in posting order")
     listing.add_argument("--party", help="only transactions touching this party's book")
     listing.add_argument("--account", help="only transactions posting to this account")
-    listing.add_argument("--from", dest="date_from", type=cli_args.date, help="value date on or after")
-    listing.add_argument("--to", dest="date_to", type=cli_args.date, help="value date on or before")
+    listing.add_argument(
+        "--from-date", dest="date_from", type=cli_args.date, metavar="DATE", help="value date on or after"
+    )
+    listing.add_argument(
+        "--to-date", dest="date_to", type=cli_args.date, metavar="DATE", help="value date on or before"
+    )
+    # Deprecated spellings, kept hidden for one release (README, "Deprecated spellings").
+    listing.add_argument("--from", dest="date_from", type=cli_args.date, help=argparse.SUPPRESS)
+    listing.add_argument("--to", dest="date_to", type=cli_args.date, help=argparse.SUPPRESS)
     listing.add_argument("--meta", type=cli_args.key_value, metavar="KEY=VALUE", help="metadata KEY equals VALUE")
     listing.add_argument("--limit", type=cli_args.positive_int, help="at most this many")
     get = _client_command(tx, "get", commands.tx_get, "show one transaction")
@@ -446,8 +534,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _output_console() -> Console:
-    """Tables on stdout; when piped, wide enough that resource names are not folded mid-word."""
-    return Console() if sys.stdout.isatty() else Console(width=200)
+    """Tables on stdout, laid out for the terminal's width; when piped, for COLUMNS or 80 columns (the width
+    the tables are designed and tested for, tests/snapshots)."""
+    if sys.stdout.isatty():
+        return Console()
+    columns = os.environ.get("COLUMNS", "")
+    return Console(width=int(columns) if columns.isdigit() and int(columns) > 0 else 80)
 
 
 #: The RPCs a server message may tell the caller to use, as the CLI commands that make them: a clerk is
@@ -462,6 +554,7 @@ RPC_COMMANDS = {
     "BookLinkedDeal": "toudai deal book",
     "DisburseLoan": "toudai deal disburse",
     "AccrueInterest": "toudai deal accrue",
+    "AccrueBranchInterest": "toudai deal accrue-branch",
     "RecordRepayment": "toudai deal repay",
     "RecordDefault": "toudai deal default",
     "FundRiskPool": "toudai deal fund-pool",
@@ -489,8 +582,9 @@ _RPC_NAME = re.compile(r"\b(" + "|".join(RPC_COMMANDS) + r")\b")
 
 
 def in_cli_words(message: str) -> str:
-    """A server message with every RPC it names replaced by the CLI command that calls it."""
-    return _RPC_NAME.sub(lambda m: f"`{RPC_COMMANDS[m.group(1)]}`", message)
+    """A server message as the CLI says things: every RPC it names as the CLI command that calls it, accounts
+    as `bank-hz/cash`, and amounts in the one amount style (`-6,000,000.00 CNY`, clients.humanize.in_words)."""
+    return humanize.in_words(_RPC_NAME.sub(lambda m: f"`{RPC_COMMANDS[m.group(1)]}`", message))
 
 
 def report_refusal(error: ToudaiError, console: Console) -> None:
@@ -498,10 +592,16 @@ def report_refusal(error: ToudaiError, console: Console) -> None:
     person reading stderr."""
     message = in_cli_words(error.message)
     console.print(f"[bold red]error:[/] {escape(error.code.name)}: {escape(message)}", highlight=False)
+    # A violation the message already states (a one-problem refusal repeats it there) is printed once.
     for field, description in error.field_violations:
-        console.print(f"  {escape(field)}: {escape(in_cli_words(description))}", highlight=False)
+        if f"{field}: {description}" not in error.message:
+            console.print(f"  {escape(field)}: {escape(in_cli_words(description))}", highlight=False)
     for kind, subject, description in error.precondition_violations:
-        console.print(f"  {escape(kind)} {escape(subject)}: {escape(in_cli_words(description))}", highlight=False)
+        if description not in error.message:
+            console.print(
+                f"  {escape(kind)} {escape(in_cli_words(subject))}: {escape(in_cli_words(description))}",
+                highlight=False,
+            )
     if error.reason:
         console.print(f"  reason: {escape(error.reason)}", highlight=False)
 
@@ -522,6 +622,38 @@ def _tls_hint(client: ToudaiClient, message: str) -> str:
     return ""
 
 
+#: The writes that, run again without --request-id, happen again (a second transfer, a second repayment):
+#: when the CLI picks their request id, it prints it with how to retry safely. Creating a party or an
+#: account, booking a deal file, disbursing, accruing and the like are refused or change nothing the
+#: second time, so they go without the note.
+REPEATS_ON_RERUN = frozenset(
+    {
+        ("transfer", None),
+        ("hold", "create"),
+        ("hold", "capture"),
+        ("deal", "repay"),
+        ("deal", "fund-pool"),
+        ("deal", "recover"),
+        ("exercise", "request"),
+    }
+)
+
+
+def _repeats_on_rerun(args: argparse.Namespace) -> bool:
+    command = getattr(args, "command", None)
+    return (command, getattr(args, f"{command}_command", None)) in REPEATS_ON_RERUN and hasattr(args, "request_id")
+
+
+def _retry_hint(errors: Console, request_id: str) -> None:
+    """How to repeat a write the CLI gave a fresh request id without doing it twice (stderr, so that stdout
+    stays the answer)."""
+    errors.print(
+        f"request id {request_id}: to retry this safely, repeat the command with --request-id {request_id}; "
+        "without it, running it again does it again",
+        highlight=False,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (see the module docstring)."""
     parser = build_parser()
@@ -530,6 +662,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_request:  # --help (0) or a usage error (2)
         return int(exit_request.code or 0)
     errors = Console(stderr=True, soft_wrap=True)  # one line per message, whatever the terminal width
+    if getattr(args, "output", None) == "json":
+        args.json = True
+    humanize.configure(wide=getattr(args, "output", None) == "wide")
     if getattr(args, "operate", None) is not None:
         from clients import operate
 
@@ -548,9 +683,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TlsConfigError as error:
         errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         return EXIT_USAGE
+    generated = _repeats_on_rerun(args) and not getattr(args, "request_id", None)
+    if generated:  # chosen here, not in the client, so that the clerk can be told how to retry safely
+        args.request_id = new_request_id()
     try:
         with client:
-            return int(args.handler(args, client, _output_console()))
+            code = int(args.handler(args, client, _output_console()))
+            if generated and not args.json:
+                _retry_hint(errors, args.request_id)
+            return code
     except (UnavailableError, DeadlineExceededError) as error:
         errors.print(
             f"[bold red]error:[/] cannot reach toudai at {escape(args.target)}: {escape(error.message)}",
@@ -565,6 +706,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "(env TOUDAI_TARGET) at the one you use",
                 highlight=False,
             )
+        if generated:  # the request may have been done before the deadline passed: say how to retry safely
+            _retry_hint(errors, args.request_id)
         return EXIT_UNREACHABLE
     except ToudaiError as error:
         report_refusal(error, errors)

@@ -90,6 +90,20 @@ def duration(text: str) -> dt.timedelta:
     return dt.timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
 
 
+_MILLISECONDS = re.compile(r"^\s*(\d+)\s*(ms|s|m)\s*$")
+_MS_PER_UNIT = {"ms": 1, "s": 1000, "m": 60_000}
+
+
+def milliseconds(text: str) -> int:
+    """A database time limit such as 500ms, 10s or 2m, in milliseconds; 0 turns the limit off."""
+    if text.strip() == "0":
+        return 0
+    match = _MILLISECONDS.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time limit; write e.g. 500ms, 10s or 2m (0: no limit)")
+    return int(match.group(1)) * _MS_PER_UNIT[match.group(2)]
+
+
 def key_value(text: str) -> tuple[str, str]:
     """KEY=VALUE, split at the first '='."""
     key, equals, value = text.partition("=")

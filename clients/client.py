@@ -16,6 +16,7 @@ deadline of `timeout` seconds, so a hung server costs at most `(retries + 1) * t
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -64,6 +65,9 @@ from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import ledger_pb2_grpc as pb_grpc
 
 DEFAULT_TARGET = "127.0.0.1:50051"
+#: Session consistency (server/read_routing.py): writes answer with the token, reads present it.
+TOKEN_HEADER = "x-toudai-consistency-token"  # noqa: S105 - a metadata key, not a secret
+SERVED_BY_HEADER = "x-toudai-served-by"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
@@ -73,6 +77,15 @@ S = TypeVar("S")
 def new_request_id() -> str:
     """A fresh idempotency key."""
     return str(uuid.uuid4())
+
+
+def _wal_position(token: str) -> int | None:
+    """A token `X/Y` (hexadecimal, PostgreSQL's pg_lsn text) as a number, to keep the newest; None otherwise."""
+    high, slash, low = token.partition("/")
+    try:
+        return (int(high, 16) << 32) | int(low, 16) if slash else None
+    except ValueError:
+        return None
 
 
 def _date(value: dt.date) -> date_pb2.Date:
@@ -103,6 +116,14 @@ class ToudaiClient:
             needs `tls_key`.
         tls_key: PEM file of this client's private key; needs `tls_cert`.
         tls_server_name: check the server's certificate against this name instead of the target's host.
+        consistency_token: a token from an earlier write (`x-toudai-consistency-token`), e.g. one another
+            process handed over: reads see at least what that write committed.
+
+    Session consistency (docs/api.md, "Consistency tokens"): on a server with read replicas, every write
+    answers with a consistency token; the client keeps the newest one it has received (`consistency_token`)
+    and sends it with every later call, so its reads see its own writes even when a hot standby serves them.
+    `last_served_by` says which database served the last read ("primary", "replica-1", ...; None when the
+    server does not route reads).
 
     Raises:
         TlsConfigError (a ValueError): a TLS file is unreadable or not PEM, or a certificate comes without
@@ -121,6 +142,7 @@ class ToudaiClient:
         tls_cert: PathLike | None = None,
         tls_key: PathLike | None = None,
         tls_server_name: str | None = None,
+        consistency_token: str | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, not {timeout}")
@@ -130,6 +152,11 @@ class ToudaiClient:
         self._timeout = timeout
         self._retry = RetryPolicy(retries=retries)
         self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
+        self._session_lock = threading.Lock()
+        self._consistency_token: str | None = None
+        self.last_served_by: str | None = None
+        if consistency_token:
+            self.remember_token(consistency_token)
         options: list[tuple[str, Any]] = [
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -148,8 +175,39 @@ class ToudaiClient:
 
     @property
     def metadata(self) -> tuple[tuple[str, str], ...]:
-        """The call metadata (the bearer token) this client sends, for streaming calls made directly."""
-        return self._metadata
+        """The call metadata this client sends (the bearer token and the consistency token), for streaming
+        calls made directly."""
+        token = self._consistency_token
+        return (*self._metadata, (TOKEN_HEADER, token)) if token else self._metadata
+
+    @property
+    def consistency_token(self) -> str | None:
+        """The newest consistency token this client has received or been given (None: none yet)."""
+        return self._consistency_token
+
+    @consistency_token.setter
+    def consistency_token(self, token: str | None) -> None:
+        """Replace the token (None forgets it: later reads may be served by a standby within its lag bound)."""
+        with self._session_lock:
+            self._consistency_token = token or None
+
+    def remember_token(self, token: str) -> None:
+        """Keep `token` if it is newer than the one held (tokens are WAL positions `X/Y`, compared as such;
+        a token of another form replaces the one held)."""
+        with self._session_lock:
+            new, old = _wal_position(token), _wal_position(self._consistency_token or "")
+            if new is None or old is None or new > old:
+                self._consistency_token = token
+
+    def _observe(self, call: Any) -> None:
+        """Note the consistency token and the serving database an answer's trailing metadata carries."""
+        served_by = None
+        for key, value in call.trailing_metadata() or ():
+            if key == TOKEN_HEADER:
+                self.remember_token(str(value))
+            elif key == SERVED_BY_HEADER:
+                served_by = str(value)
+        self.last_served_by = served_by
 
     def close(self) -> None:
         """Close the channel; calls in flight are cancelled."""
@@ -184,7 +242,9 @@ class ToudaiClient:
         attempt = 0
         while True:
             try:
-                return rpc(request, timeout=self._timeout, metadata=self._metadata)
+                response, call = rpc.with_call(request, timeout=self._timeout, metadata=self.metadata)
+                self._observe(call)
+                return response
             except grpc.RpcError as error:
                 code = error.code() if isinstance(error, grpc.Call) else None
                 if not self._retry.should_retry(code, attempt):
@@ -343,6 +403,7 @@ class ToudaiClient:
         return PostResult(
             transactions=tuple(transaction_from(tx) for tx in response.transactions),
             balances=tuple(balance_from(b) for b in response.balances),
+            replayed=frozenset(response.replayed),
         )
 
     def post_transfer(

@@ -17,10 +17,10 @@ from rich.table import Table
 
 from clients import render
 from clients.client import ToudaiClient
-from clients.errors import NotFoundError
+from clients.errors import NotFoundError, ToudaiError
 from clients.postfile import load_transactions
 from clients.resources import PostResult
-from clients.suggest import check_party, unknown_account
+from clients.suggest import as_flags, check_party, unknown_account, unknown_commodity
 from clients.values import account_name
 
 EXIT_OK = 0
@@ -72,15 +72,20 @@ def commodity_list(args: argparse.Namespace, client: ToudaiClient, console: Cons
 
 
 def account_create(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
-    account = client.create_account(
-        args.party,
-        args.code,
-        account_type=args.type,
-        commodity=args.commodity,
-        display_name=args.name,
-        must_not_go_negative=args.must_not_go_negative,
-        request_id=args.request_id,
-    )
+    try:
+        account = client.create_account(
+            args.party,
+            args.code,
+            account_type=args.type,
+            commodity=args.commodity,
+            display_name=args.name,
+            must_not_go_negative=args.must_not_go_negative,
+            request_id=args.request_id,
+        )
+    except ToudaiError as error:
+        if error.reason != "UNKNOWN_COMMODITY":
+            raise
+        raise as_flags(unknown_commodity(client, args.commodity, error), {"commodity": "--commodity"}) from None
     return _emit(args, console, account, render.accounts_table([account]))
 
 
@@ -103,12 +108,18 @@ def account_get(args: argparse.Namespace, client: ToudaiClient, console: Console
 
 
 def _posted(args: argparse.Namespace, console: Console, result: PostResult) -> int:
+    """The posted transactions and resulting balances; a retry of an earlier call says so first (the
+    tables of a replay look like those of a new posting, and a clerk must know whether money moved)."""
+    notes = [] if args.json else render.replay_notes(result)
+    for note in notes:
+        console.print(note, highlight=False, soft_wrap=True)
+    everything = len(notes) == len(result.transactions)
     return _emit(
         args,
         console,
         result,
-        render.transactions_table(result.transactions, "Posted"),
-        render.balances_table(result.balances, "Resulting balances"),
+        render.transactions_table(result.transactions, "Already posted (a retry)" if everything else "Posted"),
+        render.balances_table(result.balances, "Current balances" if everything else "Resulting balances"),
     )
 
 
@@ -127,17 +138,59 @@ def post(args: argparse.Namespace, client: ToudaiClient, console: Console) -> in
     return _posted(args, console, client.post_transactions(transactions, view=args.view))
 
 
+#: The transfer's request fields as its flags (the typed client debits --to first, then credits --from).
+TRANSFER_FLAGS = {
+    "transactions[0].postings[0].amount.commodity": "--commodity",
+    "transactions[0].postings[1].amount.commodity": "--commodity",
+    "transactions[0].postings[0].amount": "--amount",
+    "transactions[0].postings[1].amount": "--amount",
+    "transactions[0].postings[0]": "--to",
+    "transactions[0].postings[1]": "--from",
+    "transactions[0].value_date": "--date",
+    "transactions[0].description": "--description",
+    "transactions[0].request_id": "--request-id",
+    "transactions[0]": "the transfer",
+}
+
+
 def transfer(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
-    result = client.post_transfer(
-        args.from_account,
-        args.to_account,
-        args.amount,
-        commodity=args.commodity,
-        value_date=args.date,
-        description=args.description,
-        request_id=args.request_id,
-    )
+    try:
+        result = client.post_transfer(
+            args.from_account,
+            args.to_account,
+            args.amount,
+            commodity=args.commodity,
+            value_date=args.date,
+            description=args.description,
+            request_id=args.request_id,
+        )
+    except ToudaiError as error:
+        raise _transfer_error(client, args, error) from None
     return _posted(args, console, result)
+
+
+def _transfer_error(client: ToudaiClient, args: argparse.Namespace, error: ToudaiError) -> ToudaiError:
+    """A refused transfer in the transfer's own words: the flag at fault (`--from`), not `postings[1]`, and
+    for an account that does not exist the closest ones and how to open it."""
+    if error.reason == "UNKNOWN_ACCOUNT":
+        for flag, typed in (("--from", args.from_account), ("--to", args.to_account)):
+            name = account_name(typed)
+            if name in error.message or any(name in d for _, d in error.field_violations):
+                found = unknown_account(client, typed, NotFoundError(error.code, "", reason=error.reason))
+                guess = found.message.removeprefix("; ")
+                guess = guess[:1].upper() + guess[1:]
+                party, _, code = name.removeprefix("parties/").partition("/accounts/")
+                return type(error)(
+                    error.code,
+                    f"{flag} {typed}: there is no account {party}/{code}. {guess + ' ' if guess else ''}"
+                    f"A new account is opened with `toudai account create {party} {code} --type TYPE "
+                    f"--commodity CODE`; `toudai account list --party {party}` lists the party's accounts.",
+                    reason=error.reason,
+                    metadata=error.metadata,
+                )
+    if error.reason == "UNKNOWN_COMMODITY" and args.commodity:
+        error = unknown_commodity(client, args.commodity, error)
+    return as_flags(error, TRANSFER_FLAGS)
 
 
 def balance(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from clients import cli_args, render
+from clients import cli_args, humanize, render
 from clients.client import ToudaiClient
 from clients.credit_client import CATEGORIES, CreditClient, LoanClassification, Override, override_name
 
@@ -111,7 +111,7 @@ def _impairment_table(run: dict[str, Any]) -> Table:
     day = run["as_of"].isoformat() if run["as_of"] else ""
     table = Table(
         title=f"{run['name']}: {run['branch']} as of {day} (tables {run['parameters']}); allowance "
-        f"{run['allowance']} CNY, change {run['change']} CNY",
+        f"{humanize.amount(run['allowance'], 'CNY')}, change {humanize.amount(run['change'], 'CNY')}",
         title_justify="left",
         header_style="bold",
     )
@@ -125,10 +125,10 @@ def _impairment_table(run: dict[str, Any]) -> Table:
             str(line["stage"]),
             line["probability_of_default"],
             line["loss_given_default"],
-            line["exposure_at_default"],
+            humanize.amount(line["exposure_at_default"]),
             line["cover"],
-            line["expected_credit_loss"],
-            line["change"],
+            humanize.amount(line["expected_credit_loss"]),
+            humanize.amount(line["change"]),
         )
     return table
 

@@ -12,7 +12,7 @@ request must come from an `ExerciseClient` with a different principal than the r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -135,15 +135,25 @@ class AsPrincipal:
         self._stub = stub
         self._principal = principal
 
-    def __getattr__(self, method: str) -> Callable[..., Any]:
+    def __getattr__(self, method: str) -> Any:
         rpc = getattr(self._stub, method)
-        principal = self._principal
+        extra = ((PRINCIPAL_METADATA, self._principal),) if self._principal else ()
+        return _WithPrincipal(rpc, extra)
 
-        def call(request: Any, *, timeout: float | None = None, metadata: Any = ()) -> Any:
-            extra = ((PRINCIPAL_METADATA, principal),) if principal else ()
-            return rpc(request, timeout=timeout, metadata=tuple(metadata or ()) + extra)
 
-        return call
+class _WithPrincipal:
+    """One RPC of an AsPrincipal stub: called directly or `.with_call` (ToudaiClient.call uses the latter to
+    read the response's trailing metadata), each time with the principal's metadata added."""
+
+    def __init__(self, rpc: Any, extra: tuple[tuple[str, str], ...]) -> None:
+        self._rpc = rpc
+        self._extra = extra
+
+    def __call__(self, request: Any, *, timeout: float | None = None, metadata: Any = ()) -> Any:
+        return self._rpc(request, timeout=timeout, metadata=tuple(metadata or ()) + self._extra)
+
+    def with_call(self, request: Any, *, timeout: float | None = None, metadata: Any = ()) -> Any:
+        return self._rpc.with_call(request, timeout=timeout, metadata=tuple(metadata or ()) + self._extra)
 
 
 class ExerciseClient:

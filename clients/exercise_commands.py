@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -23,8 +24,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from clients import cli_args, render
+from clients import cli_args, humanize, render
 from clients.client import ToudaiClient
+from clients.errors import InsufficientFundsError, NotFoundError, ToudaiError
 from clients.exercise_client import METHODS, STATES, TRIGGERS, ExerciseClient
 
 __all__ = ["register"]
@@ -54,7 +56,12 @@ SPLIT_LABELS = (
 
 
 def _grouped(amount: str) -> str:
-    return f"{Decimal(amount):,.2f}"
+    return humanize.amount(Decimal(amount), places=2)
+
+
+def _per_share(amount: str) -> str:
+    """A price per share in the one amount style: `25.00` and `10.00`, not `25.00` beside `10`."""
+    return humanize.amount(Decimal(amount), places=2) if amount else ""
 
 
 def _client(args: argparse.Namespace, client: ToudaiClient) -> ExerciseClient:
@@ -62,61 +69,51 @@ def _client(args: argparse.Namespace, client: ToudaiClient) -> ExerciseClient:
 
 
 def _fields(title: str, rows: Iterable[tuple[str, str]]) -> Table:
-    table = Table(title=title, title_justify="left", show_header=False)
-    table.add_column("Field", style="bold")
-    table.add_column("Value", overflow="fold")
-    for key, value in rows:
-        if value:
-            table.add_row(key, value)
-    return table
+    return render.fields(title, rows)
 
 
 def split_table(split: dict[str, str], title: str = "Split") -> Table:
     """The waterfall, in order, with each party's total."""
-    table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("Step")
-    table.add_column("CNY", justify="right")
+    table = render.table(title, "Step", "CNY", numeric=("CNY",))
     for key, label in SPLIT_LABELS:
         table.add_row(label, _grouped(split[key]))
     bank = Decimal(split["advisory_fee"]) + Decimal(split["bank"])
     pool = Decimal(split["pool_reimbursement"]) + Decimal(split["risk_pool"])
     table.add_section()
-    table.add_row("To the bank", f"{bank:,.2f}")
+    table.add_row("To the bank", humanize.amount(bank, places=2))
     table.add_row("To the investment arm", _grouped(split["investment_arm"]))
-    table.add_row("To the risk pool", f"{pool:,.2f}")
+    table.add_row("To the risk pool", humanize.amount(pool, places=2))
     return table
 
 
 def exercise_tables(e: dict[str, Any]) -> list[Table]:
     rows = [
         ("State", e["state"]),
-        ("Deal", e["deal"]),
+        ("Deal", humanize.ident(e["deal"])),
         ("Method", e["method"]),
         ("Quantity", f"{e['quantity']:,}"),
         ("Trigger", e["trigger"] + (f" ({e['funding_round']})" if e["funding_round"] else "")),
-        ("Price per share", e["price_per_share"]),
-        ("Strike per share", e["strike_per_share"]),
+        ("Price per share", _per_share(e["price_per_share"])),
+        ("Strike per share", _per_share(e["strike_per_share"])),
         ("Transfer price", _grouped(e["transfer_price"]) if e["method"] == "transfer" else ""),
         ("Fees", _grouped(e["fees"]) if Decimal(e["fees"]) else ""),
         ("Value date", e["value_date"]),
         ("Requested by", e["requested_by"]),
         ("Decided by", e["decided_by"]),
         ("Shares received", f"{e['shares_received']:,}" if e["shares_received"] else ""),
-        ("Expires", e["expire_time"]),
+        ("Expires", humanize.when(e["expire_time"])),
     ]
-    tables = [_fields(f"Exercise {e['name']}", rows)]
-    history = Table(title="History", title_justify="left", header_style="bold")
-    for column in ("#", "From", "To", "Who", "When", "Why", "Transactions"):
-        history.add_column(column, overflow="fold")
+    tables = [_fields(f"Exercise {humanize.ident(e['name'])}", rows)]
+    history = render.table("History", "#", "From", "To", "Who", "When", "Why", "Tx", numeric=("#",))
     for number, step in enumerate(e["steps"], start=1):
         history.add_row(
             str(number),
             step["from_state"],
             step["to_state"],
             step["principal"],
-            step["create_time"],
+            humanize.when(step["create_time"]),
             step["reason"],
-            "\n".join(step["transactions"]),
+            "\n".join(humanize.ident(t) for t in step["transactions"]),
         )
     tables.append(history)
     if e["split"] is not None:
@@ -133,19 +130,50 @@ def _show(args: argparse.Namespace, console: Console, exercise: dict[str, Any]) 
 
 
 def _request(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:
-    exercise = _client(args, client).request(
-        args.deal,
-        quantity=args.quantity,
-        method=args.method,
-        trigger=args.trigger,
-        funding_round=args.round or "",
-        price_per_share=str(args.price) if args.price is not None else "",
-        transfer_price=args.transfer_price,
-        fees=args.fees,
-        value_date=args.date,
-        request_id=args.request_id,
-    )
+    try:
+        exercise = _client(args, client).request(
+            args.deal,
+            quantity=args.quantity,
+            method=args.method,
+            trigger=args.trigger,
+            funding_round=args.round or "",
+            price_per_share=str(args.price) if args.price is not None else "",
+            transfer_price=args.transfer_price,
+            fees=args.fees,
+            value_date=args.date,
+            request_id=args.request_id,
+        )
+    except InsufficientFundsError as error:
+        raise _missing_cash(client, error) from None
     return _show(args, console, exercise)
+
+
+def _missing_cash(client: ToudaiClient, error: InsufficientFundsError) -> ToudaiError:
+    """A cash exercise's strike is held on the investment arm's `cash` account. The workflow opens the
+    accounts it books to, but an empty account it has just opened cannot pay the strike, and the refusal
+    rolls the opening back: the server's "has 0.00 CNY" then names an account that does not exist. Say
+    so, and how to open and fund it."""
+    holder_cash = next((s for _, s, _ in error.precondition_violations if s.endswith("/accounts/cash")), "")
+    if not holder_cash:
+        return error
+    try:
+        client.get_account(holder_cash)
+        return error  # it exists: the server's shortfall message is the right one
+    except NotFoundError:
+        pass
+    party = holder_cash.removeprefix("parties/").split("/accounts/", 1)[0]
+    short = re.search(r"short by (\d+(?:\.\d+)?) CNY", error.message)
+    strike = humanize.amount(Decimal(short.group(1)), "CNY") if short else "the strike"
+    amount = short.group(1) if short else "AMOUNT"
+    return type(error)(
+        error.code,
+        f"a cash exercise pays the strike ({strike}) from {party}/cash, and {party} has no such account. "
+        f"Open it with `toudai account create {party} cash --type asset --commodity CNY --must-not-go-negative`, "
+        f"fund it with `toudai transfer --from {party}/ACCOUNT --to {party}/cash --amount {amount} --date DATE` "
+        "(dated today or earlier: the strike is held from today), then request the exercise again",
+        reason=error.reason,
+        metadata=error.metadata,
+    )
 
 
 def _decision(verb: str) -> Callable[[argparse.Namespace, ToudaiClient, Console], int]:
@@ -176,17 +204,26 @@ def _list(args: argparse.Namespace, client: ToudaiClient, console: Console) -> i
     if args.json:
         render.print_json(found)
         return EXIT_OK
-    table = Table(title="Exercises", title_justify="left", header_style="bold")
-    for column in ("Exercise", "Deal", "State", "Method", "Quantity", "Price", "Requested by", "Value date"):
-        table.add_column(column, justify="right" if column in ("Quantity", "Price") else "left", overflow="fold")
+    table = render.table(
+        "Exercises",
+        "Exercise",
+        "Deal",
+        "State",
+        "Method",
+        "Quantity",
+        "Price",
+        "Requested by",
+        "Value date",
+        numeric=("Quantity", "Price"),
+    )
     for e in found:
         table.add_row(
-            e["name"],
-            e["deal"],
+            humanize.ident(e["name"]),
+            humanize.ident(e["deal"]),
             e["state"],
             e["method"],
             f"{e['quantity']:,}",
-            e["price_per_share"],
+            _per_share(e["price_per_share"]),
             e["requested_by"],
             e["value_date"],
         )

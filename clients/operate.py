@@ -2,8 +2,9 @@
 
 These are the only CLI commands that import the server and the ledger, and only when they run (the
 imports are inside the commands), so `import clients.cli` and the client SDK never load them; the rest
-speak gRPC. A failure to start (unknown schema revision, port taken, database unreachable) is reported in one line an
-operator can act on, and exits 1 instead of dumping a traceback.
+speak gRPC. A failure to start (unknown schema revision, port taken, a database or role that does not exist; a
+PostgreSQL that does not answer yet is waited for: server/availability.py) is reported in one line an operator can
+act on, and exits 1 instead of dumping a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import logging
 import os
 import sys
+from typing import Any
 
 from rich.console import Console
 
@@ -66,11 +68,20 @@ def serve(args: argparse.Namespace) -> int:
         except argparse.ArgumentTypeError as error:
             return _fail(f"{MAX_LIFETIME_ENV}: {error}")
     configure_logging(args.log_level)
+    if getattr(args, "workers", 1) != 1:  # several processes on one port: clients/workers.py supervises them
+        from clients import workers
+
+        try:
+            workers.check(args.workers, args.listen, getattr(args, "metrics_listen", None))
+        except workers.WorkersError as error:
+            return _fail(str(error))
+        return workers.run(args)
     try:
         run_server(
             args.listen,
             args.database_url,
             migrate=not args.no_migrate,
+            ready=getattr(args, "ready", None),  # a worker's (clients/workers.py): set once it serves
             reuse_port=args.reuse_port,
             metrics_listen=getattr(args, "metrics_listen", None),
             jwt_keys=args.jwt_key or key_specs_from_env(),
@@ -85,6 +96,9 @@ def serve(args: argparse.Namespace) -> int:
             checkpoint_origin=getattr(args, "checkpoint_origin", None)
             or os.environ.get(ORIGIN_ENV, "").strip()
             or DEFAULT_ORIGIN,
+            read_replicas=getattr(args, "read_replica", None) or (),
+            replica_max_lag=getattr(args, "replica_max_lag", 1.0),
+            **_database_limits(args),
         )
     except SchemaMismatch as error:
         return _fail(f"refusing to serve: {error.message}")
@@ -95,6 +109,24 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as error:  # an unsupported database URL, or no keys off loopback (server.auth)
         return _fail(str(error))
     return EXIT_OK
+
+
+def _database_limits(args: argparse.Namespace) -> dict[str, Any]:
+    """`serve`'s keyword arguments for the database time limits and start-up wait (left to the defaults of
+    server.app.serve when `args` has none, as in a caller that builds its own Namespace)."""
+    from ledger.db import SessionLimits
+
+    if getattr(args, "db_lock_timeout", None) is None:
+        return {}
+    return {
+        "db_limits": SessionLimits(
+            statement_timeout=args.db_statement_timeout,
+            idle_in_transaction=args.db_idle_timeout,
+            lock_timeout=args.db_lock_timeout,
+            lock_hold_timeout=args.db_lock_hold_timeout,
+        ),
+        "max_retry_seconds": args.db_retry_max_delay.total_seconds(),
+    }
 
 
 def token(args: argparse.Namespace) -> int:

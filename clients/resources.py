@@ -158,10 +158,19 @@ class Hold:
 
 @dataclass(frozen=True, slots=True)
 class PostResult:
-    """The posted transactions, in request order, and the resulting balances of every account touched."""
+    """The posted transactions, in request order, and the resulting balances of every account touched.
+
+    `replayed` names the transactions an earlier call with the same request id had already posted: this
+    call changed nothing for them (a safe retry), which a caller can tell a person (`is_replay`).
+    """
 
     transactions: tuple[Transaction, ...]
     balances: tuple[Balance, ...] = field(default=())
+    replayed: frozenset[str] = field(default=frozenset())
+
+    def is_replay(self, transaction: Transaction) -> bool:
+        """Whether an earlier call already posted `transaction` (nothing was written for it this time)."""
+        return transaction.name in self.replayed
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,14 +9,15 @@ suggestion never names anything the caller could not list itself.
 from __future__ import annotations
 
 import difflib
+import re
 
 import grpc
 
 from clients.client import ToudaiClient
-from clients.errors import NotFoundError
+from clients.errors import NotFoundError, ToudaiError
 from clients.values import account_name, party_name
 
-__all__ = ["check_party", "closest", "unknown_account"]
+__all__ = ["as_flags", "check_party", "closest", "unknown_account", "unknown_commodity"]
 
 
 def closest(typed: str, known: list[str], *, limit: int = 3) -> list[str]:
@@ -59,3 +60,47 @@ def unknown_account(client: ToudaiClient, account: str, error: NotFoundError) ->
     if not matches:
         return error
     return NotFoundError(error.code, error.message + _hint(matches), reason=error.reason, metadata=error.metadata)
+
+
+def unknown_commodity(client: ToudaiClient, typed: str, error: ToudaiError) -> ToudaiError:
+    """The server's UNKNOWN_COMMODITY refusal for `typed`, with the closest registered commodity codes."""
+    try:
+        known = [c.code for c in client.list_commodities()]
+    except ToudaiError:
+        known = []
+    matches = closest(typed.upper(), known) or closest(typed, known)
+    if not matches:
+        return error
+    return type(error)(
+        error.code,
+        error.message + _hint(matches),
+        reason=error.reason,
+        field_violations=[(f, d + _hint(matches)) for f, d in error.field_violations],
+        metadata=error.metadata,
+    )
+
+
+def as_flags(error: ToudaiError, flags: dict[str, str]) -> ToudaiError:
+    """`error` with the request's field paths replaced by the command-line flags that set them.
+
+    `flags` maps a field path prefix to a flag, longest first wins: {"transactions[0].postings[1]": "--from"}
+    turns "transactions[0].postings[1].account: account ... does not exist" into "--from: account ...".
+    """
+
+    def rename(text: str) -> str:
+        for path in sorted(flags, key=len, reverse=True):
+            text = re.sub(re.escape(path) + r"(\.[\w.\[\]]+)?", flags[path], text)
+        return text
+
+    violations = list(dict.fromkeys((rename(f), rename(d)) for f, d in error.field_violations))
+    message = rename(error.message)
+    if len(violations) == 1:  # both legs of a transfer refused for the same flag: one problem, said once
+        message = re.sub(r" \(and \d+ more problems?\)$", "", message)
+    return type(error)(
+        error.code,
+        message,
+        reason=error.reason,
+        field_violations=violations,
+        precondition_violations=[(k, s, rename(d)) for k, s, d in error.precondition_violations],
+        metadata=error.metadata,
+    )

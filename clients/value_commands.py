@@ -25,7 +25,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clients import cli_args, render
+from clients import cli_args, humanize, render
 from clients.client import ToudaiClient
 from clients.value_client import ValuationClient
 
@@ -201,7 +201,13 @@ def _rounds_table(rounds: list[dict[str, Any]]) -> Table:
     for column in ("Date", "Class", "Price", "Shares issued", "Name"):
         table.add_column(column, justify="right" if column in ("Price", "Shares issued") else "left", overflow="fold")
     for r in rounds:
-        table.add_row(r["round_date"], r["share_class"], r["price_per_share"], f"{r['shares_issued']:,}", r["name"])
+        table.add_row(
+            r["round_date"],
+            r["share_class"],
+            humanize.amount(r["price_per_share"], places=2),
+            f"{r['shares_issued']:,}",
+            r["name"],
+        )
     return table
 
 
@@ -228,7 +234,7 @@ def _cap_table(found: dict[str, Any]) -> Table:
             "",
         )
     for pool in found["cap_table"]["option_pools"]:
-        table.add_row(pool["name"], f"{pool['shares']:,}", "", "", "", "", pool["strike"])
+        table.add_row(pool["name"], f"{pool['shares']:,}", "", "", "", "", humanize.amount(pool["strike"], places=2))
     return table
 
 

@@ -43,6 +43,8 @@ SLOW_TESTS = (
     "tests/e2e/test_claims_cli.py::test_a_large_claim_waits_for_the_pools_staff",
     "tests/e2e/test_credit_cli.py::test_classify_show_and_override_with_four_eyes",
     "tests/e2e/test_credit_data_cli.py::test_consent_export_and_audit_trail",
+    # The README tour and every CLI error of issue 21, one served ledger per module (about 2 minutes).
+    "tests/e2e/test_cli_clerk.py",
 )
 
 

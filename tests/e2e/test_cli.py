@@ -85,7 +85,9 @@ def test_cli_drives_a_served_ledger(server: Server, tmp_path: Path) -> None:
     refused = server.cli("transfer", "--from", "bank-hz/cash", "--to", "bank-hz/loans", "--amount", "1.001")
     assert refused.returncode == 1, refused.stderr
     assert "INVALID_ARGUMENT" in refused.stderr
-    assert "transactions[0].postings[0].amount.value" in refused.stderr
+    # In the transfer's own words: the flag at fault, not the request's field path (issue 21).
+    assert "error: INVALID_ARGUMENT: --amount: '1.001' has 3 decimal places" in refused.stderr
+    assert "transactions[0]" not in refused.stderr and "more problem" not in refused.stderr
     overdraft = server.cli("transfer", "--from", "bank-hz/cash", "--to", "bank-hz/loans", "--amount", "1000")
     assert overdraft.returncode == 1
     assert "INSUFFICIENT_FUNDS" in overdraft.stderr

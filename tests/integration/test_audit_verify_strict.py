@@ -391,3 +391,23 @@ def test_genesis_and_heads_come_from_the_checkpoint(full: Any) -> None:
     entry["prev_hash"] = "1" * 64
     report = verify_export(path, forged)
     assert (BOOK, 0, "MANIFEST") in _faults(report) and GENESIS_HASH not in _texts(report)[0], _texts(report)
+
+
+def test_a_balance_fault_reads_as_money_not_minor_units(
+    stub: ledger_pb2_grpc.LedgerServiceStub, channel: grpc.Channel, tmp_path: pathlib.Path
+) -> None:
+    """Issue 21: `sums to 1000000001 CNY` was fen labelled CNY; a fault states money, as the books do."""
+    _seed(stub)
+    path = tmp_path / "all.jsonl"
+    manifest = export(channel, path, "jsonl", parties=[BOOK])
+    forged = json.loads(json.dumps(manifest))
+    line = next(x for x in forged["balances"] if x["commodity"] == "CNY" and int(x["balance"]) != 0)
+    derived = int(line["balance"])
+    line["balance"] = str(derived + 1) if isinstance(line["balance"], str) else derived + 1  # one fen more
+    texts = _texts(verify_export(path, forged))
+
+    def money(fen: int) -> str:  # written out independently of ledger.amounts.format_minor
+        return f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+    expected = f"account {line['account']} sums to {money(derived)} CNY, the manifest says {money(derived + 1)}"
+    assert any(expected in text for text in texts), texts

@@ -126,6 +126,7 @@ def test_retry_with_the_same_request_id_does_not_double(client: ToudaiClient, ba
     first = client.post_transfer("bank-hz/deposits", "bank-hz/cash", "25.00", request_id="same-id")
     again = client.post_transfer("bank-hz/deposits", "bank-hz/cash", "25.00", request_id="same-id")
     assert again.transactions[0].name == first.transactions[0].name
+    assert not first.is_replay(first.transactions[0]) and again.is_replay(again.transactions[0])
     assert client.get_balance("bank-hz/cash").balance == Decimal("25.00")
     assert len(list(client.list_transactions(party=bank))) == 1
     with pytest.raises(AlreadyExistsError) as refused:

@@ -126,6 +126,9 @@ def test_same_request_id_in_one_group(ledger: Ledger) -> None:
     posted = {o.transactions[0].id for o in outcomes if isinstance(o, PostResult)}
     refused = [o for o in outcomes if isinstance(o, LedgerError)]
     assert len(posted) == 1
+    # Exactly one call posted it; every other call that got it back is told it replayed an earlier call.
+    answered = [o for o in outcomes if isinstance(o, PostResult)]
+    assert sum(not o.is_replay(o.transactions[0]) for o in answered) == 1
     # Whichever payload won, every call with the other payload is refused as a reused request_id.
     assert all(isinstance(e, AlreadyExists) and e.reason == "REQUEST_ID_REUSED" for e in refused)
     assert len(refused) in (1, 8)

@@ -55,8 +55,10 @@ CLI = (
     "clients.postfile",
     "clients.suggest",
     "clients.render",
+    "clients.humanize",
     "clients.operate",
     "clients.token_command",
+    "clients.workers",
 )
 SERVER_AND_CORE = ("server", "ledger", "deals", "settlement", "valuation", "audit")
 
