@@ -13,17 +13,25 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+from collections.abc import Sequence
 
 STOP_DIR_ENV = "TOUDAI_TEST_STOP_HOLDING_LOCKS"
 _STOP_DIR = os.environ.get(STOP_DIR_ENV) or None
 
 
-def holding_book_locks() -> None:
-    """Called by the write path right after its books' heads are locked (ledger.posting_state)."""
+def holding_book_locks(parties: Sequence[str] = ()) -> None:
+    """Called by the write path right after the books of `parties` are locked (ledger.posting_state).
+
+    Before stopping, it writes which books it holds and which thread it is into `stopped`, so a test that
+    sees the other writers not blocked can say what the stopped process was holding."""
     if _STOP_DIR is None:
         return
+    stopped = os.path.join(_STOP_DIR, "stopped")
     try:
-        os.rename(os.path.join(_STOP_DIR, "arm"), os.path.join(_STOP_DIR, "stopped"))
+        os.rename(os.path.join(_STOP_DIR, "arm"), stopped)
     except FileNotFoundError:  # not armed, or another writer won the rename
         return
+    with open(stopped, "w") as note:
+        note.write(f"holding the books of {', '.join(parties)} in thread {threading.current_thread().name}\n")
     os.kill(os.getpid(), signal.SIGSTOP)

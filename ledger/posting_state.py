@@ -37,7 +37,7 @@ def read_state(
     since = since or {}
     if conn.dialect.name != "postgresql":
         heads = lock_books(conn, parties)
-        faults.holding_book_locks()  # (a no-op outside the reliability tests)
+        faults.holding_book_locks(parties)  # (a no-op outside the reliability tests)
         return State(
             heads,
             existing_requests(conn, request_ids),
@@ -47,7 +47,7 @@ def read_state(
     head_rows, existing_rows, running_rows, later_rows = pg_posting.read_state(
         conn, parties, request_ids, list(account_ids), since
     )
-    faults.holding_book_locks()
+    faults.holding_book_locks(parties)
     heads = {party: (seq, digest) for party, seq, digest in head_rows}
     if len(heads) != len(parties):  # pragma: no cover - accounts cannot exist without their book
         raise NotFound(f"parties/{sorted(set(parties) - heads.keys())[0]}", "book of party")

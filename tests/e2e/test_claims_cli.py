@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.e2e.conftest import on_postgresql
 from tests.serving import Server, run
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "worked-example.yaml"
@@ -38,6 +39,7 @@ agreements:
 """
 
 
+@on_postgresql
 def test_a_large_claim_waits_for_the_pools_staff(server: Server, tmp_path: Path) -> None:
     for party, kind in (("bank-hz", "bank_branch"), ("invest-arm", "investment_arm"), ("risk-pool", "risk_pool")):
         server.ok("party", "create", party, "--name", party, "--kind", kind)

@@ -15,6 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.e2e.conftest import on_sqlite
 from tests.serving import GRACE_SECONDS, START_SECONDS, TOUDAI, Server, cli_env, free_port, run
 
 POSTINGS_YAML = """\
@@ -40,6 +41,7 @@ def balances(server: Server, *accounts: str) -> dict[str, str]:
     return {b["account"].rsplit("/", 1)[1]: b["balance"] for b in server.json("balance", *accounts)}
 
 
+@on_sqlite
 def test_cli_drives_a_served_ledger(server: Server, tmp_path: Path) -> None:
     created = server.json("party", "create", "bank-hz", "--name", "杭州科技支行", "--kind", "bank_branch")
     assert created["name"] == "parties/bank-hz"

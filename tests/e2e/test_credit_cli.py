@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.e2e.conftest import on_sqlite
 from tests.e2e.test_claims_cli import AGREEMENTS, EXAMPLE
 from tests.serving import Server, run
 
 
+@on_sqlite
 def test_classify_show_and_override_with_four_eyes(server: Server, tmp_path: Path) -> None:
     for party, kind in (("bank-hz", "bank_branch"), ("invest-arm", "investment_arm"), ("risk-pool", "risk_pool")):
         server.ok("party", "create", party, "--name", party, "--kind", kind)

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from clients.client import ToudaiClient
 from clients.sharing_client import Consent, ExportResult, demo_steps
+from tests.e2e.conftest import on_postgresql
 from tests.e2e.test_claims_cli import AGREEMENTS, EXAMPLE
 from tests.serving import Server
 
 BORROWER = "91330106MA2H7K3C08"
 
 
+@on_postgresql
 def test_consent_export_and_audit_trail(server: Server, tmp_path: Path) -> None:
     for party, kind in (("bank-hz", "bank_branch"), ("invest-arm", "investment_arm"), ("risk-pool", "risk_pool")):
         server.ok("party", "create", party, "--name", party, "--kind", kind)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jsonschema
 
+from tests.e2e.conftest import on_postgresql
 from tests.serving import Server
 
 AGREEMENTS = Path(__file__).resolve().parents[2] / "examples" / "agreements.yaml"
@@ -50,6 +51,7 @@ def assert_books_balance(server: Server, *parties: str) -> None:
     assert not unbalanced, f"trial balances that are not zero: {unbalanced}"
 
 
+@on_postgresql
 def test_worked_example_through_the_cli(server: Server, tmp_path: Path) -> None:
     for party_id, name, kind in PARTIES:
         server.ok("party", "create", party_id, "--name", name, "--kind", kind)
@@ -234,6 +236,7 @@ def test_worked_example_through_the_cli(server: Server, tmp_path: Path) -> None:
     assert server.stop() == 0
 
 
+@on_postgresql
 def test_demo_books_a_portfolio_once(server: Server) -> None:
     first = server.json("demo")
     assert first["new_deals"] == 15

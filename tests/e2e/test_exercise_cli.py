@@ -15,6 +15,7 @@ import json
 import subprocess
 from pathlib import Path
 
+from tests.e2e.conftest import on_sqlite
 from tests.serving import TOUDAI, Server, cli_env
 
 COMPANY = "嘉兴光子科技有限公司"
@@ -79,6 +80,7 @@ def balance(server: Server, account: str) -> str:
     return str(server.json("balance", account)[0]["balance"])
 
 
+@on_sqlite
 def test_worked_example_exercise_through_the_cli(server: Server, tmp_path: Path) -> None:
     for party, kind in (("bank-hz", "bank_branch"), ("invest-arm", "investment_arm"), ("pool-zj", "risk_pool")):
         server.ok("party", "create", party, "--name", party, "--kind", kind)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import grpc
 
+from tests.e2e.conftest import on_sqlite
 from tests.integration import valuation_fixtures as vf
 from tests.serving import Server
 
 
+@on_sqlite
 def test_records_through_the_cli(server: Server) -> None:
     with grpc.insecure_channel(server.target) as channel:
         vf.create_parties(channel)

@@ -91,6 +91,7 @@ def test_a_server_stopped_holding_a_books_lock_blocks_the_others_only_briefly(
         wait_for(lambda: process_state(paused.process.pid) == "T", 10, "the process stopping")
 
         # Meanwhile both other servers post to the same book, each within its deadline.
+        assert "holding the books of bank " in (stop_dir / "stopped").read_text()
         for i, server in enumerate([*others, *others]):
             _post(server.stub, transfer(f"during-{i}", names[1], names[0], Decimal("1")), WAITER_DEADLINE)
         assert process_state(paused.process.pid) == "T"  # it was stopped all along
@@ -100,7 +101,8 @@ def test_a_server_stopped_holding_a_books_lock_blocks_the_others_only_briefly(
         paused.process.send_signal(signal.SIGCONT)
         caller.join(timeout=60)
         assert not caller.is_alive()
-        assert "result" not in outcome, outcome
+        held = (stop_dir / "stopped").read_text()
+        assert "result" not in outcome, (held, outcome, paused.log()[-3000:])
         error = outcome["error"]
         assert isinstance(error, grpc.RpcError)
         assert error.code() == grpc.StatusCode.UNAVAILABLE, (error.code(), error.details())
