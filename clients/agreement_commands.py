@@ -20,6 +20,7 @@ from google.protobuf import json_format
 from rich.console import Console
 from rich.table import Table
 
+from clients import render
 from clients.client import ToudaiClient
 from clients.postfile import PostFileError, syntax_problem
 from toudai.v1 import agreements_pb2 as pb
@@ -112,7 +113,7 @@ def _plain(agreement: pb.Agreement) -> dict[str, Any]:
 
 
 def _table(agreements: list[pb.Agreement]) -> Table:
-    table = Table("Agreement", "Version", "Kind", "Owner", "Branch", "From", "Recorded by")
+    table = render.table("Agreements", "Agreement", "Version", "Kind", "Owner", "Branch", "From", "Recorded by")
     for a in agreements:
         start = a.effective_from
         table.add_row(

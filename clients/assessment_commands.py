@@ -22,11 +22,9 @@ def _tier(tier: str) -> str:
 
 def _one(a: Assessment) -> Table:
     day = a.as_of.isoformat() if a.as_of else ""
-    table = Table(
-        title=f"{a.name}: {a.borrower_uscc} as of {day} by {a.branch} (model {a.model_version}): "
-        f"{a.total_score} → {_tier(a.tier)}",
-        title_justify="left",
-        header_style="bold",
+    table = render.titled(
+        f"{a.name}: {a.borrower_uscc} as of {day} by {a.branch} (model {a.model_version}): "
+        f"{a.total_score} → {_tier(a.tier)}"
     )
     for column in ("Indicator", "Value", "Points"):
         table.add_column(column, justify="left" if column == "Indicator" else "right", overflow="fold")
@@ -38,7 +36,7 @@ def _one(a: Assessment) -> Table:
 
 
 def _many(title: str, found: tuple[Assessment, ...]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = render.titled(title)
     for column in ("Assessment", "As of", "Branch", "Model", "Total", "Tier", "Recorded by"):
         table.add_column(column, overflow="fold")
     for a in found:

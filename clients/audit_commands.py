@@ -398,7 +398,7 @@ def head(args: argparse.Namespace, client: ToudaiClient, console: Console) -> in
             }
         )
     else:
-        table = Table(title="Chain heads")
+        table = render.titled("Chain heads")
         for column in ("Book", "Sequence", "Hash"):
             table.add_column(column)
         for h in response.heads:

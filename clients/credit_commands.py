@@ -21,7 +21,7 @@ def _word(category: str) -> str:
 
 
 def _classifications(title: str, found: tuple[LoanClassification, ...]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = render.titled(title)
     for column in ("Deal", "Days past due", "Category", "Reason"):
         table.add_column(column, justify="right" if column == "Days past due" else "left", overflow="fold")
     for c in found:
@@ -30,7 +30,7 @@ def _classifications(title: str, found: tuple[LoanClassification, ...]) -> Table
 
 
 def _overrides(title: str, found: tuple[Override, ...]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = render.titled(title)
     for column in ("Override", "Category", "From", "Status", "Requested by", "Decided by", "Reason"):
         table.add_column(column, overflow="fold")
     for o in found:
@@ -76,9 +76,7 @@ def _show(args: argparse.Namespace, client: ToudaiClient, console: Console) -> i
         ("Written off", "yes" if found.written_off else "no"),
         ("Reason", found.reason),
     ]
-    table = Table(title=f"{found.deal} as of {day}", title_justify="left", show_header=False)
-    table.add_column("Field", style="bold")
-    table.add_column("Value", overflow="fold")
+    table = render.fields(f"{found.deal} as of {day}", ())
     for row in rows:
         table.add_row(*row)
     for h in history:
@@ -109,11 +107,9 @@ def _decide(approve: bool) -> Callable[[argparse.Namespace, ToudaiClient, Consol
 
 def _impairment_table(run: dict[str, Any]) -> Table:
     day = run["as_of"].isoformat() if run["as_of"] else ""
-    table = Table(
-        title=f"{run['name']}: {run['branch']} as of {day} (tables {run['parameters']}); allowance "
-        f"{humanize.amount(run['allowance'], 'CNY')}, change {humanize.amount(run['change'], 'CNY')}",
-        title_justify="left",
-        header_style="bold",
+    table = render.titled(
+        f"{run['name']}: {run['branch']} as of {day} (tables {run['parameters']}); allowance "
+        f"{humanize.amount(run['allowance'], 'CNY')}, change {humanize.amount(run['change'], 'CNY')}"
     )
     columns = ("Deal", "Days", "Stage", "PD", "LGD", "EAD", "Cover", "ECL", "Change")
     for column in columns:

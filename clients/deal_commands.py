@@ -551,7 +551,7 @@ def deal_accrue_branch(args: argparse.Namespace, client: ToudaiClient, console: 
 
 
 def branch_accrual_table(party: str, through: dt.date, result: BranchAccrual) -> Table:
-    table = Table(title=f"Interest accrued through {through.isoformat()}, every open loan of {party}")
+    table = render.titled(f"Interest accrued through {through.isoformat()}, every open loan of {party}")
     table.add_column("", style="bold")
     table.add_column("", justify="right")
     for label, value in (

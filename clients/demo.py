@@ -772,7 +772,7 @@ def _credit_summary(credit: CreditClient, deals: list[Deal]) -> list[dict[str, A
 
 def _credit_table(rows: list[dict[str, Any]]) -> Table:
     title = f"Credit as of {LAST_ACCRUED.isoformat()}: classification, non-accrual, impairment"
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = render.titled(title)
     columns = (
         "Deal",
         "Status",
@@ -805,7 +805,7 @@ def _cny(value: Decimal) -> str:
 
 
 def _deals_by_branch(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title="Deals by branch and status", title_justify="left", header_style="bold")
+    table = render.titled("Deals by branch and status")
     for column in ("Branch", "Status", "Deals", "Principal", "Outstanding", "Interest receivable"):
         table.add_column(column, justify="left" if column in ("Branch", "Status") else "right")
     for row in rows:
@@ -821,7 +821,7 @@ def _deals_by_branch(rows: list[dict[str, Any]]) -> Table:
 
 
 def _trial_balance_table(balances: list[TrialBalance]) -> Table:
-    table = Table(title="Trial balance of each party", title_justify="left", header_style="bold")
+    table = render.titled("Trial balance of each party")
     for column in ("Party", "Commodity", "Debit balances", "Credit balances", "Difference"):
         table.add_column(column, justify="left" if column in ("Party", "Commodity") else "right")
     for tb in balances:

@@ -236,7 +236,7 @@ def _preview(args: argparse.Namespace, client: ToudaiClient, console: Console) -
     if args.json:
         render.print_json(preview)
         return EXIT_OK
-    figures = Table(title=f"Preview of {preview['name']} (nothing posted)", title_justify="left", header_style="bold")
+    figures = render.titled(f"Preview of {preview['name']} (nothing posted)")
     figures.add_column("Figure")
     figures.add_column("Value", justify="right")
     figures.add_row("Proceeds (CNY)", _grouped(preview["proceeds"]))
@@ -254,7 +254,7 @@ def _expire(args: argparse.Namespace, client: ToudaiClient, console: Console) ->
     if args.json:
         render.print_json(result)
         return EXIT_OK
-    table = Table(title=f"Rights lapsed as of {result['as_of']}", title_justify="left", header_style="bold")
+    table = render.titled(f"Rights lapsed as of {result['as_of']}")
     table.add_column("Deal")
     table.add_column("Units", justify="right")
     table.add_column("Fair value reversed (CNY)", justify="right")

@@ -16,7 +16,7 @@ from clients.insurance_client import STATUSES, InsuranceClaim, InsuranceClient
 
 
 def _claims(title: str, found: Iterable[InsuranceClaim]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = render.titled(title)
     columns = ("Claim", "Insurer", "Branch", "Status", "Loss", "Rate", "Claimed", "Paid", "Decided by", "Reason")
     for column in columns:
         table.add_column(column, justify="right" if column in ("Loss", "Claimed", "Paid") else "left")

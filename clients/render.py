@@ -94,6 +94,20 @@ def table(title: str, *columns: str, numeric: Iterable[str] = ()) -> Table:
     return result
 
 
+def titled(title: str) -> Table:
+    """An empty table in the style of `table` (a header rule, no vertical borders) for callers that add
+    their own columns (justification, folding, styles); every table the CLI prints looks the same."""
+    return Table(
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+
+
 def fields(title: str, rows: Iterable[tuple[str, str]]) -> Table:
     """A two-column "field: value" table (one resource shown in detail); empty values are left out."""
     result = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False)

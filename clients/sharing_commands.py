@@ -30,7 +30,7 @@ export; every export is recorded (`toudai credit-data exports`). See docs/credit
 
 
 def _consents(title: str, found: tuple[Consent, ...]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = render.titled(title)
     for column in ("Consent", "Branch", "Borrower", "Platform", "Scopes", "Signed", "Expires", "State", "By"):
         table.add_column(column, overflow="fold")
     for c in found:
@@ -50,7 +50,7 @@ def _consents(title: str, found: tuple[Consent, ...]) -> Table:
 
 
 def _exports(found: tuple[ExportEntry, ...]) -> Table:
-    table = Table(title="Credit-data exports (newest first)", title_justify="left", header_style="bold")
+    table = render.titled("Credit-data exports (newest first)")
     for column in ("Export", "When", "Who", "Platform", "Borrowers", "Range", "Records", "SHA-256"):
         table.add_column(column, overflow="fold")
     for e in found:

@@ -57,7 +57,7 @@ def _local(compute: Callable[[argparse.Namespace, Console], int]) -> Handler:
 
 
 def _figures_table(title: str, figures: Mapping[str, Any]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = render.titled(title)
     table.add_column("Figure")
     table.add_column("Value", justify="right")
     for key, value in figures.items():
@@ -150,13 +150,13 @@ def _backsolve(args: argparse.Namespace, console: Console) -> int:
     summary = _figures_table(
         f"OPM backsolve: {args.class_name} at {args.price:g}", {"equity value": result.equity_value}
     )
-    classes = Table(title="Value per share", title_justify="left", header_style="bold")
+    classes = render.titled("Value per share")
     classes.add_column("Class or pool")
     classes.add_column("Shares", justify="right")
     classes.add_column("Per share", justify="right")
     for name, value in result.per_share.items():
         classes.add_row(name, f"{table.shares_of(name):,.0f}", f"{value:.6f}")
-    points = Table(title="Breakpoints (total equity value)", title_justify="left", header_style="bold")
+    points = render.titled("Breakpoints (total equity value)")
     points.add_column("#", justify="right")
     points.add_column("Breakpoint", justify="right")
     for i, point in enumerate(result.breakpoints, 1):
@@ -168,7 +168,7 @@ def _backsolve(args: argparse.Namespace, console: Console) -> int:
 
 
 def _valuation_table(valuations: list[dict[str, Any]], title: str) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = render.titled(title)
     for column in ("Deal", "Engine", "Quantity", "Per share", "Fair value", "Change"):
         table.add_column(column, justify="right" if column not in ("Deal", "Engine") else "left")
     for v in valuations:
@@ -187,7 +187,7 @@ def _deal(args: argparse.Namespace, client: ToudaiClient, console: Console) -> i
     valuation = ValuationClient(client).value_deal(
         args.deal, as_of=args.as_of, volatility=args.volatility, rate=args.rate, exit_years=args.exit_years
     )
-    inputs = Table(title="Inputs", title_justify="left", header_style="bold")
+    inputs = render.titled("Inputs")
     inputs.add_column("Input")
     inputs.add_column("Value", overflow="fold")
     for key, value in valuation["inputs"].items():
@@ -197,7 +197,7 @@ def _deal(args: argparse.Namespace, client: ToudaiClient, console: Console) -> i
 
 
 def _rounds_table(rounds: list[dict[str, Any]]) -> Table:
-    table = Table(title="Funding rounds", title_justify="left", header_style="bold")
+    table = render.titled("Funding rounds")
     for column in ("Date", "Class", "Price", "Shares issued", "Name"):
         table.add_column(column, justify="right" if column in ("Price", "Shares issued") else "left", overflow="fold")
     for r in rounds:
@@ -212,11 +212,7 @@ def _rounds_table(rounds: list[dict[str, Any]]) -> Table:
 
 
 def _cap_table(found: dict[str, Any]) -> Table:
-    table = Table(
-        title=f"Cap table of {found['company']} after the {found['round_date']} round",
-        title_justify="left",
-        header_style="bold",
-    )
+    table = render.titled(f"Cap table of {found['company']} after the {found['round_date']} round")
     for column in ("Class or pool", "Shares", "Conversion", "Preference", "Seniority", "Participation", "Strike"):
         table.add_column(column, justify="right" if column in ("Shares", "Strike") else "left")
     for c in found["cap_table"]["classes"]:
@@ -307,7 +303,7 @@ def _revalue(args: argparse.Namespace, client: ToudaiClient, console: Console) -
     )
     tables = [summary, _valuation_table(result["valuations"], "Marks")]
     if result["skipped"]:
-        skipped = Table(title="Skipped", title_justify="left", header_style="bold")
+        skipped = render.titled("Skipped")
         skipped.add_column("Deal")
         skipped.add_column("Reason", overflow="fold")
         for s in result["skipped"]:
@@ -336,7 +332,7 @@ def _record_tables(found: dict[str, Any]) -> list[Table]:
             "participation": ", ".join(found["participation"]) or "not recorded",
         },
     )
-    inputs = Table(title="Inputs", title_justify="left", header_style="bold")
+    inputs = render.titled("Inputs")
     inputs.add_column("Input")
     inputs.add_column("Value", overflow="fold")
     for key, value in found["inputs"].items():
@@ -360,7 +356,7 @@ def _records(args: argparse.Namespace, client: ToudaiClient, console: Console) -
     if args.json:
         render.print_json(found)
         return EXIT_OK
-    table = Table(title="Valuation records", title_justify="left", header_style="bold")
+    table = render.titled("Valuation records")
     for column in ("As of", "Deal", "Engine", "Per share", "Fair value", "Change", "Name"):
         table.add_column(column, justify="right" if column in ("Per share", "Fair value", "Change") else "left")
     for r in found:
