@@ -65,7 +65,9 @@ from toudai.v1 import ledger_pb2 as pb
 from toudai.v1 import ledger_pb2_grpc as pb_grpc
 
 DEFAULT_TARGET = "127.0.0.1:50051"
-#: Session consistency (server/read_routing.py): writes answer with the token, reads present it.
+#: Session consistency (server/read_routing.py): writes answer with the token, reads present it. The
+#: server spells them in server.read_routing, which the SDK may not import (.importlinter, sdk-is-light);
+#: tests/unit/test_consistency_headers.py keeps the two spellings equal.
 TOKEN_HEADER = "x-toudai-consistency-token"  # noqa: S105 - a metadata key, not a secret
 SERVED_BY_HEADER = "x-toudai-served-by"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024

@@ -38,7 +38,7 @@ from deals.credit.facts import chunks, read_branch_facts
 from deals.model import DealStatus, deal_accounts, deal_meta, event_row, ledger_request
 from deals.names import DEAL_ID_MAX
 from deals.queries import decoded_terms
-from deals.steps import calendar_covers
+from deals.steps import ACCRUAL_COLUMNS, accrual_columns, accrual_state_of, calendar_covers, event_details
 from ledger.canonical import fingerprint
 from ledger.errors import request_id_reused
 from ledger.session import LedgerSession
@@ -137,14 +137,7 @@ def accrue_branch(
     entering: list[tuple[Any, AccrualState, dt.date]] = []  # loans entering non-accrual, from that day
     for row in rows:
         deal_terms = terms[row.id]
-        state = AccrualState(
-            accrued_to=row.accrued_to,
-            segment_start=row.segment_start,
-            segment_interest=row.segment_interest,
-            segment_subsidy=row.segment_subsidy,
-            subsidy_before_segment=row.subsidy_before_segment,
-            period_borrower_interest=row.period_borrower_interest,
-        )
+        state = accrual_state_of(row)
         amounts = {"accrued": 0, "accrued_subsidy": 0}
         if to > state.accrued_to:
             if row.non_accrual_since is None:
@@ -295,33 +288,15 @@ def _write(
     now: dt.datetime,
 ) -> None:
     """The deals' new accrual state and their "accrued" events, one statement each, as the per-deal step
-    writes them (deals.desk.DealDesk._run)."""
+    writes them (deals.step_runner.StepRunner._run). The bound parameters are named `new_<column>`:
+    SQLAlchemy refuses a bind parameter named as a column the statement sets."""
     d = ds.deals
+    columns = {"status": "new_status", "updated_at": "now"} | {c: f"new_{c}" for c in ACCRUAL_COLUMNS}
     conn.execute(
-        d.update()
-        .where(d.c.id == sa.bindparam("deal"))
-        .values(
-            status=sa.bindparam("new_status"),
-            updated_at=sa.bindparam("now"),
-            accrued_to=sa.bindparam("new_accrued_to"),
-            segment_start=sa.bindparam("new_segment_start"),
-            segment_interest=sa.bindparam("new_segment_interest"),
-            segment_subsidy=sa.bindparam("new_segment_subsidy"),
-            subsidy_before_segment=sa.bindparam("new_subsidy_before_segment"),
-            period_borrower_interest=sa.bindparam("new_period_borrower_interest"),
-        ),
+        d.update().where(d.c.id == sa.bindparam("deal")).values({c: sa.bindparam(p) for c, p in columns.items()}),
         [
-            {
-                "deal": row.id,
-                "new_status": row.status,
-                "now": now,
-                "new_accrued_to": state.accrued_to,
-                "new_segment_start": state.segment_start,
-                "new_segment_interest": state.segment_interest,
-                "new_segment_subsidy": state.segment_subsidy,
-                "new_subsidy_before_segment": state.subsidy_before_segment,
-                "new_period_borrower_interest": state.period_borrower_interest,
-            }
+            {"deal": row.id, "new_status": row.status, "now": now}
+            | {f"new_{c}": v for c, v in accrual_columns(state).items()}
             for row, state, _ in plans
         ],
     )
@@ -329,8 +304,7 @@ def _write(
     for row, _, amounts in plans:
         transactions = posted.get(row.id, [])
         transaction = transactions[0] if transactions else None
-        details = {k: str(v) for k, v in amounts.items()}
-        details["transactions"] = ",".join(str(t) for t in transactions)
+        details = event_details(amounts, transactions)
         events.append(
             event_row(
                 row.id,

@@ -177,7 +177,7 @@ def record_settlement(conn: sa.Connection, deal_id: str, *, settled: int, fully:
     conn.execute(ds.insurance_claims.update().where(ds.insurance_claims.c.deal_id == deal_id).values(**values))
 
 
-# ---------------------------------------------------------------------- the steps (run by DealDesk._step)
+# ---------------------------------------------------------------------- the steps (run by deals.claims_desk)
 
 
 def _claim_for_decision(ctx: StepContext, name: str) -> InsuranceClaim:

@@ -4,8 +4,8 @@ row, terms and accrual state, the ledger session it posts through, and what it h
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +24,32 @@ from deals.terms import DealTerms
 from ledger import names
 from ledger.errors import FailedPrecondition, PreconditionViolation
 from ledger.session import LedgerSession
+
+#: The deal row's columns that store its accrual state: named as `AccrualState`'s fields, one each.
+ACCRUAL_COLUMNS = tuple(f.name for f in fields(AccrualState))
+
+
+def accrual_state_of(row: Any) -> AccrualState:
+    """The accrual state a disbursed deal's row stores: read here for the per-deal step and the branch
+    accrual alike, so both start from the same figures."""
+    return AccrualState(**{column: getattr(row, column) for column in ACCRUAL_COLUMNS})
+
+
+def accrual_columns(state: AccrualState) -> dict[str, Any]:
+    """The deal row's columns that store `state` (`accrual_state_of` reads them back): one mapping for the
+    per-deal step's update and the branch accrual's, so neither can forget a column."""
+    return {column: getattr(state, column) for column in ACCRUAL_COLUMNS}
+
+
+def event_details(amounts: Mapping[str, int], transactions: Sequence[Any], note: str = "") -> dict[str, str]:
+    """What a step's event records: its amounts as text, the transactions it posted (comma-separated ids)
+    and its note if any. A replay answers from these, so the per-deal step and the branch accrual write
+    them the same way."""
+    details = {k: str(v) for k, v in amounts.items()}
+    details["transactions"] = ",".join(str(t) for t in transactions)
+    if note:
+        details["note"] = note
+    return details
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +90,7 @@ class StepContext:
         self.value_date = value_date
         self.day: dt.date | None = None
         self.status = DealStatus(row.status)
-        self.state: AccrualState | None = (
-            AccrualState(
-                accrued_to=row.accrued_to,
-                segment_start=row.segment_start,
-                segment_interest=row.segment_interest,
-                segment_subsidy=row.segment_subsidy,
-                subsidy_before_segment=row.subsidy_before_segment,
-                period_borrower_interest=row.period_borrower_interest,
-            )
-            if row.accrued_to is not None
-            else None
-        )
+        self.state: AccrualState | None = accrual_state_of(row) if row.accrued_to is not None else None
         self.defaulted = False
         self.amounts: dict[str, int] = {}
         self.posted: list[Any] = []
@@ -225,6 +240,11 @@ class StepContext:
 
     def open_off_balance(self) -> None:
         plans = self.accounts.off_balance_plan()
+        self.session.open_accounts([(p.party, p.code, p.type, p.commodity, p.guarded, p.display_name) for p in plans])
+
+    def open_cover_accounts(self) -> None:
+        """Deals booked before the cover accounts existed get them when a default or an approval needs them."""
+        plans = self.accounts.cover_plan()
         self.session.open_accounts([(p.party, p.code, p.type, p.commodity, p.guarded, p.display_name) for p in plans])
 
     def enter_non_accrual(self, day: dt.date) -> None:

@@ -56,6 +56,7 @@ from ledger.errors import LedgerError, NotFound, PermissionDenied, Unauthenticat
 from ledger.model import PartyKind
 from ledger.validation import has_any_control_character
 from server.errors import abort_with, to_status
+from server.handlers import HandlerInterceptor, StreamBehaviour, UnaryBehaviour, wrap_handler
 from server.logs import note_caller
 
 if TYPE_CHECKING:
@@ -772,7 +773,7 @@ def party_kinds(ledger: Ledger) -> PartyKinds:
     return PartyKinds(lookup)
 
 
-class AuthInterceptor(grpc.ServerInterceptor):
+class AuthInterceptor(HandlerInterceptor):
     """Verifies the caller of every toudai RPC and checks the role against POLICY.
 
     Health and reflection are not toudai services and answer without a token (load balancers, grpcurl).
@@ -838,46 +839,42 @@ class AuthInterceptor(grpc.ServerInterceptor):
             metadata={**metadata, "kind": kind.value, "expected_kind": expected.value},
         )
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
-        handler_call_details: grpc.HandlerCallDetails,
+    def wrap(
+        self, handler: grpc.RpcMethodHandler[Any, Any], details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or not method.startswith("/toudai."):
+        method = details.method
+        if not method.startswith("/toudai."):
             return handler
-        if handler.unary_unary is not None:
-            unary = handler.unary_unary
+        if handler.unary_unary is None and handler.unary_stream is None:
+            return None  # no toudai method streams requests; refuse rather than let one through unchecked
+        return wrap_handler(
+            handler,
+            unary=lambda unary: self._admitted_unary(method, unary),
+            stream=lambda stream: self._admitted_stream(method, stream),
+        )
 
-            def unary_call(request: Any, context: grpc.ServicerContext) -> Any:
+    def _admitted_unary(self, method: str, unary: UnaryBehaviour) -> UnaryBehaviour:
+        def unary_call(request: Any, context: grpc.ServicerContext) -> Any:
+            call = self._admit(method, context)
+            with _Binding(context, call):
+                return unary(request, context)
+
+        return unary_call
+
+    def _admitted_stream(self, method: str, stream: StreamBehaviour) -> StreamBehaviour:
+        """A refusal is turned into a status here: the error interceptor around this one wraps unary calls
+        only."""
+
+        def stream_call(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            try:
                 call = self._admit(method, context)
-                with _Binding(context, call):
-                    return unary(request, context)
+            except LedgerError as refusal:
+                abort_with(context, to_status(refusal))
+                return
+            with _Binding(context, call):
+                yield from stream(request, context)
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary_call,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_stream is not None:
-            stream = handler.unary_stream
-
-            def stream_call(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-                try:
-                    call = self._admit(method, context)
-                except LedgerError as refusal:
-                    abort_with(context, to_status(refusal))
-                    return
-                with _Binding(context, call):
-                    yield from stream(request, context)
-
-            return grpc.unary_stream_rpc_method_handler(
-                stream_call,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return None  # no toudai method streams requests; refuse rather than let one through unchecked
+        return stream_call
 
 
 class _Binding:

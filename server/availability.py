@@ -36,6 +36,7 @@ from sqlalchemy import exc as sa_exc
 
 from ledger.errors import StoreUnavailable
 from server.errors import abort_with, to_status
+from server.handlers import HandlerInterceptor, wrap_handler
 
 log = logging.getLogger("toudai.server")
 
@@ -104,7 +105,7 @@ def set_health(servicer: health.HealthServicer, names: Iterable[str], serving: b
         servicer.set(name, status)
 
 
-class DatabaseGate(grpc.ServerInterceptor):
+class DatabaseGate(HandlerInterceptor):
     """Refuses every toudai call with UNAVAILABLE until the database is open; then costs one bool test.
 
     It sits outside the auth interceptor (which looks parties up in the database) and inside the error
@@ -126,35 +127,19 @@ class DatabaseGate(grpc.ServerInterceptor):
     def open(self) -> None:
         self._open = True
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
-        handler_call_details: grpc.HandlerCallDetails,
+    def wrap(
+        self, handler: grpc.RpcMethodHandler[Any, Any], details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        if self._open or handler_call_details.method.startswith(_ALWAYS_ANSWERED):
-            return continuation(handler_call_details)
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
+        if self._open or details.method.startswith(_ALWAYS_ANSWERED):
+            return handler
         reason = self._reason
 
         def refuse(_request: Any, context: grpc.ServicerContext) -> Any:
             error = StoreUnavailable(f"{reason}; retry later with the same request_id", reason="DATABASE_NOT_READY")
             abort_with(context, to_status(error))
 
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                refuse,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_stream is not None:
-            return grpc.unary_stream_rpc_method_handler(
-                refuse,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return handler  # (toudai has no client-streaming calls)
+        # Unary calls and server streams alike (toudai has no client-streaming calls).
+        return wrap_handler(handler, unary=lambda _: refuse, stream=lambda _: refuse)
 
 
 def open_database(

@@ -13,13 +13,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import grpc
 
 from ledger.errors import InvalidArgument, LedgerError
 from server.errors import STATUS_OF_KIND, abort_with, internal_status, to_status
+from server.handlers import Deserializer, HandlerInterceptor, StreamBehaviour, UnaryBehaviour, wrap_handler
 from server.logs import CallRecord, recording
 
 access_log = logging.getLogger("toudai.access")
@@ -73,7 +73,7 @@ class _Undecodable:
         self.error = error
 
 
-def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+def _tolerant(deserializer: Deserializer) -> Deserializer:
     if deserializer is None:
         return None
 
@@ -125,40 +125,37 @@ class InFlight:
             return self._idle.wait_for(lambda: self._count == 0, timeout=max(0.0, timeout))
 
 
-class ErrorAndLogInterceptor(grpc.ServerInterceptor):
+class ErrorAndLogInterceptor(HandlerInterceptor):
     """Wraps every unary handler: domain errors → rich statuses, bugs → INTERNAL, and an access log line."""
 
     def __init__(self, in_flight: InFlight | None = None) -> None:
         self._in_flight = in_flight
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
-        handler_call_details: grpc.HandlerCallDetails,
+    def wrap(
+        self, handler: grpc.RpcMethodHandler[Any, Any], details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return handler
-        if handler.unary_stream is not None:
-            streaming = handler.unary_stream
+        method = details.method
+        return wrap_handler(
+            handler,
+            unary=lambda behaviour: self._translated_and_logged(method, behaviour),
+            stream=self._guarded_stream,
+            deserializer=_tolerant,
+        )
 
-            def stream_wrapped(request: Any, context: grpc.ServicerContext) -> Any:
-                if self._in_flight is not None:
-                    self._in_flight.enter(context)
-                if isinstance(request, _Undecodable):
-                    _refuse_undecodable(context, request)
-                return streaming(request, context)
+    def _guarded_stream(self, streaming: StreamBehaviour) -> StreamBehaviour:
+        """A server stream: counted in flight and refused if its request did not parse. This interceptor
+        leaves its errors as they are raised and logs no access line for it."""
 
-            return grpc.unary_stream_rpc_method_handler(
-                stream_wrapped,
-                request_deserializer=_tolerant(handler.request_deserializer),
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_unary is None:
-            return handler
-        method = handler_call_details.method
-        behaviour = handler.unary_unary
+        def stream_wrapped(request: Any, context: grpc.ServicerContext) -> Any:
+            if self._in_flight is not None:
+                self._in_flight.enter(context)
+            if isinstance(request, _Undecodable):
+                _refuse_undecodable(context, request)
+            return streaming(request, context)
 
+        return stream_wrapped
+
+    def _translated_and_logged(self, method: str, behaviour: UnaryBehaviour) -> UnaryBehaviour:
         def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
             if self._in_flight is not None:
                 self._in_flight.enter(context)
@@ -199,8 +196,4 @@ class ErrorAndLogInterceptor(grpc.ServerInterceptor):
                     )
             return None  # pragma: no cover - abort_with always raises
 
-        return grpc.unary_unary_rpc_method_handler(
-            wrapped,
-            request_deserializer=_tolerant(handler.request_deserializer),
-            response_serializer=handler.response_serializer,
-        )
+        return wrapped

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import grpc
@@ -28,6 +28,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from ledger.store import Ledger
+from server.handlers import HandlerInterceptor, StreamBehaviour, UnaryBehaviour, wrap_handler
 
 log = logging.getLogger(__name__)
 
@@ -224,62 +225,54 @@ def _observe_safely(
         log.exception("could not record the metrics of a call to %s; the call's answer is unaffected", method)
 
 
-class MetricsInterceptor(grpc.ServerInterceptor):
+class MetricsInterceptor(HandlerInterceptor):
     """Counts and times every call (unary and server-streaming) by method and final status."""
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
-        handler_call_details: grpc.HandlerCallDetails,
+    def wrap(
+        self, handler: grpc.RpcMethodHandler[Any, Any], details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return handler
-        method = handler_call_details.method
+        method = details.method
+        return wrap_handler(
+            handler,
+            unary=lambda unary: self._counted_unary(method, unary),
+            stream=lambda streaming: self._counted_stream(method, streaming),
+        )
+
+    def _counted_unary(self, method: str, unary: UnaryBehaviour) -> UnaryBehaviour:
         metrics = self._metrics
-        if handler.unary_unary is not None:
-            unary = handler.unary_unary
 
-            def unary_wrapped(request: Any, context: grpc.ServicerContext) -> Any:
-                started = time.perf_counter()
-                response = None
-                failed = True
-                try:
-                    response = unary(request, context)
-                    failed = False
-                    return response
-                finally:
-                    _observe_safely(metrics, method, context, failed, started, request, response)
+        def unary_wrapped(request: Any, context: grpc.ServicerContext) -> Any:
+            started = time.perf_counter()
+            response = None
+            failed = True
+            try:
+                response = unary(request, context)
+                failed = False
+                return response
+            finally:
+                _observe_safely(metrics, method, context, failed, started, request, response)
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary_wrapped,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_stream is not None:
-            streaming = handler.unary_stream
+        return unary_wrapped
 
-            def stream_wrapped(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-                started = time.perf_counter()
-                failed = True
-                abandoned = False
-                try:
-                    yield from streaming(request, context)
-                    failed = False
-                except GeneratorExit:  # grpc stopped reading: the client cancelled or went away
-                    abandoned = True
-                    raise
-                finally:
-                    _observe_safely(
-                        metrics, method, context, failed, started, request, None, "CANCELLED" if abandoned else None
-                    )
+    def _counted_stream(self, method: str, streaming: StreamBehaviour) -> StreamBehaviour:
+        metrics = self._metrics
 
-            return grpc.unary_stream_rpc_method_handler(
-                stream_wrapped,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return handler
+        def stream_wrapped(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            started = time.perf_counter()
+            failed = True
+            abandoned = False
+            try:
+                yield from streaming(request, context)
+                failed = False
+            except GeneratorExit:  # grpc stopped reading: the client cancelled or went away
+                abandoned = True
+                raise
+            finally:
+                _observe_safely(
+                    metrics, method, context, failed, started, request, None, "CANCELLED" if abandoned else None
+                )
+
+        return stream_wrapped

@@ -39,6 +39,7 @@ from ledger.read_route import reads_on
 from ledger.replicas import DEFAULT_MAX_LAG, ReplicaSet, Standby, standby_broke
 from server.auth import POLICY, Rule
 from server.errors import abort_with, to_status
+from server.handlers import HandlerInterceptor, wrap_handler
 
 __all__ = ["ROUTED_READS", "SERVED_BY_HEADER", "TOKEN_HEADER", "ReadRouter", "read_router_for"]
 
@@ -88,7 +89,7 @@ def _token_of(metadata: Any) -> tuple[int | None, InvalidArgument | None]:
 _STANDBY_ERRORS = (StoreUnavailable, sa.exc.DBAPIError, psycopg.Error)
 
 
-class ReadRouter(grpc.ServerInterceptor):
+class ReadRouter(HandlerInterceptor):
     """Tokens on writes, standbys for reads (see the module docstring)."""
 
     def __init__(
@@ -123,37 +124,20 @@ class ReadRouter(grpc.ServerInterceptor):
         if self._on_served is not None:
             self._on_served(method, where)
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
-        handler_call_details: grpc.HandlerCallDetails,
+    def wrap(
+        self, handler: grpc.RpcMethodHandler[Any, Any], details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None:
-            return handler
+        method = details.method
         if method in self._writes and handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                self._with_token(handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return wrap_handler(handler, unary=self._with_token)
         if method not in ROUTED_READS:
             return handler
-        token, refusal = _token_of(handler_call_details.invocation_metadata)
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                self._routed_unary(method, handler.unary_unary, token, refusal),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_stream is not None:
-            return grpc.unary_stream_rpc_method_handler(
-                self._routed_stream(method, handler.unary_stream, token, refusal),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return handler
+        token, refusal = _token_of(details.invocation_metadata)
+        return wrap_handler(
+            handler,
+            unary=lambda behaviour: self._routed_unary(method, behaviour, token, refusal),
+            stream=lambda behaviour: self._routed_stream(method, behaviour, token, refusal),
+        )
 
     # ------------------------------------------------------------------ writes
 
