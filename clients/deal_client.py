@@ -126,7 +126,7 @@ class DealClient:
         if value_date is not None:
             request.value_date.CopyFrom(date_message(value_date))
         response = self._call("DisburseLoan", request)
-        return Disbursement(deal=deal_from(response.deal), transaction=response.transaction)
+        return Disbursement(deal=deal_from(response.deal), transaction=response.transaction, replayed=response.replayed)
 
     def accrue(self, deal: str, through: dt.date, *, request_id: str | None = None) -> Accrual:
         """Accrue interest through `through`, that day included and posted on it (accruing through a month's
@@ -143,6 +143,7 @@ class DealClient:
             off_balance_interest=money_value(response.off_balance_interest),
             moved_off_balance=money_value(response.moved_off_balance),
             subsidy_reversed=money_value(response.subsidy_reversed),
+            replayed=response.replayed,
         )
 
     def accrue_branch(self, branch: str, through: dt.date, *, request_id: str | None = None) -> BranchAccrual:
@@ -181,6 +182,7 @@ class DealClient:
             transaction=response.transaction,
             off_balance_interest=money_value(response.off_balance_interest),
             accrual_resumed=money_value(response.accrual_resumed),
+            replayed=response.replayed,
         )
 
     def record_default(
@@ -203,6 +205,7 @@ class DealClient:
             transaction=response.transaction,
             compensation_pending=money_value(response.compensation_pending),
             subsidy_reversed=money_value(response.subsidy_reversed),
+            replayed=response.replayed,
         )
 
     # ---------------------------------------------------------------- compensation claims
@@ -265,6 +268,7 @@ class DealClient:
             insurance_applied=money_value(response.insurance_applied),
             allowance_applied=money_value(response.allowance_applied),
             off_balance_interest=money_value(response.off_balance_interest),
+            replayed=response.replayed,
         )
 
     def record_recovery(
@@ -299,6 +303,7 @@ class DealClient:
             bank_share=money_value(response.bank_share),
             transaction=response.transaction,
             off_balance_interest=money_value(response.off_balance_interest),
+            replayed=response.replayed,
         )
 
     def close(self, deal: str, *, request_id: str | None = None) -> Deal:

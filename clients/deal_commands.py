@@ -491,7 +491,17 @@ def _emit(args: argparse.Namespace, console: Console, data: object, *tables: Tab
         render.print_json(data)
     else:
         render.show(console, *tables)
+        if getattr(data, "replayed", False) and not isinstance(data, BranchAccrual):  # (its table says so)
+            console.print(replay_note(getattr(args, "request_id", "") or ""), highlight=False)
     return EXIT_OK
+
+
+def replay_note(request_id: str) -> str:
+    """What a clerk is told when a deal step's request id had been used: the server did nothing this time."""
+    return (
+        f"{request_id}: already recorded by an earlier call with this request id, nothing changed "
+        "(the figures above are that call's)"
+    )
 
 
 def deal_book(args: argparse.Namespace, client: ToudaiClient, console: Console) -> int:

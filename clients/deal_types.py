@@ -303,6 +303,7 @@ class Schedule:
 class Disbursement:
     deal: Deal
     transaction: str
+    replayed: bool = False  # the request id had been used: the first call's figures, nothing posted this time
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +332,7 @@ class Accrual:
     off_balance_interest: Decimal = Decimal("0.00")  # non-accrual days: tracked off balance sheet, not income
     moved_off_balance: Decimal = Decimal("0.00")  # this call put the loan on non-accrual: interest moved
     subsidy_reversed: Decimal = Decimal("0.00")  # ... and the subsidy receivable reversed with it
+    replayed: bool = False  # the request id had been used: the first call's figures, nothing posted this time
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +347,7 @@ class Repayment:
     transaction: str
     off_balance_interest: Decimal = Decimal("0.00")  # paid towards interest tracked off balance sheet
     accrual_resumed: Decimal = Decimal("0.00")  # off-balance interest back on the books as the loan cured
+    replayed: bool = False  # the request id had been used: the first call's figures, nothing posted this time
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +362,7 @@ class Default:
     transaction: str
     compensation_pending: Decimal = Decimal(0)  # above the agreement's auto-approval limit: a pending claim
     subsidy_reversed: Decimal = Decimal(0)  # subsidy accrued since the last repayment, never due: reversed
+    replayed: bool = False  # the request id had been used: the first call's figures, nothing posted this time
 
 
 class ClaimStatus(enum.StrEnum):
@@ -413,6 +417,7 @@ class WriteOff:
     insurance_applied: Decimal = Decimal(0)
     allowance_applied: Decimal = Decimal(0)  # the loan loss allowance used before any loss is booked
     off_balance_interest: Decimal = Decimal(0)  # still owed off balance sheet after the write-off
+    replayed: bool = False  # the request id had been used: the first call's figures, nothing posted this time
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,3 +435,4 @@ class Recovery:
     bank_share: Decimal
     transaction: str
     off_balance_interest: Decimal = Decimal(0)  # paid towards interest tracked off balance sheet (the bank's)
+    replayed: bool = False  # the request id had been used: the first call's figures, nothing posted this time

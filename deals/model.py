@@ -92,11 +92,14 @@ class Booking:
 
 @dataclass(frozen=True, slots=True)
 class StepResult:
-    """The deal after a step, the step's amounts (fen, by name) and the transactions it posted."""
+    """The deal after a step, the step's amounts (fen, by name) and the transactions it posted; `replayed`
+    when the request id had been used for this step before (the first call's amounts and transactions,
+    nothing posted this time)."""
 
     deal: Deal
     amounts: Mapping[str, int]
     transactions: tuple[str, ...]
+    replayed: bool = False
 
 
 def deal_accounts(deal_id: str, terms: DealTerms) -> accounting.DealAccounts:

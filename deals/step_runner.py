@@ -32,8 +32,9 @@ from ledger.session import LedgerSession
 from ledger.store import Ledger
 from ledger.validation import check_request_id, check_value_date
 
-#: What a step answers: its amounts (fen, by name) and the names of the transactions it posted.
-Outcome = tuple[dict[str, int], tuple[str, ...]]
+#: What a step answers: its amounts (fen, by name), the names of the transactions it posted, and whether
+#: it was a replay (the request id had been used: the first call's amounts and transactions).
+Outcome = tuple[dict[str, int], tuple[str, ...], bool]
 
 
 class StepRunner:
@@ -72,8 +73,9 @@ class StepRunner:
         """One step in a unit of work of its own, answered with the deal as it stands after it."""
 
         def work(session: LedgerSession) -> StepResult:
-            amounts, posted = self._run(session, plan)
-            return StepResult(load_deal(session, locked_row(session.connection, plan.deal_id)), amounts, posted)
+            amounts, posted, replayed = self._run(session, plan)
+            deal = load_deal(session, locked_row(session.connection, plan.deal_id))
+            return StepResult(deal, amounts, posted, replayed)
 
         return self._ledger.write(work, what=f"deal step {plan.kind}")
 
@@ -91,7 +93,7 @@ class StepRunner:
         ctx = StepContext(session, row, terms, plan.value_date, plan.request_id, self.policy)
         plan.apply(ctx)
         _record_step(ctx, plan)
-        return dict(ctx.amounts), tuple(f"transactions/{t}" for t in ctx.posted)
+        return dict(ctx.amounts), tuple(f"transactions/{t}" for t in ctx.posted), False
 
 
 def _recorded_outcome(conn: sa.Connection, plan: StepPlan, scope: str) -> Outcome | None:
@@ -108,6 +110,7 @@ def _recorded_outcome(conn: sa.Connection, plan: StepPlan, scope: str) -> Outcom
     return (
         {k: int(v) for k, v in details.items() if k != "note" and str(v).lstrip("-").isdigit()},
         tuple(f"transactions/{t}" for t in details.get("transactions", "").split(",") if t),
+        True,
     )
 
 

@@ -86,7 +86,9 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
         value_date = optional_date_in(request, "value_date", "value_date", errors)
         errors.raise_if_any()
         result = self._desk.disburse(request_id=request.request_id, name=request.name, value_date=value_date)
-        return pb.DisburseLoanResponse(deal=dc.deal_out(result.deal), transaction=_transaction(result))
+        return pb.DisburseLoanResponse(
+            deal=dc.deal_out(result.deal), transaction=_transaction(result), replayed=result.replayed
+        )
 
     def AccrueInterest(
         self, request: pb.AccrueInterestRequest, context: grpc.ServicerContext
@@ -114,6 +116,7 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             off_balance_interest=dc.money_out(result.amounts.get("accrued_off_balance", 0)),
             moved_off_balance=dc.money_out(result.amounts.get("non_accrual_interest", 0)),
             subsidy_reversed=dc.money_out(result.amounts.get("non_accrual_subsidy_reversed", 0)),
+            replayed=result.replayed,
         )
 
     def AccrueBranchInterest(
@@ -161,6 +164,7 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             transaction=_transaction(result),
             off_balance_interest=dc.money_out(a.get("off_balance_interest", 0)),
             accrual_resumed=dc.money_out(a.get("accrual_resumed", 0)),
+            replayed=result.replayed,
         )
 
     def RecordDefault(
@@ -188,6 +192,7 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             insurer_share=dc.money_out(a.get("insurer_share", 0)),
             subsidy_reversed=dc.money_out(a.get("subsidy_reversed", 0)),
             transaction=_transaction(result),
+            replayed=result.replayed,
         )
 
     def FundRiskPool(self, request: pb.FundRiskPoolRequest, context: grpc.ServicerContext) -> pb.FundRiskPoolResponse:
@@ -219,6 +224,7 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             allowance_applied=dc.money_out(result.amounts.get("allowance_applied", 0)),
             off_balance_interest=dc.money_out(result.amounts.get("off_balance_interest", 0)),
             transaction=_transaction(result),
+            replayed=result.replayed,
         )
 
     def RecordRecovery(
@@ -246,12 +252,13 @@ class DealServicer(pb_grpc.DealServiceServicer):  # type: ignore[misc]
             bank_share=dc.money_out(a.get("bank_share", 0)),
             transaction=_transaction(result),
             off_balance_interest=dc.money_out(a.get("off_balance_interest", 0)),
+            replayed=result.replayed,
         )
 
     def CloseDeal(self, request: pb.CloseDealRequest, context: grpc.ServicerContext) -> pb.CloseDealResponse:
         authz.own_deal(context, self._desk, request.name)
         result = self._desk.close(request_id=request.request_id, name=request.name)
-        return pb.CloseDealResponse(deal=dc.deal_out(result.deal))
+        return pb.CloseDealResponse(deal=dc.deal_out(result.deal), replayed=result.replayed)
 
     # ------------------------------------------------------------------ compensation claims
 

@@ -124,8 +124,11 @@ def test_worked_example_through_the_cli(server: Server, tmp_path: Path) -> None:
     assert (repaid["overdue_interest"], repaid["interest"], repaid["principal"]) == ("0.00", "37458.33", "1000000.00")
     assert repaid["deal"]["status"] == "repaying"
     assert repaid["deal"]["principal_outstanding"] == "9000000.00"
-    # The same request again is a replay, not a second payment.
-    server.ok("deal", "repay", DEAL, "--amount", "1037458.33", "--date", "2026-04-16", "--request-id", "pay-1")
+    assert repaid["replayed"] is False
+    # The same request again is a replay, not a second payment, and the clerk is told so.
+    again = server.ok("deal", "repay", DEAL, "--amount", "1037458.33", "--date", "2026-04-16", "--request-id", "pay-1")
+    assert "pay-1: already recorded by an earlier call with this request id, nothing changed" in again.stdout
+    assert "37,458.33" in again.stdout  # the first call's allocation, shown again
     assert balance_of(server, "bank-hz/loans.hz-2026-001") == "9000000.00"
     allocation = server.ok("deal", "repay", DEAL, "--amount", "1.00", "--date", "2026-04-16", "--request-id", "pay-2")
     assert "Overdue interest" in allocation.stdout  # the allocation table (1.00 more of principal)

@@ -627,12 +627,14 @@ class DisburseLoanRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class DisburseLoanResponse(_message.Message):
-    __slots__ = ("deal", "transaction")
+    __slots__ = ("deal", "transaction", "replayed")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     transaction: str
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., transaction: _Optional[str] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., transaction: _Optional[str] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class AccrueInterestRequest(_message.Message):
     __slots__ = ("request_id", "name", "to_date", "through_date")
@@ -677,7 +679,7 @@ class AccrueBranchInterestResponse(_message.Message):
     def __init__(self, deals_accrued: _Optional[int] = ..., deals_accrued_later: _Optional[int] = ..., deals_entering_non_accrual: _Optional[int] = ..., accrued: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transactions_posted: _Optional[int] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class AccrueInterestResponse(_message.Message):
-    __slots__ = ("deal", "accrued", "subsidy", "transaction", "off_balance_interest", "moved_off_balance", "subsidy_reversed")
+    __slots__ = ("deal", "accrued", "subsidy", "transaction", "off_balance_interest", "moved_off_balance", "subsidy_reversed", "replayed")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     ACCRUED_FIELD_NUMBER: _ClassVar[int]
     SUBSIDY_FIELD_NUMBER: _ClassVar[int]
@@ -685,6 +687,7 @@ class AccrueInterestResponse(_message.Message):
     OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
     MOVED_OFF_BALANCE_FIELD_NUMBER: _ClassVar[int]
     SUBSIDY_REVERSED_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     accrued: _money_pb2.Money
     subsidy: _money_pb2.Money
@@ -692,7 +695,8 @@ class AccrueInterestResponse(_message.Message):
     off_balance_interest: _money_pb2.Money
     moved_off_balance: _money_pb2.Money
     subsidy_reversed: _money_pb2.Money
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., accrued: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., moved_off_balance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_reversed: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., accrued: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., moved_off_balance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_reversed: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class RecordRepaymentRequest(_message.Message):
     __slots__ = ("request_id", "name", "amount", "value_date")
@@ -707,7 +711,7 @@ class RecordRepaymentRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class RecordRepaymentResponse(_message.Message):
-    __slots__ = ("deal", "overdue_interest", "interest", "principal", "subsidy", "transaction", "off_balance_interest", "accrual_resumed")
+    __slots__ = ("deal", "overdue_interest", "interest", "principal", "subsidy", "transaction", "off_balance_interest", "accrual_resumed", "replayed")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     OVERDUE_INTEREST_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FIELD_NUMBER: _ClassVar[int]
@@ -716,6 +720,7 @@ class RecordRepaymentResponse(_message.Message):
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
     ACCRUAL_RESUMED_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     overdue_interest: _money_pb2.Money
     interest: _money_pb2.Money
@@ -724,7 +729,8 @@ class RecordRepaymentResponse(_message.Message):
     transaction: str
     off_balance_interest: _money_pb2.Money
     accrual_resumed: _money_pb2.Money
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., overdue_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrual_resumed: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., overdue_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., accrual_resumed: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class RecordDefaultRequest(_message.Message):
     __slots__ = ("request_id", "name", "value_date", "reason")
@@ -739,7 +745,7 @@ class RecordDefaultRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class RecordDefaultResponse(_message.Message):
-    __slots__ = ("deal", "loss", "compensation_paid", "compensation_claim", "insurer_share", "transaction", "compensation_pending", "subsidy_reversed")
+    __slots__ = ("deal", "loss", "compensation_paid", "compensation_claim", "insurer_share", "transaction", "compensation_pending", "subsidy_reversed", "replayed")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     LOSS_FIELD_NUMBER: _ClassVar[int]
     COMPENSATION_PAID_FIELD_NUMBER: _ClassVar[int]
@@ -748,6 +754,7 @@ class RecordDefaultResponse(_message.Message):
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     COMPENSATION_PENDING_FIELD_NUMBER: _ClassVar[int]
     SUBSIDY_REVERSED_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     loss: _money_pb2.Money
     compensation_paid: _money_pb2.Money
@@ -756,7 +763,8 @@ class RecordDefaultResponse(_message.Message):
     transaction: str
     compensation_pending: _money_pb2.Money
     subsidy_reversed: _money_pb2.Money
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_paid: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_claim: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., compensation_pending: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_reversed: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_paid: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_claim: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., compensation_pending: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., subsidy_reversed: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class FundRiskPoolRequest(_message.Message):
     __slots__ = ("request_id", "risk_pool", "amount", "value_date")
@@ -789,7 +797,7 @@ class WriteOffRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class WriteOffResponse(_message.Message):
-    __slots__ = ("deal", "written_off", "transaction", "loan_loss", "compensation_applied", "insurance_applied", "allowance_applied", "off_balance_interest")
+    __slots__ = ("deal", "written_off", "transaction", "loan_loss", "compensation_applied", "insurance_applied", "allowance_applied", "off_balance_interest", "replayed")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     WRITTEN_OFF_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
@@ -798,6 +806,7 @@ class WriteOffResponse(_message.Message):
     INSURANCE_APPLIED_FIELD_NUMBER: _ClassVar[int]
     ALLOWANCE_APPLIED_FIELD_NUMBER: _ClassVar[int]
     OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     written_off: _money_pb2.Money
     transaction: str
@@ -806,7 +815,8 @@ class WriteOffResponse(_message.Message):
     insurance_applied: _money_pb2.Money
     allowance_applied: _money_pb2.Money
     off_balance_interest: _money_pb2.Money
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., written_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., loan_loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurance_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., allowance_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., written_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., loan_loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., compensation_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurance_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., allowance_applied: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class CloseDealRequest(_message.Message):
     __slots__ = ("request_id", "name")
@@ -817,10 +827,12 @@ class CloseDealRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class CloseDealResponse(_message.Message):
-    __slots__ = ("deal",)
+    __slots__ = ("deal", "replayed")
     DEAL_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class RecordRecoveryRequest(_message.Message):
     __slots__ = ("request_id", "name", "amount", "costs", "value_date")
@@ -837,7 +849,7 @@ class RecordRecoveryRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., costs: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., value_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class RecordRecoveryResponse(_message.Message):
-    __slots__ = ("deal", "costs", "principal", "interest", "pool_share", "pool_set_off", "insurer_share", "insurer_set_off", "bank_share", "transaction", "off_balance_interest")
+    __slots__ = ("deal", "costs", "principal", "interest", "pool_share", "pool_set_off", "insurer_share", "insurer_set_off", "bank_share", "transaction", "off_balance_interest", "replayed")
     DEAL_FIELD_NUMBER: _ClassVar[int]
     COSTS_FIELD_NUMBER: _ClassVar[int]
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
@@ -849,6 +861,7 @@ class RecordRecoveryResponse(_message.Message):
     BANK_SHARE_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     OFF_BALANCE_INTEREST_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     deal: Deal
     costs: _money_pb2.Money
     principal: _money_pb2.Money
@@ -860,4 +873,5 @@ class RecordRecoveryResponse(_message.Message):
     bank_share: _money_pb2.Money
     transaction: str
     off_balance_interest: _money_pb2.Money
-    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., costs: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., pool_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., pool_set_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_set_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., bank_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, deal: _Optional[_Union[Deal, _Mapping]] = ..., costs: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., principal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., pool_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., pool_set_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurer_set_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., bank_share: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., off_balance_interest: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
