@@ -8,9 +8,11 @@ middle layer's units of work through `ledger.session`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from json.encoder import encode_basestring as _quote
 from typing import Any
 
 import sqlalchemy as sa
@@ -428,12 +430,11 @@ class Catalog:
             except names.BadName:
                 continue
         if missing:
-            keys = sa.tuple_(t.accounts.c.party_id, t.accounts.c.code)
-            query = _account_query().where(keys.in_(missing))
+            queries = [_account_query().where(where) for where in _named(missing)]
             if within is not None:
-                rows = within.execute(query).all()
+                rows = [row for query in queries for row in within.execute(query)]
             else:
-                rows = uow.read(self._engines.reader, lambda c: c.execute(query).all())
+                rows = uow.read(self._engines.reader, lambda c: [row for query in queries for row in c.execute(query)])
             for row in rows:
                 account = _account(row) if within is not None else self._remember(_account(row))
                 found[account.name] = account
@@ -476,10 +477,9 @@ class Catalog:
         commodity it registered from `commodity_kind`, whose scale it has not read back.
         """
         plans = list(plans)
-        keys = sa.tuple_(t.accounts.c.party_id, t.accounts.c.code)
         existing: set[tuple[str, str]] = set()
-        for chunk in chunks([(p[0], p[1]) for p in plans], bulk.CHUNK):  # (SQLite caps bound parameters)
-            query = sa.select(t.accounts.c.party_id, t.accounts.c.code).where(keys.in_(list(chunk)))
+        for where in _named([(p[0], p[1]) for p in plans]):
+            query = sa.select(t.accounts.c.party_id, t.accounts.c.code).where(where)
             existing.update((r.party_id, r.code) for r in conn.execute(query))
         now = self._clock()
         accounts_: list[dict[str, Any]] = []
@@ -511,7 +511,7 @@ class Catalog:
                         },
                     )
             account_id = uuid.uuid4()
-            opened = fingerprint({"party": party, "code": code, "type": account_type.value, "commodity": commodity})
+            opened = opening_fingerprint(party, code, account_type.value, commodity)
             accounts_.append(
                 {
                     "id": account_id,
@@ -546,10 +546,44 @@ class Catalog:
                 opened_accounts[account.name] = account
             existing.add((party, code))
         # One bulk insert each (ledger.bulk: COPY on PostgreSQL, plain executemany on SQLite), not two
-        # statements per account.
+        # statements per account, in id order: the ids (the accounts' and the balances' keys) then enter
+        # their indexes in order, each index page visited once instead of at random, which opened 10,000
+        # fair-value accounts in 13 % less time on SQLite (docs/performance.md, issue 20 item 3, second
+        # pass). The rows are the same; the returned accounts keep the plans' order.
+        accounts_.sort(key=lambda row: row["id"].bytes)
+        balances.sort(key=lambda row: row["account_id"].bytes)
         bulk.insert_rows(conn, t.accounts, accounts_)
         bulk.insert_rows(conn, t.balances, balances)
         return opened_accounts
+
+
+def opening_fingerprint(party: str, code: str, account_type: str, commodity: str) -> str:
+    """`fingerprint({"party", "code", "type", "commodity"})` of an account opened by `open_accounts`, its
+    canonical text written directly (keys in code-point order), as ledger.canonical does for legs: the
+    dict and a `json.dumps(sort_keys=True)` per account were a fifth of opening 10,000 fair-value accounts
+    (docs/performance.md, issue 20 item 3, second pass). tests/unit/ledger/test_opening_fingerprint.py checks
+    it byte for byte against `fingerprint()`."""
+    text = (
+        '{"code":' + _quote(code)
+        + ',"commodity":' + _quote(commodity)
+        + ',"party":' + _quote(party)
+        + ',"type":' + _quote(account_type)
+        + "}"
+    )  # fmt: skip
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _named(keys: Sequence[tuple[str, str]]) -> Iterator[sa.ColumnElement[bool]]:
+    """WHERE clauses finding the accounts (party, code) `keys`: per party, `party_id = ? AND code IN (...)`
+    in chunks of `bulk.CHUNK` codes (SQLite caps bound parameters). One row-value `(party_id, code) IN
+    ((?, ?), ...)` over them all took about 2.5 times as long on SQLite for 10,100 names in a revaluation
+    (docs/performance.md, issue 20 item 3, second pass); the rows found are the same."""
+    by_party: dict[str, list[str]] = {}
+    for party, code in keys:
+        by_party.setdefault(party, []).append(code)
+    for party in sorted(by_party):
+        for codes in chunks(sorted(set(by_party[party])), bulk.CHUNK):
+            yield sa.and_(t.accounts.c.party_id == party, t.accounts.c.code.in_(list(codes)))
 
 
 def parse_field(parser: Callable[[str], Any], value: str, field_path: str) -> Any:

@@ -191,22 +191,27 @@ def revaluation_out(revaluation: Revaluation) -> pb.RevalueOptionsResponse:
     add = response.valuations.add
     records = f"{revaluation.name}/valuationRecords/"
     dates: dict[object, object] = {}
+    rounds: dict[int, str] = {id(None): ""}  # id(round) → its name: thousands of marks share a few rounds
+    zero = money_out(0)  # (every change, when nothing moved: the message is copied in, not shared)
     for valuation in revaluation.valuations:
         mark = valuation.mark
         as_of = dates.get(mark.as_of)
         if as_of is None:
             as_of = dates[mark.as_of] = date_out(mark.as_of)
+        funding_round = rounds.get(id(mark.funding_round))
+        if funding_round is None:
+            funding_round = rounds[id(mark.funding_round)] = mark.funding_round.name  # type: ignore[union-attr]
         add(
             deal=valuation.deal,
             as_of=as_of,
-            funding_round=mark.funding_round.name if mark.funding_round else "",
+            funding_round=funding_round,
             engine=mark.engine,
             code_version=valuation.code_version,
             inputs=mark.inputs,
             value_per_share=mark.value_per_share,
             quantity=mark.quantity,
             fair_value=money_out(valuation.fair_value),
-            change=money_out(valuation.change),
+            change=money_out(valuation.change) if valuation.change else zero,
             transaction=valuation.transaction,
             valuation_record=records + mark.deal_id,
         )

@@ -26,7 +26,6 @@ is measured against the current books, so marks must move forward in time.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -139,17 +138,18 @@ def _units_still_held(session: LedgerSession, rights: Sequence[OptionRight]) -> 
     accounts = [names.account_name(r.holder, f"options.{r.deal_id}") for r in rights]
     held = session.balances(accounts)
     return [
-        dataclasses.replace(_deal_option(right), quantity=held[account].balance if account in held else right.quantity)
+        _deal_option(right, held[account].balance if account in held else right.quantity)
         for right, account in zip(rights, accounts, strict=True)
     ]
 
 
-def _deal_option(right: OptionRight) -> DealOption:
+def _deal_option(right: OptionRight, quantity: int | None = None) -> DealOption:
+    """The right as valuation sees it, on `quantity` units (default: the right's own quantity)."""
     return DealOption(
         deal_id=right.deal_id,
         holder=right.holder,
         terms=right.terms,
-        quantity=right.quantity,
+        quantity=right.quantity if quantity is None else quantity,
         booked_on=right.booked_on,
     )
 
@@ -314,9 +314,13 @@ class MarkDesk:
         # Each round's calibration (breakpoints, tranche values, participation) once per round and class,
         # not once per deal: valuation.records merges it into the records' inputs when they are read.
         calibrations: dict[str, Any] = {}
+        seen: set[tuple[int, str]] = set()  # (round, class) met: thousands of marks share a few
         for mark in marks:
             if mark.calibration and mark.funding_round is not None:
-                calibrations.setdefault(calibration_key(mark.funding_round.id, mark.inputs), mark.calibration)
+                met = (id(mark.funding_round), mark.inputs.get("option_class", ""))
+                if met not in seen:
+                    seen.add(met)
+                    calibrations.setdefault(calibration_key(mark.funding_round.id, mark.inputs), mark.calibration)
         conn.execute(
             ms.revaluations.insert(),
             {
@@ -333,14 +337,10 @@ class MarkDesk:
             },
         )
         session.insert_rows(ms.valuation_records, records)
+        transaction_names: dict[uuid.UUID | None, str] = {None: ""}  # (a name per transaction, not per deal)
+        transaction_names.update((tx, f"transactions/{tx}") for tx in set(transaction_of.values()))
         valuations = tuple(
-            DealValuation(
-                mark,
-                r["fair_value"],
-                CODE_VERSION,
-                r["change"],
-                f"transactions/{r['transaction_id']}" if r["transaction_id"] else "",
-            )
+            DealValuation(mark, r["fair_value"], CODE_VERSION, r["change"], transaction_names[r["transaction_id"]])
             for mark, r in zip(marks, records, strict=True)
         )
         return Revaluation(revaluation_id, as_of, valuations, tuple(skipped)), resolved

@@ -187,6 +187,8 @@ def value_options(
     latest_of: dict[str, FundingRound | None] = {}  # per company: thousands of deals share a few rounds
     round_facts: dict[object, tuple[frozenset[str], float, dict[str, str]]] = {}
     class_facts: dict[tuple[object, str], dict[str, str]] = {}
+    spot_facts: dict[tuple[object, str], tuple[float, str, str]] = {}
+    expiry_facts: dict[dt.date, tuple[float, str, str]] = {}  # (texts formatted once, not once per deal)
     for option in options:
         terms = option.terms
         rounds = rounds_by_company.get(terms.company, ())
@@ -269,25 +271,24 @@ def value_options(
                 "option_class_shares": repr(float(table.shares_of(terms.share_class))),
                 "participation": _participation(calibration, terms.share_class),
             }
-        pending = _Pending(option, latest, class_facts[class_key])
-        spot = calibration.per_share[terms.share_class]
-        pending.inputs.update(
-            round_inputs
-            | {
-                "option_class": terms.share_class,
-                "spot": repr(spot),
-                "quantity": str(option.quantity),
-                "shares_outstanding": repr(shares_outstanding),
-                "strike_basis": terms.strike_basis.value if terms.strike_basis else "",
-            }
-        )
+        if class_key not in spot_facts:
+            spot_facts[class_key] = _spot_facts(terms.share_class, calibration, shares_outstanding)
+        spot, spot_text, outstanding_text = spot_facts[class_key]
+        pending = _Pending(option, latest, class_facts[class_key], dict(round_inputs))
+        inputs = pending.inputs
+        inputs["option_class"] = terms.share_class
+        inputs["spot"] = spot_text
+        inputs["quantity"] = str(option.quantity)
+        inputs["shares_outstanding"] = outstanding_text
+        inputs["strike_basis"] = terms.strike_basis.value if terms.strike_basis else ""
         expiry = terms.window_end
         if expiry is None or expiry < as_of:
-            pending.inputs["expiry_date"] = expiry.isoformat() if expiry else ""
+            inputs["expiry_date"] = expiry.isoformat() if expiry else ""
             marks.append(_mark(pending, as_of, "lapsed", 0.0))
             continue
-        years = year_fraction(as_of, expiry)
-        pending.inputs.update(expiry_date=expiry.isoformat(), years=repr(years))
+        if expiry not in expiry_facts:
+            expiry_facts[expiry] = _expiry_facts(as_of, expiry)
+        years, inputs["expiry_date"], inputs["years"] = expiry_facts[expiry]
         strike = _strike(terms, rounds, option.booked_on, as_of, pending)
         if strike is None:  # next-round strike not yet fixed: simulate the round
             round_years = min(NEXT_ROUND_YEARS, years)
@@ -326,6 +327,18 @@ def value_options(
     return marks, skipped
 
 
+def _spot_facts(share_class: str, calibration: BacksolveResult, outstanding: float) -> tuple[float, str, str]:
+    """The class's value per share from the round's calibration, its text and N's text (record inputs)."""
+    spot = calibration.per_share[share_class]
+    return spot, repr(spot), repr(outstanding)
+
+
+def _expiry_facts(as_of: dt.date, expiry: dt.date) -> tuple[float, str, str]:
+    """Years from `as_of` to `expiry` (ACT/365F), the expiry's text and the years' text (record inputs)."""
+    years = year_fraction(as_of, expiry)
+    return years, expiry.isoformat(), repr(years)
+
+
 def _numbers(values: Iterable[float]) -> str:
     """Floats as their shortest decimal texts, comma-separated (a record's list inputs)."""
     return ",".join(repr(float(v)) for v in values)
@@ -361,7 +374,7 @@ def _mark(pending: _Pending, as_of: dt.date, engine: str, value: float) -> Mark:
         as_of=as_of,
         funding_round=pending.round,
         engine=engine,
-        inputs=dict(pending.inputs),
+        inputs=pending.inputs,  # (each pending has its own dict, made for this mark alone)
         value_per_share=value_text(value),
         calibration=pending.calibration,
     )
