@@ -147,6 +147,7 @@ def _run_data(run: Any) -> dict[str, Any]:
         "allowance": _money(run.allowance),
         "change": _money(run.change),
         "transaction": run.transaction,
+        "transactions": list(run.transactions),
         "run_by": run.run_by.principal,
         "lines": [
             {

@@ -95,6 +95,7 @@ def impairment_out(run: ImpairmentRun) -> pb.ImpairmentRun:
         change=money_out(run.change),
         transaction=run.transaction,
         run_by=attribution_out(run.principal, run.role, run.request_id, as_utc(run.create_time)),
+        transactions=list(run.transactions),
     )
 
 

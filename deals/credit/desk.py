@@ -32,6 +32,7 @@ from deals.model import deal_accounts
 from deals.names import deal_id_in, parse_deal_name
 from deals.queries import decoded_terms
 from ledger import actor, names
+from ledger import schema as ledger_schema
 from ledger.amounts import format_minor
 from ledger.canonical import fingerprint
 from ledger.errors import (
@@ -46,7 +47,7 @@ from ledger.model import AccountType, Balance, PostingSpec, Side, TransactionSpe
 from ledger.principal import same_person
 from ledger.session import LedgerSession
 from ledger.store import Ledger
-from ledger.validation import check_request_id, check_value_date
+from ledger.validation import MAX_POSTINGS, check_request_id, check_value_date
 
 __all__ = ["CreditDesk", "DealClassification", "HistoryEntry", "Override", "Run"]
 
@@ -135,10 +136,11 @@ class ImpairmentRun:
     lines: tuple[ImpairmentLine, ...]
     allowance: int
     change: int
-    transaction: str
+    transaction: str  # the first of `transactions` ("" when no allowance changed)
     principal: str
     role: str
     create_time: dt.datetime
+    transactions: tuple[str, ...] = ()  # every transaction posted, in order (_post_allowance)
 
 
 class CreditDesk:
@@ -291,7 +293,8 @@ class CreditDesk:
                 line for row in rows if (line := self._measure(session, row, day, params, facts, balances)) is not None
             ]
             run_id = uuid.uuid4()
-            transaction_id = _post_allowance(session, branch_id, run_id, request_id, day, lines)
+            posted = _post_allowance(session, branch_id, run_id, request_id, day, lines)
+            transaction_id = posted[0] if posted else None
             who = actor.columns()
             at = session.now()
             allowance = sum(line.inputs.ecl for line in lines)
@@ -328,6 +331,7 @@ class CreditDesk:
                 who["principal"],
                 who["role"],
                 at,
+                tuple(f"transactions/{t}" for t in posted),
             )
 
         return self._ledger.write(work, what="RunImpairment")
@@ -741,6 +745,11 @@ def _measured_cover(conn: sa.Connection, deal_id: str, day: dt.date) -> int | No
     return max(cover, 0) if cover is not None else None
 
 
+#: Deals' allowance postings per impairment transaction: with the netted expense posting, the ledger's
+#: limit of postings per transaction (ledger.validation.MAX_POSTINGS).
+ALLOWANCE_POSTINGS_PER_TRANSACTION = MAX_POSTINGS - 1
+
+
 def _post_allowance(
     session: LedgerSession,
     branch: str,
@@ -748,12 +757,15 @@ def _post_allowance(
     request_id: str,
     day: dt.date,
     lines: Sequence[ImpairmentLine],
-) -> uuid.UUID | None:
-    """One transaction in the branch's book: each deal's allowance moves to its ECL, the net change to
-    信用减值损失. Nothing is posted when no allowance changes."""
+) -> list[uuid.UUID]:
+    """The run's transactions in the branch's book: each deal's allowance moves to its ECL, the net change
+    to 信用减值损失. One transaction per 255 changed deals (in deal order), each netting its own part, so a
+    branch of any size fits the ledger's postings per transaction; the first keeps the request id
+    `impairment-{run}`, later ones `impairment-{run}-2`, `-3`, ... Nothing is posted when no allowance
+    changes."""
     changed = [line for line in lines if line.change]
     if not changed:
-        return None
+        return []
     expense = names.account_name(branch, IMPAIRMENT_EXPENSE)
     plans = [(branch, IMPAIRMENT_EXPENSE, AccountType.EXPENSE, CNY, False, "Credit impairment loss 信用减值损失")]
     plans += [
@@ -761,24 +773,51 @@ def _post_allowance(
         for line in changed
     ]
     session.open_accounts(plans)
-    postings = [
-        PostingSpec(
-            names.account_name(branch, f"{ALLOWANCE}.{line.deal_id}"),
-            Side.CREDIT if line.change > 0 else Side.DEBIT,
-            CNY,
-            format_minor(abs(line.change), 2),
-        )
-        for line in changed
-    ]
-    net = sum(line.change for line in changed)
-    if net:
-        postings.append(PostingSpec(expense, Side.DEBIT if net > 0 else Side.CREDIT, CNY, format_minor(abs(net), 2)))
     meta = {"toudai.step": "impairment", "toudai.run": f"impairmentRuns/{run_id}", "toudai.request_id": request_id}
-    spec = TransactionSpec(
-        f"impairment-{run_id}", day, f"Impairment run as of {day.isoformat()}", meta, tuple(postings)
-    )
-    result = session.post([spec])
-    return result.transactions[0].id
+    specs = []
+    for part, start in enumerate(range(0, len(changed), ALLOWANCE_POSTINGS_PER_TRANSACTION)):
+        chunk = changed[start : start + ALLOWANCE_POSTINGS_PER_TRANSACTION]
+        postings = [
+            PostingSpec(
+                names.account_name(branch, f"{ALLOWANCE}.{line.deal_id}"),
+                Side.CREDIT if line.change > 0 else Side.DEBIT,
+                CNY,
+                format_minor(abs(line.change), 2),
+            )
+            for line in chunk
+        ]
+        net = sum(line.change for line in chunk)
+        if net:
+            postings.append(
+                PostingSpec(expense, Side.DEBIT if net > 0 else Side.CREDIT, CNY, format_minor(abs(net), 2))
+            )
+        specs.append(
+            TransactionSpec(
+                _allowance_request_id(run_id, part),
+                day,
+                f"Impairment run as of {day.isoformat()}",
+                meta,
+                tuple(postings),
+            )
+        )
+    return [t.id for t in session.post(specs).transactions]
+
+
+def _allowance_request_id(run_id: uuid.UUID, part: int) -> str:
+    return f"impairment-{run_id}" if part == 0 else f"impairment-{run_id}-{part + 1}"
+
+
+def _allowance_transactions(conn: sa.Connection, run_id: uuid.UUID, first: uuid.UUID | None) -> tuple[str, ...]:
+    """Every transaction a recorded run posted, in order (found by their request ids)."""
+    if first is None:
+        return ()
+    t = ledger_schema.transactions
+    prefix = f"impairment-{run_id}-"
+    rows = conn.execute(
+        sa.select(t.c.request_id, t.c.id).where(t.c.request_id.startswith(prefix, autoescape=True))
+    ).all()
+    later = sorted(rows, key=lambda row: int(row.request_id.removeprefix(prefix)))
+    return (f"transactions/{first}", *(f"transactions/{row.id}" for row in later))
 
 
 def _line_row(run_id: uuid.UUID, line: ImpairmentLine) -> dict[str, object]:
@@ -833,4 +872,5 @@ def _impairment_of(conn: sa.Connection, run: Any) -> ImpairmentRun:
         run.principal,
         run.role,
         run.created_at,
+        _allowance_transactions(conn, run.id, run.transaction_id),
     )

@@ -157,3 +157,34 @@ def test_after_a_default_the_measured_cover_counts(
     (line,) = after.lines
     assert (yuan(line.exposure_at_default), yuan(line.cover)) == (Decimal("909000.00"), Decimal("818100.00"))
     assert (yuan(line.expected_credit_loss), yuan(line.change)) == (Decimal("54540.00"), Decimal("-6060.00"))
+
+
+def test_a_branch_of_more_than_255_changed_allowances_posts_in_parts(
+    stub: Stub, deals: Deals, credit: Any, ledger: Ledger
+) -> None:
+    """The ledger takes at most 256 postings a transaction: a run over 260 deals posts two transactions,
+    255 deals and the netted expense in the first, 5 and theirs in the second (found at 2,000 loans a
+    branch by bench.month_end, where one transaction of 2,001 postings was refused)."""
+    create_parties(stub)
+    for i in range(260):
+        _deal(deals, f"d{i:03d}", "2025-03-01", disburse=False)
+    request = cpb.RunImpairmentRequest(request_id="imp-big", branch=f"parties/{BANK}", as_of_date=date("2025-04-20"))
+    run = credit.RunImpairment(request).run
+    # Each booked, undrawn loan of 1,000,000.00 is stage 1 at 1,500.00 (as "undrawn" above): 260 × 1,500.00.
+    assert len(run.lines) == 260 and all(yuan(line.expected_credit_loss) == Decimal("1500.00") for line in run.lines)
+    assert (yuan(run.allowance), yuan(run.change)) == (Decimal("390000.00"), Decimal("390000.00"))
+    assert len(run.transactions) == 2 and run.transaction == run.transactions[0]
+    first, second = (stub.GetTransaction(pb.GetTransactionRequest(name=n)).transaction for n in run.transactions)
+    assert (len(first.postings), len(second.postings)) == (256, 6)
+    assert (first.request_id, second.request_id) == (
+        f"impairment-{run.name.split('/')[1]}",
+        f"impairment-{run.name.split('/')[1]}-2",
+    )
+    expense = stub.GetBalance(pb.GetBalanceRequest(account=acct(BANK, "credit-impairment-loss"))).balance.balance
+    assert expense.value == "390000.00"  # 255 × 1,500.00 + 5 × 1,500.00
+    # Read back and replayed, the run names the same two transactions.
+    assert list(credit.GetImpairmentRun(cpb.GetImpairmentRunRequest(name=run.name)).run.transactions) == list(
+        run.transactions
+    )
+    assert credit.RunImpairment(request).run == run
+    assert all(v == 0 for v in ledger.trial_balance(BANK).values())

@@ -236,7 +236,7 @@ class ImpairmentLine(_message.Message):
     def __init__(self, deal: _Optional[str] = ..., category: _Optional[_Union[LoanCategory, str]] = ..., days_past_due: _Optional[int] = ..., stage: _Optional[int] = ..., tier: _Optional[str] = ..., probability_of_default: _Optional[str] = ..., loss_given_default: _Optional[str] = ..., exposure_at_default: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., cover: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., cover_measured: _Optional[bool] = ..., expected_credit_loss: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., previous_allowance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., assessment: _Optional[str] = ...) -> None: ...
 
 class ImpairmentRun(_message.Message):
-    __slots__ = ("name", "branch", "as_of_date", "parameters", "lines", "allowance", "change", "transaction", "run_by")
+    __slots__ = ("name", "branch", "as_of_date", "parameters", "lines", "allowance", "change", "transaction", "run_by", "transactions")
     NAME_FIELD_NUMBER: _ClassVar[int]
     BRANCH_FIELD_NUMBER: _ClassVar[int]
     AS_OF_DATE_FIELD_NUMBER: _ClassVar[int]
@@ -246,6 +246,7 @@ class ImpairmentRun(_message.Message):
     CHANGE_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     RUN_BY_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
     name: str
     branch: str
     as_of_date: _date_pb2.Date
@@ -255,7 +256,8 @@ class ImpairmentRun(_message.Message):
     change: _money_pb2.Money
     transaction: str
     run_by: _deals_pb2.Attribution
-    def __init__(self, name: _Optional[str] = ..., branch: _Optional[str] = ..., as_of_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., parameters: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ImpairmentLine, _Mapping]]] = ..., allowance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., run_by: _Optional[_Union[_deals_pb2.Attribution, _Mapping]] = ...) -> None: ...
+    transactions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., branch: _Optional[str] = ..., as_of_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., parameters: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ImpairmentLine, _Mapping]]] = ..., allowance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., change: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction: _Optional[str] = ..., run_by: _Optional[_Union[_deals_pb2.Attribution, _Mapping]] = ..., transactions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RunImpairmentRequest(_message.Message):
     __slots__ = ("request_id", "branch", "as_of_date")
