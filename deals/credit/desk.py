@@ -32,7 +32,6 @@ from deals.model import deal_accounts
 from deals.names import deal_id_in, parse_deal_name
 from deals.queries import decoded_terms
 from ledger import actor, names
-from ledger import schema as ledger_schema
 from ledger.amounts import format_minor
 from ledger.canonical import fingerprint
 from ledger.errors import (
@@ -274,7 +273,7 @@ class CreditDesk:
             r = cs.impairment_runs
             previous_run = _branch_run(session, r, branch_id, request_id, print_)
             if previous_run is not None:
-                return _impairment_of(conn, previous_run)
+                return _impairment_of(session, previous_run)
             latest = conn.execute(sa.select(sa.func.max(r.c.as_of)).where(r.c.branch == branch_id)).scalar()
             if latest is not None and day < latest:
                 raise FailedPrecondition(
@@ -351,7 +350,7 @@ class CreditDesk:
             row = conn.execute(sa.select(cs.impairment_runs).where(cs.impairment_runs.c.id == run_id)).first()
             if row is None:
                 raise NotFound(name, "impairment run")
-            return _impairment_of(conn, row)
+            return _impairment_of(session, row)
 
         return self._ledger.read(work)
 
@@ -807,17 +806,18 @@ def _allowance_request_id(run_id: uuid.UUID, part: int) -> str:
     return f"impairment-{run_id}" if part == 0 else f"impairment-{run_id}-{part + 1}"
 
 
-def _allowance_transactions(conn: sa.Connection, run_id: uuid.UUID, first: uuid.UUID | None) -> tuple[str, ...]:
-    """Every transaction a recorded run posted, in order (found by their request ids)."""
+def _allowance_transactions(
+    session: LedgerSession, run_id: uuid.UUID, first: uuid.UUID | None, lines: Sequence[ImpairmentLine]
+) -> tuple[str, ...]:
+    """Every transaction a recorded run posted, in order: one per 255 of its changed lines, found by
+    their request ids (_post_allowance)."""
     if first is None:
         return ()
-    t = ledger_schema.transactions
-    prefix = f"impairment-{run_id}-"
-    rows = conn.execute(
-        sa.select(t.c.request_id, t.c.id).where(t.c.request_id.startswith(prefix, autoescape=True))
-    ).all()
-    later = sorted(rows, key=lambda row: int(row.request_id.removeprefix(prefix)))
-    return (f"transactions/{first}", *(f"transactions/{row.id}" for row in later))
+    changed = sum(1 for line in lines if line.change)
+    parts = -(-changed // ALLOWANCE_POSTINGS_PER_TRANSACTION)
+    later = [_allowance_request_id(run_id, part) for part in range(1, parts)]
+    found = session.posted_requests(later) if later else {}
+    return (f"transactions/{first}", *(f"transactions/{found[r][0]}" for r in later if r in found))
 
 
 def _line_row(run_id: uuid.UUID, line: ImpairmentLine) -> dict[str, object]:
@@ -840,7 +840,8 @@ def _line_row(run_id: uuid.UUID, line: ImpairmentLine) -> dict[str, object]:
     }
 
 
-def _impairment_of(conn: sa.Connection, run: Any) -> ImpairmentRun:
+def _impairment_of(session: LedgerSession, run: Any) -> ImpairmentRun:
+    conn = session.connection
     rows = conn.execute(
         sa.select(cs.impairment_lines)
         .where(cs.impairment_lines.c.run_id == run.id)
@@ -872,5 +873,5 @@ def _impairment_of(conn: sa.Connection, run: Any) -> ImpairmentRun:
         run.principal,
         run.role,
         run.created_at,
-        _allowance_transactions(conn, run.id, run.transaction_id),
+        _allowance_transactions(session, run.id, run.transaction_id, lines),
     )
