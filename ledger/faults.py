@@ -34,4 +34,7 @@ def holding_book_locks(parties: Sequence[str] = ()) -> None:
         return
     with open(stopped, "w") as note:
         note.write(f"holding the books of {', '.join(parties)} in thread {threading.current_thread().name}\n")
-    os.kill(os.getpid(), signal.SIGSTOP)
+    # To this thread, not the process: a process-directed signal may be taken by another thread, and this
+    # one may run on (seen under load: it committed its write before the stop), which is not the stall
+    # the test means. Sent to the current thread, the stop happens before this call returns.
+    signal.pthread_kill(threading.get_ident(), signal.SIGSTOP)
