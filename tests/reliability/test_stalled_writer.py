@@ -143,7 +143,8 @@ def test_a_server_stopped_holding_a_books_lock_blocks_the_others_only_briefly(
 def _sessions_of(url: str) -> list[tuple[object, ...]]:
     """The test database's sessions with their state, transaction age and locks on `books`: if the stopped
     server's transaction is not there holding its lock, the others are not blocked and the test cannot
-    show what it means to (seen twice under load in `make slow`, 2026-12-05, unexplained)."""
+    show what it means to (seen under load in `make slow` on 2026-12-05, before ledger/faults.py stopped its
+    own thread rather than the process)."""
     engines = db.create_engines(url)
     try:
         with engines.reader.connect() as connection:
